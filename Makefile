@@ -1,0 +1,163 @@
+# coflow - Python's generator coroutines for C.
+#
+#   make demo        build and run the examples
+#   make test        the whole suite: default, ASan+UBSan, Valgrind, ARCH=generic
+#   make bench       benchmarks into build/bench/results.tsv
+#   make install     headers, libcoflow.a, libcoflow.so and coflow.pc under PREFIX
+#
+# One build directory per configuration: build/<CONFIG>/. CONFIG is one of
+# debug (the default: -O2 with coflow's debug checks), release, asan, tsan,
+# generic (the ucontext switch), and the cross builds in mk/cross.mk.
+
+CONFIG  ?= debug
+ARCH    ?= $(shell uname -m)
+SHARED  ?= ../shared
+PREFIX  ?= /usr/local
+B       := build/$(CONFIG)
+
+CC_debug   := gcc
+CC_release := gcc
+CC_asan    := clang
+CC_tsan    := clang
+CC_generic := gcc
+CC         := $(or $(CC_$(CONFIG)),gcc)
+
+OPT_debug   := -O2 -g -DCF_DEBUG
+OPT_release := -O2 -g -DNDEBUG
+OPT_asan    := -O1 -g -DCF_DEBUG -fsanitize=address,undefined \
+               -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT_tsan    := -O1 -g -DCF_DEBUG -fsanitize=thread
+OPT_generic := -O2 -g -DCF_DEBUG
+OPT         := $(or $(OPT_$(CONFIG)),-O2 -g)
+
+ifeq ($(CONFIG),generic)
+ARCH := generic
+endif
+ARCHDIR := $(if $(wildcard src/arch/$(ARCH)/ctx.h),src/arch/$(ARCH),src/arch/generic)
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wold-style-definition -Wundef -Wwrite-strings \
+        -Wconversion -Wcast-align -Wvla -Wformat=2 -Wimplicit-fallthrough \
+        -Werror
+WARN_gcc   := -Wlogical-op
+WARN_clang := -Wshorten-64-to-32 -Wunreachable-code
+WARN += $(if $(findstring clang,$(CC)),$(WARN_clang),$(WARN_gcc))
+
+CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Iinclude -I$(ARCHDIR) \
+           -fPIC -fvisibility=hidden -DCF_BUILDING $(EXTRA_CFLAGS)
+LDFLAGS := $(filter -fsanitize%,$(OPT)) $(EXTRA_LDFLAGS)
+TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(OPT) $(filter-out -Wpedantic -Wconversion -Wshorten-64-to-32 -Wmissing-prototypes,$(WARN)) \
+           -Wno-unused-parameter -Iinclude -Itests -DCF_SHARED_DIR='"$(SHARED)"'
+
+CORE_SRC := $(wildcard src/core/*.c)
+ARCH_SRC := $(wildcard $(ARCHDIR)/switch.S $(ARCHDIR)/switch.c)
+LIB_OBJ  := $(patsubst %,$(B)/%.o,$(CORE_SRC) $(ARCH_SRC))
+
+CASE_SRC := $(wildcard tests/cases/*_case.c)
+UNIT_SRC := $(wildcard tests/core/*.c) tests/cases/check.c tests/support.c
+RUNNER_SRC := tests/cases/runner.c tests/support.c
+
+.PHONY: all lib test demo bench install clean format format-check deps \
+        check-debug check-asan check-valgrind check-generic examples
+.DEFAULT_GOAL := all
+
+all: lib examples
+
+deps:
+	@tools/deps.sh build test
+
+lib: $(B)/libcoflow.a $(B)/libcoflow.so
+
+$(B)/%.c.o: %.c $(wildcard include/*.h include/coflow/*.h src/*/*.h src/arch/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -Wpedantic,$(CFLAGS)) -c $< -o $@
+
+$(B)/libcoflow.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libcoflow.so: $(LIB_OBJ) cf.map
+	$(CC) -shared -o $@ $(LIB_OBJ) -Wl,--version-script=cf.map \
+	    -Wl,-soname,libcoflow.so.0 -Wl,-z,noexecstack $(LDFLAGS) -lpthread
+
+# ---- tests ----
+$(B)/tests/%.o: tests/%.c $(wildcard include/*.h include/coflow/*.h tests/*.h tests/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(B)/tests/unit: $(patsubst tests/%.c,$(B)/tests/%.o,$(UNIT_SRC) $(CASE_SRC)) $(B)/libcoflow.a
+	$(CC) -o $@ $^ $(LDFLAGS) -lcriterion -lpthread -lm
+
+$(B)/tests/cases: $(patsubst tests/%.c,$(B)/tests/%.o,$(RUNNER_SRC) $(CASE_SRC)) $(B)/libcoflow.a
+	$(CC) -o $@ $^ $(LDFLAGS) -lpthread -lm
+
+tests: $(B)/tests/unit $(B)/tests/cases
+
+# One configuration's suite: the trace cases without forking, then
+# Criterion's tests (each in its own process).
+check: $(B)/tests/unit $(B)/tests/cases
+	$(B)/tests/cases
+	$(B)/tests/unit --jobs 2 $(CRITERION_ARGS)
+
+VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
+            --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
+            --track-fds=no
+check-valgrind-run: $(B)/tests/unit $(B)/tests/cases
+	$(VALGRIND) $(B)/tests/cases
+	$(VALGRIND) --trace-children=yes $(B)/tests/unit --jobs 1 $(CRITERION_ARGS)
+
+test:
+	@tools/deps.sh build test
+	$(MAKE) CONFIG=debug check
+	$(MAKE) CONFIG=asan check
+	$(MAKE) CONFIG=debug check-valgrind-run
+	$(MAKE) CONFIG=generic check
+	$(MAKE) test-extra
+	@echo "make test: all configurations passed"
+
+# Layers and issues add to this (mk/*.mk).
+test-extra:
+
+# ---- examples ----
+EXAMPLES := $(patsubst examples/%.c,%,$(wildcard examples/*.c))
+examples: $(patsubst %,$(B)/examples/%,$(EXAMPLES))
+
+$(B)/examples/%: examples/%.c $(B)/libcoflow.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(B)/libcoflow.a $(LDFLAGS) -lpthread -lm
+
+demo:
+	@tools/deps.sh build
+	$(MAKE) CONFIG=release examples
+	@for e in $(DEMO_PROGRAMS); do \
+	    echo "==== $$e"; build/release/examples/$$e || exit 1; done
+
+DEMO_PROGRAMS := grep_coroutine priming_decorator
+
+# ---- install ----
+install: 
+	$(MAKE) CONFIG=release lib
+	install -d $(DESTDIR)$(PREFIX)/include/coflow $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/coflow.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/coflow/*.h $(DESTDIR)$(PREFIX)/include/coflow/
+	install -m 644 build/release/libcoflow.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 build/release/libcoflow.so $(DESTDIR)$(PREFIX)/lib/libcoflow.so.0.1.0
+	ln -sf libcoflow.so.0.1.0 $(DESTDIR)$(PREFIX)/lib/libcoflow.so.0
+	ln -sf libcoflow.so.0 $(DESTDIR)$(PREFIX)/lib/libcoflow.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' coflow.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/coflow.pc
+
+# ---- formatting ----
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf build
+
+-include mk/*.mk

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/* coflow.h - the umbrella header: Python's generator coroutines for C. */
+#ifndef COFLOW_H
+#define COFLOW_H
+
+#include "coflow/version.h"
+#include "coflow/value.h"
+#include "coflow/error.h"
+#include "coflow/core.h"
+
+#endif

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * coflow/core.h - generator coroutines: create, send, throw, close, yield.
+ *
+ * A body coroutine runs a function on its own stack; the caller drives it
+ * with cf_send() and the body hands values back with cf_yield(). A handler
+ * coroutine is an object - a step function and a state pointer - called in
+ * the sender's context with no stack and no switch. Both answer the same
+ * calls. The states are those of Python's inspect.getgeneratorstate():
+ *
+ *     CREATED --send(none)--> RUNNING --cf_yield()--> SUSPENDED
+ *     SUSPENDED --send, throw, close--> RUNNING
+ *     RUNNING --return, raise, or close--> CLOSED
+ *     CREATED --close or throw--> CLOSED
+ *
+ * Threads: a suspended coroutine may be resumed from any thread, never from
+ * two at once; the guard is atomic, and the loser of a race gets
+ * ValueError("generator already executing").
+ */
+#ifndef COFLOW_CORE_H
+#define COFLOW_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "coflow/error.h"
+#include "coflow/export.h"
+#include "coflow/value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A coroutine, body or handler. Opaque. */
+typedef struct cf_coro cf_coro;
+
+/* The four states of inspect.getgeneratorstate(). */
+typedef enum cf_state {
+    CF_CREATED = 0, /* not started yet */
+    CF_RUNNING,     /* executing: only code it runs or calls can see this */
+    CF_SUSPENDED,   /* paused at a yield (or a yield from) */
+    CF_CLOSED       /* finished: returned, raised, or closed */
+} cf_state;
+
+/* A body: runs on the coroutine's stack; its result is the return value. */
+typedef cf_value (*cf_body_fn)(void *arg);
+
+/* Options for creating a coroutine. NULL, or a zero field, means the default. */
+struct cf_coro_opts {
+    const char *name;  /* for errors and debuggers; copied (up to 47 bytes) */
+    size_t stack_size; /* usable bytes of stack; default CF_STACK_DEFAULT */
+    bool prime;        /* run to the first yield now (Python's @coroutine) */
+    unsigned flags;    /* CF_CORO_* flags below */
+};
+
+/* The default and the smallest stack a body coroutine gets, in bytes. */
+#define CF_STACK_DEFAULT (64u * 1024u)
+#define CF_STACK_MIN     (16u * 1024u)
+#define CF_STACK_MAX     ((size_t)1 << 30)
+
+/*
+ * The coroutine keeps its own floating-point control state (MXCSR and the x87
+ * control word on x86-64, FPCR on aarch64, fcsr on riscv64): changes it makes
+ * never leak to its callers, and theirs never reach it. Without this flag a
+ * switch does not touch FP state, which keeps it fast.
+ */
+#define CF_CORO_FPENV 0x1u
+
+/*
+ * Creates a body coroutine that will run fn(arg) on its own stack, and stores
+ * it in `*out`. Nothing of the body runs unless `opts->prime` is set; then
+ * the body runs to its first yield, whose value is discarded, and the new
+ * coroutine is SUSPENDED.
+ *
+ * Returns 0, -EINVAL for a NULL `out` or `fn`, unknown flags, or a stack size
+ * outside CF_STACK_MIN..CF_STACK_MAX, -ENOMEM when the stack or the object
+ * cannot be had, or -ECANCELED when priming did not reach a yield: the body
+ * raised or returned, cf_error_last() says which, and nothing is created.
+ */
+CF_API int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
+                       const struct cf_coro_opts *opts);
+
+/*
+ * Frees `co` (NULL is ignored). A SUSPENDED coroutine is closed first, so its
+ * cleanups run; an error from that close is printed to stderr, as Python's
+ * "Exception ignored in", and not propagated. Returns 0, or -EBUSY when `co`
+ * is RUNNING (it is then left alone). A coroutine another one delegates to
+ * must outlive that delegation or be freed first (the delegator then sees it
+ * as finished).
+ */
+CF_API int cf_coro_free(cf_coro *co);
+
+/* The state of `co`. A delegating coroutine is RUNNING while its chain runs. */
+CF_API cf_state cf_coro_state(const cf_coro *co);
+
+/* "GEN_CREATED", "GEN_RUNNING", "GEN_SUSPENDED" or "GEN_CLOSED". */
+CF_API const char *cf_state_name(cf_state s);
+
+/* The name given at creation ("coroutine" or "handler" if none). */
+CF_API const char *cf_coro_name(const cf_coro *co);
+
+/* True for a handler coroutine, false for a body coroutine. */
+CF_API bool cf_coro_is_handler(const cf_coro *co);
+
+/*
+ * The coroutine `co` delegates to while suspended in a yield from (Python's
+ * gi_yieldfrom), else NULL: before it starts, while it runs, after the
+ * delegate finishes, and once it is closed.
+ */
+CF_API cf_coro *cf_coro_delegate(const cf_coro *co);
+
+/* The body coroutine running on this thread now, or NULL outside any. */
+CF_API cf_coro *cf_current(void);
+
+/*
+ * Resumes `co`, delivering `v` as the result of its pending cf_yield().
+ *
+ * Returns CF_YIELDED or CF_RETURNED with the value in `*out`, or CF_RAISED
+ * when the body ended with an error, which is then the error being handled
+ * in the caller's context (cf_error_last()). Misuse raises what Python
+ * raises: a send into a RUNNING coroutine raises ValueError("generator
+ * already executing") and does not disturb it; a first send that is not none
+ * raises TypeError("can't send non-None value to a just-started generator")
+ * and leaves it CREATED. A CLOSED coroutine answers CF_RETURNED with none.
+ *
+ * `v` is borrowed for the duration of the call; `out` may be NULL. A send into
+ * a coroutine suspended in a yield from goes straight to the innermost
+ * delegate, whatever the depth.
+ */
+CF_API cf_status cf_send(cf_coro *co, cf_value v, cf_value *out);
+
+/* cf_send(co, cf_none(), out): Python's next(). */
+CF_API cf_status cf_next(cf_coro *co, cf_value *out);
+
+/*
+ * Raises `err` inside `co` at its pending yield, taking over the caller's
+ * reference to it. If the body catches it and yields, CF_YIELDED; if it
+ * returns, CF_RETURNED; otherwise the error (or the one the body raised
+ * instead) comes out as CF_RAISED. A CREATED coroutine is closed with no code
+ * run and `err` comes straight out; so does it from a CLOSED one. A RUNNING
+ * one raises ValueError, as cf_send() does. GeneratorExit thrown into a
+ * coroutine in a yield from first closes the delegates, innermost first.
+ */
+CF_API cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out);
+
+/* cf_throw() of a new error of type `t` with message `msg` (may be NULL). */
+CF_API cf_status cf_throw_new(cf_coro *co, const cf_error_type *t,
+                              const char *msg, cf_value *out);
+
+/*
+ * Closes `co` as Python 3.13's generator.close() does: a SUSPENDED coroutine
+ * gets GeneratorExit at its yield. Returns CF_RETURNED with none when the
+ * GeneratorExit came back out or `co` was CREATED or CLOSED, CF_RETURNED with
+ * the body's return value when it caught GeneratorExit and returned, or
+ * CF_RAISED: RuntimeError("generator ignored GeneratorExit") when the body
+ * yielded instead (it is then left SUSPENDED there), ValueError when `co` is
+ * RUNNING, or whatever other error the body raised. `out` may be NULL.
+ */
+CF_API cf_status cf_close(cf_coro *co, cf_value *out);
+
+/*
+ * Inside a body: hands `v` to the caller of the send that resumed this
+ * coroutine and suspends until the next resume. Returns the value sent in
+ * (none for a next). An error thrown in - GeneratorExit from a close
+ * included - is raised here, and unwinds the body unless a protected call
+ * catches it. Calling it outside a body coroutine is a broken invariant and
+ * aborts with a message.
+ */
+CF_API cf_value cf_yield(cf_value v);
+
+/*
+ * The catching form of cf_yield(), Python's `try: x = yield v / except`:
+ * returns CF_YIELDED with the value sent in stored in `*in` (may be NULL), or
+ * CF_RAISED when an error was thrown in; that error is then the error being
+ * handled (cf_error_last()), and the body decides what to do with it.
+ */
+CF_API cf_status cf_yield_catch(cf_value v, cf_value *in);
+
+/*
+ * Inside a body: Python's `r = yield from sub`. Runs `sub` (a body or handler
+ * coroutine) as a delegate until it finishes and returns its return value;
+ * its yields go straight out to this coroutine's caller and sends, throws
+ * and closes go straight to it, as PEP 380 says. An error from `sub` is
+ * raised here. Delegating to a coroutine that is running - this one, or one
+ * of its delegators - raises ValueError("generator already executing").
+ */
+CF_API cf_value cf_yield_from(cf_coro *sub);
+
+/*
+ * The catching form of cf_yield_from(): CF_RETURNED with sub's return value
+ * in `*result` (may be NULL), or CF_RAISED with the error being handled.
+ */
+CF_API cf_status cf_yield_from_catch(cf_coro *sub, cf_value *result);
+
+/*
+ * A plain C iterator: stores the next value in `*out` and returns
+ * CF_YIELDED, returns CF_RETURNED when exhausted (with its result in `*out`),
+ * or CF_RAISED after cf_fail().
+ */
+typedef cf_status (*cf_iter_fn)(void *state, cf_value *out);
+
+/*
+ * Inside a body: `r = yield from it` for a plain iterator, which has no send,
+ * throw or close. A none sent in asks for the next value; any other value
+ * raises TypeError in this body, a thrown error is raised here, and a close
+ * abandons the iterator. Returns the iterator's result.
+ */
+CF_API cf_value cf_yield_from_iter(cf_iter_fn next, void *state);
+
+/* What a handler's step function is asked to do. */
+typedef enum cf_op {
+    CF_OP_SEND = 0, /* `in` was sent (none for a next; the first is none) */
+    CF_OP_THROW     /* an error was thrown in: cf_error_last() gives it */
+} cf_op;
+
+/*
+ * A handler's step: one resume of the coroutine. Return CF_YIELDED with the
+ * value in `*out`, CF_RETURNED with the result in `*out` (the handler is then
+ * CLOSED), or CF_RAISED. For CF_OP_THROW, returning CF_RAISED without
+ * raising anything else lets the thrown error through, which is how a close
+ * ends a handler; cf_fail() raises another error instead. `out` is never
+ * NULL.
+ */
+typedef cf_status (*cf_step_fn)(void *self, cf_op op, cf_value in,
+                                cf_value *out);
+
+/*
+ * Creates a handler coroutine: step(self, ...) is called, in the sender's
+ * context, for each send, next or throw. It starts CREATED; the first resume
+ * must be a none, like a body's; `opts->prime` makes that first call now.
+ * `opts->stack_size` and `flags` are ignored. Returns as cf_coro_new().
+ */
+CF_API int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
+                          const struct cf_coro_opts *opts);
+
+/*
+ * Iterates over the values `co` yields: `v` is a cf_value, `st` a cf_status.
+ * After the loop `st` is CF_RETURNED (finished; `v` holds the return value)
+ * or CF_RAISED (`cf_error_last()` says why).
+ *
+ *     cf_value v; cf_status st;
+ *     CF_FOREACH (co, v, st) { ... }
+ */
+#define CF_FOREACH(co, v, st)                                                  \
+    for ((st) = cf_next((co), &(v)); (st) == CF_YIELDED;                       \
+         (st) = cf_next((co), &(v)))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * coflow/error.h - errors as typed exceptions.
+ *
+ * An error type is a static descriptor with a name and a base type, so "is a"
+ * checks work as Python's except clauses do, and users define their own:
+ *
+ *     static const cf_error_type parse_error = {"ParseError", &cf_exception};
+ *
+ * An error is a reference-counted object that carries its type, a message,
+ * the name of the coroutine it came from, its context (the error that was
+ * being handled when it was raised, Python's __context__) and its cause
+ * (Python's __cause__, set by the PEP 479 rule).
+ *
+ * Every context of execution - each coroutine, and each thread outside any
+ * coroutine - has one "error being handled" slot, Python's
+ * sys.exception(). A call that ends in CF_RAISED leaves its error there;
+ * cf_error_last() reads it, cf_error_clear() ends the handling, and
+ * cf_raise() gives a new error that slot's error as its context.
+ */
+#ifndef COFLOW_ERROR_H
+#define COFLOW_ERROR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "coflow/export.h"
+#include "coflow/value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A type of error: a name, and the type it derives from (NULL for the root). */
+typedef struct cf_error_type {
+    const char *name;
+    const struct cf_error_type *base;
+} cf_error_type;
+
+/* An error object. Opaque; reference-counted. */
+typedef struct cf_error cf_error;
+
+/* The built-in types, arranged as in Python's exception hierarchy. */
+CF_API extern const cf_error_type cf_base_exception; /* BaseException */
+CF_API extern const cf_error_type cf_generator_exit; /* GeneratorExit: BaseException */
+CF_API extern const cf_error_type cf_exception;      /* Exception: BaseException */
+CF_API extern const cf_error_type cf_stop_iteration; /* StopIteration: Exception */
+CF_API extern const cf_error_type cf_runtime_error;  /* RuntimeError: Exception */
+CF_API extern const cf_error_type cf_value_error;    /* ValueError: Exception */
+CF_API extern const cf_error_type cf_type_error;     /* TypeError: Exception */
+CF_API extern const cf_error_type cf_memory_error;   /* MemoryError: Exception */
+
+/* The three outcomes of a send, next, throw, close or protected call. */
+typedef enum cf_status {
+    CF_YIELDED = 0, /* the coroutine yielded; `*out` holds the value */
+    CF_RETURNED,    /* it returned (StopIteration); `*out` holds the result */
+    CF_RAISED       /* it raised; cf_error_last() describes the error */
+} cf_status;
+
+/*
+ * True when `t` is `base` or derives from it. Both may be any type, built in
+ * or the user's.
+ */
+CF_API bool cf_type_is(const cf_error_type *t, const cf_error_type *base);
+
+/*
+ * Makes a new error of type `t` (NULL means cf_exception) with a printf-style
+ * message (NULL or "" for none). The coroutine name is that of the coroutine
+ * running now, if any. The caller owns the one reference. Never returns NULL:
+ * when memory runs out, a shared MemoryError is returned instead.
+ */
+CF_API cf_error *cf_error_new(const cf_error_type *t, const char *fmt, ...)
+    CF_PRINTF(2, 3);
+
+/* Adds a reference to `e` and returns it. */
+CF_API cf_error *cf_error_ref(cf_error *e);
+
+/* Drops a reference to `e` (NULL is ignored); the last one frees it. */
+CF_API void cf_error_unref(cf_error *e);
+
+/* The parts of an error. Each accepts NULL and then answers NULL or "". */
+CF_API const cf_error_type *cf_error_type_of(const cf_error *e);
+CF_API const char *cf_error_message(const cf_error *e);
+/* The name of the coroutine the error came from ("" outside any). */
+CF_API const char *cf_error_coro(const cf_error *e);
+/* The error that was being handled when `e` was raised, or NULL. */
+CF_API const cf_error *cf_error_context(const cf_error *e);
+/* The error that directly caused `e` (PEP 479), or NULL. */
+CF_API const cf_error *cf_error_cause(const cf_error *e);
+
+/* True when `e` is of type `t` or a type derived from it. */
+CF_API bool cf_error_is(const cf_error *e, const cf_error_type *t);
+
+/*
+ * Writes `e` as Python's tests print it: "Type: message", or "Type" when the
+ * message is empty. Returns the length the full text needs, as snprintf().
+ */
+CF_API size_t cf_error_format(const cf_error *e, char *buf, size_t n);
+
+/*
+ * Prints `e` to `f` the way Python prints a traceback's text: the context and
+ * cause chains first, each followed by the line that links it, then
+ * "Type: message (in coroutine 'name')".
+ */
+CF_API void cf_error_print(const cf_error *e, FILE *f);
+
+/*
+ * The error being handled in the current context: the one the last CF_RAISED
+ * call left, or the one a catching yield or protected call caught. NULL when
+ * none. The pointer stays valid until the slot changes (the next error, or
+ * cf_error_clear()); take a reference to keep it longer.
+ */
+CF_API const cf_error *cf_error_last(void);
+
+/* Takes the error being handled out of the slot; the caller owns it. */
+CF_API cf_error *cf_error_take(void);
+
+/* Ends the handling: the slot is emptied, as leaving an except block does. */
+CF_API void cf_error_clear(void);
+
+/*
+ * Raises an error of type `t` with a printf-style message. Its context is the
+ * error being handled, if any. Inside a coroutine the error unwinds to the
+ * nearest protected call (cf_try) or, if there is none, to the coroutine's
+ * base, running the cleanups registered on the way; the coroutine then ends
+ * and the error comes out of the send, throw or close that resumed it.
+ * Outside any coroutine there must be an enclosing cf_try(); if there is
+ * none the process aborts with a message, since nothing could catch it.
+ */
+CF_API CF_NORETURN void cf_raise(const cf_error_type *t, const char *fmt, ...)
+    CF_PRINTF(2, 3);
+
+/* Raises `e`, taking over the caller's reference; otherwise as cf_raise(). */
+CF_API CF_NORETURN void cf_raise_error(cf_error *e);
+
+/*
+ * Raises the error being handled again (Python's bare `raise`). Raising
+ * with nothing being handled raises RuntimeError("No active exception to
+ * reraise"), as Python does.
+ */
+CF_API CF_NORETURN void cf_reraise(void);
+
+/*
+ * Makes the error being handled a new error of type `t` (its context is the
+ * one that was being handled) and returns CF_RAISED, without unwinding. This
+ * is how a handler coroutine's step function, or any C function that returns
+ * a cf_status, raises: `return cf_fail(&cf_value_error, "bad %d", x);`.
+ */
+CF_API cf_status cf_fail(const cf_error_type *t, const char *fmt, ...)
+    CF_PRINTF(2, 3);
+
+/* The function a protected call runs. */
+typedef cf_value (*cf_try_fn)(void *arg);
+
+/*
+ * Calls fn(arg) as Python's try/except around a call would. Returns
+ * CF_RETURNED with fn's result in `*out` (`out` may be NULL), or CF_RAISED
+ * when fn raised, which is then the error being handled (cf_error_last()).
+ * Cleanups registered inside fn run before cf_try() returns. Works inside a
+ * coroutine and outside one; fn may yield when called inside a coroutine.
+ * Locals of the caller changed inside fn must be volatile if read after a
+ * CF_RAISED, as with setjmp().
+ */
+CF_API cf_status cf_try(cf_try_fn fn, void *arg, cf_value *out);
+
+/*
+ * A cleanup: fn(arg) runs when the enclosing code ends, however it ends -
+ * Python's `finally`. The record lives in the caller's frame.
+ */
+typedef struct cf_cleanup {
+    struct cf_cleanup *prev; /* private */
+    void (*fn)(void *arg);
+    void *arg;
+    void *frame; /* private: set for cf_try records */
+} cf_cleanup;
+
+/*
+ * Registers `c` to run fn(arg) if an error unwinds past it, or when the
+ * coroutine body returns with `c` still registered. `c` must live until it
+ * is popped or has run. Cleanups run innermost first. A cleanup may yield,
+ * raise (its error replaces the one unwinding, which becomes the context),
+ * and call anything a body may call.
+ */
+CF_API void cf_cleanup_push(cf_cleanup *c, void (*fn)(void *), void *arg);
+
+/*
+ * Unregisters `c`, which must be the innermost cleanup, and runs it when
+ * `run` is true (the normal way out of a try/finally). Popping another
+ * record is a broken invariant: the process aborts with a message.
+ */
+CF_API void cf_cleanup_pop(cf_cleanup *c, bool run);
+
+/*
+ * Text for a negative errno code returned by a coflow setup call
+ * (cf_strerror(-ENOMEM) is "Cannot allocate memory"); never NULL.
+ */
+CF_API const char *cf_strerror(int rc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * coflow/value.h - cf_value, the 16-byte tagged value that send and yield
+ * carry.
+ *
+ * A value is passed by value (in two registers on x86-64 and aarch64). It is
+ * one of: none, bool, int64, double, string, bytes, or a user pointer with a
+ * 16-bit type tag. Strings and bytes are borrowed: the pointer must stay valid
+ * for as long as the receiver may look at it, which for a send is the
+ * duration of the send. Nothing in a value is ever freed by coflow.
+ */
+#ifndef COFLOW_VALUE_H
+#define COFLOW_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coflow/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The kind of a value. */
+typedef enum cf_kind {
+    CF_NONE = 0, /* Python's None; the zero value */
+    CF_BOOL,     /* `as.b` */
+    CF_INT,      /* `as.i`, a signed 64-bit integer */
+    CF_DOUBLE,   /* `as.d` */
+    CF_STR,      /* `as.s` and `len`: text, usually UTF-8, not NUL-terminated */
+    CF_BYTES,    /* `as.s` and `len`: binary data */
+    CF_PTR       /* `as.p`, with the user's type tag in `tag` */
+} cf_kind;
+
+/*
+ * The value itself. Read it through the accessors below; the fields are
+ * public only so that the compiler can keep a value in registers.
+ */
+typedef struct cf_value {
+    union {
+        int64_t i;
+        double d;
+        bool b;
+        const char *s;
+        void *p;
+    } as;
+    uint32_t len;  /* bytes in a string or bytes value, else 0 */
+    uint16_t kind; /* a cf_kind */
+    uint16_t tag;  /* the user's type tag of a CF_PTR value, else 0 */
+} cf_value;
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(cf_value) == 16, "cf_value must be 16 bytes");
+#endif
+
+/* The longest string or bytes value: lengths are kept in 32 bits. */
+#define CF_VALUE_MAXLEN UINT32_MAX
+
+/* Constructors. None of them allocate; strings are borrowed, not copied. */
+static inline cf_value cf_none(void)
+{
+    cf_value v = {{0}, 0, CF_NONE, 0};
+    return v;
+}
+
+static inline cf_value cf_bool(bool b)
+{
+    cf_value v = {{0}, 0, CF_BOOL, 0};
+    v.as.b = b;
+    return v;
+}
+
+static inline cf_value cf_int(int64_t i)
+{
+    cf_value v = {{0}, 0, CF_INT, 0};
+    v.as.i = i;
+    return v;
+}
+
+static inline cf_value cf_double(double d)
+{
+    cf_value v = {{0}, 0, CF_DOUBLE, 0};
+    v.as.d = d;
+    return v;
+}
+
+/*
+ * A string of `len` bytes at `s`, borrowed. A length above CF_VALUE_MAXLEN is
+ * cut to CF_VALUE_MAXLEN; use cf_str_fits() first where that can happen.
+ */
+static inline cf_value cf_strn(const char *s, size_t len)
+{
+    cf_value v = {{0}, 0, CF_STR, 0};
+    v.as.s = s;
+    v.len = len > CF_VALUE_MAXLEN ? CF_VALUE_MAXLEN : (uint32_t)len;
+    return v;
+}
+
+/* Binary data of `len` bytes at `s`, borrowed; as cf_strn() for the length. */
+static inline cf_value cf_bytes(const void *s, size_t len)
+{
+    cf_value v = cf_strn((const char *)s, len);
+    v.kind = CF_BYTES;
+    return v;
+}
+
+/* A user pointer `p` with the caller's type tag `tag` (any 16-bit number). */
+static inline cf_value cf_ptr(void *p, uint16_t tag)
+{
+    cf_value v = {{0}, 0, CF_PTR, 0};
+    v.as.p = p;
+    v.tag = tag;
+    return v;
+}
+
+/* A NUL-terminated string, borrowed. */
+CF_API cf_value cf_str(const char *s);
+
+/* True when a string of `len` bytes fits in a value without being cut. */
+static inline bool cf_str_fits(size_t len)
+{
+    return len <= CF_VALUE_MAXLEN;
+}
+
+/* Accessors. Each answers for any value; a value of another kind gives 0. */
+static inline cf_kind cf_kind_of(cf_value v)
+{
+    return (cf_kind)v.kind;
+}
+
+static inline bool cf_is_none(cf_value v)
+{
+    return v.kind == CF_NONE;
+}
+
+static inline bool cf_to_bool(cf_value v)
+{
+    return v.kind == CF_BOOL ? v.as.b : false;
+}
+
+static inline int64_t cf_to_int(cf_value v)
+{
+    return v.kind == CF_INT ? v.as.i : 0;
+}
+
+static inline double cf_to_double(cf_value v)
+{
+    return v.kind == CF_DOUBLE ? v.as.d : 0.0;
+}
+
+/* The bytes of a string or bytes value (NULL for other kinds). */
+static inline const char *cf_to_str(cf_value v)
+{
+    return v.kind == CF_STR || v.kind == CF_BYTES ? v.as.s : NULL;
+}
+
+/* The length of a string or bytes value (0 for other kinds). */
+static inline size_t cf_len(cf_value v)
+{
+    return v.kind == CF_STR || v.kind == CF_BYTES ? v.len : 0;
+}
+
+/* The pointer of a CF_PTR value whose tag is `tag`, else NULL. */
+static inline void *cf_to_ptr(cf_value v, uint16_t tag)
+{
+    return v.kind == CF_PTR && v.tag == tag ? v.as.p : NULL;
+}
+
+/*
+ * True when `a` and `b` are equal as Python's == would say for these kinds:
+ * strings and bytes compare their bytes, pointers their address and tag, an
+ * int and a double compare numerically, and bool compares as 0 or 1.
+ */
+CF_API bool cf_value_eq(cf_value a, cf_value b);
+
+/*
+ * Writes `v` as Python's repr() would into `buf` (at most `n` bytes, always
+ * NUL-terminated when n > 0): None, True, 42, 2.5, 'abc', b'\x00'. A user
+ * pointer is written as <ptr tag=T at 0x...>. Returns the length the full
+ * text needs, like snprintf(), so a result >= n means it was cut.
+ */
+CF_API size_t cf_value_repr(cf_value v, char *buf, size_t n);
+
+/*
+ * Like cf_value_repr(), but a string is written without quotes, as Python's
+ * str() and f-strings do. Returns the length the full text needs.
+ */
+CF_API size_t cf_value_str(cf_value v, char *buf, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

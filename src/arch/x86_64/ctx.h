@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* x86_64/ctx.h - the saved context and FP control state of x86-64 SysV. */
+#ifndef CF_ARCH_CTX_H
+#define CF_ARCH_CTX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CF__ARCH_NAME "x86_64"
+
+/* A suspended context is its stack pointer; the registers are on the stack. */
+struct cf__ctx {
+    void *sp;
+};
+
+/* MXCSR's control bits and the x87 control word (both callee-saved). */
+struct cf__fpenv {
+    uint32_t mxcsr;
+    uint16_t x87cw;
+};
+
+/* The status flags of MXCSR (bits 0-5) are not control state. */
+#define CF__MXCSR_CONTROL 0xffc0u
+
+void cf__start(void);
+
+/*
+ * The first switch to `ctx` pops six zero registers (r12 holds `entry`) and
+ * jumps to cf__start with rsp 16-byte aligned, which calls entry(arg).
+ */
+static inline void cf__ctx_make(struct cf__ctx *ctx, void *lo, size_t size,
+                                void (*entry)(void *))
+{
+    uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
+    void **sp = (void **)top;
+
+    sp[-1] = NULL; /* padding: cf__start runs with rsp = top - 16 */
+    sp[-2] = NULL;
+    sp[-3] = (void *)(uintptr_t)cf__start;
+    sp[-4] = NULL;                        /* rbp */
+    sp[-5] = NULL;                        /* rbx */
+    sp[-6] = (void *)(uintptr_t)entry;    /* r12 */
+    sp[-7] = NULL;                        /* r13 */
+    sp[-8] = NULL;                        /* r14 */
+    sp[-9] = NULL;                        /* r15 */
+    ctx->sp = &sp[-9];
+}
+
+static inline void cf__fpenv_save(struct cf__fpenv *env)
+{
+    __asm__ volatile("stmxcsr %0\n\tfnstcw %1"
+                     : "=m"(env->mxcsr), "=m"(env->x87cw));
+}
+
+static inline void cf__fpenv_load(const struct cf__fpenv *env)
+{
+    __asm__ volatile("ldmxcsr %0\n\tfldcw %1"
+                     :
+                     : "m"(env->mxcsr), "m"(env->x87cw));
+}
+
+static inline bool cf__fpenv_eq(const struct cf__fpenv *a,
+                                const struct cf__fpenv *b)
+{
+    return ((a->mxcsr ^ b->mxcsr) & CF__MXCSR_CONTROL) == 0
+           && a->x87cw == b->x87cw;
+}
+
+static inline int cf__fpenv_describe(const struct cf__fpenv *env, char *buf,
+                                     size_t n)
+{
+    return snprintf(buf, n, "MXCSR 0x%04x, x87 control word 0x%04x",
+                    (unsigned)(env->mxcsr & CF__MXCSR_CONTROL),
+                    (unsigned)env->x87cw);
+}
+
+#endif

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/* core/coro.c - creating and freeing coroutines, and asking their state. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#if CF_TSAN
+void *__tsan_create_fiber(unsigned flags);
+void __tsan_destroy_fiber(void *fiber);
+#endif
+
+static void body_entry(void *arg);
+
+static cf_coro *alloc(const struct cf_coro_opts *opts, const char *dflt)
+{
+    cf_coro *co = calloc(1, sizeof *co);
+    if (co == NULL)
+        return NULL;
+    co->base.is_coro = true;
+    atomic_init(&co->state, CF_CREATED);
+    co->top = co;
+    co->leaf = co;
+    snprintf(co->name, sizeof co->name, "%s",
+             opts != NULL && opts->name != NULL ? opts->name : dflt);
+    return co;
+}
+
+/* Priming is Python's @coroutine: create, then next() once. */
+static int prime(cf_coro *co)
+{
+    cf_value ignored;
+    switch (cf_next(co, &ignored)) {
+    case CF_YIELDED:
+        return 0;
+    case CF_RETURNED:
+        cf__set_exc(cf__current_context(),
+                    cf__error_at(&cf_stop_iteration, co->name,
+                                 "coroutine '%s' returned while being primed",
+                                 co->name));
+        break;
+    case CF_RAISED:
+        break;
+    }
+    cf_coro_free(co);
+    return -ECANCELED;
+}
+
+int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
+                const struct cf_coro_opts *opts)
+{
+    size_t size = CF_STACK_DEFAULT;
+
+    if (out == NULL || fn == NULL)
+        return -EINVAL;
+    *out = NULL;
+    if (opts != NULL) {
+        if ((opts->flags & ~CF_CORO_FPENV) != 0)
+            return -EINVAL;
+        if (opts->stack_size != 0)
+            size = opts->stack_size;
+    }
+    if (size < CF_STACK_MIN || size > CF_STACK_MAX)
+        return -EINVAL;
+    cf_coro *co = alloc(opts, "coroutine");
+    if (co == NULL)
+        return -ENOMEM;
+    int rc = cf__stack_alloc(co, size);
+    if (rc < 0) {
+        free(co);
+        return rc;
+    }
+    co->kind = CF__BODY;
+    co->fn = fn;
+    co->arg = arg;
+    co->fpenv = opts != NULL && (opts->flags & CF_CORO_FPENV) != 0;
+    if (co->fpenv)
+        cf__fpenv_save(&co->env); /* starts with its creator's */
+    cf__ctx_make(&co->base.ctx, (void *)co->base.stack_lo,
+                 co->base.stack_size, body_entry);
+#if CF_TSAN
+    co->base.tsan_fiber = __tsan_create_fiber(0);
+#endif
+    if (opts != NULL && opts->prime && (rc = prime(co)) < 0)
+        return rc;
+    *out = co;
+    return 0;
+}
+
+int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
+                   const struct cf_coro_opts *opts)
+{
+    if (out == NULL || step == NULL)
+        return -EINVAL;
+    *out = NULL;
+    cf_coro *co = alloc(opts, "handler");
+    if (co == NULL)
+        return -ENOMEM;
+    co->kind = CF__HANDLER;
+    co->leaf = NULL; /* sends take the handler path, never a switch */
+    co->step = step;
+    co->self = self;
+    int rc;
+    if (opts != NULL && opts->prime && (rc = prime(co)) < 0)
+        return rc;
+    *out = co;
+    return 0;
+}
+
+/*
+ * The base of every body coroutine's stack. A body that returns still has
+ * its remaining cleanups run (the finally blocks around its last yield),
+ * then the coroutine finishes.
+ */
+static void body_entry(void *arg)
+{
+    cf_coro *co = arg;
+
+    cf__jumped(&co->base);
+    cf__learn_caller(co);
+    cf__fpenv_resumed(co);
+    cf_value r = co->fn(co->arg);
+    cf__run_cleanups(&co->base);
+    cf__set_exc(&co->base, NULL);
+    co->out = r;
+    cf__finish(co, CF__OUT_RETURNED);
+}
+
+/* Breaks the link of a suspended coroutine that is being abandoned. */
+static void detach_delegate(cf_coro *co)
+{
+    cf_coro *sub = co->delegate;
+    if (sub == NULL)
+        return;
+    co->delegate = NULL;
+    sub->delegator = NULL;
+    for (cf_coro *x = sub; x != NULL; x = x->delegate)
+        x->top = sub;
+    cf_coro *leaf = sub;
+    while (leaf->delegate != NULL)
+        leaf = leaf->delegate;
+    sub->leaf = leaf;
+    co->top->leaf = co;
+}
+
+int cf_coro_free(cf_coro *co)
+{
+    if (co == NULL)
+        return 0;
+    cf_state s = cf_coro_state(co);
+    if (s == CF_RUNNING)
+        return -EBUSY;
+    if (s == CF_SUSPENDED) {
+        cf__context *cur = cf__current_context();
+        cf_error *saved = cur->exc;
+        cur->exc = NULL;
+        if (cf_close(co, NULL) == CF_RAISED) {
+            fprintf(stderr, "Exception ignored in: coroutine '%s'\n",
+                    co->name);
+            cf_error_print(cur->exc, stderr);
+        }
+        cf__set_exc(cur, saved);
+    }
+    /* Still suspended: it ignored GeneratorExit, and is abandoned. */
+    detach_delegate(co);
+    if (co->delegator != NULL)
+        cf__unlink(co);
+    co->base.cleanups = NULL; /* they live on the abandoned stack */
+    cf__stack_release(co);
+    cf__set_exc(&co->base, NULL);
+    cf_error_unref(co->in_err);
+    cf_error_unref(co->out_err);
+#if CF_TSAN
+    if (co->base.tsan_fiber != NULL)
+        __tsan_destroy_fiber(co->base.tsan_fiber);
+#endif
+    free(co);
+    return 0;
+}
+
+cf_state cf_coro_state(const cf_coro *co)
+{
+    int s = atomic_load_explicit(&co->state, memory_order_acquire);
+    if (s == CF_SUSPENDED && co->delegate != NULL) {
+        const cf_coro *leaf = co->delegate;
+        while (leaf->delegate != NULL)
+            leaf = leaf->delegate;
+        if (atomic_load_explicit(&leaf->state, memory_order_acquire)
+            == CF_RUNNING)
+            return CF_RUNNING;
+    }
+    return (cf_state)s;
+}
+
+const char *cf_state_name(cf_state s)
+{
+    switch (s) {
+    case CF_CREATED:
+        return "GEN_CREATED";
+    case CF_RUNNING:
+        return "GEN_RUNNING";
+    case CF_SUSPENDED:
+        return "GEN_SUSPENDED";
+    case CF_CLOSED:
+        return "GEN_CLOSED";
+    }
+    return "GEN_UNKNOWN";
+}
+
+const char *cf_coro_name(const cf_coro *co)
+{
+    return co != NULL ? co->name : "";
+}
+
+bool cf_coro_is_handler(const cf_coro *co)
+{
+    return co != NULL && co->kind == CF__HANDLER;
+}
+
+cf_coro *cf_coro_delegate(const cf_coro *co)
+{
+    if (co == NULL || co->delegate == NULL)
+        return NULL;
+    return cf_coro_state(co) == CF_RUNNING ? NULL : co->delegate;
+}

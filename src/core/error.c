@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/* core/error.c - error types, error objects, and the error being handled. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const cf_error_type cf_base_exception = {"BaseException", NULL};
+const cf_error_type cf_generator_exit = {"GeneratorExit", &cf_base_exception};
+const cf_error_type cf_exception = {"Exception", &cf_base_exception};
+const cf_error_type cf_stop_iteration = {"StopIteration", &cf_exception};
+const cf_error_type cf_runtime_error = {"RuntimeError", &cf_exception};
+const cf_error_type cf_value_error = {"ValueError", &cf_exception};
+const cf_error_type cf_type_error = {"TypeError", &cf_exception};
+const cf_error_type cf_memory_error = {"MemoryError", &cf_exception};
+
+struct cf_error {
+    atomic_long refs; /* < 0: immortal (the shared MemoryError) */
+    const cf_error_type *type;
+    cf_error *context;
+    cf_error *cause;
+    char coro[CF__NAME_MAX];
+    const char *msg; /* NUL-terminated; usually `text` */
+    char text[];
+};
+
+/* What cf_error_new() hands out when malloc fails: it must not allocate. */
+static cf_error oom = {-1, &cf_memory_error, NULL, NULL, "", "out of memory"};
+
+bool cf_type_is(const cf_error_type *t, const cf_error_type *base)
+{
+    for (; t != NULL; t = t->base)
+        if (t == base)
+            return true;
+    return false;
+}
+
+static cf_error *vnew(const cf_error_type *t, const char *coro,
+                      const char *fmt, va_list ap)
+{
+    va_list aq;
+    int len = 0;
+
+    if (fmt != NULL && *fmt != '\0') {
+        va_copy(aq, ap);
+        len = vsnprintf(NULL, 0, fmt, aq);
+        va_end(aq);
+        if (len < 0)
+            len = 0;
+    }
+    cf_error *e = malloc(sizeof *e + (size_t)len + 1);
+    if (e == NULL)
+        return &oom;
+    atomic_init(&e->refs, 1);
+    e->type = t != NULL ? t : &cf_exception;
+    e->context = NULL;
+    e->cause = NULL;
+    snprintf(e->coro, sizeof e->coro, "%s", coro != NULL ? coro : "");
+    e->text[0] = '\0';
+    e->msg = e->text;
+    if (len > 0)
+        vsnprintf(e->text, (size_t)len + 1, fmt, ap);
+    return e;
+}
+
+/* The name errors made now carry: the running handler's, else the body's. */
+static const char *current_name(void)
+{
+    cf_coro *co = cf_current();
+    return co != NULL ? co->name : "";
+}
+
+cf_error *cf_error_new(const cf_error_type *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cf_error *e = vnew(t, current_name(), fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+cf_error *cf__error_at(const cf_error_type *t, const char *coro,
+                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cf_error *e = vnew(t, coro, fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+/* close() makes a new GeneratorExit each time, with an empty message. */
+cf_error *cf__generator_exit(void)
+{
+    return cf__error_at(&cf_generator_exit, "", NULL);
+}
+
+cf_error *cf_error_ref(cf_error *e)
+{
+    if (e != NULL && atomic_load_explicit(&e->refs, memory_order_relaxed) >= 0)
+        atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+    return e;
+}
+
+void cf_error_unref(cf_error *e)
+{
+    while (e != NULL) {
+        if (atomic_load_explicit(&e->refs, memory_order_relaxed) < 0)
+            return;
+        if (atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) != 1)
+            return;
+        cf_error *context = e->context;
+        cf_error_unref(e->cause);
+        free(e);
+        e = context; /* iterate: context chains can be long */
+    }
+}
+
+const cf_error_type *cf_error_type_of(const cf_error *e)
+{
+    return e != NULL ? e->type : NULL;
+}
+
+const char *cf_error_message(const cf_error *e)
+{
+    return e != NULL ? e->msg : "";
+}
+
+const char *cf_error_coro(const cf_error *e)
+{
+    return e != NULL ? e->coro : "";
+}
+
+const cf_error *cf_error_context(const cf_error *e)
+{
+    return e != NULL ? e->context : NULL;
+}
+
+const cf_error *cf_error_cause(const cf_error *e)
+{
+    return e != NULL ? e->cause : NULL;
+}
+
+bool cf_error_is(const cf_error *e, const cf_error_type *t)
+{
+    return e != NULL && cf_type_is(e->type, t);
+}
+
+/* The shared MemoryError has no room for links: it stays unlinked. */
+void cf__error_set_context(cf_error *e, cf_error *ctx)
+{
+    if (e == NULL || e == ctx || e->refs < 0 || e->context != NULL)
+        return;
+    for (cf_error *c = ctx; c != NULL; c = c->context)
+        if (c == e)
+            return; /* would make a cycle */
+    e->context = cf_error_ref(ctx);
+}
+
+void cf__error_set_cause(cf_error *e, cf_error *cause)
+{
+    if (e == NULL || e->refs < 0) {
+        cf_error_unref(cause);
+        return;
+    }
+    cf_error_unref(e->cause);
+    e->cause = cause;
+}
+
+void cf__error_rename(cf_error *e, const char *coro)
+{
+    if (e != NULL && e->refs >= 0)
+        snprintf(e->coro, sizeof e->coro, "%s", coro);
+}
+
+size_t cf_error_format(const cf_error *e, char *buf, size_t n)
+{
+    int len;
+
+    if (e == NULL)
+        len = snprintf(buf, n, "None");
+    else if (e->msg[0] == '\0')
+        len = snprintf(buf, n, "%s", e->type->name);
+    else
+        len = snprintf(buf, n, "%s: %s", e->type->name, e->msg);
+    return len < 0 ? 0 : (size_t)len;
+}
+
+static void print_one(const cf_error *e, FILE *f, int depth)
+{
+    if (depth > 64)
+        return;
+    if (e->cause != NULL) {
+        print_one(e->cause, f, depth + 1);
+        fputs("\nThe above exception was the direct cause of the following "
+              "exception:\n\n",
+              f);
+    } else if (e->context != NULL) {
+        print_one(e->context, f, depth + 1);
+        fputs("\nDuring handling of the above exception, another exception "
+              "occurred:\n\n",
+              f);
+    }
+    fputs(e->type->name, f);
+    if (e->msg[0] != '\0')
+        fprintf(f, ": %s", e->msg);
+    if (e->coro[0] != '\0')
+        fprintf(f, " (in coroutine '%s')", e->coro);
+    fputc('\n', f);
+}
+
+void cf_error_print(const cf_error *e, FILE *f)
+{
+    if (e == NULL || f == NULL)
+        return;
+    print_one(e, f, 0);
+}
+
+void cf__set_exc(cf__context *ctx, cf_error *e)
+{
+    cf_error *old = ctx->exc;
+    ctx->exc = e;
+    cf_error_unref(old);
+}
+
+const cf_error *cf_error_last(void)
+{
+    return cf__current_context()->exc;
+}
+
+cf_error *cf_error_take(void)
+{
+    cf__context *ctx = cf__current_context();
+    cf_error *e = ctx->exc;
+    ctx->exc = NULL;
+    return e;
+}
+
+void cf_error_clear(void)
+{
+    cf__set_exc(cf__current_context(), NULL);
+}
+
+cf_status cf__raise_here(cf_coro *co, const cf_error_type *t,
+                         const char *msg)
+{
+    cf__context *ctx = cf__current_context();
+    cf_error *e = cf__error_at(t, co != NULL ? co->name : "", "%s", msg);
+    cf__error_set_context(e, ctx->exc);
+    cf__set_exc(ctx, e);
+    return CF_RAISED;
+}
+
+cf_status cf_fail(const cf_error_type *t, const char *fmt, ...)
+{
+    cf__context *ctx = cf__current_context();
+    va_list ap;
+    va_start(ap, fmt);
+    cf_error *e = vnew(t, current_name(), fmt, ap);
+    va_end(ap);
+    cf__error_set_context(e, ctx->exc);
+    cf__set_exc(ctx, e);
+    return CF_RAISED;
+}
+
+void cf_raise(const cf_error_type *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cf_error *e = vnew(t, current_name(), fmt, ap);
+    va_end(ap);
+    cf_raise_error(e);
+}
+
+void cf_raise_error(cf_error *e)
+{
+    cf__context *ctx = cf__current_context();
+    if (e == NULL)
+        e = cf_error_new(&cf_type_error, "cf_raise_error() of a NULL error");
+    cf__error_set_context(e, ctx->exc);
+    cf__unwind(ctx, e);
+}
+
+void cf_reraise(void)
+{
+    cf__context *ctx = cf__current_context();
+    if (ctx->exc == NULL)
+        cf_raise(&cf_runtime_error, "No active exception to reraise");
+    cf__unwind(ctx, cf_error_ref(ctx->exc));
+}
+
+const char *cf_strerror(int rc)
+{
+    if (rc == 0)
+        return "Success";
+    return strerror(rc < 0 ? -rc : rc);
+}
+
+int cf_version(void)
+{
+    return CF_VERSION_NUM;
+}

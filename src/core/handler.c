@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/handler.c - handler coroutines: a step function and a state pointer,
+ * called in the sender's context. There is no stack and no switch; the
+ * states, the guard and the outcomes are the same as a body coroutine's.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Misuse and the states in which no step runs; see cf_send(). */
+static cf_status not_suspended(cf_coro *co, int s, cf_op op, cf_value v,
+                               cf_error *err, cf_value *out)
+{
+    switch (s) {
+    case CF_RUNNING:
+        cf_error_unref(err);
+        return cf__raise_here(co, &cf_value_error,
+                              "generator already executing");
+    case CF_CLOSED:
+        break;
+    case CF_CREATED:
+        if (op == CF_OP_THROW) {
+            atomic_store(&co->state, CF_CLOSED);
+            break;
+        }
+        if (!cf_is_none(v))
+            return cf__raise_here(co, &cf_type_error,
+                                  "can't send non-None value to a "
+                                  "just-started generator");
+        return CF_YIELDED; /* start it: the caller claims it */
+    }
+    if (op == CF_OP_THROW) {
+        cf__context *cur = cf__current_context();
+        cf__error_set_context(err, cur->exc);
+        cf__set_exc(cur, err);
+        return CF_RAISED;
+    }
+    *out = cf_none();
+    return CF_RETURNED;
+}
+
+/*
+ * An error a step function made carries the name of the body it ran in;
+ * it came from the handler.
+ */
+static void name_error(cf_coro *co, cf_error *before, cf__context *cur)
+{
+    cf_error *e = cur->exc;
+    if (e == NULL) {
+        cf__set_exc(cur, cf__error_at(&cf_runtime_error, co->name,
+                                      "handler '%s' returned CF_RAISED "
+                                      "without an error",
+                                      co->name));
+        return;
+    }
+    if (e != before
+        && strcmp(cf_error_coro(e), cf_coro_name(cf_current())) == 0)
+        cf__error_rename(e, co->name);
+}
+
+cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v,
+                             cf_error *err, cf_value *out)
+{
+    cf_value tmp;
+    int s;
+
+    if (out == NULL)
+        out = &tmp;
+    for (;;) {
+        s = CF_SUSPENDED;
+        if (atomic_compare_exchange_strong_explicit(&co->state, &s, CF_RUNNING,
+                                                    memory_order_acquire,
+                                                    memory_order_relaxed))
+            break;
+        cf_status st = not_suspended(co, s, op, v, err, out);
+        if (s != CF_CREATED || st != CF_YIELDED)
+            return st;
+        if (atomic_compare_exchange_strong(&co->state, &s, CF_RUNNING))
+            break;
+    }
+    cf__context *cur = cf__current_context();
+    cf_error *saved = NULL;
+    if (op == CF_OP_THROW) {
+        saved = cur->exc;
+        cur->exc = err; /* what the step sees as being handled */
+    }
+    cf_error *before = cur->exc;
+    cf_status st = co->step(co->self, op, v, out);
+    switch (st) {
+    case CF_YIELDED:
+        atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);
+        break;
+    case CF_RETURNED:
+        atomic_store_explicit(&co->state, CF_CLOSED, memory_order_release);
+        break;
+    case CF_RAISED:
+        name_error(co, before, cur);
+        atomic_store_explicit(&co->state, CF_CLOSED, memory_order_release);
+        cf_error_unref(saved);
+        return CF_RAISED;
+    }
+    if (op == CF_OP_THROW) /* caught: the caller's own error is back */
+        cf__set_exc(cur, saved);
+    return st;
+}

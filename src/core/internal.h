@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/internal.h - the coroutine object and what the files of core/ share.
+ *
+ * A "context" is anywhere code runs: a body coroutine's stack, or a thread's
+ * own stack outside every coroutine. Each has a saved machine context (used
+ * only while it is not running), the error it is handling, and its stack of
+ * cleanup records. cf__cur is the running context of this thread.
+ */
+#ifndef CF_CORE_INTERNAL_H
+#define CF_CORE_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "coflow.h"
+#include "../arch/switch.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CF_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CF_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define CF_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CF_TSAN 1
+#endif
+#endif
+
+#ifndef CF_ASAN
+#define CF_ASAN 0
+#endif
+#ifndef CF_TSAN
+#define CF_TSAN 0
+#endif
+
+#define CF__LIKELY(x)   __builtin_expect(!!(x), 1)
+#define CF__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CF__TLS         __thread __attribute__((tls_model("initial-exec")))
+#define CF__NAME_MAX    48
+
+typedef struct cf__context {
+    struct cf__ctx ctx;     /* saved registers, while not running */
+    cf_error *exc;          /* the error being handled (sys.exception()) */
+    cf_cleanup *cleanups;   /* innermost cleanup or cf_try record */
+    bool is_coro;           /* a cf_coro, or a thread's base context */
+    const void *stack_lo;   /* for sanitizers: this context's stack */
+    size_t stack_size;
+    void *asan_fake;        /* ASan's fake stack, saved across a switch */
+    void *tsan_fiber;       /* TSan's fiber for this context */
+    const void *peer_lo;    /* for ASan: the stack we last came from */
+    size_t peer_size;
+} cf__context;
+
+/* How a coroutine was last resumed; read by the code it resumes in. */
+enum cf__op {
+    CF__OP_SEND,     /* `in` */
+    CF__OP_THROW,    /* `in_err` */
+    CF__OP_SUB_DONE, /* its delegate finished: see `done` */
+};
+
+/* How a coroutine last switched out; read by whoever it switched to. */
+enum cf__out {
+    CF__OUT_YIELDED,  /* `out` */
+    CF__OUT_RETURNED, /* `out`; the coroutine is finished */
+    CF__OUT_RAISED,   /* `out_err`; the coroutine is finished */
+    CF__OUT_DELEGATED /* `out`, yielded by entering a yield from */
+};
+
+enum cf__kind { CF__BODY, CF__HANDLER };
+
+struct cf_coro {
+    cf__context base;     /* first: a cf_coro is a context */
+    _Atomic int state;    /* a cf_state; CAS SUSPENDED->RUNNING guards */
+    unsigned char kind;   /* enum cf__kind */
+    unsigned char op;     /* enum cf__op */
+    unsigned char outk;   /* enum cf__out */
+    bool fpenv;           /* CF_CORO_FPENV */
+    cf_value in;          /* sent in */
+    cf_value out;         /* yielded or returned */
+    cf_error *in_err;     /* thrown in (owned until raised) */
+    cf_error *out_err;    /* raised out (owned until delivered) */
+    cf__context *caller;  /* where a yield goes: who resumed this round */
+    cf_coro *entry;       /* the coroutine the caller addressed this round */
+
+    /* yield from: a chain top -> ... -> leaf of delegating coroutines */
+    cf_coro *leaf;        /* at a chain's top: its innermost; else NULL */
+    cf_coro *top;         /* the chain's top (itself when not delegated to) */
+    cf_coro *delegate;    /* the coroutine this one yields from, or NULL */
+    cf_coro *delegator;   /* the coroutine yielding from this one, or NULL */
+    cf_coro *done;        /* CF__OP_SUB_DONE: the delegate that finished */
+    cf_coro *pending_leaf; /* CF__OUT_DELEGATED: the leaf to publish */
+
+    /* body coroutines */
+    cf_body_fn fn;
+    void *arg;
+    void *stack;          /* the mapping, guard page included */
+    size_t stack_map;     /* its size */
+    struct cf__fpenv env;        /* CF_CORO_FPENV: this coroutine's own */
+    struct cf__fpenv caller_env; /* CF_CORO_FPENV: the caller's, to give back */
+    unsigned valgrind_id;
+
+    /* handler coroutines */
+    cf_step_fn step;
+    void *self;
+
+    char name[CF__NAME_MAX];
+};
+
+/* The running context of this thread; NULL until the thread first needs it. */
+extern CF__TLS cf__context *cf__cur;
+
+/* This thread's base context (created on first use). */
+cf__context *cf__thread_base(void);
+
+static inline cf__context *cf__current_context(void)
+{
+    cf__context *c = cf__cur;
+    return CF__LIKELY(c != NULL) ? c : cf__thread_base();
+}
+
+/* error.c */
+void cf__set_exc(cf__context *ctx, cf_error *e); /* takes `e` */
+cf_error *cf__error_at(const cf_error_type *t, const char *coro,
+                       const char *fmt, ...) CF_PRINTF(3, 4);
+cf_error *cf__generator_exit(void);
+void cf__error_set_context(cf_error *e, cf_error *ctx); /* takes a new ref */
+void cf__error_set_cause(cf_error *e, cf_error *cause); /* takes `cause` */
+void cf__error_rename(cf_error *e, const char *coro);
+cf_status cf__raise_here(cf_coro *co, const cf_error_type *t,
+                         const char *msg);
+CF_NORETURN void cf__unwind(cf__context *ctx, cf_error *e);
+
+/* switch.c */
+void *cf__jump(cf__context *from, cf__context *to, void *arg, bool dying);
+void cf__jumped(cf__context *self);
+void cf__learn_caller(cf_coro *co);
+
+/* stack.c */
+int cf__stack_alloc(cf_coro *co, size_t size);
+void cf__stack_release(cf_coro *co);
+
+/* resume.c */
+void cf__suspend(cf_coro *co);
+void cf__reap(cf_coro *x);
+cf_status cf__resume(cf_coro *co, cf_coro *t, cf_value *out);
+cf_status cf__deliver(cf__context *cur, cf_coro *y, cf_value *out);
+CF_NORETURN void cf__finish(cf_coro *co, enum cf__out k);
+void cf__unlink(cf_coro *co);
+
+/* handler.c */
+cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v,
+                             cf_error *err, cf_value *out);
+
+/* cleanup.c */
+void cf__run_cleanups(cf__context *ctx);
+
+/* Debug builds remember the FP state a coroutine was resumed with. */
+#ifdef CF_DEBUG
+void cf__fpenv_resumed(cf_coro *co);
+#else
+static inline void cf__fpenv_resumed(cf_coro *co)
+{
+    (void)co;
+}
+#endif
+
+#endif

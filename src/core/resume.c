@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/resume.c - send, next, throw and close from the caller's side; yield
+ * and finishing from the coroutine's side.
+ *
+ * A round trip is: the caller claims the target with one compare-and-swap
+ * (SUSPENDED -> RUNNING: the "already executing" guard, atomic so two threads
+ * cannot both win), stores what it sends, and switches; the coroutine stores
+ * what it yields and switches back; the caller marks it SUSPENDED again.
+ * The state is released by the caller, after the switch, because only then
+ * is the coroutine's stack no longer in use.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+/* FP control state: a CF_CORO_FPENV coroutine swaps its own in and out. */
+static inline void fp_enter(cf_coro *t)
+{
+    if (CF__UNLIKELY(t->fpenv)) {
+        cf__fpenv_save(&t->caller_env);
+        cf__fpenv_load(&t->env);
+    }
+}
+
+static inline void fp_leave(cf_coro *co)
+{
+    if (CF__UNLIKELY(co->fpenv)) {
+        cf__fpenv_save(&co->env);
+        cf__fpenv_load(&co->caller_env);
+    }
+}
+
+#ifdef CF_DEBUG
+/* Debug builds: a coroutine without the option must not change FP state. */
+void cf__fpenv_resumed(cf_coro *co)
+{
+    if (!co->fpenv)
+        cf__fpenv_save(&co->env);
+}
+
+static void fp_check(cf_coro *co)
+{
+    struct cf__fpenv now;
+    char was[96], is[96];
+
+    if (co->fpenv)
+        return;
+    cf__fpenv_save(&now);
+    if (cf__fpenv_eq(&now, &co->env))
+        return;
+    cf__fpenv_describe(&co->env, was, sizeof was);
+    cf__fpenv_describe(&now, is, sizeof is);
+    fprintf(stderr,
+            "coflow: coroutine '%s' changed the FP control state across a "
+            "yield (%s -> %s) without CF_CORO_FPENV\n",
+            co->name, was, is);
+    co->env = now; /* report each change once */
+}
+#else
+static inline void fp_check(cf_coro *co)
+{
+    (void)co;
+}
+#endif
+
+/* The caller's half of a switch into `t`, the leaf that will run. */
+static inline cf_status resume(cf_coro *entry, cf_coro *t, cf_value *out)
+{
+    cf__context *cur = cf__current_context();
+    t->entry = entry;
+    t->caller = cur;
+    fp_enter(t);
+    cf__cur = &t->base;
+    cf_coro *y = cf__jump(cur, &t->base, t, false);
+    return cf__deliver(cur, y, out);
+}
+
+cf_status cf__resume(cf_coro *entry, cf_coro *t, cf_value *out)
+{
+    return resume(entry, t, out);
+}
+
+static cf_status deliver_end(cf__context *cur, cf_coro *y, cf_value *out);
+
+/* Back on the caller's side: `y` is the coroutine that switched to us. */
+cf_status cf__deliver(cf__context *cur, cf_coro *y, cf_value *out)
+{
+    cf__cur = cur;
+    if (CF__LIKELY(y->outk == CF__OUT_YIELDED)) {
+        atomic_store_explicit(&y->state, CF_SUSPENDED, memory_order_release);
+        if (out != NULL)
+            *out = y->out;
+        return CF_YIELDED;
+    }
+    return deliver_end(cur, y, out);
+}
+
+/* A finished coroutine: CLOSED now that nothing runs on its stack. */
+static void closed(cf_coro *y)
+{
+    cf__stack_release(y);
+    atomic_store_explicit(&y->state, CF_CLOSED, memory_order_release);
+}
+
+static cf_status deliver_end(cf__context *cur, cf_coro *y, cf_value *out)
+{
+    switch ((enum cf__out)y->outk) {
+    case CF__OUT_YIELDED:
+        break;
+    case CF__OUT_DELEGATED:
+        /* `y` entered a yield from: publish its chain's new leaf now that
+         * its own context is saved and a send may switch past it. */
+        atomic_store_explicit(&y->state, CF_SUSPENDED, memory_order_release);
+        y->top->leaf = y->pending_leaf;
+        y->pending_leaf = NULL;
+        y->outk = CF__OUT_YIELDED;
+        if (out != NULL)
+            *out = y->out;
+        return CF_YIELDED;
+    case CF__OUT_RETURNED:
+        if (out != NULL)
+            *out = y->out;
+        y->out = cf_none();
+        closed(y);
+        return CF_RETURNED;
+    case CF__OUT_RAISED:
+        cf__set_exc(cur, y->out_err);
+        y->out_err = NULL;
+        closed(y);
+        return CF_RAISED;
+    }
+    abort();
+}
+
+/* The innermost coroutine a resume of `co` runs: itself, or its leaf. */
+static inline cf_coro *leaf_of(cf_coro *co)
+{
+    cf_coro *t = co->leaf;
+    return t != NULL ? t : co->top->leaf;
+}
+
+/*
+ * Everything but a send into a SUSPENDED coroutine: handlers, starting,
+ * misuse, closed coroutines, and sends into the middle of a chain.
+ */
+static cf_status send_slow(cf_coro *co, cf_value v, cf_value *out)
+{
+    if (co->kind == CF__HANDLER)
+        return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
+    for (;;) {
+        cf_coro *t = leaf_of(co);
+        int s = atomic_load_explicit(&t->state, memory_order_acquire);
+        switch (s) {
+        case CF_SUSPENDED:
+            break;
+        case CF_RUNNING:
+            return cf__raise_here(co, &cf_value_error,
+                                  "generator already executing");
+        case CF_CLOSED:
+            if (out != NULL)
+                *out = cf_none();
+            return CF_RETURNED;
+        case CF_CREATED:
+            if (!cf_is_none(v))
+                return cf__raise_here(co, &cf_type_error,
+                                      "can't send non-None value to a "
+                                      "just-started generator");
+            break;
+        }
+        if (atomic_compare_exchange_strong_explicit(
+                &t->state, &s, CF_RUNNING, memory_order_acquire,
+                memory_order_relaxed)) {
+            t->in = v;
+            t->op = CF__OP_SEND;
+            return resume(co, t, out);
+        }
+    }
+}
+
+cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
+{
+    cf_coro *t = co->leaf;
+    int s = CF_SUSPENDED;
+
+    if (CF__LIKELY(t != NULL)
+        && CF__LIKELY(atomic_compare_exchange_strong_explicit(
+            &t->state, &s, CF_RUNNING, memory_order_acquire,
+            memory_order_relaxed))) {
+        t->in = v;
+        t->op = CF__OP_SEND;
+        return resume(co, t, out);
+    }
+    return send_slow(co, v, out);
+}
+
+cf_status cf_next(cf_coro *co, cf_value *out)
+{
+    return cf_send(co, cf_none(), out);
+}
+
+/* The error comes out of the call: it is now the caller's to handle. */
+static cf_status raise_out(cf_error *err)
+{
+    cf__context *cur = cf__current_context();
+    cf__error_set_context(err, cur->exc);
+    cf__set_exc(cur, err);
+    return CF_RAISED;
+}
+
+/*
+ * GeneratorExit thrown into a coroutine in a yield from (PEP 380, items
+ * 56-58): close the delegate first, innermost first, from here; then raise
+ * in `co`, at its yield from, GeneratorExit - or the error that closing the
+ * delegate raised, RuntimeError if it ignored GeneratorExit included.
+ */
+static cf_status throw_exit_chain(cf_coro *co, cf_error *err, cf_value *out)
+{
+    cf__context *cur = cf__current_context();
+    cf_coro *sub = co->delegate;
+    cf_error *saved = cur->exc;
+
+    cur->exc = NULL;
+    if (cf_close(sub, NULL) == CF_RAISED) {
+        cf_error_unref(err);
+        err = cur->exc;
+        cur->exc = NULL;
+    }
+    cur->exc = saved;
+    if (sub->delegator == co) /* it ignored GeneratorExit: still linked */
+        cf__unlink(sub);
+    return cf_throw(co, err, out);
+}
+
+cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out)
+{
+    if (err == NULL)
+        err = cf__error_at(&cf_type_error, co->name,
+                           "cf_throw() of a NULL error");
+    if (co->kind == CF__HANDLER)
+        return cf__handler_resume(co, CF_OP_THROW, cf_none(), err, out);
+    if (co->delegate != NULL && cf_error_is(err, &cf_generator_exit)
+        && cf_coro_state(co) == CF_SUSPENDED)
+        return throw_exit_chain(co, err, out);
+    for (;;) {
+        cf_coro *t = leaf_of(co);
+        int s = atomic_load_explicit(&t->state, memory_order_acquire);
+        switch (s) {
+        case CF_RUNNING:
+            cf_error_unref(err);
+            return cf__raise_here(co, &cf_value_error,
+                                  "generator already executing");
+        case CF_CLOSED:
+            return raise_out(err);
+        case CF_CREATED:
+            /* Raised "at the start of the body": no code runs. */
+            if (!atomic_compare_exchange_strong(&t->state, &s, CF_RUNNING))
+                continue;
+            closed(t);
+            return raise_out(err);
+        case CF_SUSPENDED:
+            if (!atomic_compare_exchange_strong_explicit(
+                    &t->state, &s, CF_RUNNING, memory_order_acquire,
+                    memory_order_relaxed))
+                continue;
+            t->in_err = err;
+            t->op = CF__OP_THROW;
+            return resume(co, t, out);
+        }
+    }
+}
+
+cf_status cf_throw_new(cf_coro *co, const cf_error_type *t, const char *msg,
+                       cf_value *out)
+{
+    return cf_throw(co, cf__error_at(t, "", "%s", msg != NULL ? msg : ""),
+                    out);
+}
+
+/* close() as PEP 342's pseudo-code, with Python 3.13's return value. */
+cf_status cf_close(cf_coro *co, cf_value *out)
+{
+    cf_value r = cf_none();
+    int s;
+
+    switch (cf_coro_state(co)) {
+    case CF_RUNNING:
+        return cf__raise_here(co, &cf_value_error,
+                              "generator already executing");
+    case CF_CREATED:
+        s = CF_CREATED;
+        if (atomic_compare_exchange_strong(&co->state, &s, CF_RUNNING))
+            closed(co);
+        /* fall through */
+    case CF_CLOSED:
+        if (out != NULL)
+            *out = cf_none();
+        return CF_RETURNED;
+    case CF_SUSPENDED:
+        break;
+    }
+    cf__context *cur = cf__current_context();
+    cf_error *saved = cur->exc;
+    cur->exc = NULL;
+    switch (cf_throw(co, cf__generator_exit(), &r)) {
+    case CF_RAISED:
+        if (!cf_error_is(cur->exc, &cf_generator_exit)) {
+            cf_error_unref(saved);
+            return CF_RAISED;
+        }
+        r = cf_none();
+        /* fall through */
+    case CF_RETURNED:
+        cf__set_exc(cur, saved);
+        if (out != NULL)
+            *out = r;
+        return CF_RETURNED;
+    case CF_YIELDED:
+        break;
+    }
+    cf__set_exc(cur, saved);
+    return cf__raise_here(co, &cf_runtime_error,
+                          "generator ignored GeneratorExit");
+}
+
+
+/* ---- the coroutine's side ---- */
+
+static inline cf_coro *running(const char *what)
+{
+    cf__context *c = cf__cur;
+    if (CF__UNLIKELY(c == NULL || !c->is_coro)) {
+        fprintf(stderr, "coflow: %s() called outside a body coroutine\n",
+                what);
+        abort();
+    }
+    return (cf_coro *)c;
+}
+
+/* Hands `co->out` to its caller and waits to be resumed. */
+void cf__suspend(cf_coro *co)
+{
+    fp_check(co);
+    fp_leave(co);
+    cf__jump(&co->base, co->caller, co, false);
+    cf__learn_caller(co);
+    cf__fpenv_resumed(co);
+}
+
+/* A resume that was a throw: the error is raised here, at the yield. */
+static CF_NORETURN void raise_thrown(cf_coro *co)
+{
+    cf_error *e = co->in_err;
+    co->in_err = NULL;
+    cf_raise_error(e);
+}
+
+cf_value cf_yield(cf_value v)
+{
+    cf_coro *co = running("cf_yield");
+    co->out = v;
+    co->outk = CF__OUT_YIELDED;
+    cf__suspend(co);
+    if (CF__UNLIKELY(co->op != CF__OP_SEND))
+        raise_thrown(co);
+    return co->in;
+}
+
+cf_status cf_yield_catch(cf_value v, cf_value *in)
+{
+    cf_coro *co = running("cf_yield_catch");
+    co->out = v;
+    co->outk = CF__OUT_YIELDED;
+    cf__suspend(co);
+    if (co->op == CF__OP_THROW) {
+        cf_error *e = co->in_err;
+        co->in_err = NULL;
+        cf__error_set_context(e, co->base.exc);
+        cf__set_exc(&co->base, e);
+        return CF_RAISED;
+    }
+    if (in != NULL)
+        *in = co->in;
+    return CF_YIELDED;
+}
+
+/*
+ * Unlinks a finished (or abandoned) delegate from its delegator, which
+ * becomes its chain's leaf again and will see the delegate as finished.
+ */
+void cf__unlink(cf_coro *co)
+{
+    cf_coro *d = co->delegator;
+    cf_coro *top = co->top;
+
+    d->delegate = NULL;
+    co->delegator = NULL;
+    for (cf_coro *x = co; x != NULL; x = x->delegate)
+        x->top = co;
+    cf_coro *leaf = co;
+    while (leaf->delegate != NULL)
+        leaf = leaf->delegate;
+    co->leaf = leaf;
+    top->leaf = d;
+}
+
+/*
+ * The end of a body coroutine, on its own stack: the outcome goes to the
+ * caller, or - when this coroutine is a delegate and the caller addressed
+ * one of its delegators - to its delegator, which resumes within the same
+ * call (PEP 380: the yield from evaluates to the result).
+ */
+void cf__finish(cf_coro *co, enum cf__out k)
+{
+    co->outk = (unsigned char)k;
+    fp_leave(co);
+    cf_coro *d = co->delegator;
+    if (d != NULL && co->entry != co) {
+        atomic_store_explicit(&d->state, CF_RUNNING, memory_order_relaxed);
+        cf__unlink(co);
+        d->caller = co->caller;
+        d->entry = co->entry;
+        d->op = CF__OP_SUB_DONE;
+        d->done = co;
+        fp_enter(d);
+        cf__cur = &d->base;
+        cf__jump(&co->base, &d->base, co, true);
+    } else {
+        if (d != NULL)
+            cf__unlink(co);
+        cf__jump(&co->base, co->caller, co, true);
+    }
+    abort(); /* a finished coroutine is never resumed */
+}
+
+/* The delegator's half of a delegate finishing: see cf__finish(). */
+void cf__reap(cf_coro *x)
+{
+    closed(x);
+}

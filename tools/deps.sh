@@ -1,0 +1,34 @@
+#!/bin/sh
+# tools/deps.sh - installs, from Debian's packages, what a make target needs
+# and this machine lacks. Usage: tools/deps.sh GROUP... where a group is
+# build, test, bench, cross, docs. Needs root (or sudo) only when something
+# is missing.
+set -eu
+
+pkgs_build="gcc make libc6-dev pkg-config"
+pkgs_test="clang libclang-rt-dev libcriterion-dev valgrind python3 gdb"
+pkgs_bench="gnuplot-nox libboost-context-dev libboost-coroutine-dev libboost-dev g++ libpcl1-dev libpth-dev lua5.4 liblua5.4-dev luajit golang-go python3"
+pkgs_cross="gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu libc6-dev-arm64-cross libc6-dev-riscv64-cross qemu-user"
+pkgs_docs="graphviz"
+
+missing=""
+for group in "$@"; do
+    eval "list=\$pkgs_$group"
+    for p in $list; do
+        status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+        case "$status" in
+        *"install ok installed"*) ;;
+        *) missing="$missing $p" ;;
+        esac
+    done
+done
+[ -z "$missing" ] && exit 0
+
+echo "tools/deps.sh: installing$missing" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null || $SUDO apt-get update
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+    $SUDO apt-get install -y --no-install-recommends $missing
