@@ -92,22 +92,22 @@ $(B)/tests/%.o: tests/%.c $(wildcard include/*.h include/coflow/*.h tests/*.h te
 $(B)/tests/unit: $(patsubst tests/%.c,$(B)/tests/%.o,$(UNIT_SRC) $(CASE_SRC)) $(B)/libcoflow.a
 	$(CC) -o $@ $^ $(LDFLAGS) -lcriterion -lpthread -lm
 
-$(B)/tests/cases: $(patsubst tests/%.c,$(B)/tests/%.o,$(RUNNER_SRC) $(CASE_SRC)) $(B)/libcoflow.a
+$(B)/tests/run_cases: $(patsubst tests/%.c,$(B)/tests/%.o,$(RUNNER_SRC) $(CASE_SRC)) $(B)/libcoflow.a
 	$(CC) -o $@ $^ $(LDFLAGS) -lpthread -lm
 
-tests: $(B)/tests/unit $(B)/tests/cases
+tests: $(B)/tests/unit $(B)/tests/run_cases
 
 # One configuration's suite: the trace cases without forking, then
 # Criterion's tests (each in its own process).
-check: $(B)/tests/unit $(B)/tests/cases
-	$(B)/tests/cases
+check: $(B)/tests/unit $(B)/tests/run_cases
+	$(B)/tests/run_cases
 	$(B)/tests/unit --jobs 2 $(CRITERION_ARGS)
 
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
             --track-fds=no
-check-valgrind-run: $(B)/tests/unit $(B)/tests/cases
-	$(VALGRIND) $(B)/tests/cases
+check-valgrind-run: $(B)/tests/unit $(B)/tests/run_cases
+	$(VALGRIND) $(B)/tests/run_cases
 	$(VALGRIND) --trace-children=yes $(B)/tests/unit --jobs 1 $(CRITERION_ARGS)
 
 test:

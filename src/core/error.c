@@ -38,6 +38,7 @@ bool cf_type_is(const cf_error_type *t, const cf_error_type *base)
     return false;
 }
 
+CF_PRINTF(3, 0)
 static cf_error *vnew(const cf_error_type *t, const char *coro,
                       const char *fmt, va_list ap)
 {

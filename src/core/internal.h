@@ -39,6 +39,7 @@
 #define CF_TSAN 0
 #endif
 
+#define CF__FALLTHROUGH __attribute__((fallthrough))
 #define CF__LIKELY(x)   __builtin_expect(!!(x), 1)
 #define CF__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define CF__TLS         __thread __attribute__((tls_model("initial-exec")))

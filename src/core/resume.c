@@ -292,7 +292,7 @@ cf_status cf_close(cf_coro *co, cf_value *out)
         s = CF_CREATED;
         if (atomic_compare_exchange_strong(&co->state, &s, CF_RUNNING))
             closed(co);
-        /* fall through */
+        CF__FALLTHROUGH;
     case CF_CLOSED:
         if (out != NULL)
             *out = cf_none();
@@ -310,7 +310,7 @@ cf_status cf_close(cf_coro *co, cf_value *out)
             return CF_RAISED;
         }
         r = cf_none();
-        /* fall through */
+        CF__FALLTHROUGH;
     case CF_RETURNED:
         cf__set_exc(cur, saved);
         if (out != NULL)

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* generic/switch.c - cf__switch() on ucontext, for any CPU (ARCH=generic). */
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdlib.h>
 

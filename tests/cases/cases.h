@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/cases/cases.h - the trace cases ported from shared/cases/. Each
+ * NAME_case.c defines case_NAME(FILE *out), which prints what NAME.py
+ * prints; add each new one to the list.
+ */
+#ifndef CF_TESTS_CASES_H
+#define CF_TESTS_CASES_H
+
+#include "support.h"
+
+#define CF_CASES(X)                                                            \
+    X(gen_grep_prime)
+
+#define CF_DECLARE_CASE(name) void case_##name(FILE *out);
+CF_CASES(CF_DECLARE_CASE)
+
+#endif

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/support.c - trace helpers shared by the tests and the case runner. */
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "support.h"
+
+#ifndef CF_SHARED_DIR
+#define CF_SHARED_DIR "../shared"
+#endif
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0, n = 0, got;
+    do {
+        if (n + 4096 > cap) {
+            cap = (cap + 4096) * 2;
+            buf = realloc(buf, cap);
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+    } while (got > 0);
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+bool run_case(const char *name, case_fn fn)
+{
+    const char *dir = getenv("COFLOW_SHARED");
+    char path[4096];
+    char *got = NULL;
+    size_t got_len = 0, want_len = 0;
+
+    snprintf(path, sizeof path, "%s/cases/%s.expected",
+             dir != NULL ? dir : CF_SHARED_DIR, name);
+    char *want = read_file(path, &want_len);
+    if (want == NULL) {
+        fprintf(stderr, "case %s: cannot read %s\n", name, path);
+        return false;
+    }
+    FILE *out = open_memstream(&got, &got_len);
+    fn(out);
+    fclose(out);
+    bool same = got_len == want_len && memcmp(got, want, got_len) == 0;
+    if (!same)
+        fprintf(stderr,
+                "case %s differs from %s\n--- expected\n%.*s--- got\n%.*s---\n",
+                name, path, (int)want_len, want, (int)got_len, got);
+    free(got);
+    free(want);
+    return same;
+}
+
+static char *slot(void)
+{
+    static char bufs[8][512];
+    static int next;
+    return bufs[next++ % 8];
+}
+
+const char *err_text(void)
+{
+    char *b = slot();
+    cf_error_format(cf_error_last(), b, 512);
+    return b;
+}
+
+const char *str_of(cf_value v)
+{
+    char *b = slot();
+    cf_value_str(v, b, 512);
+    return b;
+}
+
+const char *repr_of(cf_value v)
+{
+    char *b = slot();
+    cf_value_repr(v, b, 512);
+    return b;
+}
+
+const char *state_of(const cf_coro *co)
+{
+    return cf_state_name(cf_coro_state(co));
+}
+
+cf_coro *new_coro(cf_body_fn fn, const void *arg, const char *name, bool prime)
+{
+    cf_coro *co;
+    int rc = cf_coro_new(&co, fn, (void *)(uintptr_t)arg,
+                         &(struct cf_coro_opts){.name = name, .prime = prime});
+    if (rc != 0) {
+        fprintf(stderr, "cf_coro_new(%s): %s\n", name, cf_strerror(rc));
+        abort();
+    }
+    return co;
+}
+
+cf_coro *new_handler(cf_step_fn fn, const void *self, const char *name, bool prime)
+{
+    cf_coro *co;
+    int rc = cf_handler_new(&co, fn, (void *)(uintptr_t)self,
+                            &(struct cf_coro_opts){.name = name, .prime = prime});
+    if (rc != 0) {
+        fprintf(stderr, "cf_handler_new(%s): %s\n", name, cf_strerror(rc));
+        abort();
+    }
+    return co;
+}

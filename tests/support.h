@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/support.h - what the tests share: trace output in Python's
+ * formats, and running a trace case against its .expected file.
+ */
+#ifndef CF_TESTS_SUPPORT_H
+#define CF_TESTS_SUPPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <coflow.h>
+
+/* A trace case writes its trace to `out`. */
+typedef void (*case_fn)(FILE *out);
+
+/*
+ * Runs `fn`, compares its trace byte for byte with
+ * $COFLOW_SHARED/cases/NAME.expected (default CF_SHARED_DIR), and on a
+ * difference prints both to stderr. Returns true when they are equal.
+ */
+bool run_case(const char *name, case_fn fn);
+
+/* The text of the current context's error as the cases print it. */
+const char *err_text(void);
+
+/* Python's f"{v}" and repr(v) of a value, in a static rotating buffer. */
+const char *str_of(cf_value v);
+const char *repr_of(cf_value v);
+
+/* "stop V", "error T: M" or "yielded V"-style helpers for outcomes. */
+const char *state_of(const cf_coro *co);
+
+/* Creates a body coroutine or fails the test (aborts) with a message. */
+cf_coro *new_coro(cf_body_fn fn, const void *arg, const char *name, bool prime);
+cf_coro *new_handler(cf_step_fn fn, const void *self, const char *name, bool prime);
+
+#endif
