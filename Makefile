@@ -49,13 +49,20 @@ LDFLAGS := $(filter -fsanitize%,$(OPT)) $(EXTRA_LDFLAGS)
 TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(OPT) $(filter-out -Wpedantic -Wconversion -Wshorten-64-to-32 -Wmissing-prototypes,$(WARN)) \
            -Wno-unused-parameter -Iinclude -Itests -DCF_SHARED_DIR='"$(SHARED)"'
 
-CORE_SRC := $(wildcard src/core/*.c)
-ARCH_SRC := $(wildcard $(ARCHDIR)/switch.S $(ARCHDIR)/switch.c)
-LIB_OBJ  := $(patsubst %,$(B)/%.o,$(CORE_SRC) $(ARCH_SRC))
-
-CASE_SRC := $(wildcard tests/cases/*_case.c)
-UNIT_SRC := $(wildcard tests/core/*.c) tests/cases/check.c tests/support.c
+# What the library, the tests and the demo are made of. Each layer's
+# fragment, mk/<layer>.mk, adds its sources, libraries, tests and examples
+# to these lists and may add recipes to test-extra.
+LIB_SRC    := $(wildcard src/core/*.c) $(wildcard $(ARCHDIR)/switch.S $(ARCHDIR)/switch.c)
+LIBS       := -lpthread -lm
+CASE_SRC   := $(wildcard tests/cases/*_case.c)
+UNIT_SRC   := $(wildcard tests/core/*.c) tests/cases/check.c tests/support.c
 RUNNER_SRC := tests/cases/runner.c tests/support.c
+EXAMPLES   := $(patsubst examples/%.c,%,$(wildcard examples/*.c))
+DEMO_PROGRAMS := grep_coroutine priming_decorator
+
+-include mk/*.mk
+
+LIB_OBJ := $(patsubst %,$(B)/%.o,$(LIB_SRC))
 
 .PHONY: all lib test demo bench install clean format format-check deps \
         check-debug check-asan check-valgrind check-generic examples
@@ -82,7 +89,7 @@ $(B)/libcoflow.a: $(LIB_OBJ)
 
 $(B)/libcoflow.so: $(LIB_OBJ) cf.map
 	$(CC) -shared -o $@ $(LIB_OBJ) -Wl,--version-script=cf.map \
-	    -Wl,-soname,libcoflow.so.0 -Wl,-z,noexecstack $(LDFLAGS) -lpthread
+	    -Wl,-soname,libcoflow.so.0 -Wl,-z,noexecstack $(LDFLAGS) $(LIBS)
 
 # ---- tests ----
 $(B)/tests/%.o: tests/%.c $(wildcard include/*.h include/coflow/*.h tests/*.h tests/*/*.h)
@@ -90,10 +97,10 @@ $(B)/tests/%.o: tests/%.c $(wildcard include/*.h include/coflow/*.h tests/*.h te
 	$(CC) $(TEST_CFLAGS) -c $< -o $@
 
 $(B)/tests/unit: $(patsubst tests/%.c,$(B)/tests/%.o,$(UNIT_SRC) $(CASE_SRC)) $(B)/libcoflow.a
-	$(CC) -o $@ $^ $(LDFLAGS) -lcriterion -lpthread -lm
+	$(CC) -o $@ $^ $(LDFLAGS) -lcriterion $(LIBS)
 
 $(B)/tests/run_cases: $(patsubst tests/%.c,$(B)/tests/%.o,$(RUNNER_SRC) $(CASE_SRC)) $(B)/libcoflow.a
-	$(CC) -o $@ $^ $(LDFLAGS) -lpthread -lm
+	$(CC) -o $@ $^ $(LDFLAGS) $(LIBS)
 
 tests: $(B)/tests/unit $(B)/tests/run_cases
 
@@ -119,24 +126,21 @@ test:
 	$(MAKE) test-extra
 	@echo "make test: all configurations passed"
 
-# Layers and issues add to this (mk/*.mk).
+# Layers add their own checks to this (mk/*.mk): `test-extra: my-check`.
 test-extra:
 
 # ---- examples ----
-EXAMPLES := $(patsubst examples/%.c,%,$(wildcard examples/*.c))
 examples: $(patsubst %,$(B)/examples/%,$(EXAMPLES))
 
 $(B)/examples/%: examples/%.c $(B)/libcoflow.a
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(B)/libcoflow.a $(LDFLAGS) -lpthread -lm
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(B)/libcoflow.a $(LDFLAGS) $(LIBS)
 
 demo:
 	@tools/deps.sh build
 	$(MAKE) CONFIG=release examples
 	@for e in $(DEMO_PROGRAMS); do \
 	    echo "==== $$e"; build/release/examples/$$e || exit 1; done
-
-DEMO_PROGRAMS := grep_coroutine priming_decorator
 
 # ---- install ----
 install: 
@@ -159,5 +163,3 @@ format-check:
 
 clean:
 	rm -rf build
-
--include mk/*.mk
