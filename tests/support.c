@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/support.c - trace helpers shared by the tests and the case runner. */
+#include <stdarg.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -112,4 +114,55 @@ cf_coro *new_handler(cf_step_fn fn, const void *self, const char *name, bool pri
         abort();
     }
     return co;
+}
+
+static char trace_buf[8192];
+static size_t trace_len;
+
+void trace_reset(void)
+{
+    trace_len = 0;
+    trace_buf[0] = '\0';
+}
+
+void tracef(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(trace_buf + trace_len, sizeof trace_buf - trace_len,
+                      fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        trace_len += (size_t)n;
+    if (trace_len >= sizeof trace_buf)
+        trace_len = sizeof trace_buf - 1;
+}
+
+const char *trace_text(void)
+{
+    return trace_buf;
+}
+
+static int saved_stderr = -1;
+static FILE *capture;
+
+void stderr_capture(void)
+{
+    fflush(stderr);
+    capture = tmpfile();
+    saved_stderr = dup(2);
+    dup2(fileno(capture), 2);
+}
+
+char *stderr_captured(void)
+{
+    static char text[4096];
+    fflush(stderr);
+    dup2(saved_stderr, 2);
+    close(saved_stderr);
+    rewind(capture);
+    size_t n = fread(text, 1, sizeof text - 1, capture);
+    text[n] = '\0';
+    fclose(capture);
+    return text;
 }

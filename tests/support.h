@@ -35,4 +35,26 @@ const char *state_of(const cf_coro *co);
 cf_coro *new_coro(cf_body_fn fn, const void *arg, const char *name, bool prime);
 cf_coro *new_handler(cf_step_fn fn, const void *self, const char *name, bool prime);
 
+
+
+/* Redirects stderr to a temporary file until stderr_captured() returns it. */
+void stderr_capture(void);
+char *stderr_captured(void);
+
+/* A trace the bodies append to, so tests can assert the order of events. */
+void trace_reset(void);
+void tracef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *trace_text(void);
+
+/* Asserts the trace and resets it. */
+#define assert_trace(want)                                                     \
+    do {                                                                       \
+        cr_assert_str_eq(trace_text(), (want));                                \
+        trace_reset();                                                         \
+    } while (0)
+
+/* Asserts the error being handled: its "Type: message" text. */
+#define assert_error(want)                                                     \
+    cr_assert_str_eq(err_text(), (want), "error being handled: %s",            \
+                     err_text())
 #endif
