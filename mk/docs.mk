@@ -1,0 +1,42 @@
+# mk/docs.mk - the man pages (docs/man/*.3.md) and the meta-tests that keep
+# docs, headers and exports in step (STYLE.md 2.8, 2.9, 2.11).
+#
+#   make check-meta   headers compile alone; every public function has a page;
+#                     exports match cf.map and the headers; page EXAMPLEs run
+#   make man          docs/man/*.3.md -> build/man/man3/*.3 (needs pandoc)
+
+MAN_PAGES := $(wildcard docs/man/*.3.md)
+
+.PHONY: check-meta check-headers check-docs check-exports check-examples man
+
+check-meta:
+	$(MAKE) CONFIG=debug lib
+	tools/check-headers
+	tools/check-docs
+	tools/check-exports build/debug/libcoflow.so
+	tools/check-examples
+
+test-extra: check-meta
+
+check-headers:
+	tools/check-headers
+check-docs:
+	tools/check-docs
+check-exports:
+	$(MAKE) CONFIG=debug lib
+	tools/check-exports build/debug/libcoflow.so
+check-examples:
+	$(MAKE) CONFIG=debug lib
+	tools/check-examples
+
+# pandoc's man writer takes title and section from each page's YAML block.
+man:
+	@if ! command -v pandoc >/dev/null 2>&1; then \
+	    echo "make man: pandoc not found; skipping (apt-get install pandoc)"; \
+	    exit 0; fi; \
+	mkdir -p build/man/man3; \
+	for p in $(MAN_PAGES); do \
+	    n=$$(basename $$p .md); \
+	    pandoc -s -f markdown -t man $$p -o build/man/man3/$$n || exit 1; \
+	done; \
+	echo "make man: $(words $(MAN_PAGES)) pages in build/man/man3/"
