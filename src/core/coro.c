@@ -53,9 +53,11 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
 {
     size_t size = CF_STACK_DEFAULT;
 
-    if (out == NULL || fn == NULL)
+    if (out == NULL)
         return -EINVAL;
     *out = NULL;
+    if (fn == NULL)
+        return -EINVAL;
     if (opts != NULL) {
         if ((opts->flags & ~CF_CORO_FPENV) != 0)
             return -EINVAL;
@@ -92,9 +94,11 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
 int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
                    const struct cf_coro_opts *opts)
 {
-    if (out == NULL || step == NULL)
+    if (out == NULL)
         return -EINVAL;
     *out = NULL;
+    if (step == NULL)
+        return -EINVAL;
     cf_coro *co = alloc(opts, "handler");
     if (co == NULL)
         return -ENOMEM;
