@@ -10,7 +10,18 @@
 #include "support.h"
 
 #define CF_CASES(X)                                                            \
-    X(gen_grep_prime)
+    X(gen_grep_prime)                                                          \
+    X(gen_priming_decorator)                                                   \
+    X(gen_states)                                                              \
+    X(gen_return_value)                                                        \
+    X(gen_exception_escapes)                                                   \
+    X(gen_reentrant)                                                           \
+    X(throw_created_closed)                                                    \
+    X(throw_handled_yield)                                                     \
+    X(close_grep)                                                              \
+    X(close_created_closed)                                                    \
+    X(close_ignored)                                                           \
+    X(close_return_value)
 
 #define CF_DECLARE_CASE(name) void case_##name(FILE *out);
 CF_CASES(CF_DECLARE_CASE)

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * close_created_closed: closing a coroutine that never started runs none of
+ * it; closing a finished one, or closing twice, does nothing.
+ * Mirrors shared/cases/close_created_closed.py (SEMANTICS items 34, 35).
+ */
+#include "cases/cases.h"
+
+static FILE *out;
+
+static void careful_finally(void *arg)
+{
+    fprintf(out, "finally\n");
+}
+
+static cf_value careful(void *arg)
+{
+    cf_cleanup fin;
+    cf_cleanup_push(&fin, careful_finally, NULL);
+    fprintf(out, "body started\n");
+    if (cf_yield_catch(cf_int(1), NULL) == CF_RAISED) {
+        if (!cf_error_is(cf_error_last(), &cf_generator_exit))
+            cf_reraise();
+        fprintf(out, "caught GeneratorExit\n");
+        cf_error_clear();
+    }
+    cf_cleanup_pop(&fin, true);
+    return cf_none();
+}
+
+static void print_close(cf_coro *g)
+{
+    cf_value v;
+    if (cf_close(g, &v) == CF_RETURNED)
+        fprintf(out, "close returned %s\n", str_of(v));
+    else
+        fprintf(out, "close error %s\n", err_text());
+    cf_error_clear();
+}
+
+void case_close_created_closed(FILE *o)
+{
+    cf_value v;
+    cf_status st;
+    out = o;
+
+    fprintf(out, "-- close never-started\n");
+    cf_coro *g = new_coro(careful, NULL, "careful", false);
+    print_close(g);
+    fprintf(out, "state %s\n", state_of(g));
+    if (cf_next(g, &v) == CF_RETURNED)
+        fprintf(out, "next stop %s\n", str_of(v));
+    cf_coro_free(g);
+
+    fprintf(out, "-- close exhausted\n");
+    g = new_coro(careful, NULL, "careful", false);
+    CF_FOREACH (g, v, st)
+        fprintf(out, "got %s\n", str_of(v));
+    fprintf(out, "state %s\n", state_of(g));
+    print_close(g);
+    cf_coro_free(g);
+
+    fprintf(out, "-- close twice\n");
+    g = new_coro(careful, NULL, "careful", false);
+    cf_next(g, NULL);
+    print_close(g);
+    print_close(g);
+    fprintf(out, "state %s\n", state_of(g));
+    cf_coro_free(g);
+}
