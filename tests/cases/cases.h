@@ -21,7 +21,12 @@
     X(close_grep)                                                              \
     X(close_created_closed)                                                    \
     X(close_ignored)                                                           \
-    X(close_return_value)
+    X(close_return_value)                                                      \
+    X(yf_return_value)                                                         \
+    X(yf_chain3_send)                                                          \
+    X(yf_chain3_close)                                                         \
+    X(yf_subgen_exception)                                                     \
+    X(yf_plain_iterator)
 
 #define CF_DECLARE_CASE(name) void case_##name(FILE *out);
 CF_CASES(CF_DECLARE_CASE)
