@@ -28,7 +28,10 @@ echo "tools/deps.sh: installing$missing" >&2
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null || $SUDO apt-get update
+# Other builds may be installing at the same time: wait for dpkg's lock.
+LOCK="-o DPkg::Lock::Timeout=600"
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
-    $SUDO apt-get install -y --no-install-recommends $missing
+$SUDO apt-get $LOCK update -qq >/dev/null || $SUDO apt-get $LOCK update
+# shellcheck disable=SC2086
+$SUDO apt-get $LOCK install -y -qq --no-install-recommends $missing >/dev/null ||
+    $SUDO apt-get $LOCK install -y --no-install-recommends $missing

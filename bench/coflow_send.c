@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench/coflow_send.c - coflow's send round trip into a body coroutine
+ * (with and without CF_CORO_FPENV), a send into a handler coroutine, and
+ * create + first resume + close + free.
+ */
+#include "coflow_cases.h"
+
+/* The body of every round trip: yields back each value sent in, plus one. */
+cf_value bench_adder(void *arg)
+{
+    (void)arg;
+    cf_value v = cf_yield(cf_none());
+    for (;;)
+        v = cf_yield(cf_int(cf_to_int(v) + 1));
+}
+
+cf_coro *bench_new_body(cf_body_fn fn, void *arg, const char *name,
+                        unsigned flags, bool prime)
+{
+    cf_coro *co;
+    int rc = cf_coro_new(
+        &co, fn, arg,
+        &(struct cf_coro_opts){.name = name, .prime = prime, .flags = flags});
+    if (rc < 0) {
+        fprintf(stderr, "cf_coro_new: %s\n", cf_strerror(rc));
+        exit(1);
+    }
+    return co;
+}
+
+static void unexpected(cf_status st)
+{
+    fprintf(stderr, "send: unexpected status %d\n", (int)st);
+    if (st == CF_RAISED)
+        cf_error_print(cf_error_last(), stderr);
+    exit(1);
+}
+
+/* `iters` sends of 0, 1, 2, ...; returns the sum of what came back. */
+int64_t bench_send_loop(cf_coro *co, long iters)
+{
+    int64_t sum = 0;
+    cf_value out;
+    for (long i = 0; i < iters; i++) {
+        cf_status st = cf_send(co, cf_int(i), &out);
+        if (__builtin_expect(st != CF_YIELDED, 0))
+            unexpected(st);
+        sum += cf_to_int(out);
+    }
+    return sum;
+}
+
+static double timed_sends(cf_coro *co, long iters, long warmup, int64_t *check)
+{
+    bench_send_loop(co, warmup);
+    uint64_t t0 = bench_now_ns();
+    *check = bench_send_loop(co, iters);
+    uint64_t t1 = bench_now_ns();
+    return bench_per_op(t0, t1, iters);
+}
+
+double coflow_roundtrip(long iters, long warmup, int64_t *check)
+{
+    cf_coro *co = bench_new_body(bench_adder, NULL, "adder", 0, true);
+    double ns = timed_sends(co, iters, warmup, check);
+    cf_coro_free(co);
+    return ns;
+}
+
+double coflow_roundtrip_fpenv(long iters, long warmup, int64_t *check)
+{
+    cf_coro *co =
+        bench_new_body(bench_adder, NULL, "adder", CF_CORO_FPENV, true);
+    double ns = timed_sends(co, iters, warmup, check);
+    cf_coro_free(co);
+    return ns;
+}
+
+/* The handler's step: the same adder, as an object. */
+static cf_status adder_step(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    (void)self;
+    if (op != CF_OP_SEND)
+        return CF_RAISED;
+    *out = cf_int(cf_to_int(in) + 1);
+    return CF_YIELDED;
+}
+
+double coflow_handler_send(long iters, long warmup, int64_t *check)
+{
+    cf_coro *co;
+    int rc = cf_handler_new(&co, adder_step, NULL,
+                            &(struct cf_coro_opts){.prime = true});
+    if (rc < 0) {
+        fprintf(stderr, "cf_handler_new: %s\n", cf_strerror(rc));
+        exit(1);
+    }
+    double ns = timed_sends(co, iters, warmup, check);
+    cf_coro_free(co);
+    return ns;
+}
+
+/* Create, run to the first yield (prime), close, free. */
+static int64_t create_destroy_loop(long iters)
+{
+    int64_t sum = 0;
+    for (long i = 0; i < iters; i++) {
+        cf_coro *co = bench_new_body(bench_adder, NULL, "adder", 0, true);
+        cf_value out;
+        if (cf_close(co, &out) != CF_RETURNED)
+            unexpected(CF_RAISED);
+        sum += cf_coro_state(co) == CF_CLOSED;
+        cf_coro_free(co);
+    }
+    return sum;
+}
+
+double coflow_create_destroy(long iters, long warmup, int64_t *check)
+{
+    create_destroy_loop(warmup);
+    uint64_t t0 = bench_now_ns();
+    *check = create_destroy_loop(iters);
+    uint64_t t1 = bench_now_ns();
+    return bench_per_op(t0, t1, iters);
+}
