@@ -9,12 +9,16 @@ MAN_PAGES := $(wildcard docs/man/*.3.md)
 
 .PHONY: check-meta check-headers check-docs check-exports check-examples man
 
+# Runs every check even when one fails, so one run reports all problems.
 check-meta:
 	$(MAKE) CONFIG=debug lib
-	tools/check-headers
-	tools/check-docs
-	tools/check-exports build/debug/libcoflow.so
-	tools/check-examples
+	@rc=0; \
+	tools/check-headers || rc=1; \
+	tools/check-docs || rc=1; \
+	tools/check-exports build/debug/libcoflow.so || rc=1; \
+	tools/check-examples || rc=1; \
+	if [ $$rc -ne 0 ]; then echo "check-meta: FAILED (see above)" >&2; fi; \
+	exit $$rc
 
 test-extra: check-meta
 
