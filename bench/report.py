@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""bench/report.py - turns results.tsv and callgrind.tsv into report.md and
+report.png (gnuplot, bench/report.gp).
+
+    python3 bench/report.py build/bench
+
+report.md has one table of every figure (median, min-max, ratio to the floor
+and to coflow), the issue targets, what could not run and why, and a table
+of instructions per operation from callgrind.
+"""
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The order of the benchmarks in the tables.
+ORDER = ['roundtrip', 'indirect_call', 'handler_send', 'yield_from_d1', 'yield_from_d8',
+         'yield_from_d64', 'grep_coroutine', 'grep_object', 'create_destroy']
+
+# The floor each benchmark is compared with, as (benchmark, system).
+FLOOR = {
+    'roundtrip': ('roundtrip', 'floor'),
+    'indirect_call': ('indirect_call', 'floor'),
+    'handler_send': ('indirect_call', 'floor'),
+    'yield_from_d1': ('roundtrip', 'floor'),
+    'yield_from_d8': ('roundtrip', 'floor'),
+    'yield_from_d64': ('roundtrip', 'floor'),
+}
+
+# The issues' targets: (what, numerator, denominator, limit).
+TARGETS = [
+    ('coflow round trip within 1.5x the floor (issue 2)',
+     ('roundtrip', 'coflow'), ('roundtrip', 'floor'), 1.5),
+    ('yield from at depth 64 within 1.2x depth 1 (issue 3)',
+     ('yield_from_d64', 'coflow'), ('yield_from_d1', 'coflow'), 1.2),
+    ('handler send within 3x an indirect call (issue 3)',
+     ('handler_send', 'coflow'), ('indirect_call', 'floor'), 3.0),
+]
+
+
+def read_tsv(path):
+    """(rows, comments): rows as lists of fields, comments without the '# '."""
+    rows, comments = [], []
+    if not os.path.exists(path):
+        return rows, comments
+    with open(path) as f:
+        for ln in f:
+            ln = ln.rstrip('\n')
+            if not ln:
+                continue
+            if ln.startswith('#'):
+                comments.append(ln[1:].strip())
+            else:
+                rows.append(ln.split('\t'))
+    return rows, comments
+
+
+def order_key(bench):
+    return ORDER.index(bench) if bench in ORDER else len(ORDER)
+
+
+def fmt(x):
+    if x is None:
+        return '—'
+    if x >= 1000:
+        return '{:,.0f}'.format(x)
+    if x >= 100:
+        return '%.1f' % x
+    return '%.2f' % x
+
+
+def ratio(a, b):
+    return '%.2f×' % (a / b) if a is not None and b else '—'
+
+
+def skipped_lines(comments):
+    out = []
+    for c in comments:
+        parts = c.split('\t')
+        if parts[0] == 'skipped' and len(parts) >= 4:
+            out.append((parts[1], parts[2], parts[3]))
+    return out
+
+
+def timing_section(rows, comments):
+    med = {(r[0], r[1]): float(r[2]) for r in rows}
+    md = ['## Time per operation', '']
+    header = [c for c in comments if c.split(':')[0] in
+              ('machine', 'compiler', 'flags', 'runtimes', 'method')]
+    for c in comments:
+        if c.startswith('coflow benchmarks,'):
+            md.append('Measured %s.' % c[len('coflow benchmarks,'):].strip())
+    md += ['', *['- %s' % c for c in header], '']
+    reps = ''
+    for c in comments:
+        if c.startswith('method:'):
+            reps = c.split(';')[0].replace('method: ', '')
+    md += ['ns per operation: the median over the repetitions, with the fastest and the slowest '
+           'run. "× floor" divides by the floor the benchmark is compared with: `roundtrip/floor` '
+           '(bench/floor_x86_64.S) for the round trips, `indirect_call/floor` for handler_send; '
+           'grep and create_destroy have no floor. "× coflow" divides by coflow\'s median on the '
+           'same benchmark.', '']
+    md += ['| benchmark | system | ns (median) | min – max | × floor | × coflow |',
+           '|---|---|--:|--:|--:|--:|']
+    ordered = sorted(rows, key=lambda r: (order_key(r[0]), float(r[2])))
+    for r in ordered:
+        bench, system, m, lo, hi = r[0], r[1], float(r[2]), float(r[3]), float(r[4])
+        floor = med.get(FLOOR.get(bench, ('', '')))
+        coflow = med.get((bench, 'coflow'))
+        name = '**%s**' % system if system.startswith('coflow') else system
+        md.append('| %s | %s | %s | %s – %s | %s | %s |' % (
+            bench, name, fmt(m), fmt(lo), fmt(hi),
+            ratio(m, floor) if floor else '—',
+            ratio(m, coflow) if coflow else '—'))
+    md += ['', '![roundtrip ns per system, log scale](report.png)', '']
+
+    md += ['### Targets', '']
+    for what, num, den, limit in TARGETS:
+        if num in med and den in med:
+            r = med[num] / med[den]
+            md.append('- %s: %.2f× (%s / %s ns): %s' % (
+                what, r, fmt(med[num]), fmt(med[den]), 'met' if r <= limit else 'NOT met'))
+        else:
+            md.append('- %s: not measured' % what)
+    a, b = med.get(('roundtrip', 'coflow-fpenv')), med.get(('roundtrip', 'coflow'))
+    if a and b:
+        md.append('- CF_CORO_FPENV adds %.2f ns per round trip (%s vs %s ns)' % (a - b, fmt(a), fmt(b)))
+    md.append('')
+
+    skipped = skipped_lines(comments)
+    warnings = [c.split('\t') for c in comments if c.startswith('warning\t')]
+    notes = [c for c in comments if c.startswith('pth:')]
+    md += ['### Could not run', '']
+    if not skipped and not warnings:
+        md.append('Every system ran.')
+    for bench, system, why in skipped:
+        md.append('- `%s` `%s`: %s' % (bench, system, why))
+    for w in warnings:
+        md.append('- `%s` `%s`: %s' % (w[1], w[2], w[3] if len(w) > 3 else ''))
+    md += ['', *notes, '']
+    return md
+
+
+def callgrind_section(path):
+    rows, comments = read_tsv(path)
+    md = ['## Instructions per operation (callgrind)', '']
+    if not rows and not comments:
+        md += ['Not measured (no callgrind.tsv: `bench/run.py --no-callgrind`).', '']
+        return md
+    md += ['User-space instructions per operation, from `valgrind --tool=callgrind`: a run of N '
+           'and one of 2N operations after a fixed 1,000-operation warm-up, (Ir(2N) − Ir(N)) / N. '
+           'They include the benchmark loop, do not drift with the machine, and do not see the '
+           'kernel (the rt_sigprocmask of swapcontext, pcl and pth).', '']
+    for c in comments:
+        if c.startswith('valgrind'):
+            md += ['- %s' % c, '']
+    ir = {(r[0], r[1]): float(r[2]) for r in rows}
+    md += ['| benchmark | system | instructions | × floor | × coflow | N |', '|---|---|--:|--:|--:|--:|']
+    for r in sorted(rows, key=lambda r: (order_key(r[0]), float(r[2]))):
+        bench, system, n = r[0], r[1], float(r[2])
+        floor = ir.get(FLOOR.get(bench, ('', '')))
+        coflow = ir.get((bench, 'coflow'))
+        name = '**%s**' % system if system.startswith('coflow') else system
+        md.append('| %s | %s | %.1f | %s | %s | %s |' % (
+            bench, name, n, ratio(n, floor) if floor else '—',
+            ratio(n, coflow) if coflow else '—', '{:,}'.format(int(r[3]))))
+    skipped = skipped_lines(comments)
+    if skipped:
+        md += ['', 'Not counted:', '']
+        for bench, system, why in skipped:
+            md.append('- `%s` `%s`: %s' % (bench, system, why))
+    md.append('')
+    return md
+
+
+def plot(rows, out):
+    data = sorted(((r[1], float(r[2]), float(r[3]), float(r[4])) for r in rows
+                   if r[0] == 'roundtrip'), key=lambda x: x[1])
+    if not data:
+        return 'no roundtrip figures to plot'
+    dat = os.path.join(out, 'report-roundtrip.dat')
+    with open(dat, 'w') as f:
+        for system, m, lo, hi in data:
+            colour = 0xc0392b if system.startswith('coflow') else (
+                0x555555 if system == 'floor' else 0x4472c4)
+            f.write('"%s"\t%.3f\t%.3f\t%.3f\t%d\n' % (system, m, lo, hi, colour))
+    png = os.path.join(out, 'report.png')
+    last = ''
+    for term in ('pngcairo', 'png'):
+        try:
+            p = subprocess.run(['gnuplot', '-e', "datafile='%s'; outfile='%s'; term='%s'" % (
+                dat, png, term), os.path.join(HERE, 'report.gp')],
+                capture_output=True, text=True, timeout=60)
+        except OSError as e:
+            return 'gnuplot could not run: %s' % e
+        if p.returncode == 0:
+            return None
+        last = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else 'failed'
+    return 'gnuplot failed: %s' % last
+
+
+def main(argv):
+    out = argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(HERE), 'build', 'bench')
+    rows, comments = read_tsv(os.path.join(out, 'results.tsv'))
+    if not rows and not comments:
+        sys.stderr.write('report.py: no %s\n' % os.path.join(out, 'results.tsv'))
+        return 1
+    md = ['# coflow benchmarks', '',
+          'Written by `make bench` from `results.tsv` and `callgrind.tsv` (bench/README.md '
+          'describes each program).', '']
+    md += timing_section(rows, comments)
+    md += callgrind_section(os.path.join(out, 'callgrind.tsv'))
+    why = plot(rows, out)
+    if why:
+        md += ['report.png was not drawn: %s.' % why, '']
+    with open(os.path.join(out, 'report.md'), 'w') as f:
+        f.write('\n'.join(md).rstrip('\n') + '\n')
+    sys.stderr.write('bench: wrote %s\n' % os.path.join(out, 'report.md'))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
