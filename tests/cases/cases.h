@@ -10,6 +10,10 @@
 #include "support.h"
 
 #define CF_CASES(X)                                                            \
+    X(pipe_grep)                                                               \
+    X(pipe_broadcast3)                                                         \
+    X(pipe_round_robin)                                                        \
+    X(pipe_minmax)                                                             \
     X(gen_grep_prime)                                                          \
     X(gen_priming_decorator)                                                   \
     X(gen_states)                                                              \

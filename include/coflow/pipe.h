@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * coflow/pipe.h - pipelines: Beazley's sources, filters, broadcast and
+ * sinks (SEMANTICS.md group J).
+ *
+ * A pipeline is built inside out, sink first. Every built-in stage is a
+ * coroutine (a handler: no stack, no switch) that any other stage, built in
+ * or the user's, may target; a source is a plain function that drives the
+ * first stage with cf_send() and ends with cf_close():
+ *
+ *     cf_pipe *p;  cf_coro *count, *grep;  cf_value n;
+ *     cf_pipe_new(&p);
+ *     cf_pipe_count(p, &count, NULL);
+ *     cf_pipe_grep(p, &grep, NULL, "python", count);
+ *     cf_pipe_source_path(p, "access-log", grep, NULL, &n);  // n: the count
+ *     cf_pipe_free(p);
+ *
+ * The graph (`cf_pipe`) owns its stages and knows each one's targets, so it
+ * can draw itself (cf_pipe_write_dot()).
+ *
+ * Close flows downstream: a built-in stage that is closed closes its
+ * targets, in order, then reports its result; a reducer (count, sum, min,
+ * max, collect) returns its result from the close (Python 3.13's close()).
+ *
+ * An error flows upstream, as item 66 says: the stage that raised is
+ * closed, and so is every built-in stage the error passes back through;
+ * stages downstream are left alone. Each of those stages appends its name
+ * to the error's message, so the source sees where it went:
+ *
+ *     ValueError: boom (via 'grep' <- 'broadcast')
+ *
+ * The type, the coroutine the error came from (cf_error_coro()), its
+ * context and its cause are kept. A stage that sends into a stage that is
+ * running (a cycle in the graph) gets ValueError("generator already
+ * executing") from the core, which flows up the same way.
+ *
+ * End of stream flows upstream too: when a stage's target has finished
+ * (returned), a built-in stage with one target finishes with the same
+ * result, broadcast and dispatch finish once all their targets have, and a
+ * source stops reading and returns that result.
+ *
+ * Threads: a graph, like a coroutine, is used by one thread at a time.
+ */
+#ifndef COFLOW_PIPE_H
+#define COFLOW_PIPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "coflow/core.h"
+#include "coflow/error.h"
+#include "coflow/export.h"
+#include "coflow/value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A pipeline graph: the stages it owns and their targets. Opaque. */
+typedef struct cf_pipe cf_pipe;
+
+/*
+ * OSError: Exception. Raised by sources for a file that cannot be opened or
+ * read, with Python's message: "[Errno 2] No such file or directory: 'x'".
+ */
+CF_API extern const cf_error_type cf_os_error;
+
+/*
+ * Creates an empty graph in `*out`. Returns 0, -EINVAL for a NULL `out`, or
+ * -ENOMEM.
+ */
+CF_API int cf_pipe_new(cf_pipe **out);
+
+/*
+ * Frees `p` (NULL is ignored) and every stage it owns, the last created
+ * first. Built-in stages still open are freed without running their close:
+ * nothing is closed downstream and no result is reported (close the first
+ * stage before, as a source does, to have that). A user stage added with
+ * cf_pipe_add() is freed with cf_coro_free(), which closes it if it is
+ * suspended. No stage may be running.
+ */
+CF_API void cf_pipe_free(cf_pipe *p);
+
+/*
+ * Adds a user coroutine `co` (body or handler) to `p` as a stage whose
+ * targets are the `n` coroutines at `targets` (copied; NULL when n is 0).
+ * The graph then owns `co` and frees it in cf_pipe_free(). Only the picture
+ * uses the targets: the stage sends where its code says. Returns 0,
+ * -EINVAL for a NULL `p` or `co`, or -ENOMEM (`co` is then not owned).
+ */
+CF_API int cf_pipe_add(cf_pipe *p, cf_coro *co, cf_coro *const *targets,
+                       size_t n);
+
+/*
+ * The targets of stage `co` in `p`: stores a pointer to them in `*targets`
+ * (may be NULL) and returns how many, 0 for a sink or an unknown `co`. The
+ * array lives as long as the stage.
+ */
+CF_API size_t cf_pipe_targets(const cf_pipe *p, const cf_coro *co,
+                              cf_coro *const **targets);
+
+/*
+ * Writes `p` as a Graphviz DOT digraph to `f`: one node per stage and per
+ * source that has run (label: the name, then the kind), one edge per
+ * target, in order. A target `p` does not know is drawn as a node named by
+ * its coroutine's name. Returns 0, or -EINVAL / -EIO.
+ */
+CF_API int cf_pipe_write_dot(const cf_pipe *p, FILE *f);
+
+/* What a stage or a source reports to a trace function. */
+typedef enum cf_pipe_event {
+    CF_PIPE_SEND = 0, /* a source is about to send `v` */
+    CF_PIPE_RECV,     /* a stage received `v` */
+    CF_PIPE_PASS,     /* a filter passes `v` on */
+    CF_PIPE_DROP,     /* a filter drops `v` */
+    CF_PIPE_UPDATE,   /* a min or max reducer's result changed to `v` */
+    CF_PIPE_CLOSE,    /* a stage (or a source, at its end) closes its targets */
+    CF_PIPE_RESULT    /* a reducer, closed, reports its result `v` */
+} cf_pipe_event;
+
+/* A trace function: `stage` is the name of the stage or source. */
+typedef void (*cf_pipe_trace_fn)(void *arg, const char *stage,
+                                 cf_pipe_event ev, cf_value v);
+
+/*
+ * Calls fn(arg, ...) for every event of the built-in stages and sources of
+ * `p` from now on, in the order they happen; NULL `fn` stops it. For
+ * debugging and for the trace tests; `v` is borrowed for the call.
+ */
+CF_API void cf_pipe_trace(cf_pipe *p, cf_pipe_trace_fn fn, void *arg);
+
+/* "send", "recv", "pass", "drop", "update", "close", "result" ("?" else). */
+CF_API const char *cf_pipe_event_name(cf_pipe_event ev);
+
+/*
+ * Each stage constructor below creates a primed, SUSPENDED handler
+ * coroutine owned by `p`, stores it in `*out`, and returns 0, -EINVAL for
+ * a NULL `p`, `out` or required argument, or -ENOMEM. `name` (NULL: the
+ * kind, as "grep") names it in errors, traces and pictures. Targets are
+ * borrowed: they must live as long as the stage is used.
+ */
+
+/*
+ * grep: passes on the string and bytes values that contain `needle` (its
+ * bytes up to the NUL; an empty one matches every value), drops the
+ * others. Any other kind of value raises TypeError. The search is a
+ * precomputed vector scan; NUL bytes in values are data.
+ */
+CF_API int cf_pipe_grep(cf_pipe *p, cf_coro **out, const char *name,
+                        const char *needle, cf_coro *target);
+
+/* Flags for cf_pipe_regex(). */
+#define CF_REGEX_CASELESS 0x1u /* match letters in either case */
+#define CF_REGEX_UTF      0x2u /* the pattern and the values are UTF-8 */
+
+/*
+ * regex grep: passes on the values a PCRE2 regular expression `pattern`
+ * matches (anywhere, as re.search), compiled with PCRE2's JIT when the
+ * machine has one. An invalid pattern returns -EINVAL and raises
+ * ValueError("invalid regular expression 'a(b' at offset 3: missing closing
+ * parenthesis"), PCRE2's message and the offset, into cf_error_last().
+ * A value PCRE2 cannot match (invalid UTF-8 under CF_REGEX_UTF) raises
+ * ValueError when sent.
+ */
+CF_API int cf_pipe_regex(cf_pipe *p, cf_coro **out, const char *name,
+                         const char *pattern, unsigned flags,
+                         cf_coro *target);
+
+/* A predicate: true to keep `v`. */
+typedef bool (*cf_pred_fn)(void *arg, cf_value v);
+
+/* filter: passes on the values for which pred(arg, v) is true. */
+CF_API int cf_pipe_filter(cf_pipe *p, cf_coro **out, const char *name,
+                          cf_pred_fn pred, void *arg, cf_coro *target);
+
+/*
+ * A map function: CF_YIELDED with the value to pass on in `*out` (a string
+ * must stay valid until the function is called again), CF_RETURNED to drop
+ * `in`, or CF_RAISED after cf_fail().
+ */
+typedef cf_status (*cf_map_fn)(void *arg, cf_value in, cf_value *out);
+
+/* map: passes on fn(arg, v) for each value v. */
+CF_API int cf_pipe_map(cf_pipe *p, cf_coro **out, const char *name,
+                       cf_map_fn fn, void *arg, cf_coro *target);
+
+/*
+ * broadcast: sends each value to the `n` targets (copied) in order, each
+ * one and everything below it finishing before the next gets it (item 62).
+ * A target that raises stops the round: the later ones do not get the
+ * value. Closing it closes the targets in order.
+ */
+CF_API int cf_pipe_broadcast(cf_pipe *p, cf_coro **out, const char *name,
+                             cf_coro *const *targets, size_t n);
+
+/*
+ * dispatch: sends the first value to targets[0], the next to targets[1],
+ * and so on round robin (item 65), skipping targets that have finished.
+ * Closing it closes the targets in order.
+ */
+CF_API int cf_pipe_dispatch(cf_pipe *p, cf_coro **out, const char *name,
+                            cf_coro *const *targets, size_t n);
+
+/*
+ * printer: writes each value to `f` as Python's print(prefix + str(v))
+ * would: `prefix` (NULL: none; copied), then the bytes of a string or
+ * bytes value as they are (NUL bytes included) or the str() of another
+ * value, then a newline. A write error raises OSError.
+ */
+CF_API int cf_pipe_printer(cf_pipe *p, cf_coro **out, const char *name,
+                           FILE *f, const char *prefix);
+
+/*
+ * collect: keeps a copy of each value (strings and bytes are copied), yields
+ * the number kept, and returns that number when closed. The values stay
+ * readable through cf_pipe_collected() until the graph is freed.
+ */
+CF_API int cf_pipe_collect(cf_pipe *p, cf_coro **out, const char *name);
+
+/*
+ * The values collect stage `co` of `p` kept: stores their number in `*n` and
+ * returns them (NULL when none, or when `co` is not a collect stage).
+ */
+CF_API const cf_value *cf_pipe_collected(const cf_pipe *p, const cf_coro *co,
+                                         size_t *n);
+
+/*
+ * Reducers. Each yields its running result after every value and returns
+ * its result when closed:
+ *   count - how many values (an int);
+ *   sum   - their sum: an int, or a double once a double (or an int
+ *           overflow) is seen; 0 for none; other kinds raise TypeError;
+ *   min, max - the least / greatest value as Python's min() and max() see
+ *           it (the first of equals); none before any value. Numbers
+ *           compare with numbers, strings and bytes by their bytes; other
+ *           mixes raise TypeError. A string result is a copy the stage
+ *           keeps until it is freed.
+ *   null  - discards everything; yields and returns none.
+ */
+CF_API int cf_pipe_count(cf_pipe *p, cf_coro **out, const char *name);
+CF_API int cf_pipe_sum(cf_pipe *p, cf_coro **out, const char *name);
+CF_API int cf_pipe_min(cf_pipe *p, cf_coro **out, const char *name);
+CF_API int cf_pipe_max(cf_pipe *p, cf_coro **out, const char *name);
+CF_API int cf_pipe_null(cf_pipe *p, cf_coro **out, const char *name);
+
+/* Options for a source. NULL, or a zero field, means the default. */
+struct cf_source_opts {
+    const char *name;  /* for traces, errors and pictures; "source" */
+    size_t block_size; /* bytes read at once; default 256 KiB. A longer line
+                          grows the buffer: lines are never cut */
+    bool keep_newline; /* deliver each line with its '\n' */
+    bool bytes;        /* deliver CF_BYTES values rather than CF_STR */
+    bool no_close;     /* do not close the target at the end */
+    /* Follow mode (tail -f): at end of file, wait for more (inotify, or a
+       poll every `poll_ms` where inotify cannot watch the file) until
+       stop(stop_arg) returns true or the signal `stop_signal` arrives. */
+    bool follow;
+    bool (*stop)(void *stop_arg);
+    void *stop_arg;
+    int stop_signal;  /* e.g. SIGINT; its handler is replaced meanwhile */
+    unsigned poll_ms; /* how often stop() is asked while waiting; 100 ms */
+};
+
+/*
+ * Line sources. Read `fd`, `f` or the file at `path` ("-" is stdin) in large
+ * blocks and send each line to `target` as a value pointing into the
+ * buffer (no copy; valid for the duration of that send), without its '\n'
+ * unless `keep_newline`, with its true length (NUL bytes are data). A last
+ * line without a newline is sent too. A line longer than the buffer grows
+ * the buffer. At the end the target is closed (unless `no_close`).
+ *
+ * Returns CF_RETURNED when the input ended and the target was closed, with
+ * the close's result (a reducer's result) in `*out` (may be NULL), or when
+ * the target finished first, with its result. Returns CF_RAISED when the
+ * pipeline raised (its error carries the stages it passed through; the
+ * target is not closed), when the file cannot be opened or read (OSError,
+ * as Python words it), or for a line longer than CF_VALUE_MAXLEN
+ * (ValueError). `p` may be NULL; otherwise the source is traced and drawn.
+ */
+CF_API cf_status cf_pipe_source_fd(cf_pipe *p, int fd, cf_coro *target,
+                                   const struct cf_source_opts *opts,
+                                   cf_value *out);
+CF_API cf_status cf_pipe_source_file(cf_pipe *p, FILE *f, cf_coro *target,
+                                     const struct cf_source_opts *opts,
+                                     cf_value *out);
+CF_API cf_status cf_pipe_source_path(cf_pipe *p, const char *path,
+                                     cf_coro *target,
+                                     const struct cf_source_opts *opts,
+                                     cf_value *out);
+
+/*
+ * Value sources: send the `n` values at `v`; the integers start, start +
+ * step, ... up to and not including stop (Python's range; a zero step
+ * raises ValueError); the values generator `gen` yields (its return ends
+ * the stream; its error is raised); or the values the iterator next(state)
+ * gives. Then close the target; returns as the line sources do (`opts`:
+ * only `name` and `no_close` apply).
+ */
+CF_API cf_status cf_pipe_source_array(cf_pipe *p, const cf_value *v, size_t n,
+                                      cf_coro *target,
+                                      const struct cf_source_opts *opts,
+                                      cf_value *out);
+CF_API cf_status cf_pipe_source_range(cf_pipe *p, int64_t start, int64_t stop,
+                                      int64_t step, cf_coro *target,
+                                      const struct cf_source_opts *opts,
+                                      cf_value *out);
+CF_API cf_status cf_pipe_source_coro(cf_pipe *p, cf_coro *gen,
+                                     cf_coro *target,
+                                     const struct cf_source_opts *opts,
+                                     cf_value *out);
+CF_API cf_status cf_pipe_source_iter(cf_pipe *p, cf_iter_fn next, void *state,
+                                     cf_coro *target,
+                                     const struct cf_source_opts *opts,
+                                     cf_value *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

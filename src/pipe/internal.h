@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pipe/internal.h - what the files of pipe/ share: the graph, the stage
+ * header every built-in stage starts with, and the send and close helpers
+ * that carry errors upstream and closes downstream.
+ */
+#ifndef CF_PIPE_INTERNAL_H
+#define CF_PIPE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "coflow.h"
+#include "coflow/pipe.h"
+
+#define CF__PIPE_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define CF__PIPE_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CF__PIPE_NAME_MAX    48
+
+typedef struct cf__stage cf__stage;
+
+/*
+ * A node of the graph: a built-in stage (`step` set: `co` is its handler and
+ * the node is the handler's state), a user stage (cf_pipe_add()), or a
+ * source that has run (`co` NULL).
+ */
+struct cf__stage {
+    cf__stage *next; /* the graph's list, in creation order */
+    cf_pipe *pipe;
+    cf_coro *co;
+    const char *kind; /* "grep", "broadcast", ..., "stage", "source" */
+    char name[CF__PIPE_NAME_MAX];
+    cf_coro **targets;
+    size_t ntargets;
+    bool started; /* the priming send has been seen */
+    /* Built-in stages only: the result a close reports (NULL: none), and
+       what to free with the node. */
+    cf_value (*result)(cf__stage *st);
+    void (*fini)(cf__stage *st);
+};
+
+struct cf_pipe {
+    cf__stage *head, *tail;
+    cf_pipe_trace_fn trace;
+    void *trace_arg;
+    bool freeing; /* cf_pipe_free(): closes no longer propagate */
+};
+
+/* Emits an event if the graph is traced. */
+static inline void cf__pipe_event(const cf__stage *st, cf_pipe_event ev,
+                                  cf_value v)
+{
+    cf_pipe *p = st->pipe;
+    if (CF__PIPE_UNLIKELY(p != NULL && p->trace != NULL))
+        p->trace(p->trace_arg, st->name, ev, v);
+}
+
+/*
+ * Allocates a built-in stage of `size` bytes (the header first), copies
+ * the targets, creates its handler with `step` and primes it, and links it
+ * into `p`. Returns 0 or -errno; on failure nothing is left behind.
+ */
+int cf__stage_new(cf_pipe *p, size_t size, const char *kind,
+                  const char *name, cf_coro *const *targets, size_t n,
+                  cf_step_fn step, cf__stage **out);
+
+/* Links a node made by the caller (a source); NULL when out of memory. */
+cf__stage *cf__pipe_node(cf_pipe *p, const char *kind, const char *name,
+                         cf_coro *target);
+
+/*
+ * The error being handled passed through stage `name` on its way up:
+ * appends the name to its message (" (via 'a' <- 'b')"). Returns CF_RAISED.
+ */
+cf_status cf__pipe_tag(const char *name);
+
+/*
+ * Sends `v` to `target` for stage `st`: CF_YIELDED when it took it,
+ * CF_RETURNED (with its result in `*out`) when it has finished, CF_RAISED
+ * with the error tagged with `st`'s name.
+ */
+static inline cf_status cf__stage_send(cf__stage *st, cf_coro *target,
+                                       cf_value v, cf_value *out)
+{
+    cf_value r;
+    cf_status s = cf_send(target, v, &r);
+    if (CF__PIPE_LIKELY(s == CF_YIELDED)) {
+        *out = cf_none();
+        return CF_YIELDED;
+    }
+    if (s == CF_RETURNED) {
+        *out = r;
+        return CF_RETURNED;
+    }
+    return cf__pipe_tag(st->name);
+}
+
+/*
+ * What a built-in stage's step does with a throw: a GeneratorExit closes
+ * the targets in order and returns the result (CF_RETURNED), or the first
+ * error a target's close raised (tagged); any other error goes through and
+ * ends the stage (CF_RAISED), downstream untouched.
+ */
+cf_status cf__stage_thrown(cf__stage *st, cf_value *out);
+
+/* The stage that owns handler `co` in `p`, or NULL. */
+cf__stage *cf__pipe_find(const cf_pipe *p, const cf_coro *co);
+
+/* Python's type name for the kind of `v`: "int", "str", "NoneType"... */
+const char *cf__pipe_kind_name(cf_value v);
+
+/* Python's min()/max() order: <0, 0, >0; CF_RAISED (TypeError) if none. */
+cf_status cf__value_cmp(cf_value a, cf_value b, int *cmp);
+
+#endif
