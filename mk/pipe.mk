@@ -10,3 +10,39 @@
 LIB_SRC  += $(wildcard src/pipe/*.c)
 LIBS     += -lpcre2-8
 UNIT_SRC += $(wildcard tests/pipe/*.c)
+
+# ---- examples and the demo ----
+# Programs that need arguments or data run from pipe-demo, not DEMO_PROGRAMS.
+DEMO_PROGRAMS += pipe_grep pipe_broadcast pipe_exercises pipe_minmax \
+                 pipe_round_robin
+PIPE_DEMO_LOG := build/demo/access-log
+
+.PHONY: pipe-demo bench-grep-log
+demo: pipe-demo
+pipe-demo:
+	$(MAKE) CONFIG=release examples
+	@mkdir -p build/demo
+	build/release/examples/logsim -n 20000 -o $(PIPE_DEMO_LOG)
+	@echo "==== loggrep (file)"
+	build/release/examples/loggrep -d build/demo/loggrep.dot ' 404 ' $(PIPE_DEMO_LOG)
+	@echo "==== loggrep (stdin, regex)"
+	build/release/examples/logsim -n 2000 -s 7 | build/release/examples/loggrep -q -E 'GET /ply/.*\.tar\.gz'
+	@echo "==== log_follower (for 1 s while logsim appends)"
+	build/release/examples/log_follower $(PIPE_DEMO_LOG) python 1
+	@if command -v dot >/dev/null 2>&1; then \
+	    dot -Tpng build/demo/loggrep.dot -o build/demo/loggrep.png && \
+	    echo "wrote build/demo/loggrep.png"; \
+	else echo "graphviz not installed: build/demo/loggrep.dot not rendered"; fi
+
+# ---- the grep_log benchmark (shared/BENCH.md) ----
+BENCH_LOG_MB ?= 1024
+BENCH_LOG_REPS ?= 5
+build/bench/grep_log: bench/grep_log.c build/release/libcoflow.a
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< build/release/libcoflow.a -lpthread -lpcre2-8
+
+bench-grep-log:
+	$(MAKE) CONFIG=release lib examples
+	$(MAKE) build/bench/grep_log
+	bench/run_grep_log.sh build/release/examples/logsim build/bench/grep_log \
+	    build/bench $(BENCH_LOG_MB) $(BENCH_LOG_REPS)

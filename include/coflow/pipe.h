@@ -20,7 +20,10 @@
  *
  * Close flows downstream: a built-in stage that is closed closes its
  * targets, in order, then reports its result; a reducer (count, sum, min,
- * max, collect) returns its result from the close (Python 3.13's close()).
+ * max, collect) returns its result from the close (Python 3.13's close()),
+ * a stage with one target returns what its target's close returned, so a
+ * source closing grep -> count gets the count; broadcast and dispatch
+ * return none.
  *
  * An error flows upstream, as item 66 says: the stage that raised is
  * closed, and so is every built-in stage the error passes back through;

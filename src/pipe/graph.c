@@ -231,8 +231,9 @@ cf_status cf__stage_thrown(cf__stage *st, cf_value *out)
         return CF_RETURNED;
     cf__pipe_event(st, CF_PIPE_CLOSE, cf_none());
     cf_error *first = NULL;
+    cf_value r = cf_none();
     for (size_t i = 0; i < st->ntargets; i++) {
-        if (cf_close(st->targets[i], NULL) != CF_RAISED)
+        if (cf_close(st->targets[i], &r) != CF_RAISED)
             continue;
         cf__pipe_tag(st->name);
         cf_error *e = cf_error_take();
@@ -248,6 +249,8 @@ cf_status cf__stage_thrown(cf__stage *st, cf_value *out)
     if (st->result != NULL) {
         *out = st->result(st);
         cf__pipe_event(st, CF_PIPE_RESULT, *out);
+    } else if (st->ntargets == 1) {
+        *out = r; /* a chain reports what its end reports */
     }
     return CF_RETURNED;
 }
