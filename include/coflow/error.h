@@ -176,11 +176,15 @@ typedef struct cf_cleanup {
 } cf_cleanup;
 
 /*
- * Registers `c` to run fn(arg) if an error unwinds past it, or when the
- * coroutine body returns with `c` still registered. `c` must live until it
- * is popped or has run. Cleanups run innermost first. A cleanup may yield,
- * raise (its error replaces the one unwinding, which becomes the context),
- * and call anything a body may call.
+ * Registers `c` to run fn(arg) if an error unwinds past it - a throw, a
+ * close, or a raise - before cf_cleanup_pop() unregisters it. `c` lives in
+ * the caller's frame and must be popped before that frame returns (a body
+ * that returns with a cleanup registered is a broken invariant: the process
+ * aborts with a message naming the coroutine). Python's
+ * `try: ... finally: F` is push, the body, then cf_cleanup_pop(c, true).
+ * Cleanups run innermost first. A cleanup may yield, raise (its error
+ * replaces the one unwinding, which becomes its context), and call anything
+ * a body may call.
  */
 CF_API void cf_cleanup_push(cf_cleanup *c, void (*fn)(void *), void *arg);
 

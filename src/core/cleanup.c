@@ -103,16 +103,6 @@ void cf__unwind(cf__context *ctx, cf_error *e)
     abort();
 }
 
-/* A body returned: the cleanups still registered run now, innermost first. */
-void cf__run_cleanups(cf__context *ctx)
-{
-    cf_cleanup *c;
-    while ((c = ctx->cleanups) != NULL) {
-        ctx->cleanups = c->prev;
-        c->fn(c->arg);
-    }
-}
-
 cf_status cf_try(cf_try_fn fn, void *arg, cf_value *out)
 {
     cf__context *ctx = cf__current_context();

@@ -80,8 +80,8 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
     co->fpenv = opts != NULL && (opts->flags & CF_CORO_FPENV) != 0;
     if (co->fpenv)
         cf__fpenv_save(&co->env); /* starts with its creator's */
-    cf__ctx_make(&co->base.ctx, (void *)co->base.stack_lo,
-                 co->base.stack_size, body_entry);
+    cf__ctx_make(&co->base.ctx, (void *)co->base.stack_lo, co->base.stack_size,
+                 body_entry);
 #if CF_TSAN
     co->base.tsan_fiber = __tsan_create_fiber(0);
 #endif
@@ -114,9 +114,9 @@ int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
 }
 
 /*
- * The base of every body coroutine's stack. A body that returns still has
- * its remaining cleanups run (the finally blocks around its last yield),
- * then the coroutine finishes.
+ * The base of every body coroutine's stack. A cleanup record lives in the
+ * frame that pushed it, so a body that returns with one still registered has
+ * left it dangling: that is a broken invariant, reported by name.
  */
 static void body_entry(void *arg)
 {
@@ -126,7 +126,13 @@ static void body_entry(void *arg)
     cf__learn_caller(co);
     cf__fpenv_resumed(co);
     cf_value r = co->fn(co->arg);
-    cf__run_cleanups(&co->base);
+    if (co->base.cleanups != NULL) {
+        fprintf(stderr,
+                "coflow: coroutine '%s' returned with a cleanup still "
+                "registered; pop it (cf_cleanup_pop) before returning\n",
+                co->name);
+        abort();
+    }
     cf__set_exc(&co->base, NULL);
     co->out = r;
     cf__finish(co, CF__OUT_RETURNED);
@@ -161,8 +167,7 @@ int cf_coro_free(cf_coro *co)
         cf_error *saved = cur->exc;
         cur->exc = NULL;
         if (cf_close(co, NULL) == CF_RAISED) {
-            fprintf(stderr, "Exception ignored in: coroutine '%s'\n",
-                    co->name);
+            fprintf(stderr, "Exception ignored in: coroutine '%s'\n", co->name);
             cf_error_print(cur->exc, stderr);
         }
         cf__set_exc(cur, saved);

@@ -39,8 +39,8 @@ bool cf_type_is(const cf_error_type *t, const cf_error_type *base)
 }
 
 CF_PRINTF(3, 0)
-static cf_error *vnew(const cf_error_type *t, const char *coro,
-                      const char *fmt, va_list ap)
+static cf_error *vnew(const cf_error_type *t, const char *coro, const char *fmt,
+                      va_list ap)
 {
     va_list aq;
     int len = 0;
@@ -245,8 +245,7 @@ void cf_error_clear(void)
     cf__set_exc(cf__current_context(), NULL);
 }
 
-cf_status cf__raise_here(cf_coro *co, const cf_error_type *t,
-                         const char *msg)
+cf_status cf__raise_here(cf_coro *co, const cf_error_type *t, const char *msg)
 {
     cf__context *ctx = cf__current_context();
     cf_error *e = cf__error_at(t, co != NULL ? co->name : "", "%s", msg);

@@ -60,8 +60,8 @@ static void name_error(cf_coro *co, cf_error *before, cf__context *cur)
         cf__error_rename(e, co->name);
 }
 
-cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v,
-                             cf_error *err, cf_value *out)
+cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
+                             cf_value *out)
 {
     cf_value tmp;
     int s;

@@ -39,6 +39,17 @@
 #define CF_TSAN 0
 #endif
 
+/*
+ * The fast protocol (x86-64 without sanitizers): senders tail-call the
+ * switch and the coroutine side finishes their half of the work; see
+ * core/resume.c.
+ */
+#if defined(CF__ARCH_FAST) && !CF_ASAN && !CF_TSAN
+#define CF__FAST 1
+#else
+#define CF__FAST 0
+#endif
+
 #define CF__FALLTHROUGH __attribute__((fallthrough))
 #define CF__LIKELY(x)   __builtin_expect(!!(x), 1)
 #define CF__UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -84,6 +95,7 @@ struct cf_coro {
     bool fpenv;           /* CF_CORO_FPENV */
     cf_value in;          /* sent in */
     cf_value out;         /* yielded or returned */
+    cf_value *outp;       /* the sender's `out` (or &out): the fast protocol */
     cf_error *in_err;     /* thrown in (owned until raised) */
     cf_error *out_err;    /* raised out (owned until delivered) */
     cf__context *caller;  /* where a yield goes: who resumed this round */
@@ -154,12 +166,21 @@ cf_status cf__deliver(cf__context *cur, cf_coro *y, cf_value *out);
 CF_NORETURN void cf__finish(cf_coro *co, enum cf__out k);
 void cf__unlink(cf_coro *co);
 
+#if CF__FAST
+/* arch/x86_64/switch.S */
+cf_status cf__send_switch(struct cf__ctx *from, struct cf__ctx *to, cf_value v,
+                          cf_coro *t, int op);
+cf_value cf__yield_switch(struct cf__ctx *from, struct cf__ctx *to,
+                          long status, _Atomic int *state);
+void cf__switch_rel(struct cf__ctx *from, struct cf__ctx *to, long status,
+                    _Atomic int *state);
+#endif
+CF_NORETURN void cf__raise_thrown(cf_coro *co);
+cf_status cf__deliver_end(cf_coro *y);
+
 /* handler.c */
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v,
                              cf_error *err, cf_value *out);
-
-/* cleanup.c */
-void cf__run_cleanups(cf__context *ctx);
 
 /* Debug builds remember the FP state a coroutine was resumed with. */
 #ifdef CF_DEBUG

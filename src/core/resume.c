@@ -12,6 +12,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -65,24 +66,100 @@ static inline void fp_check(cf_coro *co)
 }
 #endif
 
-/* The caller's half of a switch into `t`, the leaf that will run. */
-static inline cf_status resume(cf_coro *entry, cf_coro *t, cf_value *out)
+#if CF__FAST
+/*
+ * The fast protocol. The sender tail-calls the switch, so the switch saves
+ * the resume address of the sender's own caller, and whatever the coroutine
+ * does next decides what that caller gets:
+ *
+ *   - a yield stores the value in `*outp`, restores cf__cur, and switches
+ *     back with CF_YIELDED as the sender's result, marking itself SUSPENDED
+ *     in the switch once its registers are saved (cf__yield_switch);
+ *   - anything else (returning, raising, entering a yield from) redirects
+ *     the sender to cf__deliver_tramp, which runs cf__deliver_end() on the
+ *     sender's stack to finish the sender's half there.
+ *
+ * A plain cf_yield() also tail-calls its switch, and resumes at
+ * cf__yield_resume, which returns the sent value straight into the body: no
+ * `ret` runs after a switch on either side, so none is mispredicted.
+ */
+static inline cf_status resume(cf_coro *entry, cf_coro *t, cf_value v, int op,
+                               cf_value *out)
 {
     cf__context *cur = cf__current_context();
     t->entry = entry;
     t->caller = cur;
+    t->outp = out != NULL ? out : &t->out;
+    t->in = v;
+    t->op = (unsigned char)op;
     fp_enter(t);
+    cf__fpenv_resumed(t);
+    cf__cur = &t->base;
+    return cf__send_switch(&cur->ctx, &t->base.ctx, v, t, op);
+}
+
+static cf_value pack(cf_coro *y, void *ret)
+{
+    void *words[2] = {y, ret};
+    cf_value v;
+    memcpy(&v, words, sizeof v);
+    return v;
+}
+
+/* Sends the sender to cf__deliver_end() for an outcome other than a yield. */
+static void leave_to_deliver(cf_coro *co, bool dying)
+{
+    cf__context *to = co->caller;
+    void *ret = cf__ctx_redirect(&to->ctx, cf__deliver_tramp);
+    cf__cur = to;
+    (void)dying;
+    cf__send_switch(&co->base.ctx, &to->ctx, pack(co, ret), co, 0);
+}
+
+/* Yields `co->out` from a resume point other than cf_yield()'s. */
+static void leave_yielded(cf_coro *co)
+{
+    cf__context *to = co->caller;
+    *co->outp = co->out;
+    cf__cur = to;
+    cf__switch_rel(&co->base.ctx, &to->ctx, CF_YIELDED, &co->state);
+}
+
+#else
+/* The caller's half of a switch into `t`, the leaf that will run. */
+static inline cf_status resume(cf_coro *entry, cf_coro *t, cf_value v, int op,
+                               cf_value *out)
+{
+    cf__context *cur = cf__current_context();
+    t->entry = entry;
+    t->caller = cur;
+    t->outp = out != NULL ? out : &t->out;
+    t->in = v;
+    t->op = (unsigned char)op;
+    fp_enter(t);
+    cf__fpenv_resumed(t);
     cf__cur = &t->base;
     cf_coro *y = cf__jump(cur, &t->base, t, false);
     return cf__deliver(cur, y, out);
 }
+#endif
+
+
+static cf_status deliver_end(cf__context *cur, cf_coro *y, cf_value *out);
+
+/* The sender's half when the coroutine did not simply yield (fast protocol). */
+cf_status cf__deliver_end(cf_coro *y)
+{
+    cf__context *cur = y->caller;
+    cf__cur = cur;
+    return deliver_end(cur, y, y->outp);
+}
 
 cf_status cf__resume(cf_coro *entry, cf_coro *t, cf_value *out)
 {
-    return resume(entry, t, out);
+    return resume(entry, t, t->in, t->op, out);
 }
 
-static cf_status deliver_end(cf__context *cur, cf_coro *y, cf_value *out);
 
 /* Back on the caller's side: `y` is the coroutine that switched to us. */
 cf_status cf__deliver(cf__context *cur, cf_coro *y, cf_value *out)
@@ -145,7 +222,8 @@ static inline cf_coro *leaf_of(cf_coro *co)
  * Everything but a send into a SUSPENDED coroutine: handlers, starting,
  * misuse, closed coroutines, and sends into the middle of a chain.
  */
-static cf_status send_slow(cf_coro *co, cf_value v, cf_value *out)
+static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
+                                                     cf_value *out)
 {
     if (co->kind == CF__HANDLER)
         return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
@@ -169,28 +247,41 @@ static cf_status send_slow(cf_coro *co, cf_value v, cf_value *out)
                                       "just-started generator");
             break;
         }
-        if (atomic_compare_exchange_strong_explicit(
-                &t->state, &s, CF_RUNNING, memory_order_acquire,
-                memory_order_relaxed)) {
-            t->in = v;
-            t->op = CF__OP_SEND;
-            return resume(co, t, out);
-        }
+        if (atomic_compare_exchange_strong_explicit(&t->state, &s, CF_RUNNING,
+                                                    memory_order_acquire,
+                                                    memory_order_relaxed))
+            return resume(co, t, v, CF__OP_SEND, out);
     }
 }
 
+/*
+ * The fast path, kept free of calls so that it needs no saved registers:
+ * anything unusual - handlers, starting, misuse, a chain's middle, FP
+ * environments, a thread's first send - takes send_slow().
+ */
 cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
 {
     cf_coro *t = co->leaf;
+    cf__context *cur = cf__cur;
     int s = CF_SUSPENDED;
 
-    if (CF__LIKELY(t != NULL)
+    if (CF__LIKELY(t != NULL && cur != NULL && !t->fpenv)
         && CF__LIKELY(atomic_compare_exchange_strong_explicit(
             &t->state, &s, CF_RUNNING, memory_order_acquire,
             memory_order_relaxed))) {
+        t->entry = co;
+        t->caller = cur;
+        t->outp = out != NULL ? out : &t->out;
         t->in = v;
         t->op = CF__OP_SEND;
-        return resume(co, t, out);
+        cf__fpenv_resumed(t);
+        cf__cur = &t->base;
+#if CF__FAST
+        return cf__send_switch(&cur->ctx, &t->base.ctx, v, t, CF__OP_SEND);
+#else
+        cf_coro *y = cf__jump(cur, &t->base, t, false);
+        return cf__deliver(cur, y, out);
+#endif
     }
     return send_slow(co, v, out);
 }
@@ -265,8 +356,7 @@ cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out)
                     memory_order_relaxed))
                 continue;
             t->in_err = err;
-            t->op = CF__OP_THROW;
-            return resume(co, t, out);
+            return resume(co, t, cf_none(), CF__OP_THROW, out);
         }
     }
 }
@@ -274,8 +364,7 @@ cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out)
 cf_status cf_throw_new(cf_coro *co, const cf_error_type *t, const char *msg,
                        cf_value *out)
 {
-    return cf_throw(co, cf__error_at(t, "", "%s", msg != NULL ? msg : ""),
-                    out);
+    return cf_throw(co, cf__error_at(t, "", "%s", msg != NULL ? msg : ""), out);
 }
 
 /* close() as PEP 342's pseudo-code, with Python 3.13's return value. */
@@ -331,8 +420,7 @@ static inline cf_coro *running(const char *what)
 {
     cf__context *c = cf__cur;
     if (CF__UNLIKELY(c == NULL || !c->is_coro)) {
-        fprintf(stderr, "coflow: %s() called outside a body coroutine\n",
-                what);
+        fprintf(stderr, "coflow: %s() called outside a body coroutine\n", what);
         abort();
     }
     return (cf_coro *)c;
@@ -343,13 +431,19 @@ void cf__suspend(cf_coro *co)
 {
     fp_check(co);
     fp_leave(co);
+#if CF__FAST
+    if (co->outk == CF__OUT_YIELDED)
+        leave_yielded(co);
+    else
+        leave_to_deliver(co, false);
+#else
     cf__jump(&co->base, co->caller, co, false);
     cf__learn_caller(co);
-    cf__fpenv_resumed(co);
+#endif
 }
 
 /* A resume that was a throw: the error is raised here, at the yield. */
-static CF_NORETURN void raise_thrown(cf_coro *co)
+void cf__raise_thrown(cf_coro *co)
 {
     cf_error *e = co->in_err;
     co->in_err = NULL;
@@ -359,12 +453,22 @@ static CF_NORETURN void raise_thrown(cf_coro *co)
 cf_value cf_yield(cf_value v)
 {
     cf_coro *co = running("cf_yield");
+#if CF__FAST
+    fp_check(co);
+    fp_leave(co);
+    *co->outp = v;
+    co->outk = CF__OUT_YIELDED;
+    cf__context *to = co->caller;
+    cf__cur = to;
+    return cf__yield_switch(&co->base.ctx, &to->ctx, CF_YIELDED, &co->state);
+#else
     co->out = v;
     co->outk = CF__OUT_YIELDED;
     cf__suspend(co);
     if (CF__UNLIKELY(co->op != CF__OP_SEND))
-        raise_thrown(co);
+        cf__raise_thrown(co);
     return co->in;
+#endif
 }
 
 cf_status cf_yield_catch(cf_value v, cf_value *in)
@@ -421,6 +525,7 @@ void cf__finish(cf_coro *co, enum cf__out k)
         cf__unlink(co);
         d->caller = co->caller;
         d->entry = co->entry;
+        d->outp = co->outp;
         d->op = CF__OP_SUB_DONE;
         d->done = co;
         fp_enter(d);
@@ -429,7 +534,11 @@ void cf__finish(cf_coro *co, enum cf__out k)
     } else {
         if (d != NULL)
             cf__unlink(co);
+#if CF__FAST
+        leave_to_deliver(co, true);
+#else
         cf__jump(&co->base, co->caller, co, true);
+#endif
     }
     abort(); /* a finished coroutine is never resumed */
 }

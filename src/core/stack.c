@@ -87,10 +87,9 @@ int cf__stack_alloc(cf_coro *co, size_t size)
     struct cached c = {NULL, 0, 0};
 
     if (!take_cached(map_size, &c)) {
-        void *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE
-                             | MAP_STACK,
-                         -1, 0);
+        void *map = mmap(
+            NULL, map_size, PROT_READ | PROT_WRITE,
+            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
         if (map == MAP_FAILED)
             return -errno;
         int rc = guard(map, page);
@@ -101,8 +100,8 @@ int cf__stack_alloc(cf_coro *co, size_t size)
         c.map = map;
         c.size = map_size;
 #if CF_VALGRIND
-        c.vg_id = VALGRIND_STACK_REGISTER((char *)map + page,
-                                          (char *)map + map_size);
+        c.vg_id =
+            VALGRIND_STACK_REGISTER((char *)map + page, (char *)map + map_size);
 #endif
     }
     co->stack = c.map;

@@ -176,13 +176,13 @@ Test(guard, create_rejects_bad_arguments)
     cr_assert_eq(cf_coro_new(&co, noop, NULL,
                              &(struct cf_coro_opts){.stack_size = 1024}),
                  -EINVAL);
-    cr_assert_eq(cf_coro_new(&co, noop, NULL,
-                             &(struct cf_coro_opts){.stack_size =
-                                                        CF_STACK_MAX + 1}),
-                 -EINVAL);
-    cr_assert_eq(cf_coro_new(&co, noop, NULL,
-                             &(struct cf_coro_opts){.flags = 0x80}),
-                 -EINVAL);
+    cr_assert_eq(
+        cf_coro_new(&co, noop, NULL,
+                    &(struct cf_coro_opts){.stack_size = CF_STACK_MAX + 1}),
+        -EINVAL);
+    cr_assert_eq(
+        cf_coro_new(&co, noop, NULL, &(struct cf_coro_opts){.flags = 0x80}),
+        -EINVAL);
     cr_assert_eq(cf_handler_new(NULL, NULL, NULL, NULL), -EINVAL);
     cr_assert_eq(cf_coro_free(NULL), 0);
 }
@@ -196,14 +196,16 @@ static cf_value raises_at_once(void *arg)
 Test(guard, priming_failures)
 {
     cf_coro *co = (cf_coro *)1;
-    cr_assert_eq(cf_coro_new(&co, raises_at_once, NULL,
-                             &(struct cf_coro_opts){.name = "p", .prime = true}),
-                 -ECANCELED);
+    cr_assert_eq(
+        cf_coro_new(&co, raises_at_once, NULL,
+                    &(struct cf_coro_opts){.name = "p", .prime = true}),
+        -ECANCELED);
     cr_assert_null(co);
     assert_error("ValueError: bad start");
-    cr_assert_eq(cf_coro_new(&co, noop, NULL,
-                             &(struct cf_coro_opts){.name = "q", .prime = true}),
-                 -ECANCELED);
+    cr_assert_eq(
+        cf_coro_new(&co, noop, NULL,
+                    &(struct cf_coro_opts){.name = "q", .prime = true}),
+        -ECANCELED);
     assert_error("StopIteration: coroutine 'q' returned while being primed");
     cf_error_clear();
 }
@@ -217,9 +219,9 @@ Test(guard, names)
     char long_name[80];
     memset(long_name, 'n', sizeof long_name - 1);
     long_name[79] = '\0';
-    cr_assert_eq(cf_coro_new(&b, noop, NULL,
-                             &(struct cf_coro_opts){.name = long_name}),
-                 0);
+    cr_assert_eq(
+        cf_coro_new(&b, noop, NULL, &(struct cf_coro_opts){.name = long_name}),
+        0);
     cr_assert_eq(strlen(cf_coro_name(b)), 47);
     cf_coro_free(a);
     cf_coro_free(b);
@@ -231,10 +233,11 @@ Test(guard, many_small_coroutines)
     enum { N = 2000 };
     static cf_coro *cs[N];
     for (int i = 0; i < N; i++) {
-        cr_assert_eq(cf_coro_new(&cs[i], doubles, NULL,
-                                 &(struct cf_coro_opts){
-                                     .stack_size = CF_STACK_MIN, .prime = true}),
-                     0);
+        cr_assert_eq(
+            cf_coro_new(&cs[i], doubles, NULL,
+                        &(struct cf_coro_opts){.stack_size = CF_STACK_MIN,
+                                               .prime = true}),
+            0);
     }
     for (int i = 0; i < N; i++) {
         cf_value v;

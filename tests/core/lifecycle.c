@@ -5,6 +5,7 @@
  * Python it mirrors.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 
 #include "support.h"
 
@@ -126,9 +127,10 @@ Test(lifecycle, item06_free_reports_close_errors, .init = trace_reset)
     cf_coro *g = new_coro(ignores_exit, NULL, "stubborn", true);
     stderr_capture();
     cr_assert_eq(cf_coro_free(g), 0);
-    cr_assert_str_eq(stderr_captured(), "Exception ignored in: coroutine 'stubborn'\n"
-                            "RuntimeError: generator ignored GeneratorExit "
-                            "(in coroutine 'stubborn')\n");
+    cr_assert_str_eq(stderr_captured(),
+                     "Exception ignored in: coroutine 'stubborn'\n"
+                     "RuntimeError: generator ignored GeneratorExit "
+                     "(in coroutine 'stubborn')\n");
     cr_assert_null(cf_error_last(), "not propagated");
     assert_trace("ignored GeneratorExit;");
 }
@@ -325,7 +327,8 @@ Test(lifecycle, item17_return_value_from_send_and_throw)
     g = new_coro(catches_then_returns, NULL, "g", true);
     cr_assert_eq(cf_throw_new(g, &cf_value_error, "x", &v), CF_RETURNED);
     cr_assert_str_eq(str_of(v), "from throw");
-    cr_assert_null(cf_error_last(), "caught inside: the caller's slot is clean");
+    cr_assert_null(cf_error_last(),
+                   "caught inside: the caller's slot is clean");
     cf_coro_free(g);
 }
 
@@ -341,7 +344,9 @@ static cf_value return_in_try(void *arg)
     cf_cleanup c;
     cf_cleanup_push(&c, finally_yields, NULL);
     cf_yield(cf_int(0));
-    return cf_int(42); /* returns with the cleanup still registered */
+    cf_value r = cf_int(42);  /* try: return 42 */
+    cf_cleanup_pop(&c, true); /* finally: ... runs before the return */
+    return r;
 }
 
 /*
@@ -359,6 +364,20 @@ Test(lifecycle, item19_finally_runs_before_return, .init = trace_reset)
     cr_assert_eq(cf_to_int(v), 42);
     assert_trace("finally;after finally yield;");
     cf_coro_free(g);
+}
+
+static cf_value leaves_cleanup(void *arg)
+{
+    cf_cleanup c;
+    cf_cleanup_push(&c, finally_yields, NULL);
+    return cf_none();
+}
+
+/* Returning with a cleanup registered leaves it dangling: a broken invariant. */
+Test(lifecycle, returning_with_a_cleanup_registered_aborts, .signal = SIGABRT)
+{
+    cf_coro *g = new_coro(leaves_cleanup, NULL, "careless", false);
+    cf_next(g, NULL);
 }
 
 /* cf_current() names the running body; NULL outside. */

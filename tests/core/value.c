@@ -55,7 +55,10 @@ Test(value, repr_strings)
     check_repr(cf_str("both ' and \""), "'both \\' and \"'");
     check_repr(cf_str("a\nb\t\\"), "'a\\nb\\t\\\\'");
     check_repr(cf_strn("\x01", 1), "'\\x01'");
-    check_repr(cf_bytes("\x00\xff" "a", 3), "b'\\x00\\xffa'");
+    check_repr(cf_bytes("\x00\xff"
+                        "a",
+                        3),
+               "b'\\x00\\xffa'");
     check_repr(cf_str("caf\xc3\xa9"), "'caf\xc3\xa9'");
 }
 
