@@ -27,6 +27,27 @@ struct cf__fpenv {
 void cf__start(void);
 
 /*
+ * The fast protocol of core/resume.c: a sender's switch that carries the
+ * value, a yield that resumes at a stub, and a way to make a suspended
+ * sender resume at a trampoline instead. See switch.S.
+ */
+#define CF__ARCH_FAST 1
+struct cf_value;
+void cf__deliver_tramp(void);
+
+/*
+ * Makes the context saved in `ctx` resume at `tramp` instead of where it
+ * would; returns where it would have resumed.
+ */
+static inline void *cf__ctx_redirect(struct cf__ctx *ctx, void (*tramp)(void))
+{
+    void **frame = (void **)ctx->sp;
+    void *was = frame[6];
+    frame[6] = (void *)(uintptr_t)tramp;
+    return was;
+}
+
+/*
  * The first switch to `ctx` pops six zero registers (r12 holds `entry`) and
  * jumps to cf__start with rsp 16-byte aligned, which calls entry(arg).
  */

@@ -61,13 +61,132 @@ cf__switch:
     popq    %rcx                    /* the other side's resume address */
     .cfi_adjust_cfa_offset -8
     movq    %rdx, %rax              /* `arg` is what cf__switch returns */
+    movq    %rdx, %r8               /* and what a fresh context starts with */
     notrack jmp *%rcx
     .cfi_endproc
     .size   cf__switch, .-cf__switch
 
 /*
+ * The fast protocol (see core/resume.c): the callers below are reached by
+ * tail calls, so the resume address a switch saves is the caller's caller's
+ * and no `ret` runs after a switch - every `ret` there would be mispredicted,
+ * since the return-stack buffer holds the other side's calls.
+ */
+
+/* Saves this side, restores `to`; shared tail of the switches below. */
+.macro SAVE_AND_LOAD
+    pushq   %rbp
+    pushq   %rbx
+    pushq   %r12
+    pushq   %r13
+    pushq   %r14
+    pushq   %r15
+    movq    %rsp, (%rdi)
+.endm
+
+.macro LOAD_AND_JUMP
+    movq    (%rsi), %rsp
+    popq    %r15
+    popq    %r14
+    popq    %r13
+    popq    %r12
+    popq    %rbx
+    popq    %rbp
+    popq    %r11
+    notrack jmp *%r11
+.endm
+
+/*
+ * cf_status-or-value cf__send_switch(from, to, lo, hi, t, op):
+ * a sender resumes `to` with rax:rdx = lo:hi (a cf_value), r8 = t (the
+ * coroutine) and r9 = op; cf__yield_resume reads all four.
+ */
+    .globl  cf__send_switch
+    .hidden cf__send_switch
+    .type   cf__send_switch, @function
+    .p2align 4
+cf__send_switch:
+    endbr64
+    SAVE_AND_LOAD
+    movq    %rdx, %rax
+    movq    %rcx, %rdx
+    LOAD_AND_JUMP
+    .size   cf__send_switch, .-cf__send_switch
+
+/*
+ * cf__yield_switch(from, to, status, state): a coroutine in cf_yield goes
+ * back to its sender. Below its caller's return address it leaves
+ * cf__yield_resume as the resume address, so that the next resume lands
+ * there; once its registers are saved it marks itself SUSPENDED (2) with a
+ * plain store, which is a release on x86-64: from then on another thread may
+ * resume it. The sender returns `status`.
+ */
+    .globl  cf__yield_switch
+    .hidden cf__yield_switch
+    .type   cf__yield_switch, @function
+    .p2align 4
+cf__yield_switch:
+    endbr64
+    leaq    cf__yield_resume(%rip), %rax
+    pushq   %rax
+    SAVE_AND_LOAD
+    movl    $2, (%rcx)
+    movq    %rdx, %rax
+    LOAD_AND_JUMP
+    .size   cf__yield_switch, .-cf__yield_switch
+
+/* cf__switch_rel(from, to, status, state): as above, resuming at its return. */
+    .globl  cf__switch_rel
+    .hidden cf__switch_rel
+    .type   cf__switch_rel, @function
+    .p2align 4
+cf__switch_rel:
+    endbr64
+    SAVE_AND_LOAD
+    movl    $2, (%rcx)
+    movq    %rdx, %rax
+    LOAD_AND_JUMP
+    .size   cf__switch_rel, .-cf__switch_rel
+
+/*
+ * Where a coroutine suspended in cf_yield resumes: rax:rdx is the value sent
+ * (cf_yield's result), r8 the coroutine, r9 the op. A send pops cf_yield's
+ * return address and jumps there; a throw raises at the yield, as if the
+ * body had called cf__raise_thrown(co) itself.
+ */
+    .globl  cf__yield_resume
+    .hidden cf__yield_resume
+    .type   cf__yield_resume, @function
+    .p2align 4
+cf__yield_resume:
+    endbr64
+    testl   %r9d, %r9d
+    jne     1f
+    popq    %rcx
+    notrack jmp *%rcx
+1:  movq    %r8, %rdi
+    jmp     cf__raise_thrown
+    .size   cf__yield_resume, .-cf__yield_resume
+
+/*
+ * Where a sender resumes when the coroutine did not simply yield: rax is the
+ * coroutine and rdx the sender's real resume address; cf__deliver_end(co)
+ * runs on the sender's stack and returns the status there.
+ */
+    .globl  cf__deliver_tramp
+    .hidden cf__deliver_tramp
+    .type   cf__deliver_tramp, @function
+    .p2align 4
+cf__deliver_tramp:
+    endbr64
+    movq    %rax, %rdi
+    pushq   %rdx
+    jmp     cf__deliver_end
+    .size   cf__deliver_tramp, .-cf__deliver_tramp
+
+/*
  * The first switch into a context made by cf__ctx_make() lands here, with
- * the entry function in r12 and the switch's `arg` in rax. rip is marked
+ * the entry function in r12 and the switch's `arg` (or `t`) in r8. rip is marked
  * undefined so that debuggers stop unwinding at the coroutine's base.
  */
     .globl  cf__start
@@ -78,7 +197,7 @@ cf__start:
     .cfi_startproc
     .cfi_undefined rip
     endbr64
-    movq    %rax, %rdi
+    movq    %r8, %rdi
     xorl    %ebp, %ebp
     call    *%r12
     ud2                             /* entry functions never return */
