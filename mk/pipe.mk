@@ -24,10 +24,10 @@ pipe-demo:
 	@mkdir -p build/demo
 	build/release/examples/logsim -n 20000 -o $(PIPE_DEMO_LOG)
 	@echo "==== loggrep (file)"
-	build/release/examples/loggrep -d build/demo/loggrep.dot ' 404 ' $(PIPE_DEMO_LOG)
+	build/release/examples/loggrep -q -d build/demo/loggrep.dot ' 404 ' $(PIPE_DEMO_LOG)
 	@echo "==== loggrep (stdin, regex)"
 	build/release/examples/logsim -n 2000 -s 7 | build/release/examples/loggrep -q -E 'GET /ply/.*\.tar\.gz'
-	@echo "==== log_follower (for 1 s while logsim appends)"
+	@echo "==== log_follower (1 s, while a thread appends lines)"
 	build/release/examples/log_follower $(PIPE_DEMO_LOG) python 1
 	@if command -v dot >/dev/null 2>&1; then \
 	    dot -Tpng build/demo/loggrep.dot -o build/demo/loggrep.png && \
