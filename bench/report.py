@@ -86,7 +86,7 @@ def skipped_lines(comments):
 
 def timing_section(rows, comments):
     med = {(r[0], r[1]): float(r[2]) for r in rows}
-    md = ['## Time per operation', '']
+    md = ['## Results', '']
     header = [c for c in comments if c.split(':')[0] in
               ('machine', 'compiler', 'flags', 'runtimes', 'method')]
     for c in comments:
@@ -97,21 +97,27 @@ def timing_section(rows, comments):
     for c in comments:
         if c.startswith('method:'):
             reps = c.split(';')[0].replace('method: ', '')
-    md += ['ns per operation: the median over the repetitions, with the fastest and the slowest '
-           'run. "× floor" divides by the floor the benchmark is compared with: `roundtrip/floor` '
+    md += ['The median over the repetitions, with the best and the worst run (for ns, '
+           'lower is better; for MB/s and items/s, higher). "× floor" divides by the floor the benchmark is compared with: `roundtrip/floor` '
            '(bench/floor_x86_64.S) for the round trips, `indirect_call/floor` for handler_send; '
-           'grep and create_destroy have no floor. "× coflow" divides by coflow\'s median on the '
-           'same benchmark.', '']
-    md += ['| benchmark | system | ns (median) | min – max | × floor | × coflow |',
-           '|---|---|--:|--:|--:|--:|']
-    ordered = sorted(rows, key=lambda r: (order_key(r[0]), float(r[2])))
+           'the others have none. "× coflow" divides by coflow\'s median on the same benchmark. '
+           'Benchmarks after create_destroy come from other fragments (mk/*.mk) that write '
+           'into the same results.tsv.', '']
+    md += ['| benchmark | system | median | min – max | unit | × floor | × coflow |',
+           '|---|---|--:|--:|---|--:|--:|']
+    def lower_is_better(r):
+        return len(r) < 6 or r[5] in ('ns', 's', 'bytes')
+
+    ordered = sorted(rows, key=lambda r: (order_key(r[0]), r[0], float(r[2]) * (
+        1 if lower_is_better(r) else -1)))
     for r in ordered:
         bench, system, m, lo, hi = r[0], r[1], float(r[2]), float(r[3]), float(r[4])
+        unit = r[5] if len(r) > 5 else ''
         floor = med.get(FLOOR.get(bench, ('', '')))
         coflow = med.get((bench, 'coflow'))
         name = '**%s**' % system if system.startswith('coflow') else system
-        md.append('| %s | %s | %s | %s – %s | %s | %s |' % (
-            bench, name, fmt(m), fmt(lo), fmt(hi),
+        md.append('| %s | %s | %s | %s – %s | %s | %s | %s |' % (
+            bench, name, fmt(m), fmt(lo), fmt(hi), unit,
             ratio(m, floor) if floor else '—',
             ratio(m, coflow) if coflow else '—'))
     md += ['', '![roundtrip ns per system, log scale](report.png)', '']

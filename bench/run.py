@@ -17,6 +17,8 @@ repetition: `PROGRAM BENCHMARK SYSTEM ITERS WARMUP` prints
    shuffled per repetition, so the machine's drift hits every system alike;
 4. writes OUT/results.tsv in shared/BENCH.md's format: median, min and max
    over the repetitions, with the machine, compilers and flags as comments;
+   the lines other benchmarks put there (a benchmark this harness does not
+   run, and comments that start with its name) are kept;
 5. unless --no-callgrind, counts instructions per operation with
    `valgrind --tool=callgrind`: a run of N and one of 2N operations after a
    fixed warm-up, (Ir(2N) - Ir(N)) / N, into OUT/callgrind.tsv.
@@ -217,6 +219,25 @@ def machine_comments(args, seed, load_before):
     ]
 
 
+def foreign_lines(path):
+    """The lines of an existing results.tsv that other benchmarks wrote (for
+    example grep_log, from mk/pipe.mk): data lines of a benchmark this
+    harness does not run, and comments that start with such a name."""
+    try:
+        with open(path) as f:
+            lines = [ln.rstrip('\n') for ln in f if ln.strip()]
+    except OSError:
+        return []
+    ours = {f[0] for f in FIGURES}
+    theirs = {ln.split('\t')[0] for ln in lines if not ln.startswith('#')} - ours
+    keep = []
+    for ln in lines:
+        first = re.split(r'[\t ]', ln.lstrip('#').strip())[0]
+        if first in theirs:
+            keep.append(ln)
+    return keep
+
+
 def callgrind_count(prog, benchmark, system, n):
     """Instructions per operation: (Ir(2n) - Ir(n)) / n, warm-up fixed."""
     counts = []
@@ -347,6 +368,7 @@ def main():
         if s:
             lines.append('%s\t%s\t%.2f\t%.2f\t%.2f\tns' % (
                 bench, system, statistics.median(s), min(s), max(s)))
+    lines += foreign_lines(os.path.join(out, 'results.tsv'))
     with open(os.path.join(out, 'results.tsv'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
     log('wrote %s (%.0f s)' % (os.path.join(out, 'results.tsv'), time.time() - started))
