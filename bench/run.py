@@ -132,6 +132,8 @@ def availability(prog, out):
         if os.access(path, os.X_OK):
             return None
         log = path + '.log'
+        if not os.path.exists(log):
+            return 'not built (make bench-programs builds it)'
         why = 'did not build'
         if os.path.exists(log):
             with open(log, errors='replace') as f:
