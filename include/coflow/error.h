@@ -99,9 +99,10 @@ CF_API bool cf_error_is(const cf_error *e, const cf_error_type *t);
 CF_API size_t cf_error_format(const cf_error *e, char *buf, size_t n);
 
 /*
- * Prints `e` to `f` the way Python prints a traceback's text: the context and
- * cause chains first, each followed by the line that links it, then
- * "Type: message (in coroutine 'name')".
+ * Prints `e` to `f` the way Python prints a traceback's text: first the
+ * error's cause if it has one, else its context (recursively), each followed
+ * by the line that links it, then "Type: message (in coroutine 'name')"; the
+ * parenthesis is left out when the error came from no coroutine.
  */
 CF_API void cf_error_print(const cf_error *e, FILE *f);
 
