@@ -7,5 +7,6 @@
 #include "coflow/value.h"
 #include "coflow/error.h"
 #include "coflow/core.h"
+#include "coflow/pipe.h"
 
 #endif
