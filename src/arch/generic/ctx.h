@@ -17,6 +17,7 @@
 
 struct cf__ctx {
     ucontext_t uc;
+    fenv_t env;               /* the switcher's FP environment, passed on */
     void *arg;                /* what the switch into this context passed */
     void (*entry)(void *arg); /* for a fresh context */
 };

@@ -5,11 +5,19 @@
 
 #include "../switch.h"
 
+/*
+ * swapcontext() saves and restores the FP environment with the registers,
+ * but the contract is that a switch leaves FP state alone (coroutines that
+ * own one swap it themselves): so the environment the switcher had is
+ * handed over and put back on the other side.
+ */
 void *cf__switch(struct cf__ctx *from, struct cf__ctx *to, void *arg)
 {
     to->arg = arg;
+    fegetenv(&to->env);
     if (swapcontext(&from->uc, &to->uc) != 0)
         abort(); /* only fails for a corrupt context */
+    fesetenv(&from->env);
     return from->arg;
 }
 
@@ -18,6 +26,7 @@ static void start(unsigned hi, unsigned lo)
 {
     struct cf__ctx *ctx =
         (struct cf__ctx *)(((uintptr_t)hi << 16 << 16) | (uintptr_t)lo);
+    fesetenv(&ctx->env);
     ctx->entry(ctx->arg);
     abort(); /* entry functions never return */
 }
