@@ -28,18 +28,6 @@ CROSS_RUN  := $(CROSS_RUN_$(CROSS_ARCH))
 ifneq ($(CC) $(ARCH),$(CROSS_CC_$(CROSS_ARCH)) $(CROSS_ARCH))
 $(error CONFIG=$(CONFIG) needs CC=$(CROSS_CC_$(CROSS_ARCH)) ARCH=$(CROSS_ARCH): use `make cross-$(CROSS_ARCH)`)
 endif
-
-# The pipe layer links libpcre2-8, which Debian 12 has for neither target
-# (riscv64 at all, arm64 only through multiarch): a stand-in whose
-# pcre2_compile() fails takes its place (see the file).
-CROSS_STUBS := $(B)/tests/conformance/libpcre2-8.a
-LDFLAGS     += -L$(B)/tests/conformance
-
-$(CROSS_STUBS): $(B)/tests/conformance/pcre2_absent.o
-	@rm -f $@
-	$(AR) rcs $@ $^
-
-$(B)/tests/run_cases $(B)/tests/conformance/conformance: | $(CROSS_STUBS)
 endif
 
 CONFORMANCE := $(B)/tests/conformance/conformance
