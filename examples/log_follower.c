@@ -39,9 +39,12 @@ static bool time_up(void *arg)
 static void *appender(void *arg)
 {
     static const char *const lines[] = {
-        "10.0.0.1 - - [01/Jan/2008:12:00:00 -0600] \"GET /python/new.html HTTP/1.1\" 200 123\n",
-        "10.0.0.2 - - [01/Jan/2008:12:00:01 -0600] \"GET /images/a.gif HTTP/1.1\" 200 456\n",
-        "10.0.0.3 - - [01/Jan/2008:12:00:02 -0600] \"GET /python/more.html HTTP/1.1\" 404 0\n"};
+        "10.0.0.1 - - [01/Jan/2008:12:00:00 -0600] \"GET /python/new.html "
+        "HTTP/1.1\" 200 123\n",
+        "10.0.0.2 - - [01/Jan/2008:12:00:01 -0600] \"GET /images/a.gif "
+        "HTTP/1.1\" 200 456\n",
+        "10.0.0.3 - - [01/Jan/2008:12:00:02 -0600] \"GET /python/more.html "
+        "HTTP/1.1\" 404 0\n"};
     int fd = open(arg, O_WRONLY | O_APPEND);
     if (fd < 0)
         return NULL;
@@ -68,7 +71,8 @@ int main(int argc, char **argv)
     lseek(fd, 0, SEEK_END); /* thefile.seek(0, 2): only new lines */
     cf_pipe *p;
     cf_coro *printer, *grep;
-    if (cf_pipe_new(&p) < 0 || cf_pipe_printer(p, &printer, NULL, stdout, "new: ") < 0
+    if (cf_pipe_new(&p) < 0
+        || cf_pipe_printer(p, &printer, NULL, stdout, "new: ") < 0
         || cf_pipe_grep(p, &grep, NULL, argv[2], printer) < 0)
         return 1;
     pthread_t t;
@@ -77,8 +81,8 @@ int main(int argc, char **argv)
         deadline = now() + atof(argv[3]);
         appending = pthread_create(&t, NULL, appender, argv[1]) == 0;
     }
-    struct cf_source_opts o = {.follow = true, .stop = time_up,
-                               .stop_signal = SIGINT, .poll_ms = 50};
+    struct cf_source_opts o = {
+        .follow = true, .stop = time_up, .stop_signal = SIGINT, .poll_ms = 50};
     cf_status st = cf_pipe_source_fd(p, fd, grep, &o, NULL);
     if (appending)
         pthread_join(t, NULL);

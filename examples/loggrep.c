@@ -103,11 +103,21 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt(argc, argv, "Eifqd:")) != -1) {
         switch (c) {
-        case 'E': regex = true; break;
-        case 'i': caseless = true; break;
-        case 'f': follow = true; break;
-        case 'q': quiet = true; break;
-        case 'd': dotfile = optarg; break;
+        case 'E':
+            regex = true;
+            break;
+        case 'i':
+            caseless = true;
+            break;
+        case 'f':
+            follow = true;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'd':
+            dotfile = optarg;
+            break;
         default:
             fprintf(stderr, "usage: loggrep [-E] [-i] [-f] [-q] [-d FILE.dot] "
                             "PATTERN [LOG]\n");
@@ -126,8 +136,9 @@ int main(int argc, char **argv)
     static struct status_count counts;
     int rc = cf_pipe_new(&p);
     if (rc == 0)
-        rc = cf_handler_new(&status, status_step, &counts,
-                            &(struct cf_coro_opts){.name = "status", .prime = true});
+        rc = cf_handler_new(
+            &status, status_step, &counts,
+            &(struct cf_coro_opts){.name = "status", .prime = true});
     if (rc == 0 && (rc = cf_pipe_add(p, status, NULL, 0)) < 0)
         cf_coro_free(status);
     if (rc == 0)
@@ -136,8 +147,7 @@ int main(int argc, char **argv)
         rc = cf_pipe_map(p, &bytes, "bytes", bytes_of, NULL, sum);
     FILE *sink = quiet ? fopen("/dev/null", "w") : stdout;
     if (rc == 0)
-        rc = sink != NULL ? cf_pipe_printer(p, &printer, NULL, sink, NULL)
-                          : -1;
+        rc = sink != NULL ? cf_pipe_printer(p, &printer, NULL, sink, NULL) : -1;
     targets[0] = status;
     targets[1] = bytes;
     targets[2] = printer;
@@ -157,8 +167,8 @@ int main(int argc, char **argv)
     }
 
     /* The source does not close grep: the total is read first. */
-    struct cf_source_opts o = {.name = log, .follow = follow,
-                               .stop_signal = SIGINT, .no_close = true};
+    struct cf_source_opts o = {
+        .name = log, .follow = follow, .stop_signal = SIGINT, .no_close = true};
     cf_status st = cf_pipe_source_path(p, log, grep, &o, NULL);
     if (st == CF_RAISED) {
         cf_error_print(cf_error_last(), stderr);

@@ -31,14 +31,23 @@ static unsigned pick(unsigned n)
     return (unsigned)(rnd() % n);
 }
 
-static const char *const paths[] = {
-    "/index.html",        "/python/index.html", "/python/tutorial.pdf",
-    "/ply/index.html",    "/ply/ply-2.3.tar.gz", "/swig/python-swig.html",
-    "/images/logo.gif",   "/images/header.png", "/cgi-bin/search.cgi?q=ply",
-    "/robots.txt",        "/favicon.ico",       "/ply/ply-swig-python.tar.gz",
-    "/papers/GIL.pdf",    "/css/site.css",      "/js/site.js",
-    "/python/generators/genfind.py"};
-static const char *const methods[] = {"GET", "GET", "GET", "GET",
+static const char *const paths[] = {"/index.html",
+                                    "/python/index.html",
+                                    "/python/tutorial.pdf",
+                                    "/ply/index.html",
+                                    "/ply/ply-2.3.tar.gz",
+                                    "/swig/python-swig.html",
+                                    "/images/logo.gif",
+                                    "/images/header.png",
+                                    "/cgi-bin/search.cgi?q=ply",
+                                    "/robots.txt",
+                                    "/favicon.ico",
+                                    "/ply/ply-swig-python.tar.gz",
+                                    "/papers/GIL.pdf",
+                                    "/css/site.css",
+                                    "/js/site.js",
+                                    "/python/generators/genfind.py"};
+static const char *const methods[] = {"GET", "GET", "GET",  "GET",
                                       "GET", "GET", "POST", "HEAD"};
 static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -61,10 +70,19 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt(argc, argv, "n:b:s:o:")) != -1) {
         switch (c) {
-        case 'n': lines = strtoull(optarg, NULL, 0); break;
-        case 'b': bytes = strtoull(optarg, NULL, 0); lines = 0; break;
-        case 's': state = strtoull(optarg, NULL, 0) * 2654435761u + 1; break;
-        case 'o': path = optarg; break;
+        case 'n':
+            lines = strtoull(optarg, NULL, 0);
+            break;
+        case 'b':
+            bytes = strtoull(optarg, NULL, 0);
+            lines = 0;
+            break;
+        case 's':
+            state = strtoull(optarg, NULL, 0) * 2654435761u + 1;
+            break;
+        case 'o':
+            path = optarg;
+            break;
         default:
             fprintf(stderr, "usage: logsim [-n LINES] [-b BYTES] [-s SEED] "
                             "[-o FILE]\n");

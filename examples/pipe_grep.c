@@ -24,7 +24,8 @@ int main(int argc, char **argv)
     cf_coro *printer, *grep;
     cf_status st;
 
-    if (cf_pipe_new(&p) < 0 || cf_pipe_printer(p, &printer, NULL, stdout, NULL) < 0
+    if (cf_pipe_new(&p) < 0
+        || cf_pipe_printer(p, &printer, NULL, stdout, NULL) < 0
         || cf_pipe_grep(p, &grep, NULL, "python", printer) < 0)
         return 1;
     if (argc > 1) {

@@ -104,11 +104,13 @@ cf_coro *new_coro(cf_body_fn fn, const void *arg, const char *name, bool prime)
     return co;
 }
 
-cf_coro *new_handler(cf_step_fn fn, const void *self, const char *name, bool prime)
+cf_coro *new_handler(cf_step_fn fn, const void *self, const char *name,
+                     bool prime)
 {
     cf_coro *co;
-    int rc = cf_handler_new(&co, fn, (void *)(uintptr_t)self,
-                            &(struct cf_coro_opts){.name = name, .prime = prime});
+    int rc =
+        cf_handler_new(&co, fn, (void *)(uintptr_t)self,
+                       &(struct cf_coro_opts){.name = name, .prime = prime});
     if (rc != 0) {
         fprintf(stderr, "cf_handler_new(%s): %s\n", name, cf_strerror(rc));
         abort();
@@ -129,8 +131,8 @@ void tracef(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(trace_buf + trace_len, sizeof trace_buf - trace_len,
-                      fmt, ap);
+    int n =
+        vsnprintf(trace_buf + trace_len, sizeof trace_buf - trace_len, fmt, ap);
     va_end(ap);
     if (n > 0)
         trace_len += (size_t)n;

@@ -33,8 +33,8 @@ const char *state_of(const cf_coro *co);
 
 /* Creates a body coroutine or fails the test (aborts) with a message. */
 cf_coro *new_coro(cf_body_fn fn, const void *arg, const char *name, bool prime);
-cf_coro *new_handler(cf_step_fn fn, const void *self, const char *name, bool prime);
-
+cf_coro *new_handler(cf_step_fn fn, const void *self, const char *name,
+                     bool prime);
 
 
 /* Redirects stderr to a temporary file until stderr_captured() returns it. */
@@ -55,6 +55,5 @@ const char *trace_text(void);
 
 /* Asserts the error being handled: its "Type: message" text. */
 #define assert_error(want)                                                     \
-    cr_assert_str_eq(err_text(), (want), "error being handled: %s",            \
-                     err_text())
+    cr_assert_str_eq(err_text(), (want), "error being handled: %s", err_text())
 #endif

@@ -43,13 +43,16 @@ typedef struct cf_error cf_error;
 
 /* The built-in types, arranged as in Python's exception hierarchy. */
 CF_API extern const cf_error_type cf_base_exception; /* BaseException */
-CF_API extern const cf_error_type cf_generator_exit; /* GeneratorExit: BaseException */
-CF_API extern const cf_error_type cf_exception;      /* Exception: BaseException */
-CF_API extern const cf_error_type cf_stop_iteration; /* StopIteration: Exception */
-CF_API extern const cf_error_type cf_runtime_error;  /* RuntimeError: Exception */
-CF_API extern const cf_error_type cf_value_error;    /* ValueError: Exception */
-CF_API extern const cf_error_type cf_type_error;     /* TypeError: Exception */
-CF_API extern const cf_error_type cf_memory_error;   /* MemoryError: Exception */
+CF_API extern const cf_error_type
+    cf_generator_exit; /* GeneratorExit: BaseException */
+CF_API extern const cf_error_type cf_exception; /* Exception: BaseException */
+CF_API extern const cf_error_type
+    cf_stop_iteration; /* StopIteration: Exception */
+CF_API extern const cf_error_type
+    cf_runtime_error;                              /* RuntimeError: Exception */
+CF_API extern const cf_error_type cf_value_error;  /* ValueError: Exception */
+CF_API extern const cf_error_type cf_type_error;   /* TypeError: Exception */
+CF_API extern const cf_error_type cf_memory_error; /* MemoryError: Exception */
 
 /* The three outcomes of a send, next, throw, close or protected call. */
 typedef enum cf_status {

@@ -124,8 +124,8 @@ typedef enum cf_pipe_event {
 } cf_pipe_event;
 
 /* A trace function: `stage` is the name of the stage or source. */
-typedef void (*cf_pipe_trace_fn)(void *arg, const char *stage,
-                                 cf_pipe_event ev, cf_value v);
+typedef void (*cf_pipe_trace_fn)(void *arg, const char *stage, cf_pipe_event ev,
+                                 cf_value v);
 
 /*
  * Calls fn(arg, ...) for every event of the built-in stages and sources of
@@ -168,8 +168,7 @@ CF_API int cf_pipe_grep(cf_pipe *p, cf_coro **out, const char *name,
  * ValueError when sent.
  */
 CF_API int cf_pipe_regex(cf_pipe *p, cf_coro **out, const char *name,
-                         const char *pattern, unsigned flags,
-                         cf_coro *target);
+                         const char *pattern, unsigned flags, cf_coro *target);
 
 /* A predicate: true to keep `v`. */
 typedef bool (*cf_pred_fn)(void *arg, cf_value v);
@@ -212,8 +211,8 @@ CF_API int cf_pipe_dispatch(cf_pipe *p, cf_coro **out, const char *name,
  * bytes value as they are (NUL bytes included) or the str() of another
  * value, then a newline. A write error raises OSError.
  */
-CF_API int cf_pipe_printer(cf_pipe *p, cf_coro **out, const char *name,
-                           FILE *f, const char *prefix);
+CF_API int cf_pipe_printer(cf_pipe *p, cf_coro **out, const char *name, FILE *f,
+                           const char *prefix);
 
 /*
  * collect: keeps a copy of each value (strings and bytes are copied), yields
@@ -309,8 +308,7 @@ CF_API cf_status cf_pipe_source_range(cf_pipe *p, int64_t start, int64_t stop,
                                       int64_t step, cf_coro *target,
                                       const struct cf_source_opts *opts,
                                       cf_value *out);
-CF_API cf_status cf_pipe_source_coro(cf_pipe *p, cf_coro *gen,
-                                     cf_coro *target,
+CF_API cf_status cf_pipe_source_coro(cf_pipe *p, cf_coro *gen, cf_coro *target,
                                      const struct cf_source_opts *opts,
                                      cf_value *out);
 CF_API cf_status cf_pipe_source_iter(cf_pipe *p, cf_iter_fn next, void *state,

@@ -57,15 +57,15 @@
 #define CF__NAME_MAX    48
 
 typedef struct cf__context {
-    struct cf__ctx ctx;     /* saved registers, while not running */
-    cf_error *exc;          /* the error being handled (sys.exception()) */
-    cf_cleanup *cleanups;   /* innermost cleanup or cf_try record */
-    bool is_coro;           /* a cf_coro, or a thread's base context */
-    const void *stack_lo;   /* for sanitizers: this context's stack */
+    struct cf__ctx ctx;   /* saved registers, while not running */
+    cf_error *exc;        /* the error being handled (sys.exception()) */
+    cf_cleanup *cleanups; /* innermost cleanup or cf_try record */
+    bool is_coro;         /* a cf_coro, or a thread's base context */
+    const void *stack_lo; /* for sanitizers: this context's stack */
     size_t stack_size;
-    void *asan_fake;        /* ASan's fake stack, saved across a switch */
-    void *tsan_fiber;       /* TSan's fiber for this context */
-    const void *peer_lo;    /* for ASan: the stack we last came from */
+    void *asan_fake;     /* ASan's fake stack, saved across a switch */
+    void *tsan_fiber;    /* TSan's fiber for this context */
+    const void *peer_lo; /* for ASan: the stack we last came from */
     size_t peer_size;
 } cf__context;
 
@@ -87,33 +87,33 @@ enum cf__out {
 enum cf__kind { CF__BODY, CF__HANDLER };
 
 struct cf_coro {
-    cf__context base;     /* first: a cf_coro is a context */
-    _Atomic int state;    /* a cf_state; CAS SUSPENDED->RUNNING guards */
-    unsigned char kind;   /* enum cf__kind */
-    unsigned char op;     /* enum cf__op */
-    unsigned char outk;   /* enum cf__out */
-    bool fpenv;           /* CF_CORO_FPENV */
-    cf_value in;          /* sent in */
-    cf_value out;         /* yielded or returned */
-    cf_value *outp;       /* the sender's `out` (or &out): the fast protocol */
-    cf_error *in_err;     /* thrown in (owned until raised) */
-    cf_error *out_err;    /* raised out (owned until delivered) */
-    cf__context *caller;  /* where a yield goes: who resumed this round */
-    cf_coro *entry;       /* the coroutine the caller addressed this round */
+    cf__context base;    /* first: a cf_coro is a context */
+    _Atomic int state;   /* a cf_state; CAS SUSPENDED->RUNNING guards */
+    unsigned char kind;  /* enum cf__kind */
+    unsigned char op;    /* enum cf__op */
+    unsigned char outk;  /* enum cf__out */
+    bool fpenv;          /* CF_CORO_FPENV */
+    cf_value in;         /* sent in */
+    cf_value out;        /* yielded or returned */
+    cf_value *outp;      /* the sender's `out` (or &out): the fast protocol */
+    cf_error *in_err;    /* thrown in (owned until raised) */
+    cf_error *out_err;   /* raised out (owned until delivered) */
+    cf__context *caller; /* where a yield goes: who resumed this round */
+    cf_coro *entry;      /* the coroutine the caller addressed this round */
 
     /* yield from: a chain top -> ... -> leaf of delegating coroutines */
-    cf_coro *leaf;        /* at a chain's top: its innermost; else NULL */
-    cf_coro *top;         /* the chain's top (itself when not delegated to) */
-    cf_coro *delegate;    /* the coroutine this one yields from, or NULL */
-    cf_coro *delegator;   /* the coroutine yielding from this one, or NULL */
-    cf_coro *done;        /* CF__OP_SUB_DONE: the delegate that finished */
+    cf_coro *leaf;         /* at a chain's top: its innermost; else NULL */
+    cf_coro *top;          /* the chain's top (itself when not delegated to) */
+    cf_coro *delegate;     /* the coroutine this one yields from, or NULL */
+    cf_coro *delegator;    /* the coroutine yielding from this one, or NULL */
+    cf_coro *done;         /* CF__OP_SUB_DONE: the delegate that finished */
     cf_coro *pending_leaf; /* CF__OUT_DELEGATED: the leaf to publish */
 
     /* body coroutines */
     cf_body_fn fn;
     void *arg;
-    void *stack;          /* the mapping, guard page included */
-    size_t stack_map;     /* its size */
+    void *stack;                 /* the mapping, guard page included */
+    size_t stack_map;            /* its size */
     struct cf__fpenv env;        /* CF_CORO_FPENV: this coroutine's own */
     struct cf__fpenv caller_env; /* CF_CORO_FPENV: the caller's, to give back */
     unsigned valgrind_id;
@@ -145,8 +145,7 @@ cf_error *cf__generator_exit(void);
 void cf__error_set_context(cf_error *e, cf_error *ctx); /* takes a new ref */
 void cf__error_set_cause(cf_error *e, cf_error *cause); /* takes `cause` */
 void cf__error_rename(cf_error *e, const char *coro);
-cf_status cf__raise_here(cf_coro *co, const cf_error_type *t,
-                         const char *msg);
+cf_status cf__raise_here(cf_coro *co, const cf_error_type *t, const char *msg);
 CF_NORETURN void cf__unwind(cf__context *ctx, cf_error *e);
 
 /* switch.c */
@@ -170,8 +169,8 @@ void cf__unlink(cf_coro *co);
 /* arch/x86_64/switch.S */
 cf_status cf__send_switch(struct cf__ctx *from, struct cf__ctx *to, cf_value v,
                           cf_coro *t, int op);
-cf_value cf__yield_switch(struct cf__ctx *from, struct cf__ctx *to,
-                          long status, _Atomic int *state);
+cf_value cf__yield_switch(struct cf__ctx *from, struct cf__ctx *to, long status,
+                          _Atomic int *state);
 void cf__switch_rel(struct cf__ctx *from, struct cf__ctx *to, long status,
                     _Atomic int *state);
 #endif
@@ -179,8 +178,8 @@ CF_NORETURN void cf__raise_thrown(cf_coro *co);
 cf_status cf__deliver_end(cf_coro *y);
 
 /* handler.c */
-cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v,
-                             cf_error *err, cf_value *out);
+cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
+                             cf_value *out);
 
 /* Debug builds remember the FP state a coroutine was resumed with. */
 #ifdef CF_DEBUG

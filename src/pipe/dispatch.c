@@ -12,8 +12,7 @@ struct dispatch {
     size_t next; /* the target that gets the next value */
 };
 
-static cf_status dispatch_step(void *self, cf_op op, cf_value in,
-                               cf_value *out)
+static cf_status dispatch_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct dispatch *d = self;
     cf__stage *st = &d->base;

@@ -67,8 +67,8 @@ static bool search(const char *h, size_t n, const char *needle, size_t m)
     const __m128i l = _mm_set1_epi8(needle[m - 1]);
     for (; i + 15 <= last; i += 16) {
         __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(h + i));
-        __m128i b = _mm_loadu_si128(
-            (const __m128i *)(const void *)(h + i + m - 1));
+        __m128i b =
+            _mm_loadu_si128((const __m128i *)(const void *)(h + i + m - 1));
         unsigned mask = (unsigned)_mm_movemask_epi8(
             _mm_and_si128(_mm_cmpeq_epi8(a, f), _mm_cmpeq_epi8(b, l)));
         while (mask != 0) {
@@ -94,8 +94,9 @@ static cf_status grep_step(void *self, cf_op op, cf_value in, cf_value *out)
     if (priming(&g->base, out))
         return CF_YIELDED;
     if (CF__PIPE_UNLIKELY(in.kind != CF_STR && in.kind != CF_BYTES))
-        return cf_fail(&cf_type_error, "grep '%s': expected str or bytes, got %s",
-                       g->needle, cf__pipe_kind_name(in));
+        return cf_fail(&cf_type_error,
+                       "grep '%s': expected str or bytes, got %s", g->needle,
+                       cf__pipe_kind_name(in));
     cf__pipe_event(&g->base, CF_PIPE_RECV, in);
     bool hit;
     if (g->m >= 2)
@@ -244,14 +245,14 @@ static cf_status filter_step(void *self, cf_op op, cf_value in, cf_value *out)
     return verdict(&f->base, f->target, f->pred(f->arg, in), in, out);
 }
 
-int cf_pipe_filter(cf_pipe *p, cf_coro **out, const char *name,
-                   cf_pred_fn pred, void *arg, cf_coro *target)
+int cf_pipe_filter(cf_pipe *p, cf_coro **out, const char *name, cf_pred_fn pred,
+                   void *arg, cf_coro *target)
 {
     if (out == NULL || pred == NULL || target == NULL)
         return -EINVAL;
     cf__stage *st;
-    int rc = cf__stage_new(p, sizeof(struct filter), "filter", name, &target,
-                           1, filter_step, &st);
+    int rc = cf__stage_new(p, sizeof(struct filter), "filter", name, &target, 1,
+                           filter_step, &st);
     if (rc < 0)
         return rc;
     struct filter *f = (struct filter *)st;

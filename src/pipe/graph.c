@@ -75,8 +75,7 @@ void cf_pipe_free(cf_pipe *p)
 }
 
 static cf__stage *node_new(cf_pipe *p, size_t size, const char *kind,
-                           const char *name, cf_coro *const *targets,
-                           size_t n)
+                           const char *name, cf_coro *const *targets, size_t n)
 {
     cf__stage *st = calloc(1, size);
     if (st == NULL)
@@ -96,9 +95,9 @@ static cf__stage *node_new(cf_pipe *p, size_t size, const char *kind,
     return st;
 }
 
-int cf__stage_new(cf_pipe *p, size_t size, const char *kind,
-                  const char *name, cf_coro *const *targets, size_t n,
-                  cf_step_fn step, cf__stage **out)
+int cf__stage_new(cf_pipe *p, size_t size, const char *kind, const char *name,
+                  cf_coro *const *targets, size_t n, cf_step_fn step,
+                  cf__stage **out)
 {
     if (p == NULL || (n > 0 && targets == NULL))
         return -EINVAL;
@@ -108,9 +107,9 @@ int cf__stage_new(cf_pipe *p, size_t size, const char *kind,
     cf__stage *st = node_new(p, size, kind, name, targets, n);
     if (st == NULL)
         return -ENOMEM;
-    int rc = cf_handler_new(&st->co, step, st,
-                            &(struct cf_coro_opts){.name = st->name,
-                                                   .prime = true});
+    int rc =
+        cf_handler_new(&st->co, step, st,
+                       &(struct cf_coro_opts){.name = st->name, .prime = true});
     if (rc < 0) {
         free(st->targets);
         free(st);
@@ -124,8 +123,8 @@ int cf__stage_new(cf_pipe *p, size_t size, const char *kind,
 cf__stage *cf__pipe_node(cf_pipe *p, const char *kind, const char *name,
                          cf_coro *target)
 {
-    cf__stage *st = node_new(p, sizeof *st, kind, name, &target,
-                             target != NULL ? 1 : 0);
+    cf__stage *st =
+        node_new(p, sizeof *st, kind, name, &target, target != NULL ? 1 : 0);
     if (st != NULL)
         link_node(p, st);
     return st;
@@ -135,8 +134,8 @@ int cf_pipe_add(cf_pipe *p, cf_coro *co, cf_coro *const *targets, size_t n)
 {
     if (p == NULL || co == NULL || (n > 0 && targets == NULL))
         return -EINVAL;
-    cf__stage *st = node_new(p, sizeof *st, "stage", cf_coro_name(co),
-                             targets, n);
+    cf__stage *st =
+        node_new(p, sizeof *st, "stage", cf_coro_name(co), targets, n);
     if (st == NULL)
         return -ENOMEM;
     st->co = co;
@@ -202,8 +201,8 @@ cf_status cf__pipe_tag(const char *name)
     cf_error *n;
     if (e == tagged && len >= 2 && strcmp(msg + len - 2, "')") == 0
         && strstr(msg, " (via '") != NULL)
-        n = cf__error_at(cf_error_type_of(e), cf_error_coro(e),
-                         "%.*s <- '%s')", (int)(len - 1), msg, name);
+        n = cf__error_at(cf_error_type_of(e), cf_error_coro(e), "%.*s <- '%s')",
+                         (int)(len - 1), msg, name);
     else
         n = cf__error_at(cf_error_type_of(e), cf_error_coro(e),
                          "%s%s(via '%s')", msg, len > 0 ? " " : "", name);

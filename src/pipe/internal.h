@@ -60,9 +60,9 @@ static inline void cf__pipe_event(const cf__stage *st, cf_pipe_event ev,
  * the targets, creates its handler with `step` and primes it, and links it
  * into `p`. Returns 0 or -errno; on failure nothing is left behind.
  */
-int cf__stage_new(cf_pipe *p, size_t size, const char *kind,
-                  const char *name, cf_coro *const *targets, size_t n,
-                  cf_step_fn step, cf__stage **out);
+int cf__stage_new(cf_pipe *p, size_t size, const char *kind, const char *name,
+                  cf_coro *const *targets, size_t n, cf_step_fn step,
+                  cf__stage **out);
 
 /* Links a node made by the caller (a source); NULL when out of memory. */
 cf__stage *cf__pipe_node(cf_pipe *p, const char *kind, const char *name,

@@ -77,8 +77,7 @@ struct printer {
     char *prefix;
 };
 
-static cf_status printer_step(void *self, cf_op op, cf_value in,
-                              cf_value *out)
+static cf_status printer_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct printer *pr = self;
     if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
@@ -129,8 +128,8 @@ int cf_pipe_printer(cf_pipe *p, cf_coro **out, const char *name, FILE *f,
     if (prefix != NULL && (copy = strdup(prefix)) == NULL)
         return -ENOMEM;
     cf__stage *st;
-    int rc = cf__stage_new(p, sizeof(struct printer), "printer", name, NULL,
-                           0, printer_step, &st);
+    int rc = cf__stage_new(p, sizeof(struct printer), "printer", name, NULL, 0,
+                           printer_step, &st);
     if (rc < 0) {
         free(copy);
         return rc;
@@ -156,8 +155,7 @@ static cf_value collect_result(cf__stage *st)
     return cf_int((int64_t)((struct collect *)st)->n);
 }
 
-static cf_status collect_step(void *self, cf_op op, cf_value in,
-                              cf_value *out)
+static cf_status collect_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct collect *c = self;
     if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
@@ -201,8 +199,8 @@ int cf_pipe_collect(cf_pipe *p, cf_coro **out, const char *name)
     if (out == NULL)
         return -EINVAL;
     cf__stage *st;
-    int rc = cf__stage_new(p, sizeof(struct collect), "collect", name, NULL,
-                           0, collect_step, &st);
+    int rc = cf__stage_new(p, sizeof(struct collect), "collect", name, NULL, 0,
+                           collect_step, &st);
     if (rc < 0)
         return rc;
     st->result = collect_result;
@@ -329,8 +327,8 @@ static int reducer_new(cf_pipe *p, cf_coro **out, const char *kind,
     if (out == NULL)
         return -EINVAL;
     cf__stage *st;
-    int rc = cf__stage_new(p, sizeof(struct reducer), kind, name, NULL, 0,
-                           step, &st);
+    int rc = cf__stage_new(p, sizeof(struct reducer), kind, name, NULL, 0, step,
+                           &st);
     if (rc < 0)
         return rc;
     struct reducer *r = (struct reducer *)st;
@@ -367,8 +365,8 @@ int cf_pipe_null(cf_pipe *p, cf_coro **out, const char *name)
     if (out == NULL)
         return -EINVAL;
     cf__stage *st;
-    int rc = cf__stage_new(p, sizeof *st, "null", name, NULL, 0, null_step,
-                           &st);
+    int rc =
+        cf__stage_new(p, sizeof *st, "null", name, NULL, 0, null_step, &st);
     if (rc < 0)
         return rc;
     *out = st->co;

@@ -33,10 +33,9 @@ static void src_begin(struct src *s, cf_pipe *p, cf_coro *target,
 {
     s->opts = opts != NULL ? opts : &no_opts;
     s->target = target;
-    s->node = p != NULL ? cf__pipe_node(p, "source",
-                                        s->opts->name != NULL ? s->opts->name
-                                                              : "source",
-                                        target)
+    s->node = p != NULL ? cf__pipe_node(
+                  p, "source", s->opts->name != NULL ? s->opts->name : "source",
+                  target)
                         : NULL;
 }
 
@@ -144,8 +143,7 @@ static bool stop_asked(const struct follow *fw, const struct cf_source_opts *o)
  * inotify event, or `poll_ms` passing) and returns true, or returns false
  * when asked to stop.
  */
-static bool follow_wait(const struct follow *fw,
-                        const struct cf_source_opts *o)
+static bool follow_wait(const struct follow *fw, const struct cf_source_opts *o)
 {
     if (stop_asked(fw, o))
         return false;
@@ -279,8 +277,7 @@ cf_status cf_pipe_source_fd(cf_pipe *p, int fd, cf_coro *target,
 }
 
 cf_status cf_pipe_source_file(cf_pipe *p, FILE *f, cf_coro *target,
-                              const struct cf_source_opts *opts,
-                              cf_value *out)
+                              const struct cf_source_opts *opts, cf_value *out)
 {
     if (target == NULL || f == NULL)
         return cf_fail(&cf_value_error, "source: no %s",
@@ -292,8 +289,7 @@ cf_status cf_pipe_source_file(cf_pipe *p, FILE *f, cf_coro *target,
 }
 
 cf_status cf_pipe_source_path(cf_pipe *p, const char *path, cf_coro *target,
-                              const struct cf_source_opts *opts,
-                              cf_value *out)
+                              const struct cf_source_opts *opts, cf_value *out)
 {
     if (target == NULL || path == NULL)
         return cf_fail(&cf_value_error, "source: no %s",
@@ -312,8 +308,7 @@ cf_status cf_pipe_source_path(cf_pipe *p, const char *path, cf_coro *target,
 
 cf_status cf_pipe_source_array(cf_pipe *p, const cf_value *v, size_t n,
                                cf_coro *target,
-                               const struct cf_source_opts *opts,
-                               cf_value *out)
+                               const struct cf_source_opts *opts, cf_value *out)
 {
     if (target == NULL || (n > 0 && v == NULL))
         return cf_fail(&cf_value_error, "source: no %s",
@@ -330,8 +325,7 @@ cf_status cf_pipe_source_array(cf_pipe *p, const cf_value *v, size_t n,
 
 cf_status cf_pipe_source_range(cf_pipe *p, int64_t start, int64_t stop,
                                int64_t step, cf_coro *target,
-                               const struct cf_source_opts *opts,
-                               cf_value *out)
+                               const struct cf_source_opts *opts, cf_value *out)
 {
     if (step == 0)
         return cf_fail(&cf_value_error, "range() arg 3 must not be zero");
@@ -350,8 +344,7 @@ cf_status cf_pipe_source_range(cf_pipe *p, int64_t start, int64_t stop,
 }
 
 cf_status cf_pipe_source_coro(cf_pipe *p, cf_coro *gen, cf_coro *target,
-                              const struct cf_source_opts *opts,
-                              cf_value *out)
+                              const struct cf_source_opts *opts, cf_value *out)
 {
     if (target == NULL || gen == NULL)
         return cf_fail(&cf_value_error, "source: no %s",
@@ -372,8 +365,7 @@ cf_status cf_pipe_source_coro(cf_pipe *p, cf_coro *gen, cf_coro *target,
 
 cf_status cf_pipe_source_iter(cf_pipe *p, cf_iter_fn next, void *state,
                               cf_coro *target,
-                              const struct cf_source_opts *opts,
-                              cf_value *out)
+                              const struct cf_source_opts *opts, cf_value *out)
 {
     if (target == NULL || next == NULL)
         return cf_fail(&cf_value_error, "source: no %s",

@@ -30,9 +30,8 @@ void case_pipe_broadcast3(FILE *o)
 {
     static const char *const pats[] = {"python", "ply", "swig"};
     static const char *const lines[] = {
-        "GET /python/index.html", "GET /ply/index.html",
-        "GET /images/logo.gif", "GET /swig/python-swig.html",
-        "GET /ply/ply-swig-python.tar.gz"};
+        "GET /python/index.html", "GET /ply/index.html", "GET /images/logo.gif",
+        "GET /swig/python-swig.html", "GET /ply/ply-swig-python.tar.gz"};
     cf_pipe *p;
     cf_coro *greps[3], *b;
     out = o;

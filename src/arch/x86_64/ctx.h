@@ -60,12 +60,12 @@ static inline void cf__ctx_make(struct cf__ctx *ctx, void *lo, size_t size,
     sp[-1] = NULL; /* padding: cf__start runs with rsp = top - 16 */
     sp[-2] = NULL;
     sp[-3] = (void *)(uintptr_t)cf__start;
-    sp[-4] = NULL;                        /* rbp */
-    sp[-5] = NULL;                        /* rbx */
-    sp[-6] = (void *)(uintptr_t)entry;    /* r12 */
-    sp[-7] = NULL;                        /* r13 */
-    sp[-8] = NULL;                        /* r14 */
-    sp[-9] = NULL;                        /* r15 */
+    sp[-4] = NULL;                     /* rbp */
+    sp[-5] = NULL;                     /* rbx */
+    sp[-6] = (void *)(uintptr_t)entry; /* r12 */
+    sp[-7] = NULL;                     /* r13 */
+    sp[-8] = NULL;                     /* r14 */
+    sp[-9] = NULL;                     /* r15 */
     ctx->sp = &sp[-9];
 }
 
