@@ -129,7 +129,7 @@ test:
 	@echo "make test: all configurations passed"
 
 # Layers add their own checks to this (mk/*.mk): `test-extra: my-check`.
-test-extra:
+test-extra: format-check
 
 # ---- examples ----
 examples: $(patsubst %,$(B)/examples/%,$(EXAMPLES))
