@@ -178,6 +178,7 @@ CF_NORETURN void cf__raise_thrown(cf_coro *co);
 cf_status cf__deliver_end(cf_coro *y);
 
 /* handler.c */
+cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out);
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
                              cf_value *out);
 

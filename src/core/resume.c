@@ -283,6 +283,8 @@ cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
         return cf__deliver(cur, y, out);
 #endif
     }
+    if (co->kind == CF__HANDLER)
+        return cf__handler_send(co, v, out);
     return send_slow(co, v, out);
 }
 
