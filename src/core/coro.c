@@ -23,6 +23,8 @@ static cf_coro *alloc(const struct cf_coro_opts *opts, const char *dflt)
     atomic_init(&co->state, CF_CREATED);
     co->top = co;
     co->leaf = co;
+    co->local = opts != NULL && (opts->flags & CF_CORO_LOCAL) != 0;
+    co->owner = cf__thread_tag();
     snprintf(co->name, sizeof co->name, "%s",
              opts != NULL && opts->name != NULL ? opts->name : dflt);
     return co;
@@ -59,7 +61,7 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
     if (fn == NULL)
         return -EINVAL;
     if (opts != NULL) {
-        if ((opts->flags & ~CF_CORO_FPENV) != 0)
+        if ((opts->flags & ~(CF_CORO_FPENV | CF_CORO_LOCAL)) != 0)
             return -EINVAL;
         if (opts->stack_size != 0)
             size = opts->stack_size;

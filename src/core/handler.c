@@ -77,11 +77,8 @@ static cf_status step_ended(cf_coro *co, cf_status st, cf_error *before)
 cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out)
 {
     cf_value tmp;
-    int s = CF_SUSPENDED;
 
-    if (CF__UNLIKELY(!atomic_compare_exchange_strong_explicit(
-            &co->state, &s, CF_RUNNING, memory_order_acquire,
-            memory_order_relaxed)))
+    if (CF__UNLIKELY(!cf__claim(co)))
         return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
     cf__context *cur = cf__cur;
     cf_error *before = cur != NULL ? cur->exc : NULL;
@@ -101,6 +98,7 @@ cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
 
     if (out == NULL)
         out = &tmp;
+    cf__check_thread(co);
     for (;;) {
         s = CF_SUSPENDED;
         if (atomic_compare_exchange_strong_explicit(&co->state, &s, CF_RUNNING,

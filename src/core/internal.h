@@ -93,6 +93,8 @@ struct cf_coro {
     unsigned char op;    /* enum cf__op */
     unsigned char outk;  /* enum cf__out */
     bool fpenv;          /* CF_CORO_FPENV */
+    bool local;          /* CF_CORO_LOCAL: a plain guard */
+    const void *owner;   /* CF_CORO_LOCAL: its thread (cf__thread_tag()) */
     cf_value in;         /* sent in */
     cf_value out;        /* yielded or returned */
     cf_value *outp;      /* the sender's `out` (or &out): the fast protocol */
@@ -176,6 +178,41 @@ void cf__switch_rel(struct cf__ctx *from, struct cf__ctx *to, long status,
 #endif
 CF_NORETURN void cf__raise_thrown(cf_coro *co);
 cf_status cf__deliver_end(cf_coro *y);
+
+/* An address unique to the calling thread. */
+const void *cf__thread_tag(void);
+CF_NORETURN void cf__wrong_thread(const cf_coro *co);
+
+/* Debug builds: a CF_CORO_LOCAL coroutine must stay on its thread. */
+static inline void cf__check_thread(const cf_coro *t)
+{
+#ifdef CF_DEBUG
+    if (t->local && t->owner != cf__thread_tag())
+        cf__wrong_thread(t);
+#else
+    (void)t;
+#endif
+}
+
+/*
+ * Claims a SUSPENDED coroutine for a resume: the "already executing" guard.
+ * One compare-and-swap, so that two threads cannot both win; a
+ * CF_CORO_LOCAL coroutine, confined to its thread, needs no atomic
+ * read-modify-write.
+ */
+static inline bool cf__claim(cf_coro *t)
+{
+    int s = CF_SUSPENDED;
+    if (t->local) {
+        cf__check_thread(t);
+        if (atomic_load_explicit(&t->state, memory_order_relaxed) != s)
+            return false;
+        atomic_store_explicit(&t->state, CF_RUNNING, memory_order_relaxed);
+        return true;
+    }
+    return atomic_compare_exchange_strong_explicit(
+        &t->state, &s, CF_RUNNING, memory_order_acquire, memory_order_relaxed);
+}
 
 /* handler.c */
 cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out);

@@ -87,6 +87,7 @@ static inline cf_status resume(cf_coro *entry, cf_coro *t, cf_value v, int op,
                                cf_value *out)
 {
     cf__context *cur = cf__current_context();
+    cf__check_thread(t);
     t->entry = entry;
     t->caller = cur;
     t->outp = out != NULL ? out : &t->out;
@@ -131,6 +132,7 @@ static inline cf_status resume(cf_coro *entry, cf_coro *t, cf_value v, int op,
                                cf_value *out)
 {
     cf__context *cur = cf__current_context();
+    cf__check_thread(t);
     t->entry = entry;
     t->caller = cur;
     t->outp = out != NULL ? out : &t->out;
@@ -263,12 +265,9 @@ cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
 {
     cf_coro *t = co->leaf;
     cf__context *cur = cf__cur;
-    int s = CF_SUSPENDED;
 
     if (CF__LIKELY(t != NULL && cur != NULL && !t->fpenv)
-        && CF__LIKELY(atomic_compare_exchange_strong_explicit(
-            &t->state, &s, CF_RUNNING, memory_order_acquire,
-            memory_order_relaxed))) {
+        && CF__LIKELY(cf__claim(t))) {
         t->entry = co;
         t->caller = cur;
         t->outp = out != NULL ? out : &t->out;
@@ -413,6 +412,23 @@ cf_status cf_close(cf_coro *co, cf_value *out)
     cf__set_exc(cur, saved);
     return cf__raise_here(co, &cf_runtime_error,
                           "generator ignored GeneratorExit");
+}
+
+
+static CF__TLS char thread_tag;
+
+const void *cf__thread_tag(void)
+{
+    return &thread_tag;
+}
+
+void cf__wrong_thread(const cf_coro *co)
+{
+    fprintf(stderr,
+            "coflow: coroutine '%s' was created with CF_CORO_LOCAL but resumed "
+            "from another thread\n",
+            co->name);
+    abort();
 }
 
 

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -246,3 +247,77 @@ Test(guard, many_small_coroutines)
         cf_coro_free(cs[i]);
     }
 }
+
+static cf_value echo_body(void *arg)
+{
+    cf_value v = cf_none();
+    for (;;)
+        v = cf_yield(v);
+    return v;
+}
+
+static cf_status echo_step(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    if (op == CF_OP_THROW)
+        return CF_RAISED;
+    *out = in;
+    return CF_YIELDED;
+}
+
+static cf_value local_reenters(void *arg)
+{
+    cf_coro *me = cf_current();
+    cf_value v = cf_yield(cf_none());
+    cr_assert_eq(cf_send(me, v, NULL), CF_RAISED);
+    tracef("%s;", err_text());
+    cf_error_clear();
+    cf_yield(v);
+    return cf_none();
+}
+
+/* CF_CORO_LOCAL keeps every semantic, the re-entrance guard included. */
+Test(guard, local_coroutines_keep_the_semantics, .init = trace_reset)
+{
+    const struct cf_coro_opts local = {.name = "local", .flags = CF_CORO_LOCAL};
+    cf_coro *b, *h, *r;
+    cf_value v;
+    cr_assert_eq(cf_coro_new(&b, echo_body, NULL, &local), 0);
+    cr_assert_eq(cf_handler_new(&h, echo_step, NULL, &local), 0);
+    cr_assert_eq(cf_coro_new(&r, local_reenters, NULL, &local), 0);
+    cr_assert_eq(cf_send(b, cf_int(1), NULL), CF_RAISED, "first send");
+    cf_error_clear();
+    for (int i = 0; i < 2; i++) {
+        cf_coro *co = i == 0 ? b : h;
+        cr_assert_eq(cf_next(co, NULL), CF_YIELDED);
+        cr_assert_eq(cf_send(co, cf_int(7), &v), CF_YIELDED);
+        cr_assert_eq(cf_to_int(v), 7);
+        cr_assert_eq(cf_close(co, NULL), CF_RETURNED);
+        cr_assert_eq(cf_coro_state(co), CF_CLOSED);
+    }
+    cf_next(r, NULL);
+    cr_assert_eq(cf_send(r, cf_int(3), &v), CF_YIELDED);
+    assert_trace("ValueError: generator already executing;");
+    cf_coro_free(b);
+    cf_coro_free(h);
+    cf_coro_free(r);
+}
+
+#ifdef CF_DEBUG
+static void *send_elsewhere(void *co)
+{
+    cf_send(co, cf_int(1), NULL);
+    return NULL;
+}
+
+/* Debug builds catch a CF_CORO_LOCAL coroutine resumed from another thread. */
+Test(guard, local_coroutine_on_another_thread_aborts, .signal = SIGABRT)
+{
+    pthread_t t;
+    cf_coro *b;
+    cf_coro_new(&b, echo_body, NULL,
+                &(struct cf_coro_opts){
+                    .name = "confined", .prime = true, .flags = CF_CORO_LOCAL});
+    pthread_create(&t, NULL, send_elsewhere, b);
+    pthread_join(t, NULL);
+}
+#endif
