@@ -77,6 +77,15 @@ double coflow_roundtrip_fpenv(long iters, long warmup, int64_t *check)
     return ns;
 }
 
+double coflow_roundtrip_local(long iters, long warmup, int64_t *check)
+{
+    cf_coro *co =
+        bench_new_body(bench_adder, NULL, "adder", CF_CORO_LOCAL, true);
+    double ns = timed_sends(co, iters, warmup, check);
+    cf_coro_free(co);
+    return ns;
+}
+
 /* The handler's step: the same adder, as an object. */
 static cf_status adder_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
@@ -87,11 +96,13 @@ static cf_status adder_step(void *self, cf_op op, cf_value in, cf_value *out)
     return CF_YIELDED;
 }
 
-double coflow_handler_send(long iters, long warmup, int64_t *check)
+static double handler_send(long iters, long warmup, int64_t *check,
+                           unsigned flags)
 {
     cf_coro *co;
-    int rc = cf_handler_new(&co, adder_step, NULL,
-                            &(struct cf_coro_opts){.prime = true});
+    int rc =
+        cf_handler_new(&co, adder_step, NULL,
+                       &(struct cf_coro_opts){.prime = true, .flags = flags});
     if (rc < 0) {
         fprintf(stderr, "cf_handler_new: %s\n", cf_strerror(rc));
         exit(1);
@@ -99,6 +110,16 @@ double coflow_handler_send(long iters, long warmup, int64_t *check)
     double ns = timed_sends(co, iters, warmup, check);
     cf_coro_free(co);
     return ns;
+}
+
+double coflow_handler_send(long iters, long warmup, int64_t *check)
+{
+    return handler_send(iters, warmup, check, 0);
+}
+
+double coflow_handler_send_local(long iters, long warmup, int64_t *check)
+{
+    return handler_send(iters, warmup, check, CF_CORO_LOCAL);
 }
 
 /* Create, run to the first yield (prime), close, free. */
