@@ -140,23 +140,6 @@ static void body_entry(void *arg)
     cf__finish(co, CF__OUT_RETURNED);
 }
 
-/* Breaks the link of a suspended coroutine that is being abandoned. */
-static void detach_delegate(cf_coro *co)
-{
-    cf_coro *sub = co->delegate;
-    if (sub == NULL)
-        return;
-    co->delegate = NULL;
-    sub->delegator = NULL;
-    for (cf_coro *x = sub; x != NULL; x = x->delegate)
-        x->top = sub;
-    cf_coro *leaf = sub;
-    while (leaf->delegate != NULL)
-        leaf = leaf->delegate;
-    sub->leaf = leaf;
-    co->top->leaf = co;
-}
-
 int cf_coro_free(cf_coro *co)
 {
     if (co == NULL)
@@ -175,7 +158,8 @@ int cf_coro_free(cf_coro *co)
         cf__set_exc(cur, saved);
     }
     /* Still suspended: it ignored GeneratorExit, and is abandoned. */
-    detach_delegate(co);
+    if (co->delegate != NULL) /* abandoned while delegating */
+        cf__unlink(co->delegate);
     if (co->delegator != NULL)
         cf__unlink(co);
     co->base.cleanups = NULL; /* they live on the abandoned stack */

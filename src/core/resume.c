@@ -66,6 +66,26 @@ static inline void fp_check(cf_coro *co)
 }
 #endif
 
+/*
+ * What every resume of `t` records before the switch: who addressed it,
+ * where its yield goes, what it receives; `t` becomes the running context.
+ */
+static inline cf__context *prepare(cf_coro *entry, cf_coro *t, cf_value v,
+                                   int op, cf_value *out)
+{
+    cf__context *cur = cf__current_context();
+    cf__check_thread(t);
+    t->entry = entry;
+    t->caller = cur;
+    t->outp = out != NULL ? out : &t->out;
+    t->in = v;
+    t->op = (unsigned char)op;
+    fp_enter(t);
+    cf__fpenv_resumed(t);
+    cf__cur = &t->base;
+    return cur;
+}
+
 #if CF__FAST
 /*
  * The fast protocol. The sender tail-calls the switch, so the switch saves
@@ -86,16 +106,7 @@ static inline void fp_check(cf_coro *co)
 static inline cf_status resume(cf_coro *entry, cf_coro *t, cf_value v, int op,
                                cf_value *out)
 {
-    cf__context *cur = cf__current_context();
-    cf__check_thread(t);
-    t->entry = entry;
-    t->caller = cur;
-    t->outp = out != NULL ? out : &t->out;
-    t->in = v;
-    t->op = (unsigned char)op;
-    fp_enter(t);
-    cf__fpenv_resumed(t);
-    cf__cur = &t->base;
+    cf__context *cur = prepare(entry, t, v, op, out);
     return cf__send_switch(&cur->ctx, &t->base.ctx, v, t, op);
 }
 
@@ -131,16 +142,7 @@ static void leave_yielded(cf_coro *co)
 static inline cf_status resume(cf_coro *entry, cf_coro *t, cf_value v, int op,
                                cf_value *out)
 {
-    cf__context *cur = cf__current_context();
-    cf__check_thread(t);
-    t->entry = entry;
-    t->caller = cur;
-    t->outp = out != NULL ? out : &t->out;
-    t->in = v;
-    t->op = (unsigned char)op;
-    fp_enter(t);
-    cf__fpenv_resumed(t);
-    cf__cur = &t->base;
+    cf__context *cur = prepare(entry, t, v, op, out);
     cf_coro *y = cf__jump(cur, &t->base, t, false);
     return cf__deliver(cur, y, out);
 }
