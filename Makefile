@@ -154,7 +154,7 @@ install:
 	install -m 755 build/release/libcoflow.so $(DESTDIR)$(PREFIX)/lib/libcoflow.so.0.1.0
 	ln -sf libcoflow.so.0.1.0 $(DESTDIR)$(PREFIX)/lib/libcoflow.so.0
 	ln -sf libcoflow.so.0 $(DESTDIR)$(PREFIX)/lib/libcoflow.so
-	sed -e 's|@PREFIX@|$(PREFIX)|' coflow.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/coflow.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBS@|$(LIBS)|' coflow.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/coflow.pc
 
 # ---- formatting ----
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
