@@ -16,7 +16,7 @@ check-meta:
 	tools/check-headers || rc=1; \
 	tools/check-docs || rc=1; \
 	tools/check-exports build/debug/libcoflow.so || rc=1; \
-	tools/check-examples || rc=1; \
+	LIBS='$(LIBS)' tools/check-examples || rc=1; \
 	if [ $$rc -ne 0 ]; then echo "check-meta: FAILED (see above)" >&2; fi; \
 	exit $$rc
 
@@ -29,6 +29,7 @@ check-docs:
 check-exports:
 	$(MAKE) CONFIG=debug lib
 	tools/check-exports build/debug/libcoflow.so
+check-examples: export LIBS := $(LIBS)
 check-examples:
 	$(MAKE) CONFIG=debug lib
 	tools/check-examples
