@@ -27,8 +27,9 @@
  *
  * An error flows upstream, as item 66 says: the stage that raised is
  * closed, and so is every built-in stage the error passes back through;
- * stages downstream are left alone. Each of those stages appends its name
- * to the error's message, so the source sees where it went:
+ * stages downstream are left alone. Each stage the error passes back
+ * through appends its name to the error's message (the stage that raised is
+ * the one cf_error_coro() names), so the source sees where it went:
  *
  *     ValueError: boom (via 'grep' <- 'broadcast')
  *
@@ -164,8 +165,9 @@ CF_API int cf_pipe_grep(cf_pipe *p, cf_coro **out, const char *name,
  * machine has one. An invalid pattern returns -EINVAL and raises
  * ValueError("invalid regular expression 'a(b' at offset 3: missing closing
  * parenthesis"), PCRE2's message and the offset, into cf_error_last().
- * A value PCRE2 cannot match (invalid UTF-8 under CF_REGEX_UTF) raises
- * ValueError when sent.
+ * Under CF_REGEX_UTF, values must be valid UTF-8: without the JIT an
+ * invalid one raises ValueError when sent, but PCRE2's JIT does not check,
+ * and its result on invalid UTF-8 is undefined; check such input first.
  */
 CF_API int cf_pipe_regex(cf_pipe *p, cf_coro **out, const char *name,
                          const char *pattern, unsigned flags, cf_coro *target);
