@@ -8,5 +8,6 @@
 #include "coflow/error.h"
 #include "coflow/core.h"
 #include "coflow/pipe.h"
+#include "coflow/sched.h"
 
 #endif

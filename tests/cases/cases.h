@@ -20,8 +20,19 @@
     X(pipe_minmax)
 #endif
 
+/* The sched layer needs liburing: not in cross builds. */
+#ifdef CF_NO_SCHED
+#define CF_SCHED_CASES(X)
+#else
+#define CF_SCHED_CASES(X)                                                      \
+    X(sched_roundrobin)                                                        \
+    X(sched_syscalls)                                                          \
+    X(sched_io_pipe)
+#endif
+
 #define CF_CASES(X)                                                            \
     CF_PIPE_CASES(X)                                                           \
+    CF_SCHED_CASES(X)                                                          \
     X(gen_grep_prime)                                                          \
     X(gen_priming_decorator)                                                   \
     X(gen_states)                                                              \

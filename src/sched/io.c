@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sched/io.c - I/O waits (pyos7's ReadWait/WriteWait, SEMANTICS item 72):
+ * the fd table, parking and waking, and the choice of poller.
+ *
+ * Interest is dropped lazily: when a woken task waits on the same fd again
+ * before the next poll - the echo loop's pattern - the poller is not
+ * touched at all; readiness nobody waits for any more is withdrawn when the
+ * poller next reports it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct cf__fdslot *cf__fd_slot(cf_sched *s, int fd)
+{
+    if (CF__UNLIKELY(fd >= s->nfds)) {
+        int n = s->nfds ? s->nfds : 64;
+        while (n <= fd)
+            n *= 2;
+        struct cf__fdslot *f = realloc(s->fds, (size_t)n * sizeof *f);
+        if (f == NULL)
+            return NULL;
+        memset(f + s->nfds, 0, (size_t)(n - s->nfds) * sizeof *f);
+        s->fds = f;
+        s->nfds = n;
+    }
+    return &s->fds[fd];
+}
+
+static unsigned want(const struct cf__fdslot *f)
+{
+    return (f->waiter[0] ? CF__POLL_IN : 0u)
+           | (f->waiter[1] ? CF__POLL_OUT : 0u);
+}
+
+/*
+ * Parks `t` until `fd` is ready in direction `dir` (0 read, 1 write), at
+ * most `timeout_ms`. `check`: the fd comes from the user and may be
+ * invalid. Errors wake the task at once with the code in its trap.
+ */
+int cf__io_wait(cf_sched *s, cf__task *t, int fd, int dir, int64_t timeout_ms,
+                bool check)
+{
+    int rc;
+    struct cf__fdslot *f;
+
+    if (fd < 0 || (check && fcntl(fd, F_GETFD) < 0)) {
+        rc = -EBADF;
+        goto fail;
+    }
+    f = cf__fd_slot(s, fd);
+    if (f == NULL) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    if (f->waiter[dir] != NULL) {
+        rc = -EBUSY; /* pyos replaces the earlier waiter, which is lost */
+        goto fail;
+    }
+    unsigned mask = dir ? CF__POLL_OUT : CF__POLL_IN;
+    if ((f->armed & mask) == 0) {
+        rc = s->poller.ops->arm(&s->poller, fd, f, want(f) | mask);
+        if (rc == -EPERM) {
+            /* A regular file: epoll cannot watch it, and it is always
+               ready, as select() says. */
+            cf__task_wake(s, t, 0);
+            return 0;
+        }
+        if (rc < 0)
+            goto fail;
+    }
+    f->waiter[dir] = t;
+    t->where = CF__PARKED_IO;
+    t->io_fd = fd;
+    t->io_dir = dir;
+    s->nwatch++;
+    cf__trace(s, dir ? CF_SCHED_WAIT_WRITE : CF_SCHED_WAIT_READ, t->tid, fd);
+    if (timeout_ms >= 0
+        && cf__timer_add(s, t, cf__now_ns() + timeout_ms * 1000000) < 0) {
+        cf__io_cancel(s, t);
+        rc = -ENOMEM;
+        goto fail;
+    }
+    return 0;
+fail:
+    cf__task_wake(s, t, rc);
+    return rc;
+}
+
+/* Takes `t` off its fd (a kill, a timeout, the end); does not wake it. */
+void cf__io_cancel(cf_sched *s, cf__task *t)
+{
+    struct cf__fdslot *f = &s->fds[t->io_fd];
+    if (f->waiter[t->io_dir] == t) {
+        f->waiter[t->io_dir] = NULL;
+        s->nwatch--;
+        unsigned mask = t->io_dir ? CF__POLL_OUT : CF__POLL_IN;
+        if (f->armed & mask)
+            s->poller.ops->disarm(&s->poller, t->io_fd, f, mask, 0);
+    }
+    t->io_fd = -1;
+    t->where = CF__READY;
+}
+
+/* The fd is about to be closed: drop every record of it. */
+void cf__io_forget(cf_sched *s, int fd)
+{
+    if (fd < 0 || fd >= s->nfds)
+        return;
+    struct cf__fdslot *f = &s->fds[fd];
+    for (int dir = 0; dir < 2; dir++) {
+        cf__task *t = f->waiter[dir];
+        if (t != NULL) {
+            if (t->heap_idx != SIZE_MAX)
+                cf__timer_remove(s, t);
+            f->waiter[dir] = NULL;
+            s->nwatch--;
+            t->io_fd = -1;
+            cf__task_wake(s, t, -EBADF);
+        }
+    }
+    if (f->armed)
+        s->poller.ops->disarm(&s->poller, fd, f, f->armed, 1);
+    f->armed = 0;
+    f->flags = 0;
+}
+
+static struct cf__fdslot *slot_cb(void *ctx, int fd)
+{
+    cf_sched *s = ctx;
+    return fd >= 0 && fd < s->nfds ? &s->fds[fd] : NULL;
+}
+
+static void wake_io(cf_sched *s, struct cf__fdslot *f, int dir, int fd, int rc)
+{
+    cf__task *t = f->waiter[dir];
+    if (t == NULL)
+        return;
+    f->waiter[dir] = NULL;
+    s->nwatch--;
+    if (t->heap_idx != SIZE_MAX)
+        cf__timer_remove(s, t);
+    t->io_fd = -1;
+    cf__trace(s, dir ? CF_SCHED_CAN_WRITE : CF_SCHED_CAN_READ, t->tid, fd);
+    cf__task_wake(s, t, rc);
+}
+
+/*
+ * Polls once and wakes the tasks whose fds are ready: the readers first,
+ * then the writers, as pyos7's iopoll does.
+ */
+int cf__io_poll(cf_sched *s, int timeout_ms)
+{
+    int n = s->poller.ops->wait(&s->poller, timeout_ms, s->events, s->nevents,
+                                slot_cb, s);
+    if (n <= 0)
+        return n;
+    for (int pass = 0; pass < 2; pass++) {
+        unsigned bit = pass ? CF__POLL_OUT : CF__POLL_IN;
+        for (int i = 0; i < n; i++) {
+            struct cf__pevent *e = &s->events[i];
+            if (e->events & (bit | CF__POLL_ERR))
+                wake_io(s, &s->fds[e->fd], pass, e->fd, e->err);
+        }
+    }
+    /* Withdraw readiness nobody waits for any more. */
+    for (int i = 0; i < n; i++) {
+        struct cf__pevent *e = &s->events[i];
+        struct cf__fdslot *f = &s->fds[e->fd];
+        unsigned extra = f->armed & ~want(f);
+        if (extra)
+            s->poller.ops->disarm(&s->poller, e->fd, f, extra, 0);
+    }
+    return n;
+}
+
+int cf__poller_open(cf_sched *s, const char *name)
+{
+    bool forced = name != NULL;
+    if (name == NULL)
+        name = getenv("COFLOW_POLLER");
+    if (name != NULL && *name == '\0')
+        name = NULL;
+    const struct cf__poller_ops *ops;
+    if (name == NULL || strcmp(name, "uring") == 0
+        || strcmp(name, "io_uring") == 0)
+        ops = &cf__poll_uring;
+    else if (strcmp(name, "epoll") == 0)
+        ops = &cf__poll_epoll;
+    else
+        return -EINVAL;
+    s->poller.ops = ops;
+    int rc = ops->init(&s->poller);
+    if (rc < 0 && ops == &cf__poll_uring && !forced) {
+        /* io_uring forbidden (seccomp, kernel.io_uring_disabled) or
+           missing: epoll it is. An explicit COFLOW_POLLER=uring fails. */
+        if (name == NULL) {
+            s->poller.ops = &cf__poll_epoll;
+            rc = cf__poll_epoll.init(&s->poller);
+        }
+    }
+    return rc;
+}

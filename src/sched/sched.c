@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sched/sched.c - the scheduler object and its main loop (pyos's
+ * Scheduler.mainloop, SEMANTICS item 70), the ready queue, the iotask.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+_Thread_local cf_sched *cf__sched_tls;
+
+int64_t cf__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void cf__trace(cf_sched *s, cf_sched_event ev, int64_t tid, int fd)
+{
+    if (s->opts.trace != NULL)
+        s->opts.trace(s->opts.arg, ev, tid, fd);
+}
+
+/* Appends `t` to the ready queue unless it is there already. */
+int cf__ready_push(cf_sched *s, cf__task *t)
+{
+    if (t->queued)
+        return 0;
+    if (CF__UNLIKELY(s->ring_len == s->ring_cap)) {
+        size_t cap = s->ring_cap ? s->ring_cap * 2 : 64;
+        cf__task **r = malloc(cap * sizeof *r);
+        if (r == NULL)
+            return -ENOMEM;
+        for (size_t i = 0; i < s->ring_len; i++)
+            r[i] = s->ring[(s->ring_head + i) & (s->ring_cap - 1)];
+        free(s->ring);
+        s->ring = r;
+        s->ring_cap = cap;
+        s->ring_head = 0;
+    }
+    s->ring[(s->ring_head + s->ring_len) & (s->ring_cap - 1)] = t;
+    s->ring_len++;
+    t->queued = true;
+    return 0;
+}
+
+static cf__task *ready_pop(cf_sched *s)
+{
+    cf__task *t = s->ring[s->ring_head];
+    s->ring_head = (s->ring_head + 1) & (s->ring_cap - 1);
+    s->ring_len--;
+    t->queued = false;
+    return t;
+}
+
+int cf_sched_new(cf_sched **out, const struct cf_sched_opts *opts)
+{
+    if (out == NULL)
+        return -EINVAL;
+    *out = NULL;
+    if (opts != NULL && (opts->flags & ~CF_SCHED_PYOS_IOTASK) != 0)
+        return -EINVAL;
+    cf_sched *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return -ENOMEM;
+    if (opts != NULL)
+        s->opts = *opts;
+    s->next_tid = 1;
+    s->iotask.heap_idx = SIZE_MAX;
+    s->nevents = 256;
+    s->events = malloc((size_t)s->nevents * sizeof *s->events);
+    if (s->events == NULL) {
+        free(s);
+        return -ENOMEM;
+    }
+    int rc = cf__poller_open(s, opts != NULL ? opts->poller : NULL);
+    if (rc < 0) {
+        free(s->events);
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void cf_sched_free(cf_sched *s)
+{
+    if (s == NULL)
+        return;
+    cf__task_free_all(s);
+    s->poller.ops->fini(&s->poller);
+    free(s->ring);
+    free(s->map);
+    free(s->heap);
+    free(s->fds);
+    free(s->events);
+    free(s);
+}
+
+const char *cf_sched_poller(const cf_sched *s)
+{
+    return s != NULL ? s->poller.ops->name : "";
+}
+
+int64_t cf_sched_add(cf_sched *s, cf_coro *co)
+{
+    if (s == NULL || co == NULL || cf_coro_state(co) == CF_CLOSED)
+        return -EINVAL;
+    return cf__task_add(s, co);
+}
+
+/* Runs one task until its next yield, return or raise. */
+static void run_task(cf_sched *s, cf__task *t)
+{
+    cf_value out;
+    cf_status st;
+
+    if (CF__UNLIKELY(t->killed)) {
+        cf_error *e = t->error;
+        t->error = NULL;
+        cf__task_exit(s, t, cf_none(), e);
+        return;
+    }
+    s->current = t;
+    if (CF__UNLIKELY(t->throw_in != NULL)) {
+        cf_error *e = t->throw_in;
+        t->throw_in = NULL;
+        st = cf_throw(t->co, e, &out);
+    } else {
+        st = cf_send(t->co, t->sendval, &out);
+    }
+    s->current = NULL;
+    if (CF__LIKELY(st == CF_YIELDED)) {
+        if (out.kind == CF_PTR && out.tag == CF_TRAP_TAG && out.as.p != NULL)
+            cf__trap_handle(s, t, out.as.p);
+        else
+            cf__ready_push(s, t);
+    } else if (st == CF_RETURNED) {
+        cf__task_exit(s, t, out, NULL);
+    } else {
+        cf__task_exit(s, t, cf_none(), cf_error_take());
+    }
+}
+
+/*
+ * The iotask's turn: poll without blocking when other tasks are ready,
+ * else block until the next timer or fd (item 72), then wake the sleepers
+ * whose time has come. Returns false when it is the only task left (it
+ * then ends, as the harness rule of item 72 says) and -EDEADLK through
+ * `*rc` when nothing could ever wake the tasks left.
+ */
+static bool iotask_turn(cf_sched *s, int *rc)
+{
+    if (s->nlive == 0) {
+        s->iotask_alive = false;
+        if (s->iotask.tid != 0)
+            cf__trace(s, CF_SCHED_EXIT, s->iotask.tid, -1);
+        return false;
+    }
+    int timeout = 0;
+    if (s->ring_len == 0) {
+        int64_t next = cf__timer_next(s);
+        if (next < 0 && s->nwatch == 0) {
+            *rc = -EDEADLK;
+            return false;
+        }
+        if (next < 0) {
+            timeout = -1;
+        } else {
+            int64_t d = next - cf__now_ns();
+            timeout = d <= 0 ? 0 : (int)((d + 999999) / 1000000);
+        }
+    }
+    if (s->nwatch > 0 || timeout != 0)
+        cf__io_poll(s, timeout);
+    if (s->heap_len > 0)
+        cf__timer_expire(s, cf__now_ns());
+    cf__ready_push(s, &s->iotask);
+    return true;
+}
+
+int cf_sched_run(cf_sched *s)
+{
+    if (s == NULL)
+        return -EINVAL;
+    if (s->running)
+        return -EBUSY;
+    cf_sched *saved = cf__sched_tls;
+    int rc = 0;
+    s->running = true;
+    s->unwaited = 0;
+    cf__sched_tls = s;
+    if (!s->iotask_alive) {
+        s->iotask_alive = true;
+        s->iotask.tid = 0;
+        if (s->opts.flags & CF_SCHED_PYOS_IOTASK)
+            s->iotask.tid = s->next_tid++;
+        if (cf__ready_push(s, &s->iotask) < 0) {
+            rc = -ENOMEM;
+            goto out;
+        }
+    }
+    for (;;) {
+        if (s->nlive == 0 && !(s->iotask.tid != 0 && s->iotask_alive))
+            break;
+        cf__task *t = ready_pop(s);
+        if (t == &s->iotask) {
+            if (!iotask_turn(s, &rc))
+                break;
+            continue;
+        }
+        run_task(s, t);
+    }
+    if (rc == -EDEADLK)
+        cf__ready_push(s, &s->iotask);
+    else if (s->iotask_alive && s->nlive == 0) {
+        /* Silent iotask: it leaves with the last task. */
+        s->iotask_alive = false;
+        if (s->iotask.queued) {
+            for (size_t i = 0; i < s->ring_len; i++) {
+                size_t k = (s->ring_head + i) & (s->ring_cap - 1);
+                if (s->ring[k] == &s->iotask) {
+                    /* it is the only entry left: no task is alive */
+                    s->ring_len = 0;
+                    break;
+                }
+            }
+            s->iotask.queued = false;
+        }
+    }
+out:
+    cf__sched_tls = saved;
+    s->running = false;
+    if (rc == 0)
+        rc = s->unwaited;
+    return rc;
+}

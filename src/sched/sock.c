@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sched/sock.c - socket helpers that wait instead of blocking: each tries
+ * the system call first and traps to the scheduler only on EAGAIN, so a
+ * ready socket costs no trip through the scheduler. Beazley's Accept, Recv
+ * and Send subroutines (SEMANTICS item 74), with deadlines.
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int cf__fd_wait(int fd, int dir, int64_t timeout_ms, bool checked);
+
+/* What is left of the time until `deadline` (ns, negative: none), in ms. */
+static int64_t left_ms(int64_t deadline)
+{
+    if (deadline < 0)
+        return -1;
+    int64_t d = deadline - cf__now_ns();
+    return d <= 0 ? 0 : (d + 999999) / 1000000;
+}
+
+static int64_t deadline_of(int64_t timeout_ms)
+{
+    return timeout_ms < 0 ? -1 : cf__now_ns() + timeout_ms * 1000000;
+}
+
+/* Waits after an EAGAIN; a deadline already passed is a timeout. */
+static int wait_again(int fd, int dir, int64_t deadline)
+{
+    int64_t ms = left_ms(deadline);
+    if (ms == 0)
+        return -ETIMEDOUT;
+    return cf__fd_wait(fd, dir, ms, true);
+}
+
+/* A new fd from the kernel: whatever was recorded for its number is stale. */
+static void fresh_fd(int fd)
+{
+    cf_sched *s = cf__sched_tls;
+    if (s != NULL && fd < s->nfds && s->fds[fd].armed == 0
+        && s->fds[fd].flags == 0)
+        return;
+    if (s != NULL)
+        cf__io_forget(s, fd);
+}
+
+int cf_sock_accept(int fd, struct sockaddr *addr, socklen_t *len,
+                   int64_t timeout_ms)
+{
+    int64_t deadline = deadline_of(timeout_ms);
+    for (;;) {
+        int c = accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c >= 0) {
+            fresh_fd(c);
+            return c;
+        }
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno != EAGAIN)
+            return -errno;
+        int rc = wait_again(fd, 0, deadline);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+int cf_sock_connect(int fd, const struct sockaddr *addr, socklen_t len,
+                    int64_t timeout_ms)
+{
+    if (connect(fd, addr, len) == 0)
+        return 0;
+    if (errno != EINPROGRESS && errno != EINTR)
+        return -errno;
+    int rc = cf__fd_wait(fd, 1, timeout_ms, true);
+    if (rc < 0)
+        return rc;
+    int err = 0;
+    socklen_t n = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n) < 0)
+        return -errno;
+    return -err;
+}
+
+ssize_t cf_sock_read(int fd, void *buf, size_t n, int64_t timeout_ms)
+{
+    int64_t deadline = -2;
+    for (;;) {
+        ssize_t r = read(fd, buf, n);
+        if (r >= 0)
+            return r;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            return -errno;
+        if (deadline == -2)
+            deadline = deadline_of(timeout_ms);
+        int rc = wait_again(fd, 0, deadline);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+/* One write: send(2) without SIGPIPE on sockets, write(2) on the rest. */
+static ssize_t write_some(int fd, const char *p, size_t n)
+{
+    cf_sched *s = cf__sched_tls;
+    if (s == NULL || fd >= s->nfds || !(s->fds[fd].flags & CF__FD_NOTSOCK)) {
+        ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+        if (r >= 0 || errno != ENOTSOCK)
+            return r;
+        if (s != NULL) {
+            struct cf__fdslot *f = cf__fd_slot(s, fd);
+            if (f != NULL)
+                f->flags |= CF__FD_NOTSOCK;
+        }
+    }
+    return write(fd, p, n);
+}
+
+ssize_t cf_sock_write(int fd, const void *buf, size_t n, int64_t timeout_ms)
+{
+    const char *p = buf;
+    size_t done = 0;
+    int64_t deadline = -2;
+    while (done < n) {
+        ssize_t r = write_some(fd, p + done, n - done);
+        if (r >= 0) {
+            done += (size_t)r;
+            continue;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            return -errno;
+        if (deadline == -2)
+            deadline = deadline_of(timeout_ms);
+        int rc = wait_again(fd, 1, deadline);
+        if (rc < 0)
+            return rc;
+    }
+    return (ssize_t)n;
+}
+
+int cf_sock_close(int fd)
+{
+    if (cf__sched_tls != NULL)
+        cf__io_forget(cf__sched_tls, fd);
+    return close(fd) == 0 ? 0 : -errno;
+}

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sched/task.c - tasks: the task map (tid -> task), spawning, exiting with a
+ * value or an error, waiters, and kills (SEMANTICS items 69-71).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+const cf_error_type cf_task_error = {"TaskError", &cf_exception};
+const cf_error_type cf_task_cancelled = {"CancelledError", &cf_task_error};
+
+static size_t hash(int64_t tid, size_t cap)
+{
+    return (size_t)((uint64_t)tid * 0x9E3779B97F4A7C15ull) & (cap - 1);
+}
+
+cf__task *cf__task_find(cf_sched *s, int64_t tid)
+{
+    if (s->map_cap == 0 || tid <= 0)
+        return NULL;
+    for (size_t i = hash(tid, s->map_cap);; i = (i + 1) & (s->map_cap - 1)) {
+        cf__task *t = s->map[i];
+        if (t == NULL || t->tid == tid)
+            return t;
+    }
+}
+
+static void map_put(cf_sched *s, cf__task *t)
+{
+    size_t i = hash(t->tid, s->map_cap);
+    while (s->map[i] != NULL)
+        i = (i + 1) & (s->map_cap - 1);
+    s->map[i] = t;
+    s->map_len++;
+}
+
+static int map_grow(cf_sched *s)
+{
+    size_t cap = s->map_cap ? s->map_cap * 2 : 64;
+    cf__task **old = s->map;
+    size_t oldcap = s->map_cap;
+    s->map = calloc(cap, sizeof *s->map);
+    if (s->map == NULL) {
+        s->map = old;
+        return -ENOMEM;
+    }
+    s->map_cap = cap;
+    s->map_len = 0;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i] != NULL)
+            map_put(s, old[i]);
+    free(old);
+    return 0;
+}
+
+/* Removes `t`, shifting later entries of its probe run back (no tombstones). */
+static void map_del(cf_sched *s, cf__task *t)
+{
+    size_t i = hash(t->tid, s->map_cap);
+    while (s->map[i] != t)
+        i = (i + 1) & (s->map_cap - 1);
+    s->map[i] = NULL;
+    s->map_len--;
+    for (size_t j = (i + 1) & (s->map_cap - 1); s->map[j] != NULL;
+         j = (j + 1) & (s->map_cap - 1)) {
+        size_t h = hash(s->map[j]->tid, s->map_cap);
+        /* Move it back if its home is not in (i, j]. */
+        if ((j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j))) {
+            s->map[i] = s->map[j];
+            s->map[j] = NULL;
+            i = j;
+        }
+    }
+}
+
+int64_t cf__task_add(cf_sched *s, cf_coro *co)
+{
+    cf__task *t = calloc(1, sizeof *t);
+    if (t == NULL || ((s->map_len + 1) * 4 > s->map_cap * 3 && map_grow(s))) {
+        free(t);
+        cf_coro_free(co);
+        return -ENOMEM;
+    }
+    t->tid = s->next_tid;
+    t->co = co;
+    t->heap_idx = SIZE_MAX;
+    t->io_fd = -1;
+    if (cf__ready_push(s, t) < 0) {
+        free(t);
+        cf_coro_free(co);
+        return -ENOMEM;
+    }
+    s->next_tid++;
+    map_put(s, t);
+    s->nlive++;
+    return t->tid;
+}
+
+/* Wakes a parked task with `rc` in its trap: it goes to the back. */
+void cf__task_wake(cf_sched *s, cf__task *t, int rc)
+{
+    if (t->trap != NULL)
+        t->trap->rc = rc;
+    t->where = CF__READY;
+    cf__ready_push(s, t);
+}
+
+/* Takes `t` off whatever it is parked on, without waking it. */
+void cf__task_unpark(cf_sched *s, cf__task *t)
+{
+    if (t->heap_idx != SIZE_MAX)
+        cf__timer_remove(s, t);
+    if (t->where == CF__PARKED_IO) {
+        cf__io_cancel(s, t);
+    } else if (t->where == CF__PARKED_WAIT && t->waiting_on != NULL) {
+        cf__task *target = t->waiting_on, **pp = &target->waiters_head;
+        cf__task *prev = NULL;
+        while (*pp != t) {
+            prev = *pp;
+            pp = &(*pp)->next_waiter;
+        }
+        *pp = t->next_waiter;
+        if (target->waiters_tail == t)
+            target->waiters_tail = prev;
+        t->next_waiter = NULL;
+        t->waiting_on = NULL;
+    }
+    t->where = CF__READY;
+}
+
+static void report(cf_sched *s, cf__task *t, const cf_error *e)
+{
+    const char *name = t->co != NULL ? cf_coro_name(t->co) : "iotask";
+    s->unwaited++;
+    if (s->opts.on_error != NULL) {
+        s->opts.on_error(s->opts.arg, t->tid, name, e);
+        return;
+    }
+    fprintf(stderr, "coflow: task %lld (%s) failed and nobody waited for it:\n",
+            (long long)t->tid, name);
+    cf_error_print(e, stderr);
+}
+
+/*
+ * Task `t` ended: with `result`, with `err` (taken over), or killed. Its
+ * waiters are appended in the order they started waiting (item 70) and get
+ * its value, or its error thrown in; an error nobody waits for is
+ * reported. Then the task and its coroutine are freed.
+ */
+void cf__task_exit(cf_sched *s, cf__task *t, cf_value result, cf_error *err)
+{
+    cf__trace(s, CF_SCHED_EXIT, t->tid, -1);
+    map_del(s, t);
+    s->nlive--;
+    if (err == NULL && t->killed)
+        err = cf_error_new(&cf_task_cancelled, "task %lld was killed",
+                           (long long)t->tid);
+    cf__task *w = t->waiters_head;
+    if (w == NULL && err != NULL
+        && !(t->killed && cf_error_is(err, &cf_task_cancelled)))
+        report(s, t, err);
+    while (w != NULL) {
+        cf__task *next = w->next_waiter;
+        w->next_waiter = NULL;
+        w->waiting_on = NULL;
+        if (w->trap != NULL)
+            w->trap->result = result;
+        if (err != NULL)
+            w->throw_in = cf_error_ref(err);
+        cf__task_wake(s, w, 0);
+        w = next;
+    }
+    cf_error_unref(err);
+    cf_error_unref(t->throw_in);
+    cf_coro_free(t->co);
+    free(t);
+}
+
+/*
+ * Kills `t` (item 71): closes its coroutine now, so its cleanups run; takes
+ * it off anything it is parked on and queues it, so it is reaped the next
+ * time it is popped - pyos never reaps a parked task it killed.
+ */
+void cf__task_kill(cf_sched *s, cf__task *t)
+{
+    if (t->killed)
+        return;
+    cf__task_unpark(s, t);
+    t->trap = NULL;
+    t->killed = true;
+    if (t->throw_in != NULL) {
+        cf_error_unref(t->throw_in);
+        t->throw_in = NULL;
+    }
+    cf__task *saved = s->current;
+    s->current = t;
+    if (cf_close(t->co, NULL) == CF_RAISED)
+        t->error = cf_error_take();
+    s->current = saved;
+    cf__ready_push(s, t);
+}
+
+/* cf_sched_free(): closes and frees every task left. */
+void cf__task_free_all(cf_sched *s)
+{
+    for (size_t i = 0; i < s->map_cap; i++) {
+        cf__task *t = s->map[i];
+        if (t == NULL)
+            continue;
+        if (t->heap_idx != SIZE_MAX)
+            cf__timer_remove(s, t);
+        if (t->where == CF__PARKED_IO)
+            cf__io_cancel(s, t);
+        cf_coro_free(t->co);
+        cf_error_unref(t->error);
+        cf_error_unref(t->throw_in);
+        free(t);
+        s->map[i] = NULL;
+    }
+    s->map_len = 0;
+    s->nlive = 0;
+    s->ring_len = 0;
+}

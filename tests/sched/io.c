@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/sched/io.c - I/O waits and socket helpers on both pollers
+ * (SEMANTICS items 72 and 73), and bad input: closed or invalid fds, a peer
+ * that resets or vanishes mid-message, a task killed while it waits for
+ * I/O. Every test checks that no fd is leaked; io_uring tests are skipped
+ * with a message where the kernel forbids io_uring.
+ */
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "cases/cases.h"
+#include "sched/sched_test.h"
+
+extern const char *sched_case_poller;
+
+/* Each test runs on both pollers. */
+#define IO_TEST(name, ...)                                                     \
+    static void name(const char *poller);                                      \
+    Test(sched_epoll, name, ##__VA_ARGS__)                                     \
+    {                                                                          \
+        int before = open_fds();                                               \
+        name("epoll");                                                         \
+        cr_assert_eq(open_fds(), before, "fd leak");                           \
+    }                                                                          \
+    Test(sched_uring, name, ##__VA_ARGS__)                                     \
+    {                                                                          \
+        int before = open_fds();                                               \
+        name("uring");                                                         \
+        cr_assert_eq(open_fds(), before, "fd leak");                           \
+    }                                                                          \
+    static void name(const char *poller)
+
+static void nonblock(int fd)
+{
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+/* Item 72: the pyos7 trace of shared/cases/sched_io_pipe, on each poller. */
+IO_TEST(k72_io_pipe_case)
+{
+    cf_sched *s = sched_on(poller, NULL); /* skips when unavailable */
+    cf_sched_free(s);
+    sched_case_poller = poller;
+    cr_assert(run_case("sched_io_pipe", case_sched_io_pipe));
+    sched_case_poller = NULL;
+}
+
+static int sp[2];
+
+static cf_value reader_task(void *arg)
+{
+    char buf[64];
+    ssize_t n = cf_sock_read(sp[0], buf, sizeof buf, -1);
+    tracef("%s read %zd ", (const char *)arg, n);
+    return cf_none();
+}
+
+static cf_value second_reader(void *arg)
+{
+    (void)arg;
+    tracef("second %d ", cf_task_readable(sp[0], -1));
+    cf_task_sleep(5);
+    cf_sock_write(sp[1], "hi", 2, -1);
+    return cf_none();
+}
+
+/* Item 72: one task per fd and direction; pyos silently loses the first
+   waiter, here the second gets -EBUSY. */
+IO_TEST(k72_one_waiter_per_fd)
+{
+    cf_sched *s = sched_on(poller, NULL);
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+    nonblock(sp[0]);
+    nonblock(sp[1]);
+    trace_reset();
+    add_task(s, reader_task, "first", "first");
+    add_task(s, second_reader, NULL, "second");
+    cr_assert_eq(cf_sched_run(s), 0);
+    assert_trace("second -16 first read 2 ");
+    cf_sched_free(s);
+    close(sp[0]);
+    close(sp[1]);
+}
+
+static cf_value timed(void *arg)
+{
+    (void)arg;
+    char buf[8];
+    tracef("readable %d ", cf_task_readable(sp[0], 20));
+    tracef("read %zd ", cf_sock_read(sp[0], buf, sizeof buf, 20));
+    return cf_none();
+}
+
+/* Deadlines: a wait that times out says -ETIMEDOUT. */
+IO_TEST(timeouts)
+{
+    cf_sched *s = sched_on(poller, NULL);
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+    nonblock(sp[0]);
+    trace_reset();
+    add_task(s, timed, NULL, "timed");
+    cr_assert_eq(cf_sched_run(s), 0);
+    assert_trace("readable -110 read -110 ");
+    cf_sched_free(s);
+    close(sp[0]);
+    close(sp[1]);
+}
+
+static cf_value counter_done(void *arg)
+{
+    (void)arg;
+    tracef("after ");
+    return cf_none();
+}
+
+static cf_value bad_fds(void *arg)
+{
+    (void)arg;
+    char buf[8];
+    int fd = dup(0);
+    close(fd);
+    tracef("%d %d ", cf_task_readable(-1, -1), cf_task_writable(fd, -1));
+    tracef("%zd %zd ", cf_sock_read(fd, buf, 8, -1),
+           cf_sock_write(fd, "x", 1, -1));
+    tracef("%d ", cf_sock_accept(fd, NULL, NULL, -1));
+    return cf_none();
+}
+
+/* Bad input: closed and invalid fds give -EBADF and the scheduler goes
+   on. */
+IO_TEST(closed_and_invalid_fds)
+{
+    cf_sched *s = sched_on(poller, NULL);
+    trace_reset();
+    add_task(s, bad_fds, NULL, "bad");
+    add_task(s, counter_done, NULL, "after");
+    cr_assert_eq(cf_sched_run(s), 0);
+    assert_trace("after -9 -9 -9 -9 -9 ");
+    cf_sched_free(s);
+}
+
+static cf_value half_writer(void *arg)
+{
+    (void)arg;
+    cf_sock_write(sp[1], "0123456789", 10, -1);
+    cf_task_sleep(5);
+    close(sp[1]); /* vanishes mid-message */
+    return cf_none();
+}
+
+static cf_value read_message(void *arg)
+{
+    (void)arg;
+    char buf[100];
+    size_t got = 0;
+    while (got < 100) {
+        ssize_t n = cf_sock_read(sp[0], buf + got, 100 - got, 1000);
+        if (n <= 0) {
+            tracef("got %zu then %zd ", got, n);
+            return cf_none();
+        }
+        got += (size_t)n;
+    }
+    return cf_none();
+}
+
+/* Bad input: a peer that vanishes mid-message: end of file after the bytes
+   it sent. */
+IO_TEST(peer_vanishes_mid_message)
+{
+    cf_sched *s = sched_on(poller, NULL);
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+    nonblock(sp[0]);
+    nonblock(sp[1]);
+    trace_reset();
+    add_task(s, read_message, NULL, "reader");
+    add_task(s, half_writer, NULL, "writer");
+    cr_assert_eq(cf_sched_run(s), 0);
+    assert_trace("got 10 then 0 ");
+    cf_sched_free(s);
+    close(sp[0]);
+}
+
+static cf_value write_to_gone(void *arg)
+{
+    (void)arg;
+    static char big[1 << 20];
+    close(sp[0]);
+    tracef("write %zd ", cf_sock_write(sp[1], big, sizeof big, 1000));
+    return cf_none();
+}
+
+/* Bad input: writing to a peer that is gone gives -EPIPE, not SIGPIPE. */
+IO_TEST(write_to_vanished_peer)
+{
+    cf_sched *s = sched_on(poller, NULL);
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+    nonblock(sp[1]);
+    trace_reset();
+    add_task(s, write_to_gone, NULL, "writer");
+    cr_assert_eq(cf_sched_run(s), 0);
+    assert_trace("write -32 ");
+    cf_sched_free(s);
+    close(sp[1]);
+}
+
+static int listener(uint16_t *port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    cr_assert_eq(listen(fd, 64), 0);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+static int lfd;
+static uint16_t lport;
+
+static int dial(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons(lport),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int rc = cf_sock_connect(fd, (struct sockaddr *)&a, sizeof a, 1000);
+    cr_assert_eq(rc, 0, "connect: %s", cf_strerror(rc));
+    return fd;
+}
+
+static cf_value resetter(void *arg)
+{
+    (void)arg;
+    int fd = dial();
+    struct linger l = {1, 0};
+    cf_sock_write(fd, "partial", 7, -1);
+    cf_task_sleep(10);
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    cf_sock_close(fd); /* RST */
+    return cf_none();
+}
+
+static cf_value reset_reader(void *arg)
+{
+    (void)arg;
+    char buf[64];
+    int c = cf_sock_accept(lfd, NULL, NULL, 1000);
+    cr_assert_geq(c, 0);
+    ssize_t n = cf_sock_read(c, buf, sizeof buf, 1000);
+    tracef("first %zd ", n);
+    n = cf_sock_read(c, buf, sizeof buf, 1000);
+    tracef("then %zd ", n);
+    cf_sock_close(c);
+    return cf_none();
+}
+
+/* Bad input: a peer that resets mid-message: -ECONNRESET (127.0.0.1). */
+IO_TEST(peer_resets_mid_message)
+{
+    cf_sched *s = sched_on(poller, NULL);
+    lfd = listener(&lport);
+    trace_reset();
+    add_task(s, reset_reader, NULL, "reader");
+    add_task(s, resetter, NULL, "resetter");
+    cr_assert_eq(cf_sched_run(s), 0);
+    assert_trace("first 7 then -104 ");
+    cf_sched_free(s);
+    close(lfd);
+}
+
+static void close_fd(void *arg)
+{
+    tracef("cleanup ");
+    cf_sock_close(*(int *)arg);
+}
+
+static cf_value blocked_reader(void *arg)
+{
+    (void)arg;
+    char buf[8];
+    cf_cleanup c;
+    cf_cleanup_push(&c, close_fd, &sp[0]);
+    cf_sock_read(sp[0], buf, sizeof buf, -1);
+    tracef("never ");
+    cf_cleanup_pop(&c, true);
+    return cf_none();
+}
+
+static cf_value kill_reader(void *arg)
+{
+    (void)arg;
+    cf_task_sleep(5);
+    cf_task_kill(1);
+    tracef("killed ");
+    cf_task_sleep(5);
+    tracef("still running ");
+    return cf_none();
+}
+
+/* Bad input: a task killed while it waits for I/O: its cleanups run, the
+   fd is closed and forgotten, the scheduler keeps going and ends. */
+IO_TEST(killed_while_waiting_for_io)
+{
+    cf_sched *s = sched_on(poller, NULL);
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+    nonblock(sp[0]);
+    trace_reset();
+    add_task(s, blocked_reader, NULL, "reader");
+    add_task(s, kill_reader, NULL, "killer");
+    cr_assert_eq(cf_sched_run(s), 0);
+    assert_trace("cleanup killed still running ");
+    cr_assert_eq(fcntl(sp[0], F_GETFD), -1, "the cleanup closed it");
+    cf_sched_free(s);
+    close(sp[1]);
+}
+
+static int served;
+
+static cf_value handle_client(void *arg)
+{
+    int c = (int)(intptr_t)arg;
+    char buf[4096];
+    ssize_t n;
+    while ((n = cf_sock_read(c, buf, sizeof buf, 2000)) > 0)
+        if (cf_sock_write(c, buf, (size_t)n, 2000) < 0)
+            break;
+    cf_sock_close(c);
+    return cf_none();
+}
+
+static cf_value server(void *arg)
+{
+    int n = (int)(intptr_t)arg;
+    for (int i = 0; i < n; i++) {
+        int c = cf_sock_accept(lfd, NULL, NULL, 2000);
+        cr_assert_geq(c, 0, "accept: %s", cf_strerror(c));
+        cf_task_spawn(coro_of(handle_client, (void *)(intptr_t)c, "client"));
+    }
+    return cf_none();
+}
+
+static cf_value client(void *arg)
+{
+    int id = (int)(intptr_t)arg;
+    int fd = dial();
+    char msg[3000], back[3000];
+    for (int round = 0; round < 20; round++) {
+        memset(msg, 'a' + (id + round) % 26, sizeof msg);
+        cr_assert_eq(cf_sock_write(fd, msg, sizeof msg, 2000),
+                     (ssize_t)sizeof msg);
+        size_t got = 0;
+        while (got < sizeof back) {
+            ssize_t n = cf_sock_read(fd, back + got, sizeof back - got, 2000);
+            cr_assert_gt(n, 0);
+            got += (size_t)n;
+        }
+        cr_assert_eq(memcmp(msg, back, sizeof msg), 0);
+        if (round % 5 == 0)
+            cf_task_yield();
+    }
+    cf_sock_close(fd);
+    served++;
+    return cf_none();
+}
+
+/* Item 73: the echo server over 127.0.0.1, with its clients as tasks of the
+   same scheduler; bounded. */
+IO_TEST(k73_echo_server_loopback, .timeout = 30)
+{
+    cf_sched *s = sched_on(poller, NULL);
+    lfd = listener(&lport);
+    served = 0;
+    add_task(s, server, (void *)50, "server");
+    for (int i = 0; i < 50; i++)
+        add_task(s, client, (void *)(intptr_t)i, "client");
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(served, 50);
+    cf_sched_free(s);
+    close(lfd);
+}
