@@ -9,5 +9,6 @@
 #include "coflow/core.h"
 #include "coflow/pipe.h"
 #include "coflow/sched.h"
+#include "coflow/sax.h"
 
 #endif

@@ -19,3 +19,26 @@ CASE_SRC := $(filter-out tests/cases/sched_%,$(CASE_SRC))
 TEST_CFLAGS += -DCF_NO_SCHED
 EXAMPLES := $(filter-out echoserver pyos_%,$(EXAMPLES))
 endif
+
+# ---- the echo benchmarks (shared/BENCH.md: echo_blaster, echo_load) ----
+.PHONY: bench-echo
+bench-extra: bench-echo
+ECHO_B := build/bench
+$(ECHO_B)/echo_load $(ECHO_B)/echo_c_epoll: $(ECHO_B)/%: bench/%.c
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -o $@ $<
+$(ECHO_B)/echo_c_threads: bench/echo_c_threads.c
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -o $@ $< -lpthread
+$(ECHO_B)/echo_coflow: bench/echo_coflow.c build/release/libcoflow.a
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< build/release/libcoflow.a $(LIBS)
+$(ECHO_B)/echo_go: bench/echo_go.go
+	@mkdir -p $(@D)
+	$(BENCH_GO) go build -o $@ $< || echo "bench-echo: Go server not built" >&2
+
+bench-echo:
+	$(MAKE) CONFIG=release lib
+	$(MAKE) $(ECHO_B)/echo_load $(ECHO_B)/echo_c_epoll $(ECHO_B)/echo_c_threads $(ECHO_B)/echo_coflow
+	-$(MAKE) $(ECHO_B)/echo_go
+	bench/echo_run.sh $(ECHO_B)

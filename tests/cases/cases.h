@@ -30,8 +30,16 @@
     X(sched_io_pipe)
 #endif
 
+/* The sax layer needs expat and the pipe layer: not in cross builds. */
+#ifdef CF_NO_SAX
+#define CF_SAX_CASES(X)
+#else
+#define CF_SAX_CASES(X) X(pipe_bus_events)
+#endif
+
 #define CF_CASES(X)                                                            \
     CF_PIPE_CASES(X)                                                           \
+    CF_SAX_CASES(X)                                                            \
     CF_SCHED_CASES(X)                                                          \
     X(gen_grep_prime)                                                          \
     X(gen_priming_decorator)                                                   \

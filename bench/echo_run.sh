@@ -1,0 +1,37 @@
+#!/bin/sh
+# bench/echo_run.sh DIR - echo_blaster and echo_load (shared/BENCH.md) for
+# each server built in DIR; replaces those lines of DIR/results.tsv, keeps
+# the others. REPS (default 5) runs each; LOAD_SECS (default 0.5) per load.
+set -u
+D=$1
+REPS=${REPS:-5}
+# CPython takes ~40 s a blaster run here: fewer runs keep the total near 3 min.
+PY_REPS=${PY_REPS:-1}
+LOAD_SECS=${LOAD_SECS:-0.5}
+OUT=$D/echo.tsv
+: > "$OUT"
+stats() { sort -g | awk '{v[NR]=$1} END {m = NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2; printf "%s\t%s\t%s", m, v[1], v[NR]}'; }
+run_one() {
+    sys=$1; shift
+    "$@" > "$D/echo_port.$sys" 2>/dev/null &
+    pid=$!
+    for _ in $(seq 50); do [ -s "$D/echo_port.$sys" ] && break; sleep 0.1; done
+    port=$(head -1 "$D/echo_port.$sys")
+    if [ -z "$port" ]; then echo "echo: $sys did not start" >&2; kill $pid 2>/dev/null; return; fi
+    b=$(for _ in $(seq "${REPS}"); do "$D/echo_load" blaster "$port"; done | stats)
+    l=$(for _ in $(seq "$REPS"); do "$D/echo_load" load "$port" "$LOAD_SECS"; done | stats)
+    kill $pid 2>/dev/null; wait $pid 2>/dev/null
+    printf 'echo_blaster\t%s\t%s\ts\n' "$sys" "$b" >> "$OUT"
+    printf 'echo_load\t%s\t%s\tMB/s\n' "$sys" "$l" >> "$OUT"
+    printf '%-13s blaster %s s   load %s MB/s\n' "$sys" "$(echo "$b" | cut -f1)" "$(echo "$l" | cut -f1)"
+}
+run_one c-epoll "$D/echo_c_epoll"
+run_one coflow-epoll "$D/echo_coflow" epoll
+run_one coflow-uring "$D/echo_coflow" uring
+run_one c-threads "$D/echo_c_threads"
+[ -x "$D/echo_go" ] && run_one go "$D/echo_go"
+command -v python3 >/dev/null && REPS=$PY_REPS run_one cpython python3 bench/echo_pyos.py
+touch "$D/results.tsv"
+grep -v -P '^echo_(blaster|load)\t' "$D/results.tsv" > "$D/results.tsv.tmp" || true
+cat "$OUT" >> "$D/results.tsv.tmp"
+mv "$D/results.tsv.tmp" "$D/results.tsv"

@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * buses - Beazley's bus pipeline (buses.py, coexpat.py; SEMANTICS item 67):
+ * expat's events -> buses_to_dicts -> filter_on_field("route", ROUTE) ->
+ * filter_on_field("direction", DIRECTION) -> bus_locations, which prints
+ * `route,id,"direction",latitude,longitude` for each bus that passes.
+ *
+ *     buses [-r ROUTE] [-d DIRECTION] [-v] [-H] [FILE]
+ *
+ * ROUTE defaults to 22, DIRECTION to "North Bound", FILE to the sample
+ * examples/data/buses.xml ("-" is stdin); -v prints counts to stderr. The
+ * Python it mirrors:
+ *
+ *     expat_parse(open(FILE),
+ *         buses_to_dicts(
+ *             filter_on_field("route", "22",
+ *                 filter_on_field("direction", "North Bound",
+ *                     bus_locations()))))
+ *
+ * buses_to_dicts is a body coroutine, the two-state machine of slide 64:
+ * state A waits for <bus>, state B collects the bus's child elements into a
+ * record and sends the record on at </bus>. With -H it is a handler
+ * instead (no stack, no switch: the state is a variable), which is what
+ * bench/bus_xml times as `coflow`. The filters are the pipe layer's filter
+ * stage with a predicate; bus_locations is a handler.
+ *
+ * bench/bus_xml.c times this same pipeline: it defines BUSES_NO_MAIN and
+ * includes this file, and calls buses_run().
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <coflow.h>
+#include <coflow/pipe.h>
+#include <coflow/sax.h>
+
+/* The tag of a bus record value: cf_ptr(&record, BUS_RECORD). */
+#define BUS_RECORD 0xB05u
+
+/*
+ * A bus: Python's dict of the bus's child elements, name -> text. Names and
+ * texts live in one arena, reused from bus to bus; fields hold offsets
+ * into it, since it may move as it grows.
+ */
+struct bus {
+    struct {
+        size_t name, value;
+    } * at;
+    size_t n, cap;
+    char *arena;
+    size_t used, size;
+};
+
+static bool bus_reserve(struct bus *b, size_t more)
+{
+    if (b->used + more <= b->size)
+        return true;
+    size_t size = b->size > 0 ? b->size : 1024;
+    while (size < b->used + more)
+        size *= 2;
+    char *a = realloc(b->arena, size);
+    if (a == NULL)
+        return false;
+    b->arena = a;
+    b->size = size;
+    return true;
+}
+
+/* Copies `len` bytes at `s` into the arena, NUL-terminated: the offset. */
+static size_t bus_copy(struct bus *b, const char *s, size_t len)
+{
+    size_t at = b->used;
+    memcpy(b->arena + at, s, len);
+    b->arena[at + len] = '\0';
+    b->used += len + 1;
+    return at;
+}
+
+/* busdict[name] = text. */
+static bool bus_set(struct bus *b, const char *name, const char *text,
+                    size_t len)
+{
+    size_t nlen = strlen(name);
+    if (!bus_reserve(b, nlen + len + 2))
+        return false;
+    if (b->n == b->cap) {
+        size_t cap = b->cap > 0 ? 2 * b->cap : 16;
+        void *at = realloc(b->at, cap * sizeof *b->at);
+        if (at == NULL)
+            return false;
+        b->at = at;
+        b->cap = cap;
+    }
+    b->at[b->n].name = bus_copy(b, name, nlen);
+    b->at[b->n].value = bus_copy(b, text, len);
+    b->n++;
+    return true;
+}
+
+/* busdict.get(name): the text, or NULL. The last one set wins, as a dict. */
+static const char *bus_get(const struct bus *b, const char *name)
+{
+    for (size_t i = b->n; i-- > 0;)
+        if (strcmp(b->arena + b->at[i].name, name) == 0)
+            return b->arena + b->at[i].value;
+    return NULL;
+}
+
+/* ---- buses_to_dicts: a body coroutine ---- */
+
+struct to_dicts {
+    cf_coro *target;
+    struct bus bus;
+    char *frag; /* the text fragments of the current child, joined */
+    size_t flen, fcap;
+    long buses;  /* records sent */
+    bool in_bus; /* the handler's state: B, else A */
+};
+
+/* fragments.append(text): joins as it goes, which is "".join() at the end. */
+static bool frag_add(struct to_dicts *d, const char *s, size_t len)
+{
+    if (d->flen + len >= d->fcap) {
+        size_t cap = d->fcap > 0 ? d->fcap : 256;
+        while (cap <= d->flen + len)
+            cap *= 2;
+        char *f = realloc(d->frag, cap);
+        if (f == NULL)
+            return false;
+        d->frag = f;
+        d->fcap = cap;
+    }
+    memcpy(d->frag + d->flen, s, len);
+    d->flen += len;
+    return true;
+}
+
+/*
+ * The next event, or NULL when an error was thrown in (a close's
+ * GeneratorExit included: it is then the error being handled).
+ */
+static const cf_sax_event *next_event(void)
+{
+    cf_value v;
+    if (cf_yield_catch(cf_none(), &v) == CF_RAISED)
+        return NULL;
+    return cf_sax_event_of(v);
+}
+
+static cf_value buses_to_dicts(void *arg)
+{
+    struct to_dicts *d = arg;
+    const cf_sax_event *ev;
+    for (;;) {
+        if ((ev = next_event()) == NULL)
+            break;
+        if (ev->kind != CF_SAX_START || strcmp(ev->name, "bus") != 0)
+            continue; /* state A */
+        d->bus.n = d->bus.used = 0;
+        d->flen = 0;
+        for (;;) { /* state B */
+            if ((ev = next_event()) == NULL)
+                goto thrown;
+            if (ev->kind == CF_SAX_START) {
+                d->flen = 0;
+            } else if (ev->kind == CF_SAX_TEXT) {
+                if (!frag_add(d, ev->text, ev->len))
+                    cf_raise(&cf_memory_error, NULL);
+            } else if (strcmp(ev->name, "bus") != 0) {
+                if (!bus_set(&d->bus, ev->name, d->frag, d->flen))
+                    cf_raise(&cf_memory_error, NULL);
+            } else {
+                d->buses++;
+                cf_value r;
+                cf_status st =
+                    cf_send(d->target, cf_ptr(&d->bus, BUS_RECORD), &r);
+                if (st == CF_RAISED)
+                    cf_reraise();
+                if (st == CF_RETURNED)
+                    return r; /* the rest of the pipeline has finished */
+                break;
+            }
+        }
+    }
+thrown:
+    /* except GeneratorExit: target.close() */
+    if (!cf_error_is(cf_error_last(), &cf_generator_exit))
+        cf_reraise();
+    cf_error_clear();
+    cf_value r;
+    if (cf_close(d->target, &r) == CF_RAISED)
+        cf_reraise();
+    return r;
+}
+
+/*
+ * The same state machine as a handler (no stack, no switch): the state is
+ * a variable instead of a place in the code. `buses -H` uses it.
+ */
+static cf_status buses_to_dicts_step(void *self, cf_op op, cf_value in,
+                                     cf_value *out)
+{
+    struct to_dicts *d = self;
+    *out = cf_none();
+    if (op == CF_OP_THROW) {
+        if (!cf_error_is(cf_error_last(), &cf_generator_exit))
+            return CF_RAISED;
+        return cf_close(d->target, out); /* except GeneratorExit */
+    }
+    const cf_sax_event *ev = cf_sax_event_of(in);
+    if (ev == NULL)
+        return CF_YIELDED;
+    if (!d->in_bus) { /* state A */
+        if (ev->kind == CF_SAX_START && strcmp(ev->name, "bus") == 0) {
+            d->in_bus = true;
+            d->bus.n = d->bus.used = 0;
+            d->flen = 0;
+        }
+        return CF_YIELDED;
+    }
+    if (ev->kind == CF_SAX_START) { /* state B */
+        d->flen = 0;
+    } else if (ev->kind == CF_SAX_TEXT) {
+        if (!frag_add(d, ev->text, ev->len))
+            return cf_fail(&cf_memory_error, NULL);
+    } else if (strcmp(ev->name, "bus") != 0) {
+        if (!bus_set(&d->bus, ev->name, d->frag, d->flen))
+            return cf_fail(&cf_memory_error, NULL);
+    } else {
+        d->in_bus = false;
+        d->buses++;
+        cf_status st = cf_send(d->target, cf_ptr(&d->bus, BUS_RECORD), out);
+        if (st != CF_YIELDED)
+            return st;
+        *out = cf_none();
+    }
+    return CF_YIELDED;
+}
+
+/* ---- filter_on_field: the pipe layer's filter with a predicate ---- */
+
+struct field_is {
+    const char *name, *value;
+};
+
+/* d.get(fieldname) == value */
+static bool field_is(void *arg, cf_value v)
+{
+    const struct field_is *f = arg;
+    const struct bus *b = cf_to_ptr(v, BUS_RECORD);
+    const char *got = b != NULL ? bus_get(b, f->name) : NULL;
+    return got != NULL && strcmp(got, f->value) == 0;
+}
+
+/* ---- bus_locations: a handler that prints ---- */
+
+struct locations {
+    FILE *out;
+    long count;
+};
+
+static const char *field(const struct bus *b, const char *name)
+{
+    const char *s = bus_get(b, name);
+    return s != NULL ? s : "";
+}
+
+static cf_status bus_locations(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    struct locations *l = self;
+    if (op == CF_OP_THROW) {
+        if (!cf_error_is(cf_error_last(), &cf_generator_exit))
+            return CF_RAISED;
+        *out = cf_int(l->count); /* closed: report how many */
+        return CF_RETURNED;
+    }
+    *out = cf_none();
+    const struct bus *b = cf_to_ptr(in, BUS_RECORD);
+    if (b == NULL)
+        return CF_YIELDED; /* the priming next() */
+    l->count++;
+    if (fprintf(l->out, "%s,%s,\"%s\",%s,%s\n", field(b, "route"),
+                field(b, "id"), field(b, "direction"), field(b, "latitude"),
+                field(b, "longitude"))
+        < 0)
+        return cf_fail(&cf_os_error, "write error");
+    return CF_YIELDED;
+}
+
+/* ---- the pipeline ---- */
+
+struct buses_stats {
+    long buses;   /* bus records seen */
+    long printed; /* lines printed */
+};
+
+/*
+ * Runs the pipeline on `path` (NULL: the `len` bytes at `data`), printing
+ * to `out`. Returns 0, or 1 after printing the error to stderr.
+ */
+static int buses_run(const char *path, const void *data, size_t len,
+                     const char *route, const char *direction, bool handler,
+                     FILE *out, struct buses_stats *stats)
+{
+    cf_pipe *p;
+    cf_coro *locations, *by_direction, *by_route, *to_dicts;
+    struct locations loc = {out, 0};
+    struct to_dicts d;
+    struct field_is want_route = {"route", route};
+    struct field_is want_direction = {"direction", direction};
+    cf_value r;
+    cf_status st = CF_RAISED;
+
+    memset(&d, 0, sizeof d);
+    if (cf_pipe_new(&p) < 0)
+        return 1;
+    if (cf_handler_new(&locations, bus_locations, &loc,
+                       &(struct cf_coro_opts){.name = "bus_locations",
+                                              .prime = true,
+                                              .flags = CF_CORO_LOCAL})
+            < 0
+        || cf_pipe_add(p, locations, NULL, 0) < 0
+        || cf_pipe_filter(p, &by_direction, "filter_on_field direction",
+                          field_is, &want_direction, locations)
+               < 0
+        || cf_pipe_filter(p, &by_route, "filter_on_field route", field_is,
+                          &want_route, by_direction)
+               < 0)
+        goto done;
+    d.target = by_route;
+    /* CF_CORO_LOCAL: only this thread sends to it, so no atomic guard. */
+    const struct cf_coro_opts o = {
+        .name = "buses_to_dicts", .prime = true, .flags = CF_CORO_LOCAL};
+    if ((handler ? cf_handler_new(&to_dicts, buses_to_dicts_step, &d, &o)
+                 : cf_coro_new(&to_dicts, buses_to_dicts, &d, &o))
+            < 0
+        || cf_pipe_add(p, to_dicts, &by_route, 1) < 0)
+        goto done;
+    if (path != NULL)
+        st = cf_sax_source_path(p, path, to_dicts, NULL, &r);
+    else
+        st = cf_sax_source_buffer(p, data, len, to_dicts, NULL, &r);
+done:
+    if (st == CF_RAISED) {
+        if (cf_error_last() != NULL)
+            cf_error_print(cf_error_last(), stderr);
+        else
+            fprintf(stderr, "buses: cannot build the pipeline\n");
+        cf_error_clear();
+    }
+    if (stats != NULL) {
+        stats->buses = d.buses;
+        stats->printed = loc.count;
+    }
+    cf_pipe_free(p);
+    free(d.bus.at);
+    free(d.bus.arena);
+    free(d.frag);
+    return st == CF_RAISED;
+}
+
+#ifndef BUSES_NO_MAIN
+int main(int argc, char **argv)
+{
+    const char *route = "22", *direction = "North Bound";
+    const char *path = "examples/data/buses.xml";
+    bool verbose = false, handler = false;
+    int c;
+    while ((c = getopt(argc, argv, "r:d:vH")) != -1) {
+        switch (c) {
+        case 'r':
+            route = optarg;
+            break;
+        case 'd':
+            direction = optarg;
+            break;
+        case 'v':
+            verbose = true;
+            break;
+        case 'H':
+            handler = true;
+            break;
+        default:
+            fprintf(
+                stderr,
+                "usage: buses [-r ROUTE] [-d DIRECTION] [-v] [-H] [FILE]\n");
+            return 2;
+        }
+    }
+    if (optind < argc)
+        path = argv[optind];
+    struct buses_stats stats = {0, 0};
+    int rc =
+        buses_run(path, NULL, 0, route, direction, handler, stdout, &stats);
+    if (verbose)
+        fprintf(stderr, "buses: %ld buses, %ld on route %s %s\n", stats.buses,
+                stats.printed, route, direction);
+    return rc;
+}
+#endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sax/internal.h - what the files of sax/ share: the parser object behind
+ * both the push API (cf_sax_new) and the sources, which drive one on the
+ * stack. parser.c owns expat; source.c only reads input into its buffer.
+ */
+#ifndef CF_SAX_INTERNAL_H
+#define CF_SAX_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <expat.h>
+
+#include "../pipe/internal.h"
+#include "coflow/sax.h"
+
+#define CF__SAX_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define CF__SAX_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CF__SAX_NAME_MAX    48
+
+struct cf_sax {
+    XML_Parser xp;
+    cf_coro *target;
+    cf__stage *node; /* the source's node in a traced graph, or NULL */
+    cf_sax_event ev; /* the event being sent; reused */
+    char *text;      /* text not yet sent: [0, tlen), NUL after it */
+    size_t tlen, tcap;
+    size_t max_text;
+    bool split_text;
+    bool no_close;
+    bool busy;       /* inside expat: a push from the target is misuse */
+    bool finished;   /* returned CF_RETURNED or CF_RAISED once */
+    bool bad_input;  /* st is CF_RAISED because of the input, not the target */
+    cf_status st;    /* CF_YIELDED while the target takes events */
+    cf_value result; /* the target's result when it finished */
+    char name[CF__SAX_NAME_MAX];
+};
+
+/*
+ * Sets up `s` (the caller's memory) to send to `target`. Returns 0,
+ * -EINVAL or -ENOMEM; on failure nothing is left to free.
+ */
+int cf__sax_init(cf_sax *s, cf_pipe *p, cf_coro *target,
+                 const struct cf_sax_opts *opts);
+
+/* Frees what cf__sax_init() allocated. */
+void cf__sax_fini(cf_sax *s);
+
+/* Raises ValueError when `s` cannot parse now (finished, or re-entered). */
+cf_status cf__sax_check(cf_sax *s);
+
+/*
+ * Parses the `len` bytes at `data` (the last piece when `final`) and
+ * returns what cf_sax_push() and cf_sax_end() return.
+ */
+cf_status cf__sax_parse(cf_sax *s, const char *data, size_t len, bool final,
+                        cf_value *out);
+
+/*
+ * Reading straight into expat's buffer, without a copy: cf__sax_buffer()
+ * gives room for `n` bytes (NULL when out of memory) and
+ * cf__sax_parse_buffer() parses the `len` bytes read into it.
+ */
+void *cf__sax_buffer(cf_sax *s, size_t n);
+cf_status cf__sax_parse_buffer(cf_sax *s, size_t len, bool final,
+                               cf_value *out);
+
+#endif
