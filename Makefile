@@ -106,6 +106,7 @@ tests: $(B)/tests/unit $(B)/tests/run_cases
 
 # One configuration's suite: the trace cases without forking, then
 # Criterion's tests (each in its own process).
+check: export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp
 check: $(B)/tests/unit $(B)/tests/run_cases
 	$(B)/tests/run_cases
 	$(B)/tests/unit --jobs 2 $(CRITERION_ARGS)
