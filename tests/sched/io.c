@@ -373,7 +373,7 @@ static cf_value client(void *arg)
 
 /* Item 73: the echo server over 127.0.0.1, with its clients as tasks of the
    same scheduler; bounded. */
-IO_TEST(k73_echo_server_loopback, .timeout = 30)
+IO_TEST(k73_echo_server_loopback)
 {
     cf_sched *s = sched_on(poller, NULL);
     lfd = listener(&lport);

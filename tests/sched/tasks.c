@@ -415,7 +415,7 @@ static cf_value sleep_once(void *arg)
 }
 
 /* Bad input: ten thousand tasks sleeping at once. */
-Test(sched, ten_thousand_sleepers, .timeout = 60)
+Test(sched, ten_thousand_sleepers)
 {
     cf_sched *s = sched_on(NULL, NULL);
     woke = 0;
