@@ -120,6 +120,24 @@ CF_API bool cf_coro_is_handler(const cf_coro *co);
  */
 CF_API cf_coro *cf_coro_delegate(const cf_coro *co);
 
+/*
+ * The high-water mark of `co`'s stack: how much of it, from the top down,
+ * has been touched while `co` has had it, in bytes rounded up to whole pages
+ * (the memory the stack costs). `*size` (may be NULL) gets the usable size,
+ * at least the size asked for. 0 and 0 for a handler or NULL. Pages the
+ * kernel swapped out are not counted.
+ */
+CF_API size_t cf_coro_stack_used(const cf_coro *co, size_t *size);
+
+/*
+ * Calls fn(co, arg) for every live coroutine (created and not yet freed),
+ * body or handler, in no particular order, until fn returns nonzero. fn may
+ * create and free coroutines; coroutines other threads free meanwhile may
+ * still be visited, so keep them from doing that. Returns 0, fn's nonzero
+ * result, -EINVAL for a NULL fn, or -ENOMEM.
+ */
+CF_API int cf_coro_foreach(int (*fn)(cf_coro *co, void *arg), void *arg);
+
 /* The body coroutine running on this thread now, or NULL outside any. */
 CF_API cf_coro *cf_current(void);
 

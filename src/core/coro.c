@@ -14,20 +14,26 @@ void __tsan_destroy_fiber(void *fiber);
 
 static void body_entry(void *arg);
 
-static cf_coro *alloc(const struct cf_coro_opts *opts, const char *dflt)
+/* A zeroed coroutine: a body at the top of its stack, or a handler. */
+static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
+                 const char *dflt, size_t stack_size)
 {
-    cf_coro *co = calloc(1, sizeof *co);
-    if (co == NULL)
-        return NULL;
+    cf_coro *co;
+    int rc = cf__coro_alloc(&co, stack_size);
+    if (rc < 0)
+        return rc;
     co->base.is_coro = true;
     atomic_init(&co->state, CF_CREATED);
     co->top = co;
     co->leaf = co;
     co->local = opts != NULL && (opts->flags & CF_CORO_LOCAL) != 0;
     co->owner = cf__thread_tag();
-    snprintf(co->name, sizeof co->name, "%s",
-             opts != NULL && opts->name != NULL ? opts->name : dflt);
-    return co;
+    const char *name = opts != NULL && opts->name != NULL ? opts->name : dflt;
+    size_t len = strnlen(name, sizeof co->name - 1);
+    memcpy(co->name, name, len);
+    co->name[len] = '\0';
+    *out = co;
+    return 0;
 }
 
 /* Priming is Python's @coroutine: create, then next() once. */
@@ -68,14 +74,10 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
     }
     if (size < CF_STACK_MIN || size > CF_STACK_MAX)
         return -EINVAL;
-    cf_coro *co = alloc(opts, "coroutine");
-    if (co == NULL)
-        return -ENOMEM;
-    int rc = cf__stack_alloc(co, size);
-    if (rc < 0) {
-        free(co);
+    cf_coro *co;
+    int rc = alloc(&co, opts, "coroutine", size);
+    if (rc < 0)
         return rc;
-    }
     co->kind = CF__BODY;
     co->fn = fn;
     co->arg = arg;
@@ -101,14 +103,14 @@ int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
     *out = NULL;
     if (step == NULL)
         return -EINVAL;
-    cf_coro *co = alloc(opts, "handler");
-    if (co == NULL)
-        return -ENOMEM;
+    cf_coro *co;
+    int rc = alloc(&co, opts, "handler", 0);
+    if (rc < 0)
+        return rc;
     co->kind = CF__HANDLER;
     co->leaf = NULL; /* sends take the handler path, never a switch */
     co->step = step;
     co->self = self;
-    int rc;
     if (opts != NULL && opts->prime && (rc = prime(co)) < 0)
         return rc;
     *out = co;
@@ -163,7 +165,6 @@ int cf_coro_free(cf_coro *co)
     if (co->delegator != NULL)
         cf__unlink(co);
     co->base.cleanups = NULL; /* they live on the abandoned stack */
-    cf__stack_release(co);
     cf__set_exc(&co->base, NULL);
     cf_error_unref(co->in_err);
     cf_error_unref(co->out_err);
@@ -171,7 +172,7 @@ int cf_coro_free(cf_coro *co)
     if (co->base.tsan_fiber != NULL)
         __tsan_destroy_fiber(co->base.tsan_fiber);
 #endif
-    free(co);
+    cf__coro_dispose(co);
     return 0;
 }
 

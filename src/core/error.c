@@ -52,7 +52,7 @@ static cf_error *vnew(const cf_error_type *t, const char *coro, const char *fmt,
         if (len < 0)
             len = 0;
     }
-    cf_error *e = malloc(sizeof *e + (size_t)len + 1);
+    cf_error *e = cf__fault() ? NULL : malloc(sizeof *e + (size_t)len + 1);
     if (e == NULL)
         return &oom;
     atomic_init(&e->refs, 1);
@@ -93,9 +93,27 @@ cf_error *cf__error_at(const cf_error_type *t, const char *coro,
     return e;
 }
 
-/* close() makes a new GeneratorExit each time, with an empty message. */
+/*
+ * close() throws a GeneratorExit with an empty message. One is kept for it:
+ * whoever finds it held by nobody else (its own reference only) takes it,
+ * clears what its last use left, and saves a malloc and the formatting;
+ * nested closes, and closes on other threads meanwhile, get a new one.
+ */
+static cf_error gexit = {1, &cf_generator_exit, NULL, NULL, "", ""};
+
 cf_error *cf__generator_exit(void)
 {
+    long one = 1;
+    if (atomic_compare_exchange_strong_explicit(
+            &gexit.refs, &one, 2, memory_order_acquire, memory_order_relaxed)) {
+        cf_error *context = gexit.context, *cause = gexit.cause;
+        gexit.context = NULL;
+        gexit.cause = NULL;
+        gexit.coro[0] = '\0';
+        cf_error_unref(context);
+        cf_error_unref(cause);
+        return &gexit;
+    }
     return cf__error_at(&cf_generator_exit, "", NULL);
 }
 

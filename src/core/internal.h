@@ -114,13 +114,16 @@ struct cf_coro {
     /* body coroutines */
     cf_body_fn fn;
     void *arg;
-    void *stack;                 /* the mapping, guard page included */
-    size_t stack_map;            /* its size */
     struct cf__fpenv env;        /* CF_CORO_FPENV: this coroutine's own */
     struct cf__fpenv caller_env; /* CF_CORO_FPENV: the caller's, to give back */
-    unsigned valgrind_id;
+    struct cf__slab *slab;       /* the pool slab its stack (and it) live in */
+    unsigned slot;               /* its slot in the slab */
+    unsigned magic;              /* CF__LIVE while it exists (registry) */
+    size_t stack_req;            /* the stack size asked for */
 
     /* handler coroutines */
+    cf_coro *reg_prev, *reg_next; /* the registry's list of handlers */
+
     cf_step_fn step;
     void *self;
 
@@ -155,9 +158,35 @@ void *cf__jump(cf__context *from, cf__context *to, void *arg, bool dying);
 void cf__jumped(cf__context *self);
 void cf__learn_caller(cf_coro *co);
 
-/* stack.c */
-int cf__stack_alloc(cf_coro *co, size_t size);
-void cf__stack_release(cf_coro *co);
+/*
+ * stack.c: a body coroutine lives at the top of its own stack slot, taken
+ * from the pool; a handler is allocated on its own (registry.c).
+ */
+#define CF__LIVE 0xc0f10a11u
+int cf__stack_coro(cf_coro **out, size_t size); /* zeroed, stack set up */
+void cf__stack_release(cf_coro *co); /* it finished: its frames are dead */
+void cf__stack_free(cf_coro *co);    /* the slot goes back to the pool */
+size_t cf__stack_used(const cf_coro *co);
+int cf__stack_each(int (*fn)(cf_coro *co, void *arg), void *arg);
+void cf__stack_guard_mode(int mode); /* tests: 1 madvise, 2 mprotect, 3 none */
+
+/* registry.c */
+int cf__coro_alloc(cf_coro **out, size_t stack_size); /* 0: a handler */
+void cf__coro_dispose(cf_coro *co);
+
+/* overflow.c */
+void cf__overflow_thread_init(void);
+CF_NORETURN void cf__overflow_report(const cf_coro *co);
+
+/* fault.c: -DCF_FAULT_INJECTION makes the Nth allocation or mapping fail. */
+#ifdef CF_FAULT_INJECTION
+bool cf__fault(void);
+#else
+static inline bool cf__fault(void)
+{
+    return false;
+}
+#endif
 
 /* resume.c */
 void cf__suspend(cf_coro *co);

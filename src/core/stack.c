@@ -1,13 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/stack.c - coroutine stacks: an mmap'd region with an inaccessible
- * guard page below it, and a small cache so that creating and freeing
- * coroutines does not enter the kernel each time (a fresh mapping costs
- * microseconds here, shared/PERF.md).
+ * core/stack.c - the stack pool. A body coroutine lives at the top of its
+ * own stack slot:
+ *
+ *     slot: [guard page][stack ...................][cf_coro]
+ *            lowest                                  highest
+ *
+ * Slots are carved, one at a time, out of slabs: large mappings
+ * (MAP_NORESERVE, so only touched pages cost memory) of many slots of one
+ * size. A slab is one mapping whatever it holds, so a million coroutines
+ * need a few thousand mappings, not a million: the guard below each stack
+ * is MADV_GUARD_INSTALL (Linux 6.13), which costs no mapping; without it,
+ * mprotect (two mappings each) while the process stays within its share of
+ * vm.max_map_count, and beyond that no guard but a canary, said once.
+ *
+ * A freed slot goes to a per-thread list of recently freed slots (no lock,
+ * no system call: create+destroy stays in user space), and from there, a
+ * batch at a time, to the global pool. Pages go back to the kernel
+ * (MADV_DONTNEED) when a coroutine used more than its top page, and for
+ * slots that enter the pool while it holds more than POOL_WARM of them.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -31,109 +48,440 @@
 #define MADV_GUARD_INSTALL 102 /* Linux 6.13 */
 #endif
 
-#define CACHE_MAX 64
+#define HOT_MAX    32          /* recently freed slots kept per thread */
+#define HOT_FLUSH  16          /* moved to the pool at once when full */
+#define POOL_WARM  1024        /* pooled slots that keep their top page */
+#define SLAB_BYTES (32u << 20) /* a slab's size, when slots are small */
+#define SLAB_MAX   1024u       /* slots per slab at most */
+#define SENTINEL   0x5e57c0f1a5e57c0fULL
+#define CANARY     0xca9a27c0f1ca9a27ULL
+#define CANARY_N   8 /* words of canary just below the stack */
 
-struct cached {
-    void *map;
-    size_t size;
-    unsigned vg_id;
+enum guard { G_MADVISE = 1, G_MPROTECT, G_CANARY };
+
+struct meta {
+    unsigned vg_id;      /* Valgrind's id for the stack */
+    unsigned char guard; /* enum guard */
 };
 
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct cached cache[CACHE_MAX];
-static int cached;
+struct cf__slab {
+    struct cf__slab *next; /* every slab, newest first */
+    char *base;
+    size_t slot_size;
+    unsigned nslots;
+    _Atomic unsigned carved; /* slots handed out at least once */
+    struct meta meta[];
+};
+
+struct ref {
+    struct cf__slab *slab;
+    unsigned slot;
+};
+
+/* The pooled slots of one slot size. */
+struct sizeclass {
+    struct sizeclass *next;
+    size_t slot_size;
+    struct cf__slab *cur; /* being carved */
+    struct ref *free;     /* capacity: every slot of its slabs */
+    size_t nfree, cap, slots;
+};
+
+/* A thread's recently freed slots; given back when the thread ends. */
+struct hot {
+    unsigned n;
+    bool keyed;
+    struct ref e[HOT_MAX];
+};
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sizeclass *classes;
+struct cf__slab *cf__slabs; /* for the registry and debuggers */
+static _Atomic size_t pooled;
+static int guard_mode; /* enum guard; 0 until decided */
+static bool guard_chosen;
+static long mprotect_budget, mprotect_used;
+static _Atomic size_t page_sz;
+
+static CF__TLS struct hot hot;
+static pthread_key_t hot_key;
+static pthread_once_t hot_once = PTHREAD_ONCE_INIT;
 
 static size_t page_size(void)
 {
-    static size_t page;
-    if (page == 0)
-        page = (size_t)sysconf(_SC_PAGESIZE);
-    return page;
+    size_t p = atomic_load_explicit(&page_sz, memory_order_relaxed);
+    if (CF__UNLIKELY(p == 0)) {
+        p = (size_t)sysconf(_SC_PAGESIZE);
+        atomic_store_explicit(&page_sz, p, memory_order_relaxed);
+    }
+    return p;
 }
 
-/*
- * A guard that costs no extra mapping where the kernel has
- * MADV_GUARD_INSTALL; mprotect splits the mapping in two otherwise.
- */
-static int guard(void *map, size_t page)
+/* The room the coroutine object takes at the top of its slot. */
+#define CORO_SPACE ((sizeof(cf_coro) + 63) & ~(size_t)63)
+
+static inline char *slot_base(const struct cf__slab *s, unsigned i)
 {
-    if (madvise(map, page, MADV_GUARD_INSTALL) == 0)
-        return 0;
-    return mprotect(map, page, PROT_NONE) == 0 ? 0 : -errno;
+    return s->base + (size_t)i * s->slot_size;
 }
 
-static bool take_cached(size_t size, struct cached *out)
+static inline cf_coro *slot_coro(const struct cf__slab *s, unsigned i)
 {
-    bool found = false;
+    return (cf_coro *)(void *)(slot_base(s, i) + s->slot_size - CORO_SPACE);
+}
 
-    pthread_mutex_lock(&cache_lock);
-    for (int i = cached - 1; i >= 0; i--) {
-        if (cache[i].size == size) {
-            *out = cache[i];
-            cache[i] = cache[--cached];
-            found = true;
+/* The first word of the top page: untouched means the rest is clean. */
+static inline uint64_t *sentinel_of(const struct cf__slab *s, unsigned i)
+{
+    return (uint64_t *)(void *)(slot_base(s, i) + s->slot_size - page_size());
+}
+
+static inline uint64_t *canary_of(const struct cf__slab *s, unsigned i)
+{
+    return (uint64_t *)(void *)(slot_base(s, i) + page_size()) - CANARY_N;
+}
+
+void cf__stack_guard_mode(int mode)
+{
+    pthread_mutex_lock(&pool_lock);
+    guard_mode = mode;
+    pthread_mutex_unlock(&pool_lock);
+}
+
+/* Decides, once, how stacks are guarded (COFLOW_GUARD overrides). */
+static void choose_guard(void)
+{
+    const char *env = getenv("COFLOW_GUARD");
+    long max_maps = 65530;
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &max_maps) != 1)
+            max_maps = 65530;
+        fclose(f);
+    }
+    /* Each mprotect guard may split a mapping in two: guards may use half
+     * of the process's budget. */
+    mprotect_budget = max_maps / 4;
+    guard_chosen = true;
+    if (guard_mode != 0)
+        return; /* set by cf__stack_guard_mode() */
+    guard_mode = G_MADVISE;
+    if (env != NULL && strcmp(env, "mprotect") == 0)
+        guard_mode = G_MPROTECT;
+    else if (env != NULL && strcmp(env, "none") == 0)
+        guard_mode = G_CANARY;
+}
+
+static void say_unguarded(const char *why)
+{
+    static bool said;
+    if (said)
+        return;
+    said = true;
+    fprintf(stderr,
+            "coflow: %s; further coroutine stacks have no guard page, only "
+            "a canary checked when they are freed\n",
+            why);
+}
+
+/* Guards slot `i` of `s` (pool lock held). */
+static void guard_slot(struct cf__slab *s, unsigned i)
+{
+    char *g = slot_base(s, i);
+    size_t page = page_size();
+
+    if (guard_mode == G_MADVISE) {
+        if (madvise(g, page, MADV_GUARD_INSTALL) == 0) {
+            s->meta[i].guard = G_MADVISE;
+            return;
+        }
+        guard_mode = G_MPROTECT; /* before Linux 6.13 */
+    }
+    if (guard_mode == G_MPROTECT) {
+        if (mprotect_used < mprotect_budget && !cf__fault()
+            && mprotect(g, page, PROT_NONE) == 0) {
+            mprotect_used++;
+            s->meta[i].guard = G_MPROTECT;
+            return;
+        }
+        guard_mode = G_CANARY;
+        say_unguarded(mprotect_used >= mprotect_budget
+                          ? "guard pages would exceed the process's share "
+                            "of vm.max_map_count"
+                          : "mprotect failed for a guard page");
+    }
+    s->meta[i].guard = G_CANARY;
+}
+
+static struct sizeclass *find_class(size_t slot_size)
+{
+    for (struct sizeclass *c = classes; c != NULL; c = c->next)
+        if (c->slot_size == slot_size)
+            return c;
+    struct sizeclass *c = cf__fault() ? NULL : calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->slot_size = slot_size;
+    c->next = classes;
+    classes = c;
+    return c;
+}
+
+/* A new slab for `c` (pool lock held). */
+static int new_slab(struct sizeclass *c)
+{
+    size_t n = SLAB_BYTES / c->slot_size;
+    if (n < 1)
+        n = 1;
+    if (n > SLAB_MAX)
+        n = SLAB_MAX;
+    if (c->cap < c->slots + n) { /* room to pool every slot there is */
+        struct ref *f =
+            cf__fault() ? NULL : realloc(c->free, (c->cap + n) * sizeof *f);
+        if (f == NULL)
+            return -ENOMEM;
+        c->free = f;
+        c->cap += n;
+    }
+    struct cf__slab *s =
+        cf__fault() ? NULL : calloc(1, sizeof *s + n * sizeof s->meta[0]);
+    if (s == NULL)
+        return -ENOMEM;
+    void *map = MAP_FAILED;
+    if (!cf__fault())
+        map = mmap(NULL, n * c->slot_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1,
+                   0);
+    if (map == MAP_FAILED) {
+        free(s);
+        return -ENOMEM;
+    }
+    c->slots += n;
+    s->base = map;
+    s->slot_size = c->slot_size;
+    s->nslots = (unsigned)n;
+    s->next = cf__slabs;
+    cf__slabs = s;
+    c->cur = s;
+    return 0;
+}
+
+/* A slot from the global pool, or a new one (pool lock taken here). */
+static int pool_take(size_t slot_size, struct ref *r, bool *fresh)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&pool_lock);
+    if (!guard_chosen)
+        choose_guard();
+    struct sizeclass *c = find_class(slot_size);
+    if (c == NULL) {
+        rc = -ENOMEM;
+    } else if (c->nfree > 0) {
+        *r = c->free[--c->nfree];
+        atomic_fetch_sub_explicit(&pooled, 1, memory_order_relaxed);
+        *fresh = false;
+    } else if ((c->cur != NULL && c->cur->carved < c->cur->nslots)
+               || (rc = new_slab(c)) == 0) {
+        struct cf__slab *s = c->cur;
+        unsigned i = s->carved;
+        guard_slot(s, i);
+#if CF_VALGRIND
+        s->meta[i].vg_id = VALGRIND_STACK_REGISTER(
+            slot_base(s, i) + page_size(), (char *)slot_coro(s, i));
+#endif
+        atomic_store_explicit(&s->carved, i + 1, memory_order_release);
+        r->slab = s;
+        r->slot = i;
+        *fresh = true;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    return rc;
+}
+
+/* Gives `n` slots back to the pool; the pages of cold ones to the kernel. */
+static void pool_give(struct ref *e, unsigned n)
+{
+    size_t page = page_size();
+
+    if (atomic_load_explicit(&pooled, memory_order_relaxed) + n > POOL_WARM) {
+        for (unsigned k = 0; k < n; k++) {
+            char *lo = slot_base(e[k].slab, e[k].slot) + page;
+            madvise(lo, e[k].slab->slot_size - page, MADV_DONTNEED);
+        }
+    }
+    pthread_mutex_lock(&pool_lock);
+    for (unsigned k = 0; k < n; k++) {
+        struct sizeclass *c = classes;
+        while (c->slot_size != e[k].slab->slot_size)
+            c = c->next;
+        c->free[c->nfree++] = e[k];
+    }
+    atomic_fetch_add_explicit(&pooled, n, memory_order_relaxed);
+    pthread_mutex_unlock(&pool_lock);
+}
+
+static void hot_exit(void *arg)
+{
+    struct hot *h = arg;
+    pool_give(h->e, h->n);
+    h->n = 0;
+    h->keyed = false;
+}
+
+static void hot_key_make(void)
+{
+    pthread_key_create(&hot_key, hot_exit);
+}
+
+int cf__stack_coro(cf_coro **out, size_t size)
+{
+    size_t page = page_size();
+    size_t slot_size = ((size + page - 1) & ~(page - 1)) + 2 * page;
+    struct ref r = {NULL, 0};
+    bool fresh = false;
+
+    for (unsigned k = hot.n; k-- > 0;) {
+        if (hot.e[k].slab->slot_size == slot_size) {
+            r = hot.e[k];
+            hot.e[k] = hot.e[--hot.n];
             break;
         }
     }
-    pthread_mutex_unlock(&cache_lock);
-    return found;
-}
-
-int cf__stack_alloc(cf_coro *co, size_t size)
-{
-    size_t page = page_size();
-    size_t usable = (size + page - 1) & ~(page - 1);
-    size_t map_size = usable + page;
-    struct cached c = {NULL, 0, 0};
-
-    if (!take_cached(map_size, &c)) {
-        void *map = mmap(
-            NULL, map_size, PROT_READ | PROT_WRITE,
-            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-        if (map == MAP_FAILED)
-            return -errno;
-        int rc = guard(map, page);
-        if (rc < 0) {
-            munmap(map, map_size);
+    if (r.slab == NULL) {
+        int rc = pool_take(slot_size, &r, &fresh);
+        if (rc < 0)
             return rc;
-        }
-        c.map = map;
-        c.size = map_size;
-#if CF_VALGRIND
-        c.vg_id =
-            VALGRIND_STACK_REGISTER((char *)map + page, (char *)map + map_size);
-#endif
     }
-    co->stack = c.map;
-    co->stack_map = c.size;
-    co->valgrind_id = c.vg_id;
-    co->base.stack_lo = (char *)c.map + page;
-    co->base.stack_size = usable;
+    struct cf__slab *s = r.slab;
+    cf_coro *co = slot_coro(s, r.slot);
+    char *lo = slot_base(s, r.slot) + page;
+    if (!fresh)
+        memset(co, 0, sizeof *co);
+    co->slab = s;
+    co->slot = r.slot;
+    co->stack_req = size;
+    co->base.stack_lo = lo;
+    co->base.stack_size = (size_t)((char *)co - lo);
+    *sentinel_of(s, r.slot) = SENTINEL;
+    if (s->meta[r.slot].guard == G_CANARY) {
+        uint64_t *w = canary_of(s, r.slot);
+        for (int k = 0; k < CANARY_N; k++)
+            w[k] = CANARY;
+    }
 #if CF_ASAN
     /* A reused stack may hold the poison of frames abandoned on it. */
-    __asan_unpoison_memory_region(co->base.stack_lo, usable);
+    if (!fresh)
+        __asan_unpoison_memory_region(lo, co->base.stack_size);
 #endif
+    co->magic = CF__LIVE;
+    *out = co;
     return 0;
 }
 
 void cf__stack_release(cf_coro *co)
 {
-    struct cached c = {co->stack, co->stack_map, co->valgrind_id};
-    bool kept = false;
+    (void)co; /* the slot goes back with the coroutine, in cf__stack_free */
+}
 
-    if (c.map == NULL)
-        return;
-    co->stack = NULL;
-    pthread_mutex_lock(&cache_lock);
-    if (cached < CACHE_MAX) {
-        cache[cached++] = c;
-        kept = true;
+void cf__stack_free(cf_coro *co)
+{
+    struct cf__slab *s = co->slab;
+    unsigned i = co->slot;
+    size_t page = page_size();
+
+    if (s->meta[i].guard == G_CANARY) {
+        uint64_t *w = canary_of(s, i);
+        for (int k = 0; k < CANARY_N; k++)
+            if (w[k] != CANARY)
+                cf__overflow_report(co);
     }
-    pthread_mutex_unlock(&cache_lock);
-    if (kept)
-        return;
-#if CF_VALGRIND
-    VALGRIND_STACK_DEREGISTER(c.vg_id);
-#endif
-    munmap(c.map, c.size);
+    co->magic = 0;
+    /* Deeper than its top page: those pages go back now, so that a stack
+     * taken from the pool is clean below its top page. */
+    if (*sentinel_of(s, i) != SENTINEL)
+        madvise(slot_base(s, i) + page, s->slot_size - 2 * page, MADV_DONTNEED);
+    if (CF__UNLIKELY(!hot.keyed)) {
+        pthread_once(&hot_once, hot_key_make);
+        pthread_setspecific(hot_key, &hot);
+        hot.keyed = true;
+    }
+    if (CF__UNLIKELY(hot.n == HOT_MAX)) {
+        pool_give(hot.e, HOT_FLUSH);
+        memmove(hot.e, hot.e + HOT_FLUSH,
+                (HOT_MAX - HOT_FLUSH) * sizeof hot.e[0]);
+        hot.n -= HOT_FLUSH;
+    }
+    hot.e[hot.n].slab = s;
+    hot.e[hot.n].slot = i;
+    hot.n++;
+}
+
+/*
+ * The stack's high-water mark, in whole pages: from the top down to the
+ * lowest page that holds memory. A slot's pages below its top page are
+ * clean when a coroutine gets it (see cf__stack_free).
+ */
+size_t cf__stack_used(const cf_coro *co)
+{
+    size_t page = page_size();
+    const char *lo = co->base.stack_lo;
+    const char *hi = lo + co->base.stack_size;
+    const char *lo_page =
+        (const char *)((uintptr_t)lo & ~(uintptr_t)(page - 1));
+    const char *top_page =
+        (const char *)((uintptr_t)(hi - 1) & ~(uintptr_t)(page - 1));
+    size_t npages = (size_t)(top_page - lo_page) / page + 1;
+    unsigned char vec[256];
+    const char *lowest = top_page;
+
+    for (const char *p = lo_page; p < top_page;) {
+        size_t n = (size_t)(top_page - p) / page;
+        if (n > sizeof vec)
+            n = sizeof vec;
+        if (mincore((void *)p, n * page, vec) != 0)
+            break;
+        size_t k = 0;
+        while (k < n && (vec[k] & 1) == 0)
+            k++;
+        if (k < n) {
+            lowest = p + k * page;
+            break;
+        }
+        p += n * page;
+    }
+    (void)npages;
+    if (lowest < lo)
+        lowest = lo;
+    return (size_t)(hi - lowest);
+}
+
+/* Calls fn for every live body coroutine, from a snapshot. */
+int cf__stack_each(int (*fn)(cf_coro *co, void *arg), void *arg)
+{
+    size_t n = 0, cap = 0;
+    cf_coro **all = NULL;
+
+    pthread_mutex_lock(&pool_lock);
+    for (struct cf__slab *s = cf__slabs; s != NULL; s = s->next)
+        cap += atomic_load_explicit(&s->carved, memory_order_acquire);
+    if (cap > 0 && (all = malloc(cap * sizeof *all)) == NULL) {
+        pthread_mutex_unlock(&pool_lock);
+        return -ENOMEM;
+    }
+    for (struct cf__slab *s = cf__slabs; s != NULL; s = s->next) {
+        unsigned carved =
+            atomic_load_explicit(&s->carved, memory_order_acquire);
+        for (unsigned i = 0; i < carved && n < cap; i++) {
+            cf_coro *co = slot_coro(s, i);
+            if (co->magic == CF__LIVE)
+                all[n++] = co;
+        }
+    }
+    pthread_mutex_unlock(&pool_lock);
+    int rc = 0;
+    for (size_t k = n; k-- > 0 && rc == 0;)
+        rc = fn(all[k], arg);
+    free(all);
+    return rc;
 }

@@ -27,8 +27,10 @@ cf__context *cf__thread_base(void)
     if (b->tsan_fiber == NULL)
         b->tsan_fiber = __tsan_get_current_fiber();
 #endif
-    if (cf__cur == NULL)
+    if (cf__cur == NULL) {
+        cf__overflow_thread_init();
         cf__cur = b;
+    }
     return b;
 }
 

@@ -1,0 +1,49 @@
+# mk/scale.mk - coflow at scale and under stress (issue 4), all part of make
+# test through test-extra:
+#
+#   make check-fault   CONFIG=fault (-DCF_FAULT_INJECTION): fail each
+#                      allocation and mapping in turn, under Valgrind
+#   make check-scale   one million live guarded coroutines (skipped where
+#                      memory is short)
+#   make check-gdb     tools/gdb/coflow.py in gdb's batch mode
+#
+# bench/coflow_scale.c (create_1m, rss_per_coroutine) is built with the
+# other benchmark programs (mk/bench.mk).
+
+ifeq ($(CONFIG),fault)
+CFLAGS += -DCF_FAULT_INJECTION
+endif
+
+.PHONY: check-fault check-fault-run check-scale check-scale-run check-gdb check-gdb-run
+test-extra: check-fault check-scale check-gdb
+
+check-fault:
+	$(MAKE) CONFIG=fault check-fault-run
+
+check-fault-run: $(B)/tests/fault
+	$(VALGRIND) $(B)/tests/fault
+
+check-scale:
+	$(MAKE) CONFIG=release check-scale-run
+
+check-scale-run: $(B)/tests/million
+	$(B)/tests/million
+
+check-gdb:
+	@if command -v gdb >/dev/null 2>&1; then $(MAKE) CONFIG=debug check-gdb-run; \
+	 else echo "check-gdb: skipped: gdb is not installed"; fi
+
+GDB_OUT := $(B)/tests/gdb.out
+check-gdb-run: $(B)/tests/gdb_target
+	gdb -nx -batch -ex 'source tools/gdb/coflow.py' -ex 'break coflow_gdb_stop' \
+	    -ex run -ex 'coflow list' -ex 'coflow bt alpha' $(B)/tests/gdb_target \
+	    > $(GDB_OUT) 2>&1 || { cat $(GDB_OUT); exit 1; }
+	@cat $(GDB_OUT) | grep -v '^\[' 
+	@for want in 'GEN_SUSPENDED +alpha' 'GEN_CREATED +beta' 'GEN_CLOSED +gamma' \
+	             'handler +GEN_CREATED +delta' '4 live coroutines' \
+	             'in alpha_helper' 'in alpha_body'; do \
+	    grep -Eq -- "$$want" $(GDB_OUT) || { echo "check-gdb: missing: $$want"; exit 1; }; \
+	done; echo "check-gdb: the coroutines and the suspended one's backtrace are there"
+
+$(B)/tests/fault $(B)/tests/million $(B)/tests/gdb_target: $(B)/tests/%: $(B)/tests/scale/%.o $(B)/libcoflow.a
+	$(CC) -o $@ $^ $(LDFLAGS) $(LIBS)
