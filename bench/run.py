@@ -54,6 +54,7 @@ def programs(out):
 
     return {
         'coflow': built('coflow_bench'),
+        'scale': built('coflow_scale'),
         'fcontext': built('peer_fcontext'),
         'coroutine2': built('peer_coroutine2'),
         'pcl': built('peer_pcl'),
@@ -108,7 +109,12 @@ FIGURES = [
     ('create_destroy', 'luajit', 'luajit'),
     ('create_destroy', 'cpython', 'cpython'),
     ('create_destroy', 'go', 'go'),
+    ('create_1m', 'coflow', 'scale'),
+    ('rss_per_coroutine', 'coflow', 'scale'),
 ]
+
+# Figures whose unit is not ns per operation (bench/coflow_scale.c).
+UNITS = {'create_1m': 's', 'rss_per_coroutine': 'bytes'}
 
 # What callgrind counts: every figure of the C and C++ programs and the
 # interpreters' round trips. Go's runtime does not run under Valgrind.
@@ -370,8 +376,8 @@ def main():
     for bench, system, _ in figures:
         s = samples.get((bench, system))
         if s:
-            lines.append('%s\t%s\t%.2f\t%.2f\t%.2f\tns' % (
-                bench, system, statistics.median(s), min(s), max(s)))
+            lines.append('%s\t%s\t%.2f\t%.2f\t%.2f\t%s' % (
+                bench, system, statistics.median(s), min(s), max(s), UNITS.get(bench, 'ns')))
     lines += foreign_lines(os.path.join(out, 'results.tsv'))
     with open(os.path.join(out, 'results.tsv'), 'w') as f:
         f.write('\n'.join(lines) + '\n')

@@ -47,3 +47,9 @@ check-gdb-run: $(B)/tests/gdb_target
 
 $(B)/tests/fault $(B)/tests/million $(B)/tests/gdb_target: $(B)/tests/%: $(B)/tests/scale/%.o $(B)/libcoflow.a
 	$(CC) -o $@ $^ $(LDFLAGS) $(LIBS)
+
+# bench/coflow_scale.c: create_1m and rss_per_coroutine (bench/run.py).
+bench-programs: $(BENCH_B)/coflow_scale
+
+$(BENCH_B)/coflow_scale: bench/coflow_scale.c bench/bench.h $(BENCH_LIB)
+	@$(call bench_log,$(CC_release) $(BENCH_CFLAGS) -o $@ bench/coflow_scale.c $(BENCH_LIB) $(LIBS))

@@ -54,6 +54,7 @@
 #define SLAB_BYTES (32u << 20) /* a slab's size, when slots are small */
 #define SLAB_MAX   1024u       /* slots per slab at most */
 #define SENTINEL   0x5e57c0f1a5e57c0fULL
+#define SENTINEL_N 8 /* words: 64 bytes at the bottom of the top page */
 #define CANARY     0xca9a27c0f1ca9a27ULL
 #define CANARY_N   8 /* words of canary just below the stack */
 
@@ -130,7 +131,7 @@ static inline cf_coro *slot_coro(const struct cf__slab *s, unsigned i)
     return (cf_coro *)(void *)(slot_base(s, i) + s->slot_size - CORO_SPACE);
 }
 
-/* The first word of the top page: untouched means the rest is clean. */
+/* The bottom of the top page: untouched means the pages below are clean. */
 static inline uint64_t *sentinel_of(const struct cf__slab *s, unsigned i)
 {
     return (uint64_t *)(void *)(slot_base(s, i) + s->slot_size - page_size());
@@ -363,7 +364,9 @@ int cf__stack_coro(cf_coro **out, size_t size)
     co->stack_req = size;
     co->base.stack_lo = lo;
     co->base.stack_size = (size_t)((char *)co - lo);
-    *sentinel_of(s, r.slot) = SENTINEL;
+    uint64_t *sw = sentinel_of(s, r.slot);
+    for (int k = 0; k < SENTINEL_N; k++)
+        sw[k] = SENTINEL;
     if (s->meta[r.slot].guard == G_CANARY) {
         uint64_t *w = canary_of(s, r.slot);
         for (int k = 0; k < CANARY_N; k++)
@@ -399,7 +402,10 @@ void cf__stack_free(cf_coro *co)
     co->magic = 0;
     /* Deeper than its top page: those pages go back now, so that a stack
      * taken from the pool is clean below its top page. */
-    if (*sentinel_of(s, i) != SENTINEL)
+    uint64_t *sw = sentinel_of(s, i), dirty = 0;
+    for (int k = 0; k < SENTINEL_N; k++)
+        dirty |= sw[k] ^ SENTINEL;
+    if (dirty != 0)
         madvise(slot_base(s, i) + page, s->slot_size - 2 * page, MADV_DONTNEED);
     if (CF__UNLIKELY(!hot.keyed)) {
         pthread_once(&hot_once, hot_key_make);
