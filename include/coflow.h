@@ -10,5 +10,6 @@
 #include "coflow/pipe.h"
 #include "coflow/sched.h"
 #include "coflow/sax.h"
+#include "coflow/bridge.h"
 
 #endif

@@ -5,7 +5,7 @@
 # is missing.
 set -eu
 
-pkgs_build="gcc make libc6-dev pkg-config libpcre2-dev liburing-dev libexpat1-dev"
+pkgs_build="gcc make libc6-dev pkg-config libpcre2-dev liburing-dev libexpat1-dev libmsgpack-dev libzmq3-dev"
 pkgs_test="clang libclang-rt-dev libcriterion-dev valgrind python3 gdb"
 pkgs_bench="gnuplot-nox libboost-context-dev libboost-coroutine-dev libboost-dev g++ libpcl1-dev libpth-dev lua5.4 liblua5.4-dev luajit golang-go python3 valgrind"
 pkgs_cross="gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu libc6-dev-arm64-cross libc6-dev-riscv64-cross qemu-user"

@@ -1,0 +1,66 @@
+# mk/bridge.mk - the bridge layer (include/coflow/bridge.h, src/bridge/):
+# pipeline stages on another thread, in a child process, over ZeroMQ;
+# its tests, examples, demo, checks and benchmarks (docs/bridge.md).
+#
+#   make check-bridge-tsan    the thread-bridge tests built with CONFIG=tsan
+#   make check-bridge-fuzz    a short libFuzzer run on the frame decoder
+#   make bridge-demo          the three-process ZeroMQ log pipeline
+#   make bench-bridge         bridge_thread, bridge_process, bridge_zmq
+#                             -> build/bench/results.tsv
+
+# Like the pipe layer, which it builds on, the layer stays out of the
+# cross builds.
+ifeq ($(filter cross-%,$(CONFIG)),)
+LIB_SRC  += $(wildcard src/bridge/*.c)
+LIBS     += -lmsgpackc -lzmq
+UNIT_SRC += $(wildcard tests/bridge/*.c)
+else
+EXAMPLES := $(filter-out cothread coprocess zmq_pipeline,$(EXAMPLES))
+endif
+
+# ---- TSan: the thread stage's tests in a program of their own ----
+# Criterion does not start under TSan, so tests/bridge/thread.c is built
+# against a stand-in for the part of its interface it uses
+# (tests/bridge/tsan/) and run in one process.
+.PHONY: check-bridge-tsan check-bridge-fuzz bridge-demo bench-bridge
+test-extra: check-bridge-tsan check-bridge-fuzz
+
+BRIDGE_TSAN_SRC := tests/bridge/thread.c tests/bridge/common.c tests/support.c \
+                   tests/bridge/tsan/main.c
+build/tsan/tests/bridge_thread: $(BRIDGE_TSAN_SRC) build/tsan/libcoflow.a \
+                                tests/bridge/tsan/criterion/criterion.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Itests/bridge/tsan -o $@ $(BRIDGE_TSAN_SRC) \
+	    build/tsan/libcoflow.a $(LDFLAGS) $(LIBS)
+
+check-bridge-tsan:
+	$(MAKE) CONFIG=tsan build/tsan/libcoflow.a build/tsan/tests/bridge_thread
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+	    build/tsan/tests/bridge_thread
+
+# ---- libFuzzer on the frame decoder ----
+BRIDGE_FUZZ_SECONDS ?= 20
+BRIDGE_FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -I$(ARCHDIR) \
+    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+build/fuzz/frame_fuzz: tests/fuzz/frame_fuzz.c src/bridge/frame.c \
+                       src/bridge/codec.c build/asan/libcoflow.a
+	@mkdir -p $(@D)
+	clang $(BRIDGE_FUZZ_CFLAGS) -o $@ tests/fuzz/frame_fuzz.c \
+	    src/bridge/frame.c src/bridge/codec.c build/asan/libcoflow.a $(LIBS)
+
+check-bridge-fuzz:
+	@if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' \
+	    | clang -x c -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1; then \
+	    echo "check-bridge-fuzz: libFuzzer is missing (clang -fsanitize=fuzzer); skipped"; \
+	    exit 0; fi; \
+	$(MAKE) CONFIG=asan build/asan/libcoflow.a && \
+	$(MAKE) CONFIG=asan build/fuzz/frame_fuzz && \
+	mkdir -p build/fuzz/corpus && \
+	printf '\x92\x00\xa3abc' > build/fuzz/corpus/value && \
+	printf '\x92\x01\x2a' > build/fuzz/corpus/close && \
+	printf '\x94\x02\xaaValueError\xa4boom\xa1g' > build/fuzz/corpus/error && \
+	printf '\x92\x00\xd6\x01\x00\x01hi' > build/fuzz/corpus/ptr && \
+	{ build/fuzz/frame_fuzz -max_total_time=$(BRIDGE_FUZZ_SECONDS) -max_len=4096 \
+	    -rss_limit_mb=1024 -malloc_limit_mb=256 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
+	    build/fuzz/corpus > build/fuzz/frame_fuzz.log 2>&1; rc=$$?; \
+	  tail -n 12 build/fuzz/frame_fuzz.log; exit $$rc; }

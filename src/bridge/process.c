@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bridge/process.c - the process stage: Beazley's sendto()/recvfrom() over
+ * a socket pair to a forked child that runs the target.
+ *
+ * The parent encodes each value as a frame into a buffer and writes the
+ * buffer when it holds `batch` bytes (a close writes the rest). The child
+ * reads frames, sends their values into the target, and at the close frame
+ * closes the target and writes back one frame: a close with the result, or
+ * the target's error; it writes the same at once when the target returns
+ * or raises, then exits. Before each write the parent looks, without
+ * waiting, for anything written back: a frame, or the end of the socket
+ * when the child has died. A write that finds the child gone (EPIPE) reads
+ * what it left. Writes use MSG_NOSIGNAL: a dead child never kills the
+ * parent with SIGPIPE.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "../core/internal.h"
+
+typedef struct pbridge {
+    char name[CF__BRIDGE_NAME_MAX];
+    cf_coro *co;
+    bool primed;
+    int fd;
+    pid_t pid;
+    size_t batch;
+    cf__wbuf out;
+    struct pbridge *next; /* the open stages, for cf_bridge_pid() */
+} pbridge;
+
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static pbridge *open_list;
+
+pid_t cf_bridge_pid(const cf_coro *co)
+{
+    pid_t pid = -1;
+    pthread_mutex_lock(&open_lock);
+    for (pbridge *b = open_list; b != NULL; b = b->next)
+        if (b->co == co) {
+            pid = b->pid;
+            break;
+        }
+    pthread_mutex_unlock(&open_lock);
+    return pid;
+}
+
+static void unlist(pbridge *b)
+{
+    pthread_mutex_lock(&open_lock);
+    for (pbridge **pp = &open_list; *pp != NULL; pp = &(*pp)->next)
+        if (*pp == b) {
+            *pp = b->next;
+            break;
+        }
+    pthread_mutex_unlock(&open_lock);
+}
+
+/* Writes all of buf; 0, or -errno. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* ---- the child ---- */
+
+/* Writes one frame back to the parent (best effort: it may be gone). */
+static void reply(int fd, cf_status s, cf_value r)
+{
+    cf__wbuf w = {0};
+    if (s == CF_RAISED) {
+        cf_error *e = cf_error_take();
+        cf__frame_put_error(&w, e);
+        cf_error_unref(e);
+    } else if (cf__frame_put_close(&w, &r) != CF_YIELDED) {
+        /* A result that cannot cross (a pointer with no codec). */
+        cf_error *e = cf_error_take();
+        w.len = 0;
+        cf__frame_put_error(&w, e);
+        cf_error_unref(e);
+    }
+    (void)write_all(fd, w.data, w.len);
+    cf__wbuf_free(&w);
+}
+
+static CF_NORETURN void child_exit(int fd, int code)
+{
+    fflush(NULL);
+    close(fd);
+    _exit(code);
+}
+
+static CF_NORETURN void child(int fd, cf_coro *target, const char *name)
+{
+    size_t cap = 256 * 1024, len = 0;
+    char *buf = malloc(cap);
+    cf__decoder d;
+    cf__decoder_init(&d);
+    cf_value r = cf_none();
+    for (;;) {
+        if (buf == NULL) {
+            reply(fd, cf_fail(&cf_memory_error, NULL), r);
+            child_exit(fd, 1);
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            /* The parent went away without a close: close the target, as
+               recvfrom() does at the end of its input. */
+            cf_close(target, &r);
+            child_exit(fd, 0);
+        }
+        len += (size_t)n;
+        size_t off = 0;
+        cf__frame f;
+        int rc;
+        while ((rc = cf__frame_decode(&d, buf, len, &off, &f)) == 1) {
+            cf_status s;
+            if (f.kind == CF__FRAME_VALUE) {
+                s = cf_send(target, f.v, &r);
+                cf__frame_release(&f);
+                if (CF__LIKELY_BRIDGE(s == CF_YIELDED))
+                    continue;
+            } else if (f.kind == CF__FRAME_CLOSE) {
+                s = cf_close(target, &r);
+            } else {
+                cf__bridge_raise_frame(&f, NULL);
+                s = cf_throw(target, cf_error_take(), &r);
+                if (s != CF_RAISED)
+                    s = cf_close(target, &r);
+            }
+            reply(fd, s, r);
+            child_exit(fd, 0);
+        }
+        if (rc < 0) {
+            reply(fd,
+                  cf_fail(&cf_bridge_error,
+                          "process stage '%s': a malformed frame", name),
+                  r);
+            child_exit(fd, 1);
+        }
+        memmove(buf, buf + off, len - off);
+        len -= off;
+        if (len == cap) {
+            cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (nb == NULL)
+                free(buf);
+            buf = nb;
+        }
+    }
+}
+
+/* ---- the parent ---- */
+
+static void pbridge_free(pbridge *b)
+{
+    unlist(b);
+    if (b->fd >= 0)
+        close(b->fd);
+    cf__wbuf_free(&b->out);
+    free(b);
+}
+
+/*
+ * The child has written back, died, or is being closed: reads what it
+ * wrote up to the end, waits for it, and ends the stage with its result,
+ * its error, or BridgeError for how it died.
+ */
+static cf_status collect(pbridge *b, cf_value *out)
+{
+    cf__wbuf in = {0};
+    for (;;) {
+        if (!cf__wbuf_reserve(&in, 4096))
+            break;
+        ssize_t n = read(b->fd, in.data + in.len, in.cap - in.len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        in.len += (size_t)n;
+    }
+    int status = 0;
+    while (waitpid(b->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    cf__decoder d;
+    cf__decoder_init(&d);
+    size_t off = 0;
+    cf__frame f;
+    cf_status s;
+    if (in.len > 0 && cf__frame_decode(&d, in.data, in.len, &off, &f) == 1) {
+        if (f.kind == CF__FRAME_ERROR) {
+            s = cf__bridge_raise_frame(&f, b->name);
+        } else {
+            *out = f.has_value ? cf__bridge_keep(f.v) : cf_none();
+            cf__frame_release(&f);
+            s = CF_RETURNED;
+        }
+    } else if (WIFSIGNALED(status)) {
+        s = cf_fail(&cf_bridge_error,
+                    "process stage '%s': child %d was killed by signal %d "
+                    "(%s)",
+                    b->name, (int)b->pid, WTERMSIG(status),
+                    strsignal(WTERMSIG(status)));
+    } else {
+        s = cf_fail(&cf_bridge_error,
+                    "process stage '%s': child %d exited with status %d "
+                    "before it answered",
+                    b->name, (int)b->pid, WEXITSTATUS(status));
+    }
+    cf__decoder_fini(&d);
+    cf__wbuf_free(&in);
+    pbridge_free(b);
+    return s;
+}
+
+/* Writes the buffer; CF_YIELDED, or the stage's end when the child is. */
+static cf_status flush(pbridge *b, cf_value *out)
+{
+    struct pollfd pfd = {.fd = b->fd, .events = POLLIN};
+    if (poll(&pfd, 1, 0) > 0)
+        return collect(b, out);
+    int rc = write_all(b->fd, b->out.data, b->out.len);
+    b->out.len = 0;
+    if (rc != 0)
+        return collect(b, out);
+    return CF_YIELDED;
+}
+
+/*
+ * The sender's side failed with the error being handled: the stage ends
+ * with it, after closing the target in the child (what was sent before
+ * still reaches it); the child's answer is dropped.
+ */
+static cf_status fail(pbridge *b)
+{
+    cf_error *keep = cf_error_take();
+    cf_value ignored;
+    if (cf__frame_put_close(&b->out, NULL) != CF_YIELDED
+        || flush(b, &ignored) == CF_YIELDED) {
+        shutdown(b->fd, SHUT_WR);
+        collect(b, &ignored);
+    }
+    cf_error_clear();
+    cf__set_exc(cf__current_context(), keep);
+    return CF_RAISED;
+}
+
+static cf_status step(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    pbridge *b = self;
+    *out = cf_none();
+    if (op == CF_OP_SEND) {
+        if (CF__UNLIKELY_BRIDGE(!b->primed)) {
+            b->primed = true;
+            return CF_YIELDED;
+        }
+        cf_status s = cf__frame_put_value(&b->out, in);
+        if (CF__UNLIKELY_BRIDGE(s != CF_YIELDED))
+            return fail(b); /* TypeError: a pointer with no codec */
+        if (b->out.len < b->batch)
+            return CF_YIELDED;
+        return flush(b, out);
+    }
+    /* A close sends the close frame; another error is sent on as an
+       error frame and thrown into the target there. Either way the child
+       answers once and exits. */
+    const cf_error *e = cf_error_last();
+    bool closing = cf_error_is(e, &cf_generator_exit);
+    cf_status s = closing ? cf__frame_put_close(&b->out, NULL)
+                          : cf__frame_put_error(&b->out, e);
+    if (s != CF_YIELDED)
+        return fail(b);
+    if (closing)
+        cf_error_clear();
+    s = flush(b, out);
+    if (s == CF_YIELDED) {
+        shutdown(b->fd, SHUT_WR);
+        s = collect(b, out);
+    }
+    if (!closing && s != CF_RAISED)
+        return CF_RAISED; /* the thrown error, still being handled, goes on */
+    return s;
+}
+
+int cf_bridge_process(cf_pipe *p, cf_coro **out, cf_coro *target,
+                      const struct cf_bridge_opts *opts)
+{
+    if (out == NULL || target == NULL)
+        return -EINVAL;
+    pbridge *b = calloc(1, sizeof *b);
+    if (b == NULL)
+        return -ENOMEM;
+    cf__bridge_name(b->name, opts != NULL ? opts->name : NULL, "process");
+    b->batch = opts != NULL && opts->batch != 0 ? opts->batch : 64 * 1024;
+    b->fd = -1;
+    if (!cf__wbuf_reserve(&b->out, b->batch + 64)) {
+        pbridge_free(b);
+        return -ENOMEM;
+    }
+    cf_coro *co;
+    struct cf_coro_opts copts = {.name = b->name};
+    int rc = cf_handler_new(&co, step, b, &copts);
+    if (rc != 0) {
+        pbridge_free(b);
+        return rc;
+    }
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        rc = -errno;
+        cf_coro_free(co);
+        pbridge_free(b);
+        return rc;
+    }
+    fflush(NULL); /* or the child writes the parent's buffered output too */
+    pid_t pid = fork();
+    if (pid < 0) {
+        rc = -errno;
+        close(sv[0]);
+        close(sv[1]);
+        cf_coro_free(co);
+        pbridge_free(b);
+        return rc == -ENOMEM ? -ENOMEM : -EAGAIN;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        child(sv[1], target, b->name);
+    }
+    close(sv[1]);
+    b->fd = sv[0];
+    b->pid = pid;
+    b->co = co;
+    pthread_mutex_lock(&open_lock);
+    b->next = open_list;
+    open_list = b;
+    pthread_mutex_unlock(&open_lock);
+    cf_next(co, NULL); /* prime: the step only notes it */
+    if (p != NULL && (rc = cf_pipe_add(p, co, &target, 1)) != 0) {
+        cf_coro_free(co);
+        return rc;
+    }
+    *out = co;
+    return 0;
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bridge/zmq.c - ZeroMQ stages: a PUSH sink (a handler) and a PULL source,
+ * one frame per message, so a pipeline spans processes and machines and
+ * its middle stages can run on N workers (ventilator -> workers -> sink).
+ *
+ * Each stage has its own libzmq context. libzmq's linger does not make a
+ * close safe: with a full queue at the peer it drops what is still queued
+ * (libzmq issues 1264, 1922, 4660; seen here over ipc:// with 100,000
+ * messages). So a sink confirms end to end instead: a pull source closes
+ * its socket as soon as its last close frame has come, and the sink's close
+ * waits, after sending its close frames, until a socket monitor has seen
+ * `peers` peers disconnect (or the linger time has passed). Each peer
+ * has then read everything sent before its close frame.
+ *
+ * PUSH hands messages to its peers round robin, passing over a peer whose
+ * queue is full; so that each of `peers` pull peers gets one close frame,
+ * a sink with several peers waits for them all to connect before its first
+ * send and keeps no high-water mark of its own.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+#include "internal.h"
+#include "../pipe/internal.h"
+
+static cf_status zfail(const char *what, const char *name)
+{
+    return cf_fail(&cf_bridge_error, "zmq stage '%s': %s: %s", name, what,
+                   zmq_strerror(zmq_errno()));
+}
+
+/* ---- the push sink ---- */
+
+typedef struct zpush {
+    char name[CF__BRIDGE_NAME_MAX];
+    void *ctx, *sock, *mon;
+    bool primed, waited;
+    unsigned peers, seen, gone;
+    int timeout_ms, linger_ms;
+    struct cf_zmq_stats local, *stats;
+    cf__wbuf out;
+} zpush;
+
+static void zpush_free(zpush *z)
+{
+    if (z->mon != NULL)
+        zmq_close(z->mon);
+    if (z->sock != NULL)
+        zmq_close(z->sock);
+    if (z->ctx != NULL)
+        zmq_ctx_term(z->ctx);
+    cf__wbuf_free(&z->out);
+    free(z);
+}
+
+/*
+ * Reads the monitor's events for up to `ms` (-1: no limit) until `*count`
+ * reaches `want`: peers connected (`seen`) or gone (`gone`). False when
+ * the time ran out.
+ */
+static bool watch(zpush *z, const unsigned *count, unsigned want, int ms)
+{
+    while (*count < want) {
+        zmq_pollitem_t it = {.socket = z->mon, .events = ZMQ_POLLIN};
+        int n = zmq_poll(&it, 1, ms);
+        if (n < 0 && zmq_errno() == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        unsigned char ev[6];
+        if (zmq_recv(z->mon, ev, sizeof ev, 0) < 0)
+            return false;
+        char addr[256];
+        (void)zmq_recv(z->mon, addr, sizeof addr, 0);
+        unsigned short id;
+        memcpy(&id, ev, sizeof id);
+        if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            z->seen++;
+        else if (id == ZMQ_EVENT_DISCONNECTED)
+            z->gone++;
+    }
+    return true;
+}
+
+/* Waits until `peers` pull peers have connected (a sink with several). */
+static cf_status wait_peers(zpush *z)
+{
+    if (!watch(z, &z->seen, z->peers, z->timeout_ms))
+        return cf_fail(&cf_bridge_error,
+                       "zmq stage '%s': %u of %u peers connected after %d ms",
+                       z->name, z->seen, z->peers, z->timeout_ms);
+    z->waited = true;
+    return CF_YIELDED;
+}
+
+static cf_status zsend(zpush *z)
+{
+    while (zmq_send(z->sock, z->out.data, z->out.len, 0) < 0)
+        if (zmq_errno() != EINTR)
+            return zfail("send", z->name);
+    return CF_YIELDED;
+}
+
+/* Sends `peers` frames of what `put` makes, then the stage ends. */
+static cf_status zend(zpush *z, bool closing)
+{
+    const cf_error *e = cf_error_last();
+    cf_status s = CF_YIELDED;
+    if (!z->waited && z->peers > 1)
+        s = wait_peers(z);
+    for (unsigned i = 0; i < z->peers && s == CF_YIELDED; i++) {
+        z->out.len = 0;
+        s = closing ? cf__frame_put_close(&z->out, NULL)
+                    : cf__frame_put_error(&z->out, e);
+        if (s == CF_YIELDED)
+            s = zsend(z);
+        if (s == CF_YIELDED) {
+            if (closing)
+                z->stats->closes++;
+            else
+                z->stats->errors++;
+        }
+    }
+    /* Each peer disconnects once it has read its close frame. */
+    if (s == CF_YIELDED)
+        (void)watch(z, &z->gone, z->peers, z->linger_ms);
+    zpush_free(z);
+    return s;
+}
+
+static cf_status push_step(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    zpush *z = self;
+    *out = cf_none();
+    if (op == CF_OP_SEND) {
+        if (CF__UNLIKELY_BRIDGE(!z->primed)) {
+            z->primed = true;
+            return CF_YIELDED;
+        }
+        if (CF__UNLIKELY_BRIDGE(!z->waited) && z->peers > 1
+            && wait_peers(z) != CF_YIELDED)
+            goto failed;
+        z->out.len = 0;
+        if (cf__frame_put_value(&z->out, in) != CF_YIELDED
+            || zsend(z) != CF_YIELDED)
+            goto failed;
+        z->stats->values++;
+        return CF_YIELDED;
+    failed:
+        /* The stage ends with the error; the peers still get a close. */
+        {
+            cf_error *keep = cf_error_take();
+            cf_error_clear();
+            zend(z, true);
+            cf_error_clear();
+            cf_status s =
+                cf_fail(cf_error_type_of(keep), "%s", cf_error_message(keep));
+            cf_error_unref(keep);
+            return s;
+        }
+    }
+    if (cf_error_is(cf_error_last(), &cf_generator_exit)) {
+        cf_error_clear();
+        return zend(z, true) == CF_YIELDED ? CF_RETURNED : CF_RAISED;
+    }
+    /* Another error: sent on, then it goes through. */
+    cf_error *keep = cf_error_ref((cf_error *)cf_error_last());
+    if (zend(z, false) != CF_YIELDED) {
+        cf_error_unref(keep);
+        return CF_RAISED;
+    }
+    cf_error_unref(keep);
+    return CF_RAISED;
+}
+
+static int set_int(void *sock, int opt, int v)
+{
+    return zmq_setsockopt(sock, opt, &v, sizeof v);
+}
+
+static int open_socket(void **ctx, void **sock, int type, const char *endpoint,
+                       const struct cf_zmq_opts *opts, int hwm, void **mon,
+                       const void *id)
+{
+    *ctx = zmq_ctx_new();
+    if (*ctx == NULL)
+        return -errno;
+    *sock = zmq_socket(*ctx, type);
+    if (*sock == NULL)
+        return -zmq_errno();
+    int linger = opts != NULL && opts->linger_ms != 0 ? opts->linger_ms : 30000;
+    if (type == ZMQ_PULL)
+        linger = 0;
+    if (set_int(*sock, type == ZMQ_PUSH ? ZMQ_SNDHWM : ZMQ_RCVHWM, hwm) != 0
+        || set_int(*sock, ZMQ_LINGER, linger) != 0)
+        return -zmq_errno();
+    if (type == ZMQ_PULL && opts != NULL && opts->timeout_ms > 0
+        && set_int(*sock, ZMQ_RCVTIMEO, opts->timeout_ms) != 0)
+        return -zmq_errno();
+    if (mon != NULL) {
+        char addr[64];
+        snprintf(addr, sizeof addr, "inproc://cf-bridge-monitor-%p", id);
+        if (zmq_socket_monitor(*sock, addr,
+                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                                   | ZMQ_EVENT_DISCONNECTED)
+                != 0
+            || (*mon = zmq_socket(*ctx, ZMQ_PAIR)) == NULL
+            || zmq_connect(*mon, addr) != 0)
+            return -zmq_errno();
+    }
+    bool bind = opts != NULL && opts->bind;
+    if ((bind ? zmq_bind(*sock, endpoint) : zmq_connect(*sock, endpoint)) != 0)
+        return -zmq_errno();
+    return 0;
+}
+
+int cf_bridge_zmq_push(cf_pipe *p, cf_coro **out, const char *endpoint,
+                       const struct cf_zmq_opts *opts)
+{
+    if (out == NULL || endpoint == NULL)
+        return -EINVAL;
+    zpush *z = calloc(1, sizeof *z);
+    if (z == NULL)
+        return -ENOMEM;
+    cf__bridge_name(z->name, opts != NULL ? opts->name : NULL, "zmq-push");
+    z->peers = opts != NULL && opts->peers > 1 ? opts->peers : 1;
+    z->timeout_ms =
+        opts != NULL && opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
+    z->stats = opts != NULL && opts->stats != NULL ? opts->stats : &z->local;
+    memset(z->stats, 0, sizeof *z->stats);
+    z->linger_ms =
+        opts != NULL && opts->linger_ms != 0 ? opts->linger_ms : 30000;
+    int hwm = opts != NULL && opts->hwm > 0 ? opts->hwm : 1000;
+    if (z->peers > 1)
+        hwm = 0;
+    z->waited = z->peers == 1;
+    int rc = open_socket(&z->ctx, &z->sock, ZMQ_PUSH, endpoint, opts, hwm,
+                         &z->mon, z);
+    if (rc == 0 && !cf__wbuf_reserve(&z->out, 256))
+        rc = -ENOMEM;
+    if (rc != 0) {
+        if (z->sock != NULL)
+            set_int(z->sock, ZMQ_LINGER, 0);
+        zpush_free(z);
+        return rc;
+    }
+    cf_coro *co;
+    struct cf_coro_opts copts = {.name = z->name, .prime = true};
+    rc = cf_handler_new(&co, push_step, z, &copts);
+    if (rc != 0) {
+        zpush_free(z);
+        return rc;
+    }
+    if (p != NULL && (rc = cf_pipe_add(p, co, NULL, 0)) != 0) {
+        cf_coro_free(co);
+        return rc;
+    }
+    *out = co;
+    return 0;
+}
+
+/* ---- the pull source ---- */
+
+cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint, cf_coro *target,
+                             const struct cf_zmq_opts *opts, cf_value *out)
+{
+    cf_value ignored;
+    if (out == NULL)
+        out = &ignored;
+    *out = cf_none();
+    char name[CF__BRIDGE_NAME_MAX];
+    cf__bridge_name(name, opts != NULL ? opts->name : NULL, "zmq-pull");
+    if (endpoint == NULL || target == NULL)
+        return cf_fail(&cf_value_error, "zmq source '%s': no %s", name,
+                       endpoint == NULL ? "endpoint" : "target");
+    if (p != NULL)
+        (void)cf__pipe_node(p, "zmq-pull", name, target);
+    struct cf_zmq_stats local,
+        *st = opts != NULL && opts->stats != NULL ? opts->stats : &local;
+    memset(st, 0, sizeof *st);
+    unsigned producers =
+        opts != NULL && opts->producers > 1 ? opts->producers : 1;
+    int hwm = opts != NULL && opts->hwm > 0 ? opts->hwm : 1000;
+    void *ctx = NULL, *sock = NULL;
+    cf_status s;
+    int rc =
+        open_socket(&ctx, &sock, ZMQ_PULL, endpoint, opts, hwm, NULL, NULL);
+    if (rc != 0) {
+        errno = -rc;
+        s = cf_fail(&cf_bridge_error, "zmq source '%s': cannot use '%s': %s",
+                    name, endpoint, zmq_strerror(-rc));
+        goto out;
+    }
+    cf__decoder d;
+    cf__decoder_init(&d);
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    for (;;) {
+        if (zmq_msg_recv(&msg, sock, 0) < 0) {
+            if (zmq_errno() == EINTR)
+                continue;
+            if (zmq_errno() == EAGAIN)
+                s = cf_fail(&cf_bridge_error,
+                            "zmq source '%s': no frame for %d ms", name,
+                            opts->timeout_ms);
+            else
+                s = zfail("receive", name);
+            break;
+        }
+        const char *data = zmq_msg_data(&msg);
+        size_t len = zmq_msg_size(&msg), off = 0;
+        cf__frame f;
+        if (cf__frame_decode(&d, data, len, &off, &f) != 1 || off != len) {
+            if (off != 0)
+                cf__frame_release(&f);
+            st->malformed++;
+            continue;
+        }
+        if (f.kind == CF__FRAME_VALUE) {
+            st->values++;
+            cf_value r;
+            s = cf_send(target, f.v, &r);
+            cf__frame_release(&f);
+            if (CF__LIKELY_BRIDGE(s == CF_YIELDED))
+                continue;
+            if (s == CF_RETURNED)
+                *out = r;
+            break;
+        }
+        if (f.kind == CF__FRAME_CLOSE) {
+            cf__frame_release(&f);
+            if (++st->closes < producers)
+                continue;
+            /* Tell the sinks, by going away, that all has come. */
+            zmq_close(sock);
+            sock = NULL;
+            s = cf_close(target, out);
+            break;
+        }
+        st->errors++;
+        cf__bridge_raise_frame(&f, name);
+        s = cf_throw(target, cf_error_take(), out);
+        if (s != CF_YIELDED)
+            break;
+    }
+    zmq_msg_close(&msg);
+    cf__decoder_fini(&d);
+out:
+    if (sock != NULL)
+        zmq_close(sock);
+    if (ctx != NULL)
+        zmq_ctx_term(ctx);
+    if (st->malformed > 0 && (opts == NULL || !opts->quiet))
+        fprintf(stderr,
+                "zmq source '%s': %llu malformed or foreign message%s "
+                "skipped\n",
+                name, (unsigned long long)st->malformed,
+                st->malformed == 1 ? "" : "s");
+    return s;
+}

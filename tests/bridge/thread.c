@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/bridge/thread.c - the thread stage: a million values in order,
+ * close and error propagation with stage names, a full queue, strings the
+ * sender reuses, a target that finishes early (SEMANTICS item 68).
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include <coflow.h>
+
+#include "bridge/common.h"
+#include "support.h"
+
+static cf_pipe *p;
+
+static void setup(void)
+{
+    cr_assert_eq(cf_pipe_new(&p), 0);
+}
+
+static void teardown(void)
+{
+    cf_pipe_free(p);
+    cf_error_clear();
+}
+
+TestSuite(bridge_thread, .init = setup, .fini = teardown);
+
+Test(bridge_thread, million_in_order)
+{
+    checker c;
+    cf_coro *chk = checker_new(p, &c, 1), *t;
+    cr_assert_eq(cf_bridge_thread(p, &t, chk, NULL), 0);
+    int64_t n = bridge_n();
+    cf_value r;
+    cr_assert_eq(send_range(t, n, &r), CF_RETURNED, "%s", err_text());
+    cr_assert_eq(cf_to_int(r), n * (n - 1) / 2);
+    cr_assert_eq(c.count, n);
+    cr_assert_eq(cf_coro_state(t), CF_CLOSED);
+}
+
+Test(bridge_thread, small_queue_blocks_and_delivers)
+{
+    checker c;
+    cf_coro *chk = checker_new(p, &c, 1), *t;
+    struct cf_bridge_opts o = {.queue = 8, .batch = 4, .name = "narrow"};
+    cr_assert_eq(cf_bridge_thread(p, &t, chk, &o), 0);
+    cf_value r;
+    cr_assert_eq(send_range(t, 50000, &r), CF_RETURNED, "%s", err_text());
+    cr_assert_eq(cf_to_int(r), 50000LL * 49999 / 2);
+}
+
+Test(bridge_thread, pipeline_count_through_thread)
+{
+    static const char *lines[] = {"a python", "b", "python c", "d", "e python"};
+    cf_value v[5];
+    for (int i = 0; i < 5; i++)
+        v[i] = cf_str(lines[i]);
+    cf_coro *count, *t, *grep;
+    cr_assert_eq(cf_pipe_count(p, &count, NULL), 0);
+    cr_assert_eq(cf_bridge_thread(p, &t, count, NULL), 0);
+    cr_assert_eq(cf_pipe_grep(p, &grep, NULL, "python", t), 0);
+    cf_value r;
+    cr_assert_eq(cf_pipe_source_array(p, v, 5, grep, NULL, &r), CF_RETURNED);
+    cr_assert_eq(cf_to_int(r), 3);
+}
+
+static cf_status check_str(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    int *n = self;
+    *out = cf_none();
+    if (op == CF_OP_THROW) {
+        *out = cf_int(*n);
+        return cf_error_is(cf_error_last(), &cf_generator_exit) ? CF_RETURNED
+                                                                : CF_RAISED;
+    }
+    if (cf_is_none(in) && *n == 0)
+        return CF_YIELDED;
+    char want[32];
+    snprintf(want, sizeof want, "line %d", *n);
+    if (in.kind != CF_STR || cf_len(in) != strlen(want)
+        || memcmp(cf_to_str(in), want, cf_len(in)) != 0)
+        return cf_fail(&cf_value_error, "expected %s", want);
+    (*n)++;
+    return CF_YIELDED;
+}
+
+Test(bridge_thread, strings_are_copied)
+{
+    static int n;
+    n = 0;
+    cf_coro *chk = new_handler(check_str, &n, "strs", true), *t;
+    cr_assert_eq(cf_pipe_add(p, chk, NULL, 0), 0);
+    cr_assert_eq(cf_bridge_thread(p, &t, chk, NULL), 0);
+    char buf[32];
+    for (int i = 0; i < 100000; i++) {
+        int len = snprintf(buf, sizeof buf, "line %d", i);
+        cr_assert_eq(cf_send(t, cf_strn(buf, (size_t)len), NULL), CF_YIELDED);
+        memset(buf, 'x', sizeof buf); /* the sender reuses its buffer */
+    }
+    cf_value r;
+    cr_assert_eq(cf_close(t, &r), CF_RETURNED, "%s", err_text());
+    cr_assert_eq(cf_to_int(r), 100000);
+}
+
+Test(bridge_thread, error_comes_back_with_stage_names)
+{
+    cf_coro *bad = raiser_new(p, 1000), *t;
+    cr_assert_eq(cf_bridge_thread(p, &t, bad,
+                                  &(struct cf_bridge_opts){.name = "worker"}),
+                 0);
+    cf_status s = send_range(t, 100000, NULL);
+    cr_assert_eq(s, CF_RAISED);
+    assert_error("ValueError: boom at 1000 (via 'worker')");
+    cr_assert_str_eq(cf_error_coro(cf_error_last()), "raiser");
+    cr_assert_eq(cf_coro_state(t), CF_CLOSED);
+}
+
+static bool always(void *arg, cf_value v)
+{
+    (void)arg;
+    (void)v;
+    return true;
+}
+
+Test(bridge_thread, error_through_stages_on_both_sides)
+{
+    cf_coro *bad = raiser_new(p, 5), *inner, *t, *outer;
+    cr_assert_eq(cf_pipe_filter(p, &inner, "inner", always, NULL, bad), 0);
+    cr_assert_eq(cf_bridge_thread(p, &t, inner, NULL), 0);
+    cr_assert_eq(cf_pipe_filter(p, &outer, "outer", always, NULL, t), 0);
+    cf_status s = cf_pipe_source_range(p, 0, 10, 1, outer, NULL, NULL);
+    cr_assert_eq(s, CF_RAISED);
+    assert_error("ValueError: boom at 5 (via 'inner' <- 'thread' <- 'outer')");
+}
+
+static cf_status bad_close(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    (void)self;
+    (void)in;
+    *out = cf_none();
+    if (op == CF_OP_THROW)
+        return cf_fail(&cf_runtime_error, "cannot close");
+    return CF_YIELDED;
+}
+
+Test(bridge_thread, error_at_close)
+{
+    cf_coro *bad = new_handler(bad_close, NULL, "badclose", true), *t;
+    cr_assert_eq(cf_pipe_add(p, bad, NULL, 0), 0);
+    cr_assert_eq(cf_bridge_thread(p, &t, bad, NULL), 0);
+    cr_assert_eq(send_range(t, 10, NULL), CF_RAISED);
+    assert_error("RuntimeError: cannot close (via 'thread')");
+}
+
+static cf_status head3(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    int *n = self;
+    *out = cf_none();
+    if (op == CF_OP_THROW)
+        return CF_RAISED;
+    if (cf_is_none(in))
+        return CF_YIELDED;
+    if (++*n == 3) {
+        *out = cf_str("enough");
+        return CF_RETURNED;
+    }
+    return CF_YIELDED;
+}
+
+Test(bridge_thread, target_finishing_ends_the_stage)
+{
+    static int n;
+    n = 0;
+    cf_coro *h = new_handler(head3, &n, "head", true), *t;
+    cr_assert_eq(cf_pipe_add(p, h, NULL, 0), 0);
+    cr_assert_eq(
+        cf_bridge_thread(p, &t, h, &(struct cf_bridge_opts){.batch = 1}), 0);
+    cf_value r = cf_none();
+    cf_status s = CF_YIELDED;
+    for (int i = 0; i < 1000 && s == CF_YIELDED; i++)
+        s = cf_send(t, cf_int(i), &r);
+    /* The sender learns of the end at a later send, or at the close. */
+    if (s == CF_YIELDED)
+        s = cf_close(t, &r);
+    cr_assert_eq(s, CF_RETURNED);
+    cr_assert_str_eq(str_of(r), "enough");
+}
+
+Test(bridge_thread, thrown_error_crosses)
+{
+    checker c;
+    cf_coro *chk = checker_new(p, &c, 1), *t;
+    cr_assert_eq(cf_bridge_thread(p, &t, chk, NULL), 0);
+    cr_assert_eq(cf_send(t, cf_int(0), NULL), CF_YIELDED);
+    cr_assert_eq(cf_throw_new(t, &cf_type_error, "stop", NULL), CF_RAISED);
+    assert_error("TypeError: stop");
+    cr_assert_eq(c.count, 1);
+}
+
+Test(bridge_thread, freed_open_stage_closes_target)
+{
+    checker c;
+    cf_coro *chk = checker_new(NULL, &c, 1), *t;
+    cr_assert_eq(cf_bridge_thread(NULL, &t, chk, NULL), 0);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(cf_send(t, cf_int(i), NULL), CF_YIELDED);
+    cr_assert_eq(cf_coro_free(t), 0);
+    cr_assert_eq(c.count, 10);
+    cr_assert_eq(cf_coro_state(chk), CF_CLOSED);
+    cf_coro_free(chk);
+}

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/bridge/zmq.c - the ZeroMQ stages on loopback: a million values in
+ * order push -> pull, the ventilator -> 2 workers -> sink pipeline with
+ * order per worker and the sum at the sink, a peer that sends garbage,
+ * an error that crosses, a source that times out.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include <coflow.h>
+
+#include "bridge/common.h"
+#include "support.h"
+
+TestSuite(bridge_zmq, .fini = cf_error_clear);
+
+static void endpoint(char *buf, size_t n, const char *what)
+{
+    snprintf(buf, n, "ipc:///tmp/cf-bridge-test-%d-%s", (int)getpid(), what);
+}
+
+/* A pull source on its own thread, into a checker. */
+struct puller {
+    pthread_t thr;
+    char ep[128];
+    struct cf_zmq_opts opts;
+    struct cf_zmq_stats stats;
+    checker c;
+    int64_t stride;
+    cf_status st;
+    cf_value result;
+    char err[256];
+};
+
+static void *pull_main(void *arg)
+{
+    struct puller *pl = arg;
+    cf_coro *chk = checker_new(NULL, &pl->c, pl->stride);
+    pl->opts.stats = &pl->stats;
+    pl->st = cf_bridge_zmq_pull(NULL, pl->ep, chk, &pl->opts, &pl->result);
+    if (pl->st == CF_RAISED)
+        snprintf(pl->err, sizeof pl->err, "%s", err_text());
+    cf_coro_free(chk);
+    cf_error_clear();
+    return NULL;
+}
+
+static void pull_start(struct puller *pl, const char *ep, unsigned producers,
+                       int64_t stride)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->stride = stride;
+    snprintf(pl->ep, sizeof pl->ep, "%s", ep);
+    pl->opts.bind = true;
+    pl->opts.producers = producers;
+    pl->opts.timeout_ms = 20000;
+    pl->opts.quiet = true;
+    cr_assert_eq(pthread_create(&pl->thr, NULL, pull_main, pl), 0);
+}
+
+Test(bridge_zmq, million_in_order)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "million");
+    struct puller pl;
+    pull_start(&pl, ep, 1, 1);
+    cf_coro *push;
+    struct cf_zmq_stats ps;
+    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep,
+                                    &(struct cf_zmq_opts){.stats = &ps}),
+                 0);
+    int64_t n = bridge_n();
+    cr_assert_eq(send_range(push, n, NULL), CF_RETURNED, "%s", err_text());
+    cr_assert_eq(ps.values, (uint64_t)n);
+    cf_coro_free(push);
+    pthread_join(pl.thr, NULL);
+    cr_assert_eq(pl.st, CF_RETURNED, "%s", pl.err);
+    cr_assert_eq(cf_to_int(pl.result), n * (n - 1) / 2);
+    cr_assert_eq(pl.c.count, n);
+    cr_assert_eq(pl.stats.malformed, 0);
+}
+
+/* A worker: pull from the ventilator, tag each value with its number,
+   push to the sink. */
+struct worker {
+    pthread_t thr;
+    int id;
+    char in[128], out[128];
+    cf_status st;
+};
+
+static cf_status tag_value(void *arg, cf_value in, cf_value *out)
+{
+    struct worker *w = arg;
+    *out = cf_int(cf_to_int(in) * 2 + w->id);
+    return CF_YIELDED;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    cf_pipe *p;
+    cf_coro *push, *map;
+    cf_pipe_new(&p);
+    cf_bridge_zmq_push(p, &push, w->out, NULL);
+    cf_pipe_map(p, &map, "tag", tag_value, w, push);
+    w->st = cf_bridge_zmq_pull(
+        p, w->in, map, &(struct cf_zmq_opts){.timeout_ms = 20000}, NULL);
+    cf_pipe_free(p);
+    cf_error_clear();
+    return NULL;
+}
+
+Test(bridge_zmq, ventilator_workers_sink)
+{
+    char vent[128], sink[128];
+    endpoint(vent, sizeof vent, "vent");
+    endpoint(sink, sizeof sink, "sink");
+    struct puller pl;
+    pull_start(&pl, sink, 2, 2);
+    cf_coro *push;
+    cr_assert_eq(
+        cf_bridge_zmq_push(NULL, &push, vent,
+                           &(struct cf_zmq_opts){.bind = true, .peers = 2}),
+        0);
+    struct worker w[2];
+    for (int i = 0; i < 2; i++) {
+        w[i].id = i;
+        snprintf(w[i].in, sizeof w[i].in, "%s", vent);
+        snprintf(w[i].out, sizeof w[i].out, "%s", sink);
+        cr_assert_eq(pthread_create(&w[i].thr, NULL, worker_main, &w[i]), 0);
+    }
+    int64_t n = bridge_n() / 4;
+    cr_assert_eq(send_range(push, n, NULL), CF_RETURNED, "%s", err_text());
+    cf_coro_free(push);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(w[i].thr, NULL);
+        cr_assert_eq(w[i].st, CF_RETURNED);
+    }
+    pthread_join(pl.thr, NULL);
+    /* Each worker's values arrive in order; together they are all. */
+    cr_assert_eq(pl.st, CF_RETURNED, "%s", pl.err);
+    cr_assert_eq(pl.c.count, n);
+    cr_assert_eq(cf_to_int(pl.result), n * (n - 1) / 2);
+}
+
+Test(bridge_zmq, garbage_from_a_foreign_peer)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "garbage");
+    struct puller pl;
+    pull_start(&pl, ep, 2, 1);
+    /* A plain ZeroMQ peer: junk, then a well-formed close. */
+    void *ctx = zmq_ctx_new(), *raw = zmq_socket(ctx, ZMQ_PUSH);
+    cr_assert_eq(zmq_connect(raw, ep), 0);
+    static const char *junk[] = {
+        "hello",
+        "\x91",
+        "\x92\x00",
+        "\x92\x00\xc1",
+        "\x92\x07\x01",
+        "\x81\x00\x00",
+        "\xdd\xff\xff\xff\xff",
+        "\x92\x00\xc7\x05\x02\x61\x62\x63\x64\x65", /* another ext */
+        "\x94\x02\x01\x02\x03",
+        "",
+    };
+    for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++)
+        cr_assert_geq(zmq_send(raw, junk[i], strlen(junk[i]), 0), 0);
+    cr_assert_eq(zmq_send(raw, "\x92\x00\x00\x00", 4, 0), 4); /* 2 frames */
+    cr_assert_eq(zmq_send(raw, "\x91\x01", 2, 0), 2);
+    cf_coro *push;
+    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep, NULL), 0);
+    cr_assert_eq(send_range(push, 1000, NULL), CF_RETURNED, "%s", err_text());
+    cf_coro_free(push);
+    zmq_close(raw);
+    zmq_ctx_term(ctx);
+    pthread_join(pl.thr, NULL);
+    cr_assert_eq(pl.st, CF_RETURNED, "%s", pl.err);
+    cr_assert_eq(pl.c.count, 1000);
+    cr_assert_eq(cf_to_int(pl.result), 1000 * 999 / 2);
+    cr_assert_eq(pl.stats.malformed, 11);
+    cr_assert_eq(pl.stats.closes, 2);
+}
+
+Test(bridge_zmq, malformed_are_reported)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "report");
+    void *ctx = zmq_ctx_new(), *raw = zmq_socket(ctx, ZMQ_PUSH);
+    cr_assert_eq(zmq_connect(raw, ep), 0);
+    zmq_send(raw, "junk", 4, 0);
+    zmq_send(raw, "\x91\x01", 2, 0);
+    cf_coro *count;
+    cf_pipe *p;
+    cf_pipe_new(&p);
+    cf_pipe_count(p, &count, NULL);
+    stderr_capture();
+    cf_value r;
+    cf_status s = cf_bridge_zmq_pull(
+        p, ep, count,
+        &(struct cf_zmq_opts){.name = "in", .bind = true, .timeout_ms = 20000},
+        &r);
+    char *text = stderr_captured();
+    cr_assert_eq(s, CF_RETURNED);
+    cr_assert_str_eq(text, "zmq source 'in': 1 malformed or foreign message "
+                           "skipped\n");
+    cf_pipe_free(p);
+    zmq_close(raw);
+    zmq_ctx_term(ctx);
+}
+
+Test(bridge_zmq, error_crosses)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "error");
+    struct puller pl;
+    pull_start(&pl, ep, 1, 1);
+    cf_coro *push;
+    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep,
+                                    &(struct cf_zmq_opts){.name = "out"}),
+                 0);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(cf_send(push, cf_int(i), NULL), CF_YIELDED);
+    cr_assert_eq(cf_throw_new(push, &cf_runtime_error, "upstream broke", NULL),
+                 CF_RAISED);
+    assert_error("RuntimeError: upstream broke");
+    cf_coro_free(push);
+    pthread_join(pl.thr, NULL);
+    cr_assert_eq(pl.st, CF_RAISED);
+    cr_assert_str_eq(pl.err, "RuntimeError: upstream broke (via 'zmq-pull')");
+    cr_assert_eq(pl.c.count, 10);
+}
+
+Test(bridge_zmq, source_times_out)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "timeout");
+    checker c;
+    cf_coro *chk = checker_new(NULL, &c, 1);
+    cf_status s = cf_bridge_zmq_pull(
+        NULL, ep, chk, &(struct cf_zmq_opts){.bind = true, .timeout_ms = 100},
+        NULL);
+    cr_assert_eq(s, CF_RAISED);
+    assert_error("BridgeError: zmq source 'zmq-pull': no frame for 100 ms");
+    cf_coro_free(chk);
+}
+
+Test(bridge_zmq, bad_endpoint)
+{
+    cf_coro *push;
+    cr_assert_lt(cf_bridge_zmq_push(NULL, &push, "nonsense://x", NULL), 0);
+}
