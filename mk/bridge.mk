@@ -64,3 +64,32 @@ check-bridge-fuzz:
 	    -rss_limit_mb=1024 -malloc_limit_mb=256 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
 	    build/fuzz/corpus > build/fuzz/frame_fuzz.log 2>&1; rc=$$?; \
 	  tail -n 12 build/fuzz/frame_fuzz.log; exit $$rc; }
+
+# ---- benchmarks (shared/BENCH.md: bridge_thread, bridge_process,
+# bridge_zmq; items/s) ----
+BRIDGE_BENCH := bridge_thread bridge_process bridge_zmq
+bench-extra: bench-bridge
+
+build/bench/bridge_%: bench/bridge_%.c bench/bridge_common.h build/release/libcoflow.a
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Iinclude -o $@ $< \
+	    build/release/libcoflow.a $(LIBS)
+
+# Replaces the bridge_* lines of build/bench/results.tsv, keeping the rest.
+bench-bridge:
+	@tools/deps.sh build
+	$(MAKE) CONFIG=release lib
+	$(MAKE) $(patsubst %,build/bench/%,$(BRIDGE_BENCH))
+	@mkdir -p build/bench
+	@rm -f build/bench/bridge.tsv
+	@for b in $(BRIDGE_BENCH); do \
+	    build/bench/$$b | tee -a build/bench/bridge.tsv || exit 1; done
+	@touch build/bench/results.tsv
+	@grep -v "^bridge_" build/bench/results.tsv > build/bench/results.tsv.tmp || true
+	@cat build/bench/bridge.tsv >> build/bench/results.tsv.tmp
+	@mv build/bench/results.tsv.tmp build/bench/results.tsv
+	@awk -F'\t' '$$2 == "inline" { in_[$$1] = $$3 } \
+	    $$2 == "zmq-floor" { fl[$$1] = $$3 } \
+	    $$2 == "coflow" { printf "%s: coflow / inline %.2f%s\n", $$1, $$3 / in_[$$1], \
+	        ($$1 in fl) ? sprintf(", coflow / zmq-floor %.2f", $$3 / fl[$$1]) : "" }' \
+	    build/bench/bridge.tsv
