@@ -93,3 +93,22 @@ bench-bridge:
 	    $$2 == "coflow" { printf "%s: coflow / inline %.2f%s\n", $$1, $$3 / in_[$$1], \
 	        ($$1 in fl) ? sprintf(", coflow / zmq-floor %.2f", $$3 / fl[$$1]) : "" }' \
 	    build/bench/bridge.tsv
+
+# ---- examples and the demo ----
+ifeq ($(filter cross-%,$(CONFIG)),)
+DEMO_PROGRAMS += cothread coprocess
+endif
+BRIDGE_DEMO_LINES ?= 100000
+demo: bridge-demo
+# A sink, two workers and a ventilator on loopback; each process stops by
+# itself at the end of the stream (or after 20 s without a frame).
+bridge-demo:
+	$(MAKE) CONFIG=release examples
+	@echo "==== zmq_pipeline (ventilator -> 2 workers -> sink on 127.0.0.1)"
+	@port=$$((20000 + $$$$ % 20000)); z=build/release/examples/zmq_pipeline; \
+	vent=tcp://127.0.0.1:$$port; sink=tcp://127.0.0.1:$$((port + 1)); \
+	$$z sink $$sink 2 & s=$$!; \
+	$$z worker $$vent $$sink & w1=$$!; \
+	$$z worker $$vent $$sink & w2=$$!; \
+	$$z vent $$vent 2 $(BRIDGE_DEMO_LINES); rc=$$?; \
+	wait $$w1 || rc=1; wait $$w2 || rc=1; wait $$s || rc=1; exit $$rc
