@@ -178,10 +178,12 @@ cf_status cf__deliver(cf__context *cur, cf_coro *y, cf_value *out)
     return deliver_end(cur, y, out);
 }
 
-/* A finished coroutine: CLOSED now that nothing runs on its stack. */
+/*
+ * A finished coroutine: CLOSED now that nothing runs on its stack. The stack
+ * holds the coroutine object itself, so it goes back at cf_coro_free().
+ */
 static void closed(cf_coro *y)
 {
-    cf__stack_release(y);
     atomic_store_explicit(&y->state, CF_CLOSED, memory_order_release);
 }
 

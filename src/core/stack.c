@@ -382,11 +382,6 @@ int cf__stack_coro(cf_coro **out, size_t size)
     return 0;
 }
 
-void cf__stack_release(cf_coro *co)
-{
-    (void)co; /* the slot goes back with the coroutine, in cf__stack_free */
-}
-
 void cf__stack_free(cf_coro *co)
 {
     struct cf__slab *s = co->slab;
