@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,7 +41,7 @@ static void *relay_runner(void *arg)
     struct relay *r = arg;
     for (int i = 0; i < ROUNDS; i++) {
         while (atomic_load(&turn) != r->me)
-            ;
+            sched_yield(); /* lets Valgrind, which runs one thread at a time, switch */
         cf_value v;
         cr_assert_eq(cf_send(r->co, cf_int(1), &v), CF_YIELDED);
         r->last = cf_to_int(v);
@@ -96,7 +97,7 @@ static cf_value waits_for_loser(void *arg)
 {
     for (;;) {
         while (atomic_load(&tried) == 0)
-            ;
+            sched_yield(); /* lets Valgrind, which runs one thread at a time, switch */
         cf_yield(cf_none());
     }
     return cf_none();
@@ -105,7 +106,7 @@ static cf_value waits_for_loser(void *arg)
 static void *racer(void *arg)
 {
     while (atomic_load(&go) == 0)
-        ;
+        sched_yield(); /* lets Valgrind, which runs one thread at a time, switch */
     cf_status st = cf_send(arg, cf_none(), NULL);
     if (st == CF_YIELDED) {
         atomic_fetch_add(&winners, 1);
