@@ -44,7 +44,7 @@ $(SAX_FUZZ): $(SAX_FUZZ_SRC) $(SAX_FUZZ_ASM) $(wildcard include/coflow/*.h src/*
 	clang -std=gnu11 -D_GNU_SOURCE -O1 -g -DCF_DEBUG -DCF_BUILDING \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    -Iinclude -I$(ARCHDIR) -o $@ $(SAX_FUZZ_SRC) $(SAX_FUZZ_ASM) \
-	    -lexpat -lpcre2-8 -lpthread -lm
+	    $(LIBS)
 
 check-sax-fuzz:
 	@if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' \
