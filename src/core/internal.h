@@ -164,7 +164,7 @@ void cf__learn_caller(cf_coro *co);
  */
 #define CF__LIVE 0xc0f10a11u
 int cf__stack_coro(cf_coro **out, size_t size); /* zeroed, stack set up */
-void cf__stack_free(cf_coro *co);    /* the slot goes back to the pool */
+void cf__stack_free(cf_coro *co); /* the slot goes back to the pool */
 size_t cf__stack_used(const cf_coro *co);
 int cf__stack_each(int (*fn)(cf_coro *co, void *arg), void *arg);
 void cf__stack_guard_mode(int mode); /* tests: 1 madvise, 2 mprotect, 3 none */
