@@ -45,6 +45,20 @@ static inline double bench_per_op(uint64_t t0, uint64_t t1, long iters)
     return (double)(t1 - t0) / (double)(iters > 0 ? iters : 1);
 }
 
+/*
+ * Runs loop(warmup) untimed, then times loop(iters); the timed loop's result
+ * is the checksum. Returns ns per timed operation.
+ */
+static inline double bench_time_loop(int64_t (*loop)(long), long iters,
+                                     long warmup, int64_t *check)
+{
+    loop(warmup);
+    uint64_t t0 = bench_now_ns();
+    *check = loop(iters);
+    uint64_t t1 = bench_now_ns();
+    return bench_per_op(t0, t1, iters);
+}
+
 /* Exits with BENCH_CANNOT after saying why on stderr. */
 static inline void bench_cannot(const char *why)
 {

@@ -64,11 +64,7 @@ static int64_t create_destroy_loop(long iters)
 
 static double create_destroy(long iters, long warmup, int64_t *check)
 {
-    create_destroy_loop(warmup);
-    uint64_t t0 = bench_now_ns();
-    *check = create_destroy_loop(iters);
-    uint64_t t1 = bench_now_ns();
-    return bench_per_op(t0, t1, iters);
+    return bench_time_loop(create_destroy_loop, iters, warmup, check);
 }
 
 static const struct bench_case cases[] = {
