@@ -112,8 +112,10 @@ CF_API void cf_error_print(const cf_error *e, FILE *f);
 /*
  * The error being handled in the current context: the one the last CF_RAISED
  * call left, or the one a catching yield or protected call caught. NULL when
- * none. The pointer stays valid until the slot changes (the next error, or
- * cf_error_clear()); take a reference to keep it longer.
+ * none. A running coroutine whose own slot is empty sees its delegators'
+ * error, then its resumer's, as Python's sys.exception() does inside a
+ * generator. The pointer stays valid until the slot changes (the next error,
+ * or cf_error_clear()); take a reference to keep it longer.
  */
 CF_API const cf_error *cf_error_last(void);
 

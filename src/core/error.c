@@ -245,9 +245,29 @@ void cf__set_exc(cf__context *ctx, cf_error *e)
     cf_error_unref(old);
 }
 
+/*
+ * A running coroutine that handles no error of its own sees the one its
+ * delegators handle, and then its resumer's: CPython chains the exception
+ * state of the frames it resumes, so sys.exception() inside a generator, and
+ * the context of what it raises, come from the code that resumed it.
+ */
+cf_error *cf__handled(const cf__context *c)
+{
+    while (c->exc == NULL && c->is_coro) {
+        const cf_coro *co = (const cf_coro *)(const void *)c;
+        for (const cf_coro *d = co->delegator; d != NULL; d = d->delegator)
+            if (d->base.exc != NULL)
+                return d->base.exc;
+        if (co->caller == NULL || co->caller == c)
+            return NULL;
+        c = co->caller;
+    }
+    return c->exc;
+}
+
 const cf_error *cf_error_last(void)
 {
-    return cf__current_context()->exc;
+    return cf__handled(cf__current_context());
 }
 
 cf_error *cf_error_take(void)
@@ -267,7 +287,7 @@ cf_status cf__raise_here(cf_coro *co, const cf_error_type *t, const char *msg)
 {
     cf__context *ctx = cf__current_context();
     cf_error *e = cf__error_at(t, co != NULL ? co->name : "", "%s", msg);
-    cf__error_set_context(e, ctx->exc);
+    cf__error_set_context(e, cf__handled(ctx));
     cf__set_exc(ctx, e);
     return CF_RAISED;
 }
@@ -279,7 +299,7 @@ cf_status cf_fail(const cf_error_type *t, const char *fmt, ...)
     va_start(ap, fmt);
     cf_error *e = vnew(t, current_name(), fmt, ap);
     va_end(ap);
-    cf__error_set_context(e, ctx->exc);
+    cf__error_set_context(e, cf__handled(ctx));
     cf__set_exc(ctx, e);
     return CF_RAISED;
 }
@@ -298,16 +318,17 @@ void cf_raise_error(cf_error *e)
     cf__context *ctx = cf__current_context();
     if (e == NULL)
         e = cf_error_new(&cf_type_error, "cf_raise_error() of a NULL error");
-    cf__error_set_context(e, ctx->exc);
+    cf__error_set_context(e, cf__handled(ctx));
     cf__unwind(ctx, e);
 }
 
 void cf_reraise(void)
 {
     cf__context *ctx = cf__current_context();
-    if (ctx->exc == NULL)
+    cf_error *e = cf__handled(ctx);
+    if (e == NULL)
         cf_raise(&cf_runtime_error, "No active exception to reraise");
-    cf__unwind(ctx, cf_error_ref(ctx->exc));
+    cf__unwind(ctx, cf_error_ref(e));
 }
 
 const char *cf_strerror(int rc)

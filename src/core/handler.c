@@ -31,10 +31,8 @@ static cf_status not_suspended(cf_coro *co, int s, cf_op op, cf_value v,
                                   "just-started generator");
         return CF_YIELDED; /* start it: the caller claims it */
     }
-    if (op == CF_OP_THROW) {
-        cf__context *cur = cf__current_context();
-        cf__error_set_context(err, cur->exc);
-        cf__set_exc(cur, err);
+    if (op == CF_OP_THROW) { /* restored as it is: no context */
+        cf__set_exc(cf__current_context(), err);
         return CF_RAISED;
     }
     *out = cf_none();

@@ -144,6 +144,7 @@ static inline cf__context *cf__current_context(void)
 
 /* error.c */
 void cf__set_exc(cf__context *ctx, cf_error *e); /* takes `e` */
+cf_error *cf__handled(const cf__context *c);     /* sys.exception() at c */
 cf_error *cf__error_at(const cf_error_type *t, const char *coro,
                        const char *fmt, ...) CF_PRINTF(3, 4);
 cf_error *cf__generator_exit(void);

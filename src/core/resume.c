@@ -296,11 +296,14 @@ cf_status cf_next(cf_coro *co, cf_value *out)
     return cf_send(co, cf_none(), out);
 }
 
-/* The error comes out of the call: it is now the caller's to handle. */
+/*
+ * The error comes out of the call: it is now the caller's to handle. A
+ * thrown error is restored, not raised, so it takes no context (CPython's
+ * throw() into a closed or unstarted generator).
+ */
 static cf_status raise_out(cf_error *err)
 {
     cf__context *cur = cf__current_context();
-    cf__error_set_context(err, cur->exc);
     cf__set_exc(cur, err);
     return CF_RAISED;
 }
@@ -395,9 +398,11 @@ cf_status cf_close(cf_coro *co, cf_value *out)
         break;
     }
     cf__context *cur = cf__current_context();
+    cf_error *ge = cf__generator_exit();
+    cf__error_set_context(ge, cf__handled(cur)); /* raised at the call */
     cf_error *saved = cur->exc;
     cur->exc = NULL;
-    switch (cf_throw(co, cf__generator_exit(), &r)) {
+    switch (cf_throw(co, ge, &r)) {
     case CF_RAISED:
         if (!cf_error_is(cur->exc, &cf_generator_exit)) {
             cf_error_unref(saved);
@@ -464,12 +469,17 @@ void cf__suspend(cf_coro *co)
 #endif
 }
 
-/* A resume that was a throw: the error is raised here, at the yield. */
+/*
+ * A resume that was a throw: the error is raised here, at the yield. Its
+ * context is what this coroutine itself handles there, never its resumer's
+ * (CPython restores a thrown error rather than raising it anew).
+ */
 void cf__raise_thrown(cf_coro *co)
 {
     cf_error *e = co->in_err;
     co->in_err = NULL;
-    cf_raise_error(e);
+    cf__error_set_context(e, co->base.exc);
+    cf__unwind(&co->base, e);
 }
 
 cf_value cf_yield(cf_value v)
