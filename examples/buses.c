@@ -79,8 +79,8 @@ static bool bus_grow(struct bus *b, size_t more)
 }
 
 /* busdict[name] = text: the name and the text copied, NUL-terminated. */
-static bool bus_set(struct bus *b, const char *name, const char *text,
-                    size_t len)
+static inline bool bus_set(struct bus *b, const char *name, const char *text,
+                           size_t len)
 {
     size_t nlen = strlen(name), more = nlen + len + 2;
     if ((b->used + more > b->size || b->n == b->cap) && !bus_grow(b, more))
@@ -144,12 +144,13 @@ static bool frag_grow(struct to_dicts *d, size_t len)
 }
 
 /* fragments.append(text): joins as it goes, which is "".join() at the end. */
-static bool frag_add(struct to_dicts *d, const char *s, size_t len)
+static inline bool frag_add(struct to_dicts *d, const char *s, size_t len)
 {
     if (d->flen + len >= d->fcap && !frag_grow(d, len))
         return false;
-    memcpy(d->frag + d->flen, s, len);
-    d->flen += len;
+    size_t at = d->flen;
+    d->flen = at + len;
+    memcpy(d->frag + at, s, len);
     return true;
 }
 
@@ -211,6 +212,17 @@ thrown:
     return r;
 }
 
+/* The end of a bus in the handler: target.send(busdict), back to state A. */
+static cf_status bus_done(struct to_dicts *d, cf_value *out)
+{
+    d->in_bus = false;
+    d->buses++;
+    cf_status st = cf_send(d->target, cf_ptr(&d->bus, BUS_RECORD), out);
+    if (st == CF_YIELDED)
+        *out = cf_none();
+    return st;
+}
+
 /*
  * The same state machine as a handler (no stack, no switch): the state is
  * a variable instead of a place in the code. `buses -H` uses it.
@@ -236,21 +248,20 @@ static cf_status buses_to_dicts_step(void *self, cf_op op, cf_value in,
         }
         return CF_YIELDED;
     }
-    if (ev->kind == CF_SAX_START) { /* state B */
+    switch (ev->kind) { /* state B */
+    case CF_SAX_START:
         d->flen = 0;
-    } else if (ev->kind == CF_SAX_TEXT) {
+        return CF_YIELDED;
+    case CF_SAX_TEXT:
         if (!frag_add(d, ev->text, ev->len))
             return cf_fail(&cf_memory_error, NULL);
-    } else if (!streq(ev->name, "bus")) {
+        return CF_YIELDED;
+    case CF_SAX_END:
+        if (streq(ev->name, "bus"))
+            return bus_done(d, out);
         if (!bus_set(&d->bus, ev->name, d->frag, d->flen))
             return cf_fail(&cf_memory_error, NULL);
-    } else {
-        d->in_bus = false;
-        d->buses++;
-        cf_status st = cf_send(d->target, cf_ptr(&d->bus, BUS_RECORD), out);
-        if (st != CF_YIELDED)
-            return st;
-        *out = cf_none();
+        return CF_YIELDED;
     }
     return CF_YIELDED;
 }

@@ -38,7 +38,7 @@ static size_t text_limit(const cf_sax *s)
  * still buffered is dropped, and every later piece takes on_text's slow
  * path, which ignores it.
  */
-static void stopped(cf_sax *s, cf_status st, cf_value r)
+CF__SAX_NOINLINE static void stopped(cf_sax *s, cf_status st, cf_value r)
 {
     s->st = st;
     s->result = r;
@@ -48,7 +48,7 @@ static void stopped(cf_sax *s, cf_status st, cf_value r)
 }
 
 /* Sends `ev`, one of s->ev_*. */
-static inline void deliver(cf_sax *s, cf_sax_event *ev)
+static CF__SAX_INLINE void deliver(cf_sax *s, cf_sax_event *ev)
 {
     cf_value v = cf_ptr(ev, CF_SAX_EVENT);
     if (CF__SAX_UNLIKELY(s->node != NULL))
@@ -63,7 +63,7 @@ static inline void deliver(cf_sax *s, cf_sax_event *ev)
         stopped(s, st, r);
 }
 
-static void send_text(cf_sax *s, char *text, size_t len)
+static CF__SAX_INLINE void send_text(cf_sax *s, char *text, size_t len)
 {
     text[len] = '\0';
     s->ev_text.text = text;
@@ -157,7 +157,10 @@ static void XMLCALL on_text(void *ud, const XML_Char *text, int len)
     size_t at = s->tlen;
     if (CF__SAX_LIKELY((size_t)len < s->tlim - at)) {
         s->tlen = at + (size_t)len;
-        memcpy(s->text + at, text, (size_t)len);
+        if (len == 1) /* a newline, which expat reports on its own */
+            s->text[at] = *text;
+        else
+            memcpy(s->text + at, text, (size_t)len);
         return;
     }
     text_slow(s, text, len);
