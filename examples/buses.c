@@ -79,8 +79,8 @@ static bool bus_grow(struct bus *b, size_t more)
 }
 
 /* busdict[name] = text: the name and the text copied, NUL-terminated. */
-static inline bool bus_set(struct bus *b, const char *name, const char *text,
-                           size_t len)
+static bool bus_set(struct bus *b, const char *name, const char *text,
+                    size_t len)
 {
     size_t nlen = strlen(name), more = nlen + len + 2;
     if ((b->used + more > b->size || b->n == b->cap) && !bus_grow(b, more))
@@ -144,7 +144,7 @@ static bool frag_grow(struct to_dicts *d, size_t len)
 }
 
 /* fragments.append(text): joins as it goes, which is "".join() at the end. */
-static inline bool frag_add(struct to_dicts *d, const char *s, size_t len)
+static bool frag_add(struct to_dicts *d, const char *s, size_t len)
 {
     if (d->flen + len >= d->fcap && !frag_grow(d, len))
         return false;
@@ -223,20 +223,31 @@ static cf_status bus_done(struct to_dicts *d, cf_value *out)
     return st;
 }
 
+/* An error thrown into the handler: except GeneratorExit: target.close() */
+static cf_status to_dicts_thrown(struct to_dicts *d, cf_value *out)
+{
+    if (!cf_error_is(cf_error_last(), &cf_generator_exit))
+        return CF_RAISED;
+    return cf_close(d->target, out);
+}
+
+static cf_status no_memory(void)
+{
+    return cf_fail(&cf_memory_error, NULL);
+}
+
 /*
  * The same state machine as a handler (no stack, no switch): the state is
- * a variable instead of a place in the code. `buses -H` uses it.
+ * a variable instead of a place in the code. `buses -H` uses it. Each case
+ * ends in a call or a return, so the common ones need no stack frame.
  */
 static cf_status buses_to_dicts_step(void *self, cf_op op, cf_value in,
                                      cf_value *out)
 {
     struct to_dicts *d = self;
     *out = cf_none();
-    if (op == CF_OP_THROW) {
-        if (!cf_error_is(cf_error_last(), &cf_generator_exit))
-            return CF_RAISED;
-        return cf_close(d->target, out); /* except GeneratorExit */
-    }
+    if (op == CF_OP_THROW)
+        return to_dicts_thrown(d, out);
     const cf_sax_event *ev = cf_sax_event_of(in);
     if (ev == NULL)
         return CF_YIELDED;
@@ -253,15 +264,12 @@ static cf_status buses_to_dicts_step(void *self, cf_op op, cf_value in,
         d->flen = 0;
         return CF_YIELDED;
     case CF_SAX_TEXT:
-        if (!frag_add(d, ev->text, ev->len))
-            return cf_fail(&cf_memory_error, NULL);
-        return CF_YIELDED;
+        return frag_add(d, ev->text, ev->len) ? CF_YIELDED : no_memory();
     case CF_SAX_END:
         if (streq(ev->name, "bus"))
             return bus_done(d, out);
-        if (!bus_set(&d->bus, ev->name, d->frag, d->flen))
-            return cf_fail(&cf_memory_error, NULL);
-        return CF_YIELDED;
+        return bus_set(&d->bus, ev->name, d->frag, d->flen) ? CF_YIELDED
+                                                            : no_memory();
     }
     return CF_YIELDED;
 }

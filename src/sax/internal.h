@@ -26,7 +26,9 @@
 struct cf_sax {
     XML_Parser xp;
     cf_coro *target;
-    cf__stage *node; /* the source's node in a traced graph, or NULL */
+    cf__stage *node; /* the source's node in a graph, or NULL */
+    cf_pipe *pipe;   /* that graph (NULL with no node): its trace is checked
+                        at each event, since it may be set at any time */
     /* One event per kind, its constant fields set once; each send fills
        in the rest. */
     cf_sax_event ev_start, ev_text, ev_end;

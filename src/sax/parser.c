@@ -51,7 +51,7 @@ CF__SAX_NOINLINE static void stopped(cf_sax *s, cf_status st, cf_value r)
 static CF__SAX_INLINE void deliver(cf_sax *s, cf_sax_event *ev)
 {
     cf_value v = cf_ptr(ev, CF_SAX_EVENT);
-    if (CF__SAX_UNLIKELY(s->node != NULL))
+    if (CF__SAX_UNLIKELY(s->pipe != NULL && s->pipe->trace != NULL))
         cf__pipe_event(s->node, CF_PIPE_SEND, v);
     cf_value r;
     cf_coro *t = s->target;
@@ -75,7 +75,7 @@ static CF__SAX_INLINE void send_text(cf_sax *s, char *text, size_t len)
  * Sends the buffered text before a tag's event. Called only when there is
  * some (tlen > 0), which never holds once the target has stopped.
  */
-CF__SAX_NOINLINE static void flush_text(cf_sax *s)
+static CF__SAX_INLINE void flush_text(cf_sax *s)
 {
     size_t n = s->tlen;
     s->tlen = 0;
@@ -235,6 +235,7 @@ int cf__sax_init(cf_sax *s, cf_pipe *p, cf_coro *target,
             cf__sax_fini(s);
             return -ENOMEM;
         }
+        s->pipe = p;
     }
     return 0;
 }
