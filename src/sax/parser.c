@@ -57,8 +57,9 @@ static CF__SAX_INLINE void deliver(cf_sax *s, cf_sax_event *ev)
     cf_coro *t = s->target;
     /* A handler target (the usual first stage) is called in place: what
        cf_send() does, without its two calls. */
-    cf_status st = t->kind == CF__HANDLER ? cf__handler_send_inline(t, v, &r)
-                                          : cf_send(t, v, &r);
+    cf_status st = CF__SAX_LIKELY(t->kind == CF__HANDLER)
+                       ? cf__handler_send_inline(t, v, &r)
+                       : cf_send(t, v, &r);
     if (CF__SAX_UNLIKELY(st != CF_YIELDED))
         stopped(s, st, r);
 }
