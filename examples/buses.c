@@ -54,38 +54,19 @@ struct bus {
     size_t used, size;
 };
 
-static bool bus_reserve(struct bus *b, size_t more)
+/* Room for `more` bytes in the arena and one more field (the slow path). */
+static bool bus_grow(struct bus *b, size_t more)
 {
-    if (b->used + more <= b->size)
-        return true;
-    size_t size = b->size > 0 ? b->size : 1024;
-    while (size < b->used + more)
-        size *= 2;
-    char *a = realloc(b->arena, size);
-    if (a == NULL)
-        return false;
-    b->arena = a;
-    b->size = size;
-    return true;
-}
-
-/* Copies `len` bytes at `s` into the arena, NUL-terminated: the offset. */
-static size_t bus_copy(struct bus *b, const char *s, size_t len)
-{
-    size_t at = b->used;
-    memcpy(b->arena + at, s, len);
-    b->arena[at + len] = '\0';
-    b->used += len + 1;
-    return at;
-}
-
-/* busdict[name] = text. */
-static bool bus_set(struct bus *b, const char *name, const char *text,
-                    size_t len)
-{
-    size_t nlen = strlen(name);
-    if (!bus_reserve(b, nlen + len + 2))
-        return false;
+    if (b->used + more > b->size) {
+        size_t size = b->size > 0 ? b->size : 1024;
+        while (size < b->used + more)
+            size *= 2;
+        char *a = realloc(b->arena, size);
+        if (a == NULL)
+            return false;
+        b->arena = a;
+        b->size = size;
+    }
     if (b->n == b->cap) {
         size_t cap = b->cap > 0 ? 2 * b->cap : 16;
         void *at = realloc(b->at, cap * sizeof *b->at);
@@ -94,17 +75,45 @@ static bool bus_set(struct bus *b, const char *name, const char *text,
         b->at = at;
         b->cap = cap;
     }
-    b->at[b->n].name = bus_copy(b, name, nlen);
-    b->at[b->n].value = bus_copy(b, text, len);
-    b->n++;
     return true;
+}
+
+/* busdict[name] = text: the name and the text copied, NUL-terminated. */
+static bool bus_set(struct bus *b, const char *name, const char *text,
+                    size_t len)
+{
+    size_t nlen = strlen(name), more = nlen + len + 2;
+    if ((b->used + more > b->size || b->n == b->cap) && !bus_grow(b, more))
+        return false;
+    char *at = b->arena + b->used;
+    memcpy(at, name, nlen + 1);
+    memcpy(at + nlen + 1, text, len);
+    at[nlen + 1 + len] = '\0';
+    b->at[b->n].name = b->used;
+    b->at[b->n].value = b->used + nlen + 1;
+    b->n++;
+    b->used += more;
+    return true;
+}
+
+/*
+ * a == b. The element names compared here are a few bytes long, so a loop
+ * the compiler inlines beats a call to strcmp().
+ */
+static inline bool streq(const char *a, const char *b)
+{
+    while (*a == *b && *a != '\0') {
+        a++;
+        b++;
+    }
+    return *a == *b;
 }
 
 /* busdict.get(name): the text, or NULL. The last one set wins, as a dict. */
 static const char *bus_get(const struct bus *b, const char *name)
 {
     for (size_t i = b->n; i-- > 0;)
-        if (strcmp(b->arena + b->at[i].name, name) == 0)
+        if (streq(b->arena + b->at[i].name, name))
             return b->arena + b->at[i].value;
     return NULL;
 }
@@ -120,21 +129,28 @@ struct to_dicts {
     bool in_bus; /* the handler's state: B, else A */
 };
 
+/* The slow path of frag_add: a larger buffer. */
+static bool frag_grow(struct to_dicts *d, size_t len)
+{
+    size_t cap = d->fcap > 0 ? d->fcap : 256;
+    while (cap <= d->flen + len)
+        cap *= 2;
+    char *f = realloc(d->frag, cap);
+    if (f == NULL)
+        return false;
+    d->frag = f;
+    d->fcap = cap;
+    return true;
+}
+
 /* fragments.append(text): joins as it goes, which is "".join() at the end. */
 static bool frag_add(struct to_dicts *d, const char *s, size_t len)
 {
-    if (d->flen + len >= d->fcap) {
-        size_t cap = d->fcap > 0 ? d->fcap : 256;
-        while (cap <= d->flen + len)
-            cap *= 2;
-        char *f = realloc(d->frag, cap);
-        if (f == NULL)
-            return false;
-        d->frag = f;
-        d->fcap = cap;
-    }
-    memcpy(d->frag + d->flen, s, len);
-    d->flen += len;
+    if (d->flen + len >= d->fcap && !frag_grow(d, len))
+        return false;
+    size_t at = d->flen;
+    d->flen = at + len;
+    memcpy(d->frag + at, s, len);
     return true;
 }
 
@@ -157,7 +173,7 @@ static cf_value buses_to_dicts(void *arg)
     for (;;) {
         if ((ev = next_event()) == NULL)
             break;
-        if (ev->kind != CF_SAX_START || strcmp(ev->name, "bus") != 0)
+        if (ev->kind != CF_SAX_START || !streq(ev->name, "bus"))
             continue; /* state A */
         d->bus.n = d->bus.used = 0;
         d->flen = 0;
@@ -169,7 +185,7 @@ static cf_value buses_to_dicts(void *arg)
             } else if (ev->kind == CF_SAX_TEXT) {
                 if (!frag_add(d, ev->text, ev->len))
                     cf_raise(&cf_memory_error, NULL);
-            } else if (strcmp(ev->name, "bus") != 0) {
+            } else if (!streq(ev->name, "bus")) {
                 if (!bus_set(&d->bus, ev->name, d->frag, d->flen))
                     cf_raise(&cf_memory_error, NULL);
             } else {
@@ -196,46 +212,64 @@ thrown:
     return r;
 }
 
+/* The end of a bus in the handler: target.send(busdict), back to state A. */
+static cf_status bus_done(struct to_dicts *d, cf_value *out)
+{
+    d->in_bus = false;
+    d->buses++;
+    cf_status st = cf_send(d->target, cf_ptr(&d->bus, BUS_RECORD), out);
+    if (st == CF_YIELDED)
+        *out = cf_none();
+    return st;
+}
+
+/* An error thrown into the handler: except GeneratorExit: target.close() */
+static cf_status to_dicts_thrown(struct to_dicts *d, cf_value *out)
+{
+    if (!cf_error_is(cf_error_last(), &cf_generator_exit))
+        return CF_RAISED;
+    return cf_close(d->target, out);
+}
+
+static cf_status no_memory(void)
+{
+    return cf_fail(&cf_memory_error, NULL);
+}
+
 /*
  * The same state machine as a handler (no stack, no switch): the state is
- * a variable instead of a place in the code. `buses -H` uses it.
+ * a variable instead of a place in the code. `buses -H` uses it. Each case
+ * ends in a call or a return, so the common ones need no stack frame.
  */
 static cf_status buses_to_dicts_step(void *self, cf_op op, cf_value in,
                                      cf_value *out)
 {
     struct to_dicts *d = self;
     *out = cf_none();
-    if (op == CF_OP_THROW) {
-        if (!cf_error_is(cf_error_last(), &cf_generator_exit))
-            return CF_RAISED;
-        return cf_close(d->target, out); /* except GeneratorExit */
-    }
+    if (op == CF_OP_THROW)
+        return to_dicts_thrown(d, out);
     const cf_sax_event *ev = cf_sax_event_of(in);
     if (ev == NULL)
         return CF_YIELDED;
     if (!d->in_bus) { /* state A */
-        if (ev->kind == CF_SAX_START && strcmp(ev->name, "bus") == 0) {
+        if (ev->kind == CF_SAX_START && streq(ev->name, "bus")) {
             d->in_bus = true;
             d->bus.n = d->bus.used = 0;
             d->flen = 0;
         }
         return CF_YIELDED;
     }
-    if (ev->kind == CF_SAX_START) { /* state B */
+    switch (ev->kind) { /* state B */
+    case CF_SAX_START:
         d->flen = 0;
-    } else if (ev->kind == CF_SAX_TEXT) {
-        if (!frag_add(d, ev->text, ev->len))
-            return cf_fail(&cf_memory_error, NULL);
-    } else if (strcmp(ev->name, "bus") != 0) {
-        if (!bus_set(&d->bus, ev->name, d->frag, d->flen))
-            return cf_fail(&cf_memory_error, NULL);
-    } else {
-        d->in_bus = false;
-        d->buses++;
-        cf_status st = cf_send(d->target, cf_ptr(&d->bus, BUS_RECORD), out);
-        if (st != CF_YIELDED)
-            return st;
-        *out = cf_none();
+        return CF_YIELDED;
+    case CF_SAX_TEXT:
+        return frag_add(d, ev->text, ev->len) ? CF_YIELDED : no_memory();
+    case CF_SAX_END:
+        if (streq(ev->name, "bus"))
+            return bus_done(d, out);
+        return bus_set(&d->bus, ev->name, d->frag, d->flen) ? CF_YIELDED
+                                                            : no_memory();
     }
     return CF_YIELDED;
 }
@@ -252,7 +286,7 @@ static bool field_is(void *arg, cf_value v)
     const struct field_is *f = arg;
     const struct bus *b = cf_to_ptr(v, BUS_RECORD);
     const char *got = b != NULL ? bus_get(b, f->name) : NULL;
-    return got != NULL && strcmp(got, f->value) == 0;
+    return got != NULL && streq(got, f->value);
 }
 
 /* ---- bus_locations: a handler that prints ---- */

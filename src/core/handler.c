@@ -59,7 +59,7 @@ static void name_error(cf_coro *co, cf_error *before, cf__context *cur)
 }
 
 /* The end of a step that did not yield: CLOSED, and a raised error named. */
-static cf_status step_ended(cf_coro *co, cf_status st, cf_error *before)
+cf_status cf__handler_ended(cf_coro *co, cf_status st, cf_error *before)
 {
     if (st == CF_RAISED)
         name_error(co, before, cf__current_context());
@@ -67,25 +67,11 @@ static cf_status step_ended(cf_coro *co, cf_status st, cf_error *before)
     return st;
 }
 
-/*
- * The send into a SUSPENDED handler, kept short: claim it, call the step,
- * release it. Everything else - starting, misuse, closed, throws - takes
- * cf__handler_resume().
- */
+/* cf_send() into a handler: see cf__handler_send_inline(). */
 cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out)
 {
     cf_value tmp;
-
-    if (CF__UNLIKELY(!cf__claim(co)))
-        return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
-    cf__context *cur = cf__cur;
-    cf_error *before = cur != NULL ? cur->exc : NULL;
-    cf_status st = co->step(co->self, CF_OP_SEND, v, out != NULL ? out : &tmp);
-    if (CF__LIKELY(st == CF_YIELDED)) {
-        atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);
-        return st;
-    }
-    return step_ended(co, st, before);
+    return cf__handler_send_inline(co, v, out != NULL ? out : &tmp);
 }
 
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,

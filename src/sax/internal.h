@@ -18,14 +18,29 @@
 #define CF__SAX_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define CF__SAX_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define CF__SAX_NAME_MAX    48
+/* Keeps a slow path out of line, so that the hot callback stays a leaf. */
+#define CF__SAX_NOINLINE __attribute__((noinline))
+/* Puts the send into each callback: one call less per event. */
+#define CF__SAX_INLINE inline __attribute__((always_inline))
 
 struct cf_sax {
     XML_Parser xp;
     cf_coro *target;
-    cf__stage *node; /* the source's node in a traced graph, or NULL */
-    cf_sax_event ev; /* the event being sent; reused */
-    char *text;      /* text not yet sent: [0, tlen), NUL after it */
+    cf__stage *node; /* the source's node in a graph, or NULL */
+    cf_pipe *pipe;   /* that graph (NULL with no node): its trace is checked
+                        at each event, since it may be set at any time */
+    /* One event per kind, its constant fields set once; each send fills
+       in the rest. */
+    cf_sax_event ev_start, ev_text, ev_end;
+    char *text; /* text not yet sent: [0, tlen) */
     size_t tlen, tcap;
+    /*
+     * on_text's fast path: a piece is appended in place while tlen + piece
+     * stays below tlim, which is the room in the buffer (a byte kept for
+     * the NUL) capped by max_text + 1; 0 with split_text or once the
+     * target has stopped, so that every piece takes the slow path then.
+     */
+    size_t tlim;
     size_t max_text;
     bool split_text;
     bool no_close;

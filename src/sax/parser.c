@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/internal.h"
 #include "internal.h"
 
 #if defined(XML_UNICODE) || defined(XML_UNICODE_WCHAR_T)
@@ -24,42 +25,59 @@
 
 #define TEXT_FIRST ((size_t)4096)
 
-/* The target stopped taking events: record why, and stop expat. */
-static void stopped(cf_sax *s, cf_status st, cf_value r)
+/* The text fast path's limit while text is being buffered; see tlim. */
+static size_t text_limit(const cf_sax *s)
+{
+    if (s->split_text || s->st != CF_YIELDED)
+        return 0;
+    return s->tcap < s->max_text + 1 ? s->tcap : s->max_text + 1;
+}
+
+/*
+ * The target stopped taking events: record why, and stop expat. Text
+ * still buffered is dropped, and every later piece takes on_text's slow
+ * path, which ignores it.
+ */
+CF__SAX_NOINLINE static void stopped(cf_sax *s, cf_status st, cf_value r)
 {
     s->st = st;
     s->result = r;
+    s->tlen = 0;
+    s->tlim = 0;
     XML_StopParser(s->xp, XML_FALSE);
 }
 
-/* Sends the event in `s->ev`. */
-static inline void deliver(cf_sax *s)
+/* Sends `ev`, one of s->ev_*. */
+static CF__SAX_INLINE void deliver(cf_sax *s, cf_sax_event *ev)
 {
-    cf_value v = cf_ptr(&s->ev, CF_SAX_EVENT);
-    if (CF__SAX_UNLIKELY(s->node != NULL))
+    cf_value v = cf_ptr(ev, CF_SAX_EVENT);
+    if (CF__SAX_UNLIKELY(s->pipe != NULL && s->pipe->trace != NULL))
         cf__pipe_event(s->node, CF_PIPE_SEND, v);
     cf_value r;
-    cf_status st = cf_send(s->target, v, &r);
+    cf_coro *t = s->target;
+    /* A handler target (the usual first stage) is called in place: what
+       cf_send() does, without its two calls. */
+    cf_status st = CF__SAX_LIKELY(t->kind == CF__HANDLER)
+                       ? cf__handler_send_inline(t, v, &r)
+                       : cf_send(t, v, &r);
     if (CF__SAX_UNLIKELY(st != CF_YIELDED))
         stopped(s, st, r);
 }
 
-static void send_text(cf_sax *s, const char *text, size_t len)
+static CF__SAX_INLINE void send_text(cf_sax *s, char *text, size_t len)
 {
-    s->ev.kind = CF_SAX_TEXT;
-    s->ev.name = NULL;
-    s->ev.attrs = NULL;
-    s->ev.nattrs = 0;
-    s->ev.text = text;
-    s->ev.len = len;
-    deliver(s);
+    text[len] = '\0';
+    s->ev_text.text = text;
+    s->ev_text.len = len;
+    deliver(s, &s->ev_text);
 }
 
-/* Sends the buffered text, if any, before a tag's event. */
-static inline void flush_text(cf_sax *s)
+/*
+ * Sends the buffered text before a tag's event. Called only when there is
+ * some (tlen > 0), which never holds once the target has stopped.
+ */
+static CF__SAX_INLINE void flush_text(cf_sax *s)
 {
-    if (s->tlen == 0)
-        return;
     size_t n = s->tlen;
     s->tlen = 0;
     send_text(s, s->text, n);
@@ -75,27 +93,44 @@ static void input_error(cf_sax *s, const char *what, size_t limit)
     stopped(s, CF_RAISED, cf_none());
 }
 
-static void XMLCALL on_text(void *ud, const XML_Char *text, int len)
+/* Makes the text buffer hold at least `need` + 1 bytes: false when out of
+   memory (the error raised, the parse stopped). */
+static bool text_room(cf_sax *s, size_t need, size_t most)
 {
-    cf_sax *s = ud;
+    if (need < s->tcap)
+        return true;
+    size_t cap = s->tcap;
+    while (cap <= need)
+        cap = cap <= SIZE_MAX / 2 ? 2 * cap : SIZE_MAX;
+    if (cap > most)
+        cap = most;
+    char *b = realloc(s->text, cap);
+    if (b == NULL) {
+        cf_fail(&cf_memory_error, NULL);
+        stopped(s, CF_RAISED, cf_none());
+        return false;
+    }
+    s->text = b;
+    s->tcap = cap;
+    return true;
+}
+
+/*
+ * A piece of text that on_text's fast path did not take: the target has
+ * stopped (ignored), split_text (sent as it is), the buffer must grow, or
+ * the text goes past max_text (an error).
+ */
+CF__SAX_NOINLINE static void text_slow(cf_sax *s, const XML_Char *text, int len)
+{
     if (CF__SAX_UNLIKELY(s->st != CF_YIELDED) || len <= 0)
         return;
     size_t n = (size_t)len;
     if (s->split_text) {
         /* expat's piece is not NUL-terminated: copy it to add one. */
-        if (n >= s->tcap) {
-            char *b = realloc(s->text, n + 1);
-            if (b == NULL) {
-                cf_fail(&cf_memory_error, NULL);
-                stopped(s, CF_RAISED, cf_none());
-                return;
-            }
-            s->text = b;
-            s->tcap = n + 1;
+        if (text_room(s, n, SIZE_MAX)) {
+            memcpy(s->text, text, n);
+            send_text(s, s->text, n);
         }
-        memcpy(s->text, text, n);
-        s->text[n] = '\0';
-        send_text(s, s->text, n);
         return;
     }
     size_t need = s->tlen + n;
@@ -103,62 +138,61 @@ static void XMLCALL on_text(void *ud, const XML_Char *text, int len)
         input_error(s, "text longer than", s->max_text);
         return;
     }
-    if (CF__SAX_UNLIKELY(need >= s->tcap)) {
-        size_t cap = s->tcap;
-        while (cap <= need)
-            cap = cap <= SIZE_MAX / 2 ? 2 * cap : SIZE_MAX;
-        if (cap > s->max_text + 1)
-            cap = s->max_text + 1;
-        char *b = realloc(s->text, cap);
-        if (b == NULL) {
-            cf_fail(&cf_memory_error, NULL);
-            stopped(s, CF_RAISED, cf_none());
-            return;
-        }
-        s->text = b;
-        s->tcap = cap;
-    }
+    if (!text_room(s, need, s->max_text + 1))
+        return;
     memcpy(s->text + s->tlen, text, n);
     s->tlen = need;
-    s->text[need] = '\0';
+    s->tlim = text_limit(s);
+}
+
+/*
+ * A piece of text: appended to the buffer, sent at the next tag. The fast
+ * path is a compare and a copy: tlen <= tlim always holds (both are 0
+ * once the target has stopped), so the subtraction cannot wrap, and a
+ * negative `len` (which expat never gives) converts to a size too large
+ * for it.
+ */
+static void XMLCALL on_text(void *ud, const XML_Char *text, int len)
+{
+    cf_sax *s = ud;
+    size_t at = s->tlen;
+    if (CF__SAX_LIKELY((size_t)len < s->tlim - at)) {
+        s->tlen = at + (size_t)len;
+        if (len == 1) /* a newline, which expat reports on its own */
+            s->text[at] = *text;
+        else
+            memcpy(s->text + at, text, (size_t)len);
+        return;
+    }
+    text_slow(s, text, len);
 }
 
 static void XMLCALL on_start(void *ud, const XML_Char *name,
                              const XML_Char **attrs)
 {
     cf_sax *s = ud;
-    if (CF__SAX_UNLIKELY(s->st != CF_YIELDED))
-        return;
-    flush_text(s);
+    if (s->tlen != 0)
+        flush_text(s);
     if (CF__SAX_UNLIKELY(s->st != CF_YIELDED))
         return;
     size_t n = 0;
     while (attrs[2 * n] != NULL)
         n++;
-    s->ev.kind = CF_SAX_START;
-    s->ev.name = name;
-    s->ev.attrs = (const char *const *)attrs;
-    s->ev.nattrs = n;
-    s->ev.text = NULL;
-    s->ev.len = 0;
-    deliver(s);
+    s->ev_start.name = name;
+    s->ev_start.attrs = (const char *const *)attrs;
+    s->ev_start.nattrs = n;
+    deliver(s, &s->ev_start);
 }
 
 static void XMLCALL on_end(void *ud, const XML_Char *name)
 {
     cf_sax *s = ud;
+    if (s->tlen != 0)
+        flush_text(s);
     if (CF__SAX_UNLIKELY(s->st != CF_YIELDED))
         return;
-    flush_text(s);
-    if (CF__SAX_UNLIKELY(s->st != CF_YIELDED))
-        return;
-    s->ev.kind = CF_SAX_END;
-    s->ev.name = name;
-    s->ev.attrs = NULL;
-    s->ev.nattrs = 0;
-    s->ev.text = NULL;
-    s->ev.len = 0;
-    deliver(s);
+    s->ev_end.name = name;
+    deliver(s, &s->ev_end);
 }
 
 int cf__sax_init(cf_sax *s, cf_pipe *p, cf_coro *target,
@@ -178,6 +212,9 @@ int cf__sax_init(cf_sax *s, cf_pipe *p, cf_coro *target,
         s->max_text = CF_VALUE_MAXLEN;
     s->st = CF_YIELDED;
     s->result = cf_none();
+    s->ev_start.kind = CF_SAX_START;
+    s->ev_text.kind = CF_SAX_TEXT;
+    s->ev_end.kind = CF_SAX_END;
     snprintf(s->name, sizeof s->name, "%s",
              opts->name != NULL ? opts->name : "sax");
     s->tcap = TEXT_FIRST;
@@ -189,6 +226,7 @@ int cf__sax_init(cf_sax *s, cf_pipe *p, cf_coro *target,
             XML_ParserFree(s->xp);
         return -ENOMEM;
     }
+    s->tlim = text_limit(s);
     XML_SetUserData(s->xp, s);
     XML_SetElementHandler(s->xp, on_start, on_end);
     XML_SetCharacterDataHandler(s->xp, on_text);
@@ -198,6 +236,7 @@ int cf__sax_init(cf_sax *s, cf_pipe *p, cf_coro *target,
             cf__sax_fini(s);
             return -ENOMEM;
         }
+        s->pipe = p;
     }
     return 0;
 }

@@ -161,6 +161,75 @@ Test(sax, text_whole_whatever_the_chunks)
     free_sink();
 }
 
+/*
+ * Checks each event's unused fields (NULL and 0 for what its kind does not
+ * carry) and records the texts' lengths, checking that each text is
+ * NUL-terminated and holds the document's pattern of 'x' and newline.
+ */
+struct text_lengths {
+    size_t len[4];
+    size_t n;
+};
+
+static cf_status lengths(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    struct text_lengths *t = self;
+    *out = cf_none();
+    if (op == CF_OP_THROW)
+        return cf_error_is(cf_error_last(), &cf_generator_exit) ? CF_RETURNED
+                                                                : CF_RAISED;
+    const cf_sax_event *ev = cf_sax_event_of(in);
+    if (ev == NULL)
+        return CF_YIELDED;
+    if (ev->kind == CF_SAX_TEXT) {
+        cr_assert(ev->name == NULL && ev->attrs == NULL && ev->nattrs == 0);
+        cr_assert_eq(strlen(ev->text), ev->len);
+        for (size_t i = 0; i < ev->len; i++)
+            cr_assert_eq(ev->text[i], i % 64 == 63 ? '\n' : 'x');
+        cr_assert_lt(t->n, 4);
+        t->len[t->n++] = ev->len;
+    } else {
+        cr_assert(ev->name != NULL && ev->text == NULL && ev->len == 0);
+        if (ev->kind == CF_SAX_END)
+            cr_assert(ev->attrs == NULL && ev->nattrs == 0);
+        else
+            cr_assert(ev->attrs != NULL && ev->attrs[2 * ev->nattrs] == NULL);
+    }
+    return CF_YIELDED;
+}
+
+/*
+ * Text is buffered in place until a tag sends it: runs of text around the
+ * buffer's first size (4 KiB) and well past it, in pieces (expat splits
+ * text at each newline) and in chunks that end anywhere, arrive whole.
+ */
+Test(sax, long_text_whole)
+{
+    static const size_t sizes[] = {4094, 4095, 4096, 4097, 20000};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t n = sizes[k], len = 0;
+        char *xml = malloc(n + 64);
+        cr_assert_not_null(xml);
+        len += (size_t)sprintf(xml, "<r a='1'><t>");
+        for (size_t i = 0; i < n; i++)
+            xml[len++] = i % 64 == 63 ? '\n' : 'x';
+        len += (size_t)sprintf(xml + len, "</t><e/>%s</r>", "xxx");
+        for (size_t chunk = 0; chunk <= 4099; chunk += 1366) {
+            struct text_lengths t = {{0}, 0};
+            cf_coro *c = new_handler(lengths, &t, "lengths", true);
+            cr_assert_eq(cf_sax_source_buffer(
+                             NULL, xml, len, c,
+                             &(struct cf_sax_opts){.chunk_size = chunk}, NULL),
+                         CF_RETURNED);
+            cr_assert_eq(t.n, 2);
+            cr_assert_eq(t.len[0], n);
+            cr_assert_eq(t.len[1], 3);
+            cf_coro_free(c);
+        }
+        free(xml);
+    }
+}
+
 /* split_text: the pieces as expat reports them (stages join them). */
 Test(sax, split_text)
 {
