@@ -300,7 +300,7 @@ static void tbridge_free(tbridge *b)
         }
     free(b->ring);
     if (b->efd >= 0)
-        close(b->efd);
+        cf_sock_close(b->efd); /* a scheduler may have waited on it */
     cf_error_unref(b->error);
     cf_error_unref(b->thrown);
     free(b);

@@ -91,3 +91,11 @@ cf_status send_range(cf_coro *co, int64_t n, cf_value *out)
     }
     return cf_close(co, out);
 }
+
+cf_sched *bridge_sched(void)
+{
+    struct cf_sched_opts o = {.poller = RUNNING_ON_VALGRIND ? "epoll" : NULL};
+    cf_sched *s;
+    cr_assert_eq(cf_sched_new(&s, &o), 0);
+    return s;
+}

@@ -30,6 +30,13 @@ cf_coro *checker_new(cf_pipe *p, checker *c, int64_t stride);
 /* A stage that raises ValueError("boom at N") at the value N. */
 cf_coro *raiser_new(cf_pipe *p, int64_t at);
 
+/*
+ * A new scheduler, with the epoll poller under Valgrind: Valgrind keeps its
+ * one-thread-at-a-time lock across io_uring_enter(), so a worker thread
+ * that would wake the waiting scheduler never runs.
+ */
+cf_sched *bridge_sched(void);
+
 /* Sends 0..n-1 into `co` and closes it; the close's result. */
 cf_status send_range(cf_coro *co, int64_t n, cf_value *out);
 

@@ -2,10 +2,13 @@
 /*
  * tests/bridge/thread.c - the thread stage: a million values in order,
  * close and error propagation with stage names, a full queue, strings the
- * sender reuses, a target that finishes early (SEMANTICS item 68).
+ * sender reuses, a target that finishes early, a full queue inside a
+ * scheduler task suspending only that task (SEMANTICS item 68).
  */
 #include <criterion/criterion.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <coflow.h>
 
@@ -210,4 +213,118 @@ Test(bridge_thread, freed_open_stage_closes_target)
     cr_assert_eq(c.count, 10);
     cr_assert_eq(cf_coro_state(chk), CF_CLOSED);
     cf_coro_free(chk);
+}
+
+/*
+ * A full queue inside a scheduler task suspends only that task. The
+ * target holds back every value until another task of the same scheduler
+ * has run 100 times; were the whole thread blocked on the full queue, that
+ * task could never run, and the gate gives up after 10 s with an error.
+ */
+static atomic_int released;
+static int other_runs;
+
+static cf_status gate(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    int64_t *sum = self;
+    *out = cf_none();
+    if (op == CF_OP_THROW) {
+        *out = cf_int(*sum);
+        return cf_error_is(cf_error_last(), &cf_generator_exit) ? CF_RETURNED
+                                                                : CF_RAISED;
+    }
+    if (cf_is_none(in))
+        return CF_YIELDED;
+    for (int i = 0; i < 10000 && !atomic_load(&released); i++)
+        usleep(1000);
+    if (!atomic_load(&released))
+        return cf_fail(&cf_runtime_error, "never released");
+    *sum += cf_to_int(in);
+    return CF_YIELDED;
+}
+
+struct producer {
+    cf_coro *bridge;
+    cf_status s;
+    cf_value r;
+};
+
+static cf_value producer_task(void *arg)
+{
+    struct producer *a = arg;
+    a->s = send_range(a->bridge, 1000, &a->r);
+    return cf_none();
+}
+
+static cf_value other_task(void *arg)
+{
+    (void)arg;
+    for (other_runs = 0; other_runs < 100; other_runs++)
+        cf_task_yield();
+    atomic_store(&released, 1);
+    return cf_none();
+}
+
+Test(bridge_thread, full_queue_suspends_only_the_task)
+{
+    static int64_t sum;
+    sum = 0;
+    atomic_store(&released, 0);
+    other_runs = -1;
+    cf_coro *g = new_handler(gate, &sum, "gate", true), *t;
+    cr_assert_eq(cf_pipe_add(p, g, NULL, 0), 0);
+    struct cf_bridge_opts o = {.queue = 8, .batch = 4};
+    cr_assert_eq(cf_bridge_thread(p, &t, g, &o), 0);
+    struct producer a = {.bridge = t};
+    cf_sched *s = bridge_sched();
+    cr_assert_gt(
+        cf_sched_add(s, new_coro(producer_task, &a, "producer", false)), 0);
+    cr_assert_gt(cf_sched_add(s, new_coro(other_task, NULL, "other", false)),
+                 0);
+    cr_assert_eq(cf_sched_run(s), 0);
+    cf_sched_free(s);
+    cr_assert_eq(a.s, CF_RETURNED, "%s", err_text());
+    cr_assert_eq(cf_to_int(a.r), 999LL * 1000 / 2);
+    cr_assert_eq(other_runs, 100);
+}
+
+/*
+ * A task killed while it waits on a full queue: the wait raises
+ * GeneratorExit into the stage, which closes its target (after what was
+ * queued) and ends with that error.
+ */
+static int64_t victim_tid;
+
+static cf_value killer_task(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 10; i++)
+        cf_task_yield();
+    atomic_store(&released, 1);
+    cf_task_kill(victim_tid);
+    return cf_none();
+}
+
+Test(bridge_thread, task_killed_on_a_full_queue)
+{
+    static int64_t sum;
+    sum = 0;
+    atomic_store(&released, 0);
+    cf_coro *g = new_handler(gate, &sum, "gate", true), *t;
+    cr_assert_eq(cf_pipe_add(p, g, NULL, 0), 0);
+    struct cf_bridge_opts o = {.queue = 8, .batch = 4};
+    cr_assert_eq(cf_bridge_thread(p, &t, g, &o), 0);
+    struct producer a = {.bridge = t, .s = CF_YIELDED};
+    cf_sched *s = bridge_sched();
+    victim_tid =
+        cf_sched_add(s, new_coro(producer_task, &a, "producer", false));
+    cr_assert_gt(victim_tid, 0);
+    cr_assert_gt(cf_sched_add(s, new_coro(killer_task, NULL, "killer", false)),
+                 0);
+    cr_assert_eq(cf_sched_run(s), 0);
+    cf_sched_free(s);
+    cr_assert_eq(a.s, CF_RAISED);
+    cr_assert_eq(cf_coro_state(t), CF_CLOSED);
+    cr_assert_eq(cf_coro_state(g), CF_CLOSED);
+    cr_assert_gt(sum, 0);
 }
