@@ -3,7 +3,9 @@
  * tests/bridge/zmq.c - the ZeroMQ stages on loopback: a million values in
  * order push -> pull, the ventilator -> 2 workers -> sink pipeline with
  * order per worker and the sum at the sink, a peer that sends garbage,
- * an error that crosses, a source that times out.
+ * an error that crosses, a source that times out, and what a push sink
+ * reports of its peers: none, one that never confirms the end, one gone
+ * during the stream.
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -298,20 +300,28 @@ static void raw_read(void *sock, int n)
         cr_assert_geq(zmq_recv(sock, buf, sizeof buf, 0), 0);
 }
 
-/* A peer that reads the close frame but never goes away: not confirmed. */
-Test(bridge_zmq, unconfirmed_end_is_reported)
+/* A push sink (linger 100 ms) whose raw peer has read five values. */
+static cf_coro *raw_peer_with_five(void **ctx, void **sock, const char *what)
 {
     char ep[128];
-    endpoint(ep, sizeof ep, "unconfirmed");
-    void *ctx = zmq_ctx_new();
-    void *sock = raw_pull(ctx, ep);
+    endpoint(ep, sizeof ep, what);
+    *ctx = zmq_ctx_new();
+    *sock = raw_pull(*ctx, ep);
     cf_coro *push;
     cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep,
                                     &(struct cf_zmq_opts){.linger_ms = 100}),
                  0);
     for (int i = 0; i < 5; i++)
         cr_assert_eq(cf_send(push, cf_int(i), NULL), CF_YIELDED);
-    raw_read(sock, 5);
+    raw_read(*sock, 5);
+    return push;
+}
+
+/* A peer that reads the close frame but never goes away: not confirmed. */
+Test(bridge_zmq, unconfirmed_end_is_reported)
+{
+    void *ctx, *sock;
+    cf_coro *push = raw_peer_with_five(&ctx, &sock, "unconfirmed");
     cr_assert_eq(cf_close(push, NULL), CF_RAISED);
     assert_error("BridgeError: zmq stage 'zmq-push': 0 of 1 peer confirmed "
                  "the end within 100 ms; frames may not have reached the "
@@ -324,17 +334,8 @@ Test(bridge_zmq, unconfirmed_end_is_reported)
 /* A peer that goes away during the stream. */
 Test(bridge_zmq, peer_gone_during_the_stream_is_reported)
 {
-    char ep[128];
-    endpoint(ep, sizeof ep, "gone");
-    void *ctx = zmq_ctx_new();
-    void *sock = raw_pull(ctx, ep);
-    cf_coro *push;
-    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep,
-                                    &(struct cf_zmq_opts){.linger_ms = 100}),
-                 0);
-    for (int i = 0; i < 5; i++)
-        cr_assert_eq(cf_send(push, cf_int(i), NULL), CF_YIELDED);
-    raw_read(sock, 5);
+    void *ctx, *sock;
+    cf_coro *push = raw_peer_with_five(&ctx, &sock, "gone");
     zmq_close(sock);
     usleep(500000); /* the sink's monitor sees the disconnect */
     cr_assert_eq(cf_close(push, NULL), CF_RAISED);
