@@ -58,9 +58,13 @@ enum { RUNNING = 0, ENDED_RETURNED, ENDED_RAISED };
 
 /* How the worker sleeps (`c_sleep`), and how long lightly. */
 enum { AWAKE = 0, LIGHT = 1, DEEP = 2 };
-#define LIGHT_NS    200000
-#define ARENA_BLOCK 16384
-#define LINE        64
+#define LIGHT_NS 200000
+/* An arena block holds 32 bytes a value, 256 B to 16 KiB (a larger string
+   gets a block of its own size). */
+#define ARENA_PER_VALUE 32
+#define ARENA_MIN       256
+#define ARENA_MAX       16384
+#define LINE            64
 
 struct blk {
     char *p;
@@ -433,7 +437,10 @@ static const char *copy_bytes(tbridge *b, const char *s, size_t n)
     struct blk *k = &c->blk[b->bi];
     if (k->cap < n) {
         /* unused this round (the worker is past it): make it larger */
-        size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        size_t cap = b->batch * ARENA_PER_VALUE;
+        cap = cap < ARENA_MIN ? ARENA_MIN : cap > ARENA_MAX ? ARENA_MAX : cap;
+        if (cap < n)
+            cap = n;
         char *p = malloc(cap);
         if (p == NULL)
             return NULL;
