@@ -98,7 +98,8 @@ CF_API int cf_bridge_error_type_register(const cf_error_type *t);
 struct cf_bridge_opts {
     const char *name; /* the stage's name: "thread" or "process" */
     size_t queue;     /* thread: values the queue holds (default 65536) */
-    size_t batch;     /* thread: values handed over at once (default 512);
+    size_t batch;     /* thread: values per chunk of the queue, which a
+                         sleeping worker is woken for (default 512);
                          process: bytes written at once (default 64 KiB) */
 };
 
@@ -106,9 +107,13 @@ struct cf_bridge_opts {
  * Thread stage: creates a primed handler in `*out` whose values go, through
  * a bounded queue, to `target` on a new worker thread. The sender copies
  * each value (string and bytes included; a user pointer is passed as it
- * is, so its object must stay valid until the target has it) and hands them
- * over in batches: a batch goes when it is full or when the worker is
- * waiting. A full queue blocks the sender. cf_close() sends the rest,
+ * is, so its object must stay valid until the target has it) into the
+ * queue, where the worker can take it at once; a worker that went to
+ * sleep on an empty queue is woken when `batch` values have come, or
+ * takes them within 0.2 ms, or, once it has slept that long, at the next
+ * value. A full queue blocks the sender, or, inside a scheduler task
+ * (coflow/sched.h), suspends only that task (through cf_task_readable();
+ * a task killed there closes the stage). cf_close() sends the rest,
  * closes `target` on the worker, joins the worker and returns the target's
  * close result. An error the target raises ends the worker (the rest of
  * the queue is dropped) and comes out of the next send or the close.
@@ -156,7 +161,8 @@ struct cf_zmq_opts {
     unsigned producers; /* pull: close frames to wait for (default 1) */
     int timeout_ms;     /* pull: BridgeError after this long without a frame
                            (default: wait forever); push: how long to wait
-                           for the peers (default 30000) */
+                           for the peers, and for a peer to take a frame
+                           (default 30000) */
     bool quiet;         /* pull: do not report malformed frames on stderr */
     struct cf_zmq_stats *stats; /* if set, filled in as the stage runs */
 };
@@ -166,9 +172,16 @@ struct cf_zmq_opts {
  * value as a frame on a PUSH socket at `endpoint` ("tcp://host:port" or
  * "ipc://path"). Values go out in order, to the pull peers round robin.
  * A close sends `peers` close frames and waits (up to `linger_ms`) until
- * every frame is on its way to a peer, so a clean close loses nothing in
- * flight; its result is none. An error thrown into it (other than
- * GeneratorExit) is sent on as an error frame, then comes out. Returns 0,
+ * that many peers have disconnected, which a pull source does once it has
+ * read its last close frame, so a clean close loses nothing in flight; its
+ * result is none. The sink hears nothing else from downstream (PUSH/PULL
+ * is one-way: an error in a pull peer's pipeline stays in that process).
+ * What it does report, as BridgeError: a send (or close frame) no peer
+ * takes within `timeout_ms` (no peer, or each gone or stuck); a close not
+ * confirmed within `linger_ms`; a close after a peer went away during the
+ * stream (what was queued to it may be lost). An error thrown into it
+ * (other than GeneratorExit) is sent on as an error frame, then comes
+ * out. Returns 0,
  * -EINVAL, -ENOMEM, or -errno from libzmq (an endpoint it cannot use).
  */
 CF_API int cf_bridge_zmq_push(cf_pipe *p, cf_coro **out, const char *endpoint,

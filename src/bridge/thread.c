@@ -1,68 +1,220 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bridge/thread.c - the thread stage: Beazley's threaded(target), with a
- * bounded queue of batches between the sender and a worker thread.
+ * bounded single-producer, single-consumer ring between the sender and a
+ * worker thread.
  *
- * The queue is a ring of `nring` batches. The sender fills the batch at
- * ring[produced % nring] without a lock (it owns it until it publishes
- * it), copying each value and the bytes of strings into the batch's arena
- * (values keep offsets into it, so the arena may grow); publishing takes
- * the lock once per batch. The worker sends the values of ring[consumed %
- * nring] into the target and only then gives the batch back, so the bytes
- * stay valid for each send. A batch is published when it is full, or at
- * once when the worker is waiting for work, so a slow stream is not held
- * back and a fast one moves in whole batches.
+ * The ring holds `nring * batch` values in `nring` chunks of `batch`. The
+ * sender writes value `pos` into chunk (pos / batch) % nring, copying the
+ * bytes of strings into that chunk's arena (blocks that never move, so the
+ * worker may read a chunk while the sender still fills it), and publishes
+ * each value at once with a release store of `tail`: no lock, no atomic
+ * read-modify-write, no allocation once the arenas have grown. The worker
+ * sends values into the target and then publishes how far it got in
+ * `head`; the sender reuses a chunk only when the worker is past all of it,
+ * so the bytes stay valid through each send. Each side keeps a private copy
+ * of the other's index and reads the shared one only when its copy says
+ * the ring is empty (worker) or a chunk is still in use (sender). The
+ * indices and the sleep flags sit on cache lines of their own.
  *
- * The worker's end (the target returned or raised) is published with an
- * atomic the sender reads on each send; its error object passes from one
- * thread to the other through that flag or the join, never shared at once.
+ * An idle worker spins a little, then parks on a futex; it says so in
+ * `c_sleep` first, and the sender wakes it only when it sees that flag.
+ * The flag and the index form Dekker's pattern (each side stores one and
+ * loads the other), which needs a full barrier on both sides; the sender's
+ * half is paid by the parking worker with membarrier(2) (an expedited
+ * barrier on every thread of the process) where the kernel has it, else by
+ * a fence in each send. A sender that finds the ring full parks the same
+ * way in `p_sleep`, on an eventfd through cf_task_readable(): inside a
+ * scheduler task this suspends only that task, elsewhere it blocks in
+ * poll(2).
+ *
+ * The worker's end (the target returned or raised) is published with
+ * `ended`, which the sender reads on each send; the error object passes
+ * from one thread to the other through that flag or the join, never shared.
  */
 #include <errno.h>
+#include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
+#if defined(__SANITIZE_THREAD__)
+#define CF__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CF__TSAN 1
+#endif
+#endif
+
 enum { RUNNING = 0, ENDED_RETURNED, ENDED_RAISED };
 
-struct batch {
+/* How the worker sleeps (`c_sleep`), and how long lightly. */
+enum { AWAKE = 0, LIGHT = 1, DEEP = 2 };
+#define LIGHT_NS 200000
+/* An arena block holds 32 bytes a value, 256 B to 16 KiB (a larger string
+   gets a block of its own size). */
+#define ARENA_PER_VALUE 32
+#define ARENA_MIN       256
+#define ARENA_MAX       16384
+#define LINE            64
+
+struct blk {
+    char *p;
+    size_t cap;
+};
+
+struct chunk {
     cf_value *v;
-    size_t n;
-    char *arena;
-    size_t alen, acap;
+    struct blk *blk; /* the arena: blocks that never move */
+    size_t nblk;
 };
 
 typedef struct tbridge {
-    char name[CF__BRIDGE_NAME_MAX];
-    cf_coro *target;
+    /* written by the sender, read by the worker */
+    _Alignas(LINE) _Atomic uint64_t tail; /* values published */
+    atomic_bool closing;                  /* no value will follow */
+    /* written by the worker, read by the sender when its copy is short */
+    _Alignas(LINE) _Atomic uint64_t head; /* values the worker is done with */
+    _Alignas(LINE) _Atomic uint32_t c_sleep; /* the worker parks (futex) */
+    _Alignas(LINE) atomic_int p_sleep;       /* the sender parks (eventfd) */
+    _Alignas(LINE) atomic_int ended;         /* written once by the worker */
+    /* the sender's own */
+    _Alignas(LINE) uint64_t pos; /* == tail */
+    uint64_t head_seen;          /* a copy of head */
+    cf_value *vp, *vend;         /* the chunk being filled: next value, end */
+    char *ap, *aend;             /* the free bytes of its arena block */
+    struct chunk *cur;           /* that chunk */
+    size_t bi;                   /* and the arena block */
+    size_t next;                 /* the index of the next chunk */
     bool primed, joined;
-    pthread_t thr;
-    pthread_mutex_t mu;
-    pthread_cond_t can_put, can_get;
-    struct batch *ring, *cur;
+    cf_error *thrown; /* an error to throw rather than close */
+    /* the worker's own */
+    _Alignas(LINE) uint64_t chead; /* == head */
+    cf_value result;               /* the target's return or close result */
+    cf_error *error;               /* the target's error, ENDED_RAISED */
+    /* set up once */
+    _Alignas(LINE) char name[CF__BRIDGE_NAME_MAX];
+    cf_coro *target;
+    struct chunk *ring;
     size_t nring, batch;
-    uint64_t produced, consumed; /* batches; under `mu` */
-    bool sender_waits;           /* under `mu` */
-    bool worker_waits;           /* under `mu` */
-    atomic_bool idle;            /* a hint: the worker is waiting */
-    bool closing;                /* under `mu`: no batch will follow */
-    cf_error *thrown;            /* an error to throw rather than close */
-    atomic_int ended;
-    cf_value result; /* the target's return or close result */
-    cf_error *error; /* the target's error, ENDED_RAISED */
+    uint64_t cap; /* nring * batch */
+    bool asym;    /* membarrier: the sender's fence is not needed */
+    int efd;      /* the sender parks on it */
+    pthread_t thr;
 } tbridge;
+
+/* ---- waiting and waking ---- */
+
+/* 0 when woken (or the word was not `val`), -ETIMEDOUT, -EINTR. */
+static int futex_wait(_Atomic uint32_t *w, uint32_t val,
+                      const struct timespec *ts)
+{
+    if (syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT_PRIVATE, val, ts, NULL, 0)
+        == 0)
+        return 0;
+    return errno == EAGAIN ? 0 : -errno;
+}
+
+static void futex_wake(_Atomic uint32_t *w)
+{
+    syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/*
+ * Whether membarrier(2)'s expedited private barrier works in this process
+ * (registered once). Never under TSan, which does not see it.
+ */
+static bool asym_barrier_ok(void)
+{
+#ifdef CF__TSAN
+    return false;
+#else
+    static atomic_int state; /* 0 unknown, 1 yes, -1 no */
+    int s = atomic_load_explicit(&state, memory_order_acquire);
+    if (s == 0) {
+        long r = syscall(SYS_membarrier,
+                         MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+        s = r == 0 ? 1 : -1;
+        atomic_store_explicit(&state, s, memory_order_release);
+    }
+    return s == 1;
+#endif
+}
+
+/* The parking side's half of Dekker's pattern (see the top). */
+static void park_barrier(tbridge *b)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    if (b->asym)
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+}
+
+/* The running side's half: nothing when the parker pays with membarrier. */
+static inline void run_barrier(const tbridge *b)
+{
+    if (!b->asym)
+        atomic_thread_fence(memory_order_seq_cst);
+}
+
+static void wake_worker(tbridge *b)
+{
+    if (atomic_exchange(&b->c_sleep, 0) != 0)
+        futex_wake(&b->c_sleep);
+}
+
+static void wake_sender(tbridge *b)
+{
+    if (atomic_exchange(&b->p_sleep, 0) != 0) {
+        uint64_t one = 1;
+        ssize_t r = write(b->efd, &one, sizeof one);
+        (void)r; /* only EAGAIN at a counter near 2^64: it is readable */
+    }
+}
+
+/*
+ * The worker waits for values past `head`: returns the new tail, or `head`
+ * when the stage is closing and nothing is left. It sleeps lightly first
+ * (LIGHT in `c_sleep`, at most LIGHT_NS): the sender wakes it only when a
+ * chunk is full, so a fast stream costs one wake-up per chunk, and values
+ * of a slow one wait at most LIGHT_NS. After that it sleeps deeply (DEEP)
+ * and the next value wakes it at once.
+ */
+static uint64_t wait_values(tbridge *b, uint64_t head)
+{
+    uint32_t depth = LIGHT;
+    for (;;) {
+        atomic_store(&b->c_sleep, depth);
+        park_barrier(b);
+        uint64_t t = atomic_load_explicit(&b->tail, memory_order_acquire);
+        bool closing = atomic_load(&b->closing);
+        if (t != head || closing) {
+            atomic_store_explicit(&b->c_sleep, AWAKE, memory_order_relaxed);
+            return closing ? atomic_load(&b->tail) : t;
+        }
+        if (depth == LIGHT) {
+            struct timespec ts = {0, LIGHT_NS};
+            if (futex_wait(&b->c_sleep, LIGHT, &ts) == -ETIMEDOUT)
+                depth = DEEP;
+        } else {
+            futex_wait(&b->c_sleep, DEEP, NULL);
+        }
+    }
+}
+
+/* ---- the worker ---- */
 
 static void end(tbridge *b, int how)
 {
-    pthread_mutex_lock(&b->mu);
-    atomic_store_explicit(&b->ended, how, memory_order_release);
-    if (b->sender_waits) {
-        b->sender_waits = false;
-        pthread_cond_signal(&b->can_put);
-    }
-    pthread_mutex_unlock(&b->mu);
+    atomic_store(&b->ended, how);
+    wake_sender(b);
 }
 
 /* The worker's end of the stream: close the target, or throw into it. */
@@ -92,82 +244,79 @@ out:
     end(b, s == CF_RAISED ? ENDED_RAISED : ENDED_RETURNED);
 }
 
+/* Sends values [head, head + n) of one chunk; false when the target ended. */
+static bool run(tbridge *b, uint64_t head, size_t n)
+{
+    const cf_value *v =
+        b->ring[(head / b->batch) % b->nring].v + head % b->batch;
+    for (size_t i = 0; i < n; i++) {
+        cf_value r;
+        cf_status s = cf_send(b->target, v[i], &r);
+        if (CF__LIKELY_BRIDGE(s == CF_YIELDED))
+            continue;
+        if (s == CF_RAISED) {
+            b->error = cf_error_take();
+            end(b, ENDED_RAISED);
+        } else {
+            b->result = r;
+            end(b, ENDED_RETURNED);
+        }
+        return false;
+    }
+    return true;
+}
+
 static void *worker(void *arg)
 {
     tbridge *b = arg;
-    pthread_mutex_lock(&b->mu);
+    uint64_t head = 0;
     for (;;) {
-        while (b->consumed == b->produced && !b->closing) {
-            b->worker_waits = true;
-            atomic_store_explicit(&b->idle, true, memory_order_relaxed);
-            pthread_cond_wait(&b->can_get, &b->mu);
-        }
-        if (b->consumed == b->produced)
+        uint64_t t = atomic_load_explicit(&b->tail, memory_order_acquire);
+        if (t == head && (t = wait_values(b, head)) == head)
             break; /* closing, and nothing left */
-        struct batch *bt = &b->ring[b->consumed % b->nring];
-        pthread_mutex_unlock(&b->mu);
-        for (size_t i = 0; i < bt->n; i++) {
-            cf_value v = bt->v[i];
-            if ((v.kind == CF_STR || v.kind == CF_BYTES) && v.len > 0)
-                v.as.s = bt->arena + (uintptr_t)v.as.s;
-            cf_value r;
-            cf_status s = cf_send(b->target, v, &r);
-            if (CF__LIKELY_BRIDGE(s == CF_YIELDED))
-                continue;
-            if (s == CF_RAISED) {
-                b->error = cf_error_take();
-                end(b, ENDED_RAISED);
-            } else {
-                b->result = r;
-                end(b, ENDED_RETURNED);
-            }
-            return NULL;
-        }
-        pthread_mutex_lock(&b->mu);
-        b->consumed++;
-        if (b->sender_waits) {
-            b->sender_waits = false;
-            pthread_cond_signal(&b->can_put);
+        while (head != t) {
+            /* a run ends at its chunk's end, so a whole chunk comes free */
+            uint64_t left = b->batch - head % b->batch;
+            size_t n = (size_t)(t - head < left ? t - head : left);
+            if (!run(b, head, n))
+                return NULL;
+            head += n;
+            atomic_store_explicit(&b->head, head, memory_order_release);
+            run_barrier(b);
+            if (atomic_load_explicit(&b->p_sleep, memory_order_relaxed))
+                wake_sender(b);
         }
     }
-    pthread_mutex_unlock(&b->mu);
     finish(b);
     return NULL;
 }
+
+/* ---- the sender ---- */
 
 static void tbridge_free(tbridge *b)
 {
     if (b->ring != NULL)
         for (size_t i = 0; i < b->nring; i++) {
             free(b->ring[i].v);
-            free(b->ring[i].arena);
+            for (size_t k = 0; k < b->ring[i].nblk; k++)
+                free(b->ring[i].blk[k].p);
+            free(b->ring[i].blk);
         }
     free(b->ring);
-    pthread_mutex_destroy(&b->mu);
-    pthread_cond_destroy(&b->can_put);
-    pthread_cond_destroy(&b->can_get);
+    if (b->efd >= 0)
+        cf_sock_close(b->efd); /* a scheduler may have waited on it */
     cf_error_unref(b->error);
     cf_error_unref(b->thrown);
     free(b);
 }
 
-/* Publishes the batch being filled (if any); with `closing`, the end. */
-static void publish(tbridge *b, bool closing)
+/* Says the stream ends (after every value published) and joins the worker. */
+static void close_and_join(tbridge *b)
 {
-    pthread_mutex_lock(&b->mu);
-    if (b->cur != NULL) {
-        b->produced++;
-        b->cur = NULL;
-    }
-    if (closing)
-        b->closing = true;
-    if (b->worker_waits) {
-        /* One wake-up is enough: until the worker runs, batches fill. */
-        b->worker_waits = false;
-        atomic_store_explicit(&b->idle, false, memory_order_relaxed);
-        pthread_cond_signal(&b->can_get);
-    }
-    pthread_mutex_unlock(&b->mu);
+    atomic_store(&b->closing, true);
+    wake_worker(b);
+    pthread_join(b->thr, NULL);
+    b->joined = true;
 }
 
 /*
@@ -196,25 +345,63 @@ static cf_status ended(tbridge *b, cf_value *out)
     return s;
 }
 
-/* Waits for a free batch; false when the worker ended meanwhile. */
-static bool take_batch(tbridge *b)
+static cf_value park_try(void *arg)
 {
-    pthread_mutex_lock(&b->mu);
-    while (b->produced - b->consumed == b->nring
-           && atomic_load_explicit(&b->ended, memory_order_relaxed)
-                  == RUNNING) {
-        b->sender_waits = true;
-        pthread_cond_wait(&b->can_put, &b->mu);
+    return cf_int(cf_task_readable(*(int *)arg, -1));
+}
+
+/*
+ * Parks the sender until the worker moved `head` or ended: CF_YIELDED, or
+ * CF_RAISED when the wait itself raised (a scheduler task killed while it
+ * waits); the stage is then closed and freed, and the error goes on.
+ */
+static cf_status park_sender(tbridge *b)
+{
+    atomic_store(&b->p_sleep, 1);
+    park_barrier(b);
+    if (atomic_load(&b->head) != b->head_seen
+        || atomic_load(&b->ended) != RUNNING) {
+        atomic_store_explicit(&b->p_sleep, 0, memory_order_relaxed);
+        return CF_YIELDED;
     }
-    b->sender_waits = false;
-    bool ok = atomic_load_explicit(&b->ended, memory_order_relaxed) == RUNNING;
-    if (ok) {
-        b->cur = &b->ring[b->produced % b->nring];
-        b->cur->n = 0;
-        b->cur->alen = 0;
+    cf_value rc;
+    if (cf_try(park_try, &b->efd, &rc) == CF_RAISED) {
+        /* The error stays the one being handled while the stage closes. */
+        close_and_join(b);
+        tbridge_free(b);
+        return CF_RAISED;
     }
-    pthread_mutex_unlock(&b->mu);
-    return ok;
+    uint64_t drain;
+    ssize_t r = read(b->efd, &drain, sizeof drain); /* EAGAIN is fine */
+    (void)r;
+    return CF_YIELDED;
+}
+
+/*
+ * Moves to the next chunk, waiting until the worker is past its last
+ * round: CF_YIELDED, CF_RETURNED when the worker ended meanwhile (the stage
+ * is then finished), or CF_RAISED.
+ */
+static cf_status next_chunk(tbridge *b, cf_value *out)
+{
+    uint64_t need = b->pos + b->batch - b->cap; /* head must reach it */
+    while (b->pos + b->batch - b->head_seen > b->cap) {
+        b->head_seen = atomic_load_explicit(&b->head, memory_order_acquire);
+        if (b->head_seen >= need)
+            break;
+        if (atomic_load_explicit(&b->ended, memory_order_acquire) != RUNNING)
+            return ended(b, out);
+        cf_status s = park_sender(b);
+        if (s != CF_YIELDED)
+            return s;
+    }
+    b->cur = &b->ring[b->next];
+    b->next = b->next + 1 == b->nring ? 0 : b->next + 1;
+    b->vp = b->cur->v;
+    b->vend = b->vp + b->batch;
+    b->bi = 0;
+    b->ap = b->aend = NULL; /* copy_bytes() takes block 0 */
+    return CF_YIELDED;
 }
 
 /*
@@ -224,34 +411,72 @@ static bool take_batch(tbridge *b)
  */
 static cf_status fail(tbridge *b)
 {
-    publish(b, true);
-    pthread_join(b->thr, NULL);
+    close_and_join(b);
     tbridge_free(b);
     return cf_fail(&cf_memory_error, NULL);
 }
 
-static cf_status put(tbridge *b, cf_value v)
+/*
+ * Copies `n` bytes that do not fit the current arena block (or none: the
+ * empty string) into the current chunk's arena; NULL without memory.
+ */
+static const char *copy_bytes(tbridge *b, const char *s, size_t n)
 {
-    struct batch *bt = b->cur;
-    if ((v.kind == CF_STR || v.kind == CF_BYTES) && v.len > 0) {
-        if (bt->acap - bt->alen < v.len) {
-            size_t cap = bt->acap != 0 ? bt->acap : 16384;
-            while (cap - bt->alen < v.len)
-                cap *= 2;
-            char *a = realloc(bt->arena, cap);
-            if (a == NULL)
-                return fail(b);
-            bt->arena = a;
-            bt->acap = cap;
-        }
-        memcpy(bt->arena + bt->alen, v.as.s, v.len);
-        v.as.s = (const char *)(uintptr_t)bt->alen;
-        bt->alen += v.len;
+    if (n == 0)
+        return "";
+    struct chunk *c = b->cur;
+    if (b->ap != NULL)
+        b->bi++; /* the current block is too full */
+    if (b->bi == c->nblk) {
+        struct blk *nb = realloc(c->blk, (c->nblk + 1) * sizeof *nb);
+        if (nb == NULL)
+            return NULL;
+        c->blk = nb;
+        nb[c->nblk++] = (struct blk){NULL, 0};
     }
-    bt->v[bt->n++] = v;
-    if (bt->n == b->batch
-        || atomic_load_explicit(&b->idle, memory_order_relaxed))
-        publish(b, false);
+    struct blk *k = &c->blk[b->bi];
+    if (k->cap < n) {
+        /* unused this round (the worker is past it): make it larger */
+        size_t cap = b->batch * ARENA_PER_VALUE;
+        cap = cap < ARENA_MIN ? ARENA_MIN : cap > ARENA_MAX ? ARENA_MAX : cap;
+        if (cap < n)
+            cap = n;
+        char *p = malloc(cap);
+        if (p == NULL)
+            return NULL;
+        free(k->p);
+        *k = (struct blk){p, cap};
+    }
+    memcpy(k->p, s, n);
+    b->ap = k->p + n;
+    b->aend = k->p + k->cap;
+    return k->p;
+}
+
+static cf_status put(tbridge *b, cf_value v, cf_value *out)
+{
+    if (CF__UNLIKELY_BRIDGE(b->vp == b->vend)) {
+        cf_status s = next_chunk(b, out);
+        if (s != CF_YIELDED)
+            return s;
+    }
+    if (v.kind == CF_STR || v.kind == CF_BYTES) {
+        /* 1 <= len <= the room left (the empty string takes the slow path) */
+        if (CF__LIKELY_BRIDGE((size_t)v.len - 1 < (size_t)(b->aend - b->ap))) {
+            memcpy(b->ap, v.as.s, v.len);
+            v.as.s = b->ap;
+            b->ap += v.len;
+        } else if ((v.as.s = copy_bytes(b, v.as.s, v.len)) == NULL) {
+            return fail(b);
+        }
+    }
+    *b->vp++ = v;
+    atomic_store_explicit(&b->tail, ++b->pos, memory_order_release);
+    run_barrier(b);
+    uint32_t sleep = atomic_load_explicit(&b->c_sleep, memory_order_relaxed);
+    if (CF__UNLIKELY_BRIDGE(sleep != AWAKE)
+        && (sleep == DEEP || b->vp == b->vend))
+        wake_worker(b);
     return CF_YIELDED;
 }
 
@@ -268,18 +493,14 @@ static cf_status step(void *self, cf_op op, cf_value in, cf_value *out)
                 atomic_load_explicit(&b->ended, memory_order_acquire)
                 != RUNNING))
             return ended(b, out);
-        if (b->cur == NULL && !take_batch(b))
-            return ended(b, out);
-        return put(b, in);
+        return put(b, in, out);
     }
     /* A throw: GeneratorExit closes the target, another error is thrown
        into it; either way after everything sent before. */
     const cf_error *e = cf_error_last();
     if (!cf_error_is(e, &cf_generator_exit))
         b->thrown = cf_error_ref((cf_error *)e);
-    publish(b, true);
-    pthread_join(b->thr, NULL);
-    b->joined = true;
+    close_and_join(b);
     if (b->thrown != NULL && atomic_load(&b->ended) == ENDED_RAISED
         && b->error == b->thrown) {
         /* Our own error came back: let it through untouched. */
@@ -295,9 +516,10 @@ int cf_bridge_thread(cf_pipe *p, cf_coro **out, cf_coro *target,
 {
     if (out == NULL || target == NULL)
         return -EINVAL;
-    tbridge *b = calloc(1, sizeof *b);
-    if (b == NULL)
+    tbridge *b;
+    if (posix_memalign((void **)&b, LINE, sizeof *b) != 0)
         return -ENOMEM;
+    memset(b, 0, sizeof *b);
     cf__bridge_name(b->name, opts != NULL ? opts->name : NULL, "thread");
     b->target = target;
     b->batch = opts != NULL && opts->batch != 0 ? opts->batch : 512;
@@ -305,9 +527,14 @@ int cf_bridge_thread(cf_pipe *p, cf_coro **out, cf_coro *target,
     b->nring = (queue + b->batch - 1) / b->batch;
     if (b->nring < 2)
         b->nring = 2;
-    pthread_mutex_init(&b->mu, NULL);
-    pthread_cond_init(&b->can_put, NULL);
-    pthread_cond_init(&b->can_get, NULL);
+    b->cap = (uint64_t)b->nring * b->batch;
+    b->asym = asym_barrier_ok();
+    b->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (b->efd < 0) {
+        int err = errno;
+        tbridge_free(b);
+        return err == ENOMEM ? -ENOMEM : -EAGAIN;
+    }
     b->ring = calloc(b->nring, sizeof *b->ring);
     if (b->ring == NULL)
         goto nomem;

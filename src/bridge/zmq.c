@@ -19,6 +19,7 @@
  * send and keeps no high-water mark of its own.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,18 +41,28 @@ typedef struct zpush {
     char name[CF__BRIDGE_NAME_MAX];
     void *ctx, *sock, *mon;
     bool primed, waited;
+    bool stuck; /* a send timed out: no close frames then */
     unsigned peers, seen, gone;
+    unsigned lost; /* peers gone before the close frames were sent */
     int timeout_ms, linger_ms;
     struct cf_zmq_stats local, *stats;
     cf__wbuf out;
 } zpush;
 
+static int set_int(void *sock, int opt, int v)
+{
+    return zmq_setsockopt(sock, opt, &v, sizeof v);
+}
+
 static void zpush_free(zpush *z)
 {
     if (z->mon != NULL)
         zmq_close(z->mon);
-    if (z->sock != NULL)
+    if (z->sock != NULL) {
+        /* The end was confirmed, or waited for already: drop the rest. */
+        set_int(z->sock, ZMQ_LINGER, 0);
         zmq_close(z->sock);
+    }
     if (z->ctx != NULL)
         zmq_ctx_term(z->ctx);
     cf__wbuf_free(&z->out);
@@ -87,6 +98,15 @@ static bool watch(zpush *z, const unsigned *count, unsigned want, int ms)
     return true;
 }
 
+/* Counts the monitor's events already there; disconnects are losses. */
+static void drain_events(zpush *z)
+{
+    unsigned before = z->gone;
+    (void)watch(z, &z->gone, UINT32_MAX, 0);
+    z->lost += z->gone - before;
+    z->gone = 0;
+}
+
 /* Waits until `peers` pull peers have connected (a sink with several). */
 static cf_status wait_peers(zpush *z)
 {
@@ -100,9 +120,39 @@ static cf_status wait_peers(zpush *z)
 
 static cf_status zsend(zpush *z)
 {
-    while (zmq_send(z->sock, z->out.data, z->out.len, 0) < 0)
+    while (zmq_send(z->sock, z->out.data, z->out.len, 0) < 0) {
+        if (zmq_errno() == EAGAIN) {
+            z->stuck = true;
+            return cf_fail(&cf_bridge_error,
+                           "zmq stage '%s': no peer took a frame for %d ms "
+                           "(none connected, or each gone or stuck)",
+                           z->name, z->timeout_ms);
+        }
         if (zmq_errno() != EINTR)
             return zfail("send", z->name);
+    }
+    return CF_YIELDED;
+}
+
+/*
+ * After the close frames: the end is confirmed when each peer has
+ * disconnected; a peer gone during the stream may have lost frames.
+ */
+static cf_status confirm(zpush *z)
+{
+    bool all = watch(z, &z->gone, z->peers, z->linger_ms);
+    if (z->lost > 0)
+        return cf_fail(&cf_bridge_error,
+                       "zmq stage '%s': %u peer%s went away during the "
+                       "stream; frames queued to %s may be lost",
+                       z->name, z->lost, z->lost == 1 ? "" : "s",
+                       z->lost == 1 ? "it" : "them");
+    if (!all)
+        return cf_fail(&cf_bridge_error,
+                       "zmq stage '%s': %u of %u peer%s confirmed the end "
+                       "within %d ms; frames may not have reached the others",
+                       z->name, z->gone, z->peers, z->peers == 1 ? "" : "s",
+                       z->linger_ms);
     return CF_YIELDED;
 }
 
@@ -113,6 +163,9 @@ static cf_status zend(zpush *z, bool closing)
     cf_status s = CF_YIELDED;
     if (!z->waited && z->peers > 1)
         s = wait_peers(z);
+    drain_events(z);
+    if (z->stuck)
+        s = cf_fail(&cf_bridge_error, "zmq stage '%s': no peer", z->name);
     for (unsigned i = 0; i < z->peers && s == CF_YIELDED; i++) {
         z->out.len = 0;
         s = closing ? cf__frame_put_close(&z->out, NULL)
@@ -127,7 +180,9 @@ static cf_status zend(zpush *z, bool closing)
         }
     }
     /* Each peer disconnects once it has read its close frame. */
-    if (s == CF_YIELDED)
+    if (s == CF_YIELDED && closing)
+        s = confirm(z);
+    else if (s == CF_YIELDED)
         (void)watch(z, &z->gone, z->peers, z->linger_ms);
     zpush_free(z);
     return s;
@@ -178,11 +233,6 @@ static cf_status push_step(void *self, cf_op op, cf_value in, cf_value *out)
     return CF_RAISED;
 }
 
-static int set_int(void *sock, int opt, int v)
-{
-    return zmq_setsockopt(sock, opt, &v, sizeof v);
-}
-
 static int open_socket(void **ctx, void **sock, int type, const char *endpoint,
                        const struct cf_zmq_opts *opts, int hwm, void **mon,
                        const void *id)
@@ -201,6 +251,13 @@ static int open_socket(void **ctx, void **sock, int type, const char *endpoint,
         return -zmq_errno();
     if (type == ZMQ_PULL && opts != NULL && opts->timeout_ms > 0
         && set_int(*sock, ZMQ_RCVTIMEO, opts->timeout_ms) != 0)
+        return -zmq_errno();
+    /* A push: a send no peer takes within the time is an absent peer. */
+    if (type == ZMQ_PUSH
+        && set_int(*sock, ZMQ_SNDTIMEO,
+                   opts != NULL && opts->timeout_ms > 0 ? opts->timeout_ms
+                                                        : 30000)
+               != 0)
         return -zmq_errno();
     if (mon != NULL) {
         char addr[64];

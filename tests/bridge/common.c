@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/bridge/common.c - see common.h. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <valgrind/valgrind.h>
@@ -90,4 +91,57 @@ cf_status send_range(cf_coro *co, int64_t n, cf_value *out)
         }
     }
     return cf_close(co, out);
+}
+
+cf_sched *bridge_sched(void)
+{
+    struct cf_sched_opts o = {.poller = RUNNING_ON_VALGRIND ? "epoll" : NULL};
+    cf_sched *s;
+    cr_assert_eq(cf_sched_new(&s, &o), 0);
+    return s;
+}
+
+cf_pipe *bp;
+
+void bridge_setup(void)
+{
+    cr_assert_eq(cf_pipe_new(&bp), 0);
+}
+
+void bridge_teardown(void)
+{
+    cf_pipe_free(bp);
+    cf_error_clear();
+}
+
+void bridge_million_in_order(bridge_mk mk, checker *c)
+{
+    cf_coro *chk = checker_new(bp, c, 1), *t;
+    cr_assert_eq(mk(bp, &t, chk, NULL), 0);
+    int64_t n = bridge_n();
+    cf_value r;
+    cr_assert_eq(send_range(t, n, &r), CF_RETURNED, "%s", err_text());
+    cr_assert_eq(cf_to_int(r), n * (n - 1) / 2);
+    cr_assert_eq(cf_coro_state(t), CF_CLOSED);
+}
+
+static bool always(void *arg, cf_value v)
+{
+    (void)arg;
+    (void)v;
+    return true;
+}
+
+void bridge_error_through_stages(bridge_mk mk, const char *name)
+{
+    cf_coro *bad = raiser_new(bp, 5), *inner, *t, *outer;
+    cr_assert_eq(cf_pipe_filter(bp, &inner, "inner", always, NULL, bad), 0);
+    cr_assert_eq(mk(bp, &t, inner, NULL), 0);
+    cr_assert_eq(cf_pipe_filter(bp, &outer, "outer", always, NULL, t), 0);
+    cf_status s = cf_pipe_source_range(bp, 0, 10, 1, outer, NULL, NULL);
+    cr_assert_eq(s, CF_RAISED);
+    char want[128];
+    snprintf(want, sizeof want,
+             "ValueError: boom at 5 (via 'inner' <- '%s' <- 'outer')", name);
+    assert_error(want);
 }

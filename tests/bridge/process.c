@@ -15,39 +15,29 @@
 #include "bridge/common.h"
 #include "support.h"
 
-static cf_pipe *p;
-
-static void setup(void)
-{
-    cr_assert_eq(cf_pipe_new(&p), 0);
-}
-
-static void teardown(void)
-{
-    cf_pipe_free(p);
-    cf_error_clear();
-}
-
-TestSuite(bridge_process, .init = setup, .fini = teardown);
+TestSuite(bridge_process, .init = bridge_setup, .fini = bridge_teardown);
 
 Test(bridge_process, million_in_order)
 {
     checker c;
-    cf_coro *chk = checker_new(p, &c, 1), *t;
-    cr_assert_eq(cf_bridge_process(p, &t, chk, NULL), 0);
-    cr_assert_gt(cf_bridge_pid(t), 0);
-    int64_t n = bridge_n();
-    cf_value r;
-    cr_assert_eq(send_range(t, n, &r), CF_RETURNED, "%s", err_text());
-    cr_assert_eq(cf_to_int(r), n * (n - 1) / 2);
+    bridge_million_in_order(cf_bridge_process, &c);
     cr_assert_eq(c.count, 0); /* the child's copy counted, not ours */
+}
+
+Test(bridge_process, pid_while_open)
+{
+    checker c;
+    cf_coro *chk = checker_new(bp, &c, 1), *t;
+    cr_assert_eq(cf_bridge_process(bp, &t, chk, NULL), 0);
+    cr_assert_gt(cf_bridge_pid(t), 0);
+    cr_assert_eq(cf_close(t, NULL), CF_RETURNED, "%s", err_text());
     cr_assert_eq(cf_bridge_pid(t), -1);
 }
 
 Test(bridge_process, error_comes_back_with_stage_names)
 {
-    cf_coro *bad = raiser_new(p, 500), *t;
-    cr_assert_eq(cf_bridge_process(p, &t, bad,
+    cf_coro *bad = raiser_new(bp, 500), *t;
+    cr_assert_eq(cf_bridge_process(bp, &t, bad,
                                    &(struct cf_bridge_opts){.name = "child"}),
                  0);
     cf_status s = send_range(t, 1000, NULL);
@@ -56,22 +46,9 @@ Test(bridge_process, error_comes_back_with_stage_names)
     cr_assert_str_eq(cf_error_coro(cf_error_last()), "raiser");
 }
 
-static bool always(void *arg, cf_value v)
-{
-    (void)arg;
-    (void)v;
-    return true;
-}
-
 Test(bridge_process, error_through_stages_on_both_sides)
 {
-    cf_coro *bad = raiser_new(p, 5), *inner, *t, *outer;
-    cr_assert_eq(cf_pipe_filter(p, &inner, "inner", always, NULL, bad), 0);
-    cr_assert_eq(cf_bridge_process(p, &t, inner, NULL), 0);
-    cr_assert_eq(cf_pipe_filter(p, &outer, "outer", always, NULL, t), 0);
-    cf_status s = cf_pipe_source_range(p, 0, 10, 1, outer, NULL, NULL);
-    cr_assert_eq(s, CF_RAISED);
-    assert_error("ValueError: boom at 5 (via 'inner' <- 'process' <- 'outer')");
+    bridge_error_through_stages(cf_bridge_process, "process");
 }
 
 Test(bridge_process, close_returns_a_string_result)
@@ -81,10 +58,10 @@ Test(bridge_process, close_returns_a_string_result)
     for (int i = 0; i < 3; i++)
         v[i] = cf_str(lines[i]);
     cf_coro *mx, *t;
-    cr_assert_eq(cf_pipe_max(p, &mx, NULL), 0);
-    cr_assert_eq(cf_bridge_process(p, &t, mx, NULL), 0);
+    cr_assert_eq(cf_pipe_max(bp, &mx, NULL), 0);
+    cr_assert_eq(cf_bridge_process(bp, &t, mx, NULL), 0);
     cf_value r;
-    cr_assert_eq(cf_pipe_source_array(p, v, 3, t, NULL, &r), CF_RETURNED, "%s",
+    cr_assert_eq(cf_pipe_source_array(bp, v, 3, t, NULL, &r), CF_RETURNED, "%s",
                  err_text());
     cr_assert_str_eq(repr_of(r), "'zz'");
 }
@@ -92,8 +69,8 @@ Test(bridge_process, close_returns_a_string_result)
 Test(bridge_process, killed_child_is_an_error_not_a_hang)
 {
     checker c;
-    cf_coro *chk = checker_new(p, &c, 1), *t;
-    cr_assert_eq(cf_bridge_process(p, &t, chk, NULL), 0);
+    cf_coro *chk = checker_new(bp, &c, 1), *t;
+    cr_assert_eq(cf_bridge_process(bp, &t, chk, NULL), 0);
     for (int i = 0; i < 100; i++)
         cr_assert_eq(cf_send(t, cf_int(i), NULL), CF_YIELDED);
     pid_t pid = cf_bridge_pid(t);
@@ -114,8 +91,8 @@ Test(bridge_process, killed_child_is_an_error_not_a_hang)
 Test(bridge_process, killed_child_at_close)
 {
     checker c;
-    cf_coro *chk = checker_new(p, &c, 1), *t;
-    cr_assert_eq(cf_bridge_process(p, &t, chk, NULL), 0);
+    cf_coro *chk = checker_new(bp, &c, 1), *t;
+    cr_assert_eq(cf_bridge_process(bp, &t, chk, NULL), 0);
     cr_assert_eq(cf_send(t, cf_int(0), NULL), CF_YIELDED);
     kill(cf_bridge_pid(t), SIGKILL);
     cr_assert_eq(cf_close(t, NULL), CF_RAISED);
@@ -134,8 +111,8 @@ static cf_status crasher(void *self, cf_op op, cf_value in, cf_value *out)
 Test(bridge_process, crashing_child)
 {
     cf_coro *cr = new_handler(crasher, NULL, "crasher", true), *t;
-    cr_assert_eq(cf_pipe_add(p, cr, NULL, 0), 0);
-    cr_assert_eq(cf_bridge_process(p, &t, cr, NULL), 0);
+    cr_assert_eq(cf_pipe_add(bp, cr, NULL, 0), 0);
+    cr_assert_eq(cf_bridge_process(bp, &t, cr, NULL), 0);
     cr_assert_eq(send_range(t, 10, NULL), CF_RAISED);
     cr_assert(strstr(err_text(), "BridgeError: process stage 'process': "
                                  "child ")
@@ -196,8 +173,8 @@ Test(bridge_process, pointers_through_a_codec)
     cr_assert_eq(cf_codec_register(POINT_TAG, &codec), 0);
     static int64_t sum;
     cf_coro *ps = new_handler(point_sum, &sum, "points", true), *t;
-    cr_assert_eq(cf_pipe_add(p, ps, NULL, 0), 0);
-    cr_assert_eq(cf_bridge_process(p, &t, ps, NULL), 0);
+    cr_assert_eq(cf_pipe_add(bp, ps, NULL, 0), 0);
+    cr_assert_eq(cf_bridge_process(bp, &t, ps, NULL), 0);
     for (int i = 0; i < 100; i++) {
         struct point pt = {i, 1};
         cr_assert_eq(cf_send(t, cf_ptr(&pt, POINT_TAG), NULL), CF_YIELDED, "%s",
@@ -212,8 +189,8 @@ Test(bridge_process, pointers_through_a_codec)
 Test(bridge_process, pointer_without_codec_fails_at_the_send)
 {
     checker c;
-    cf_coro *chk = checker_new(p, &c, 1), *t;
-    cr_assert_eq(cf_bridge_process(p, &t, chk, NULL), 0);
+    cf_coro *chk = checker_new(bp, &c, 1), *t;
+    cr_assert_eq(cf_bridge_process(bp, &t, chk, NULL), 0);
     int x;
     cr_assert_eq(cf_send(t, cf_int(0), NULL), CF_YIELDED);
     cr_assert_eq(cf_send(t, cf_ptr(&x, 4242), NULL), CF_RAISED);
@@ -225,8 +202,8 @@ Test(bridge_process, pointer_without_codec_fails_at_the_send)
 Test(bridge_process, thrown_error_crosses)
 {
     checker c;
-    cf_coro *chk = checker_new(p, &c, 1), *t;
-    cr_assert_eq(cf_bridge_process(p, &t, chk, NULL), 0);
+    cf_coro *chk = checker_new(bp, &c, 1), *t;
+    cr_assert_eq(cf_bridge_process(bp, &t, chk, NULL), 0);
     cr_assert_eq(cf_send(t, cf_int(0), NULL), CF_YIELDED);
     cr_assert_eq(cf_throw_new(t, &cf_type_error, "stop", NULL), CF_RAISED);
     assert_error("TypeError: stop (via 'process')");

@@ -2,50 +2,34 @@
 /*
  * tests/bridge/thread.c - the thread stage: a million values in order,
  * close and error propagation with stage names, a full queue, strings the
- * sender reuses, a target that finishes early (SEMANTICS item 68).
+ * sender reuses, a target that finishes early, a full queue inside a
+ * scheduler task suspending only that task (SEMANTICS item 68).
  */
 #include <criterion/criterion.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <coflow.h>
 
 #include "bridge/common.h"
 #include "support.h"
 
-static cf_pipe *p;
-
-static void setup(void)
-{
-    cr_assert_eq(cf_pipe_new(&p), 0);
-}
-
-static void teardown(void)
-{
-    cf_pipe_free(p);
-    cf_error_clear();
-}
-
-TestSuite(bridge_thread, .init = setup, .fini = teardown);
+TestSuite(bridge_thread, .init = bridge_setup, .fini = bridge_teardown);
 
 Test(bridge_thread, million_in_order)
 {
     checker c;
-    cf_coro *chk = checker_new(p, &c, 1), *t;
-    cr_assert_eq(cf_bridge_thread(p, &t, chk, NULL), 0);
-    int64_t n = bridge_n();
-    cf_value r;
-    cr_assert_eq(send_range(t, n, &r), CF_RETURNED, "%s", err_text());
-    cr_assert_eq(cf_to_int(r), n * (n - 1) / 2);
-    cr_assert_eq(c.count, n);
-    cr_assert_eq(cf_coro_state(t), CF_CLOSED);
+    bridge_million_in_order(cf_bridge_thread, &c);
+    cr_assert_eq(c.count, bridge_n());
 }
 
 Test(bridge_thread, small_queue_blocks_and_delivers)
 {
     checker c;
-    cf_coro *chk = checker_new(p, &c, 1), *t;
+    cf_coro *chk = checker_new(bp, &c, 1), *t;
     struct cf_bridge_opts o = {.queue = 8, .batch = 4, .name = "narrow"};
-    cr_assert_eq(cf_bridge_thread(p, &t, chk, &o), 0);
+    cr_assert_eq(cf_bridge_thread(bp, &t, chk, &o), 0);
     cf_value r;
     cr_assert_eq(send_range(t, 50000, &r), CF_RETURNED, "%s", err_text());
     cr_assert_eq(cf_to_int(r), 50000LL * 49999 / 2);
@@ -58,11 +42,11 @@ Test(bridge_thread, pipeline_count_through_thread)
     for (int i = 0; i < 5; i++)
         v[i] = cf_str(lines[i]);
     cf_coro *count, *t, *grep;
-    cr_assert_eq(cf_pipe_count(p, &count, NULL), 0);
-    cr_assert_eq(cf_bridge_thread(p, &t, count, NULL), 0);
-    cr_assert_eq(cf_pipe_grep(p, &grep, NULL, "python", t), 0);
+    cr_assert_eq(cf_pipe_count(bp, &count, NULL), 0);
+    cr_assert_eq(cf_bridge_thread(bp, &t, count, NULL), 0);
+    cr_assert_eq(cf_pipe_grep(bp, &grep, NULL, "python", t), 0);
     cf_value r;
-    cr_assert_eq(cf_pipe_source_array(p, v, 5, grep, NULL, &r), CF_RETURNED);
+    cr_assert_eq(cf_pipe_source_array(bp, v, 5, grep, NULL, &r), CF_RETURNED);
     cr_assert_eq(cf_to_int(r), 3);
 }
 
@@ -91,8 +75,8 @@ Test(bridge_thread, strings_are_copied)
     static int n;
     n = 0;
     cf_coro *chk = new_handler(check_str, &n, "strs", true), *t;
-    cr_assert_eq(cf_pipe_add(p, chk, NULL, 0), 0);
-    cr_assert_eq(cf_bridge_thread(p, &t, chk, NULL), 0);
+    cr_assert_eq(cf_pipe_add(bp, chk, NULL, 0), 0);
+    cr_assert_eq(cf_bridge_thread(bp, &t, chk, NULL), 0);
     char buf[32];
     for (int i = 0; i < 100000; i++) {
         int len = snprintf(buf, sizeof buf, "line %d", i);
@@ -106,8 +90,8 @@ Test(bridge_thread, strings_are_copied)
 
 Test(bridge_thread, error_comes_back_with_stage_names)
 {
-    cf_coro *bad = raiser_new(p, 1000), *t;
-    cr_assert_eq(cf_bridge_thread(p, &t, bad,
+    cf_coro *bad = raiser_new(bp, 1000), *t;
+    cr_assert_eq(cf_bridge_thread(bp, &t, bad,
                                   &(struct cf_bridge_opts){.name = "worker"}),
                  0);
     cf_status s = send_range(t, 100000, NULL);
@@ -117,22 +101,9 @@ Test(bridge_thread, error_comes_back_with_stage_names)
     cr_assert_eq(cf_coro_state(t), CF_CLOSED);
 }
 
-static bool always(void *arg, cf_value v)
-{
-    (void)arg;
-    (void)v;
-    return true;
-}
-
 Test(bridge_thread, error_through_stages_on_both_sides)
 {
-    cf_coro *bad = raiser_new(p, 5), *inner, *t, *outer;
-    cr_assert_eq(cf_pipe_filter(p, &inner, "inner", always, NULL, bad), 0);
-    cr_assert_eq(cf_bridge_thread(p, &t, inner, NULL), 0);
-    cr_assert_eq(cf_pipe_filter(p, &outer, "outer", always, NULL, t), 0);
-    cf_status s = cf_pipe_source_range(p, 0, 10, 1, outer, NULL, NULL);
-    cr_assert_eq(s, CF_RAISED);
-    assert_error("ValueError: boom at 5 (via 'inner' <- 'thread' <- 'outer')");
+    bridge_error_through_stages(cf_bridge_thread, "thread");
 }
 
 static cf_status bad_close(void *self, cf_op op, cf_value in, cf_value *out)
@@ -148,8 +119,8 @@ static cf_status bad_close(void *self, cf_op op, cf_value in, cf_value *out)
 Test(bridge_thread, error_at_close)
 {
     cf_coro *bad = new_handler(bad_close, NULL, "badclose", true), *t;
-    cr_assert_eq(cf_pipe_add(p, bad, NULL, 0), 0);
-    cr_assert_eq(cf_bridge_thread(p, &t, bad, NULL), 0);
+    cr_assert_eq(cf_pipe_add(bp, bad, NULL, 0), 0);
+    cr_assert_eq(cf_bridge_thread(bp, &t, bad, NULL), 0);
     cr_assert_eq(send_range(t, 10, NULL), CF_RAISED);
     assert_error("RuntimeError: cannot close (via 'thread')");
 }
@@ -174,9 +145,9 @@ Test(bridge_thread, target_finishing_ends_the_stage)
     static int n;
     n = 0;
     cf_coro *h = new_handler(head3, &n, "head", true), *t;
-    cr_assert_eq(cf_pipe_add(p, h, NULL, 0), 0);
+    cr_assert_eq(cf_pipe_add(bp, h, NULL, 0), 0);
     cr_assert_eq(
-        cf_bridge_thread(p, &t, h, &(struct cf_bridge_opts){.batch = 1}), 0);
+        cf_bridge_thread(bp, &t, h, &(struct cf_bridge_opts){.batch = 1}), 0);
     cf_value r = cf_none();
     cf_status s = CF_YIELDED;
     for (int i = 0; i < 1000 && s == CF_YIELDED; i++)
@@ -191,8 +162,8 @@ Test(bridge_thread, target_finishing_ends_the_stage)
 Test(bridge_thread, thrown_error_crosses)
 {
     checker c;
-    cf_coro *chk = checker_new(p, &c, 1), *t;
-    cr_assert_eq(cf_bridge_thread(p, &t, chk, NULL), 0);
+    cf_coro *chk = checker_new(bp, &c, 1), *t;
+    cr_assert_eq(cf_bridge_thread(bp, &t, chk, NULL), 0);
     cr_assert_eq(cf_send(t, cf_int(0), NULL), CF_YIELDED);
     cr_assert_eq(cf_throw_new(t, &cf_type_error, "stop", NULL), CF_RAISED);
     assert_error("TypeError: stop");
@@ -210,4 +181,118 @@ Test(bridge_thread, freed_open_stage_closes_target)
     cr_assert_eq(c.count, 10);
     cr_assert_eq(cf_coro_state(chk), CF_CLOSED);
     cf_coro_free(chk);
+}
+
+/*
+ * A full queue inside a scheduler task suspends only that task. The
+ * target holds back every value until another task of the same scheduler
+ * has run 100 times; were the whole thread blocked on the full queue, that
+ * task could never run, and the gate gives up after 10 s with an error.
+ */
+static atomic_int released;
+static int other_runs;
+
+static cf_status gate(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    int64_t *sum = self;
+    *out = cf_none();
+    if (op == CF_OP_THROW) {
+        *out = cf_int(*sum);
+        return cf_error_is(cf_error_last(), &cf_generator_exit) ? CF_RETURNED
+                                                                : CF_RAISED;
+    }
+    if (cf_is_none(in))
+        return CF_YIELDED;
+    for (int i = 0; i < 10000 && !atomic_load(&released); i++)
+        usleep(1000);
+    if (!atomic_load(&released))
+        return cf_fail(&cf_runtime_error, "never released");
+    *sum += cf_to_int(in);
+    return CF_YIELDED;
+}
+
+struct producer {
+    cf_coro *bridge;
+    cf_status s;
+    cf_value r;
+};
+
+static cf_value producer_task(void *arg)
+{
+    struct producer *a = arg;
+    a->s = send_range(a->bridge, 1000, &a->r);
+    return cf_none();
+}
+
+static cf_value other_task(void *arg)
+{
+    (void)arg;
+    for (other_runs = 0; other_runs < 100; other_runs++)
+        cf_task_yield();
+    atomic_store(&released, 1);
+    return cf_none();
+}
+
+Test(bridge_thread, full_queue_suspends_only_the_task)
+{
+    static int64_t sum;
+    sum = 0;
+    atomic_store(&released, 0);
+    other_runs = -1;
+    cf_coro *g = new_handler(gate, &sum, "gate", true), *t;
+    cr_assert_eq(cf_pipe_add(bp, g, NULL, 0), 0);
+    struct cf_bridge_opts o = {.queue = 8, .batch = 4};
+    cr_assert_eq(cf_bridge_thread(bp, &t, g, &o), 0);
+    struct producer a = {.bridge = t};
+    cf_sched *s = bridge_sched();
+    cr_assert_gt(
+        cf_sched_add(s, new_coro(producer_task, &a, "producer", false)), 0);
+    cr_assert_gt(cf_sched_add(s, new_coro(other_task, NULL, "other", false)),
+                 0);
+    cr_assert_eq(cf_sched_run(s), 0);
+    cf_sched_free(s);
+    cr_assert_eq(a.s, CF_RETURNED, "%s", err_text());
+    cr_assert_eq(cf_to_int(a.r), 999LL * 1000 / 2);
+    cr_assert_eq(other_runs, 100);
+}
+
+/*
+ * A task killed while it waits on a full queue: the wait raises
+ * GeneratorExit into the stage, which closes its target (after what was
+ * queued) and ends with that error.
+ */
+static int64_t victim_tid;
+
+static cf_value killer_task(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 10; i++)
+        cf_task_yield();
+    atomic_store(&released, 1);
+    cf_task_kill(victim_tid);
+    return cf_none();
+}
+
+Test(bridge_thread, task_killed_on_a_full_queue)
+{
+    static int64_t sum;
+    sum = 0;
+    atomic_store(&released, 0);
+    cf_coro *g = new_handler(gate, &sum, "gate", true), *t;
+    cr_assert_eq(cf_pipe_add(bp, g, NULL, 0), 0);
+    struct cf_bridge_opts o = {.queue = 8, .batch = 4};
+    cr_assert_eq(cf_bridge_thread(bp, &t, g, &o), 0);
+    struct producer a = {.bridge = t, .s = CF_YIELDED};
+    cf_sched *s = bridge_sched();
+    victim_tid =
+        cf_sched_add(s, new_coro(producer_task, &a, "producer", false));
+    cr_assert_gt(victim_tid, 0);
+    cr_assert_gt(cf_sched_add(s, new_coro(killer_task, NULL, "killer", false)),
+                 0);
+    cr_assert_eq(cf_sched_run(s), 0);
+    cf_sched_free(s);
+    cr_assert_eq(a.s, CF_RAISED);
+    cr_assert_eq(cf_coro_state(t), CF_CLOSED);
+    cr_assert_eq(cf_coro_state(g), CF_CLOSED);
+    cr_assert_gt(sum, 0);
 }

@@ -3,7 +3,9 @@
  * tests/bridge/zmq.c - the ZeroMQ stages on loopback: a million values in
  * order push -> pull, the ventilator -> 2 workers -> sink pipeline with
  * order per worker and the sum at the sink, a peer that sends garbage,
- * an error that crosses, a source that times out.
+ * an error that crosses, a source that times out, and what a push sink
+ * reports of its peers: none, one that never confirms the end, one gone
+ * during the stream.
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -256,4 +258,88 @@ Test(bridge_zmq, bad_endpoint)
 {
     cf_coro *push;
     cr_assert_lt(cf_bridge_zmq_push(NULL, &push, "nonsense://x", NULL), 0);
+}
+
+/* A push sink with no peer: the send that no peer takes is an error. */
+Test(bridge_zmq, absent_peer_is_an_error_not_a_hang)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "absent");
+    cf_coro *push;
+    cr_assert_eq(
+        cf_bridge_zmq_push(NULL, &push, ep,
+                           &(struct cf_zmq_opts){.hwm = 10, .timeout_ms = 100}),
+        0);
+    cf_status s = CF_YIELDED;
+    int sent = 0;
+    while (s == CF_YIELDED && sent < 100000)
+        if ((s = cf_send(push, cf_int(sent), NULL)) == CF_YIELDED)
+            sent++;
+    cr_assert_eq(s, CF_RAISED);
+    assert_error("BridgeError: zmq stage 'zmq-push': no peer took a frame for "
+                 "100 ms (none connected, or each gone or stuck)");
+    cr_assert_eq(cf_coro_state(push), CF_CLOSED);
+    cf_coro_free(push);
+}
+
+/* A raw PULL socket bound at `ep` that reads `n` messages. */
+static void *raw_pull(void *ctx, const char *ep)
+{
+    void *sock = zmq_socket(ctx, ZMQ_PULL);
+    cr_assert_not_null(sock);
+    int zero = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    cr_assert_eq(zmq_bind(sock, ep), 0);
+    return sock;
+}
+
+static void raw_read(void *sock, int n)
+{
+    char buf[64];
+    for (int i = 0; i < n; i++)
+        cr_assert_geq(zmq_recv(sock, buf, sizeof buf, 0), 0);
+}
+
+/* A push sink (linger 100 ms) whose raw peer has read five values. */
+static cf_coro *raw_peer_with_five(void **ctx, void **sock, const char *what)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, what);
+    *ctx = zmq_ctx_new();
+    *sock = raw_pull(*ctx, ep);
+    cf_coro *push;
+    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep,
+                                    &(struct cf_zmq_opts){.linger_ms = 100}),
+                 0);
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(cf_send(push, cf_int(i), NULL), CF_YIELDED);
+    raw_read(*sock, 5);
+    return push;
+}
+
+/* A peer that reads the close frame but never goes away: not confirmed. */
+Test(bridge_zmq, unconfirmed_end_is_reported)
+{
+    void *ctx, *sock;
+    cf_coro *push = raw_peer_with_five(&ctx, &sock, "unconfirmed");
+    cr_assert_eq(cf_close(push, NULL), CF_RAISED);
+    assert_error("BridgeError: zmq stage 'zmq-push': 0 of 1 peer confirmed "
+                 "the end within 100 ms; frames may not have reached the "
+                 "others");
+    raw_read(sock, 1); /* the close frame came */
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+}
+
+/* A peer that goes away during the stream. */
+Test(bridge_zmq, peer_gone_during_the_stream_is_reported)
+{
+    void *ctx, *sock;
+    cf_coro *push = raw_peer_with_five(&ctx, &sock, "gone");
+    zmq_close(sock);
+    usleep(500000); /* the sink's monitor sees the disconnect */
+    cr_assert_eq(cf_close(push, NULL), CF_RAISED);
+    assert_error("BridgeError: zmq stage 'zmq-push': 1 peer went away during "
+                 "the stream; frames queued to it may be lost");
+    zmq_ctx_term(ctx);
 }
