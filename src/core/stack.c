@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -48,12 +50,17 @@
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102 /* Linux 6.13 */
 #endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+#define PIDFD_SELF_PROCESS (-10001) /* PIDFD_SELF_THREAD_GROUP, Linux 6.15 */
 
 #define HOT_MAX    32          /* recently freed slots kept per thread */
 #define HOT_FLUSH  16          /* moved to the pool at once when full */
 #define POOL_WARM  1024        /* pooled slots that keep their top page */
 #define SLAB_BYTES (32u << 20) /* a slab's size, when slots are small */
 #define SLAB_MAX   1024u       /* slots per slab at most */
+#define BATCH_MAX  256u        /* fresh slots made ready at once, at most */
 #define SENTINEL   0x5e57c0f1a5e57c0fULL
 #define SENTINEL_N 8 /* words: 64 bytes at the bottom of the top page */
 #define CANARY     0xca9a27c0f1ca9a27ULL
@@ -72,6 +79,7 @@ struct cf__slab {
     size_t slot_size;
     unsigned nslots;
     _Atomic unsigned carved; /* slots handed out at least once */
+    unsigned ready;          /* slots below it are guarded (pool lock) */
     struct meta meta[];
 };
 
@@ -87,6 +95,7 @@ struct sizeclass {
     struct cf__slab *cur; /* being carved */
     struct ref *free;     /* capacity: every slot of its slabs */
     size_t nfree, cap, slots;
+    unsigned batch; /* the next batch of fresh slots (see prepare) */
 };
 
 /* A thread's recently freed slots; given back when the thread ends. */
@@ -232,6 +241,81 @@ static void guard_slot(struct cf__slab *s, unsigned i)
     s->meta[i].guard = G_CANARY;
 }
 
+/*
+ * Fresh slots are made ready a batch at a time, with a system call or two
+ * per batch instead of one per slot and a page fault per slot:
+ * process_madvise() on our own process (PIDFD_SELF, Linux 6.15) takes a
+ * list of ranges, so one call installs the guard pages of a whole batch and
+ * one more populates their top pages (the page a coroutine at rest uses).
+ * Where it is missing (or under Valgrind, which does not know it), each
+ * slot is guarded on its own and its top page faults in on first use.
+ */
+#ifdef SYS_process_madvise
+static bool batch_off; /* process_madvise() refused: not tried again */
+
+static bool on_valgrind(void)
+{
+#if CF_VALGRIND
+    return RUNNING_ON_VALGRIND != 0;
+#else
+    return false;
+#endif
+}
+
+/* `advice` for the page at `off` in each of slots i..i+n-1 of `s`. */
+static bool advise_batch(struct cf__slab *s, unsigned i, unsigned n, size_t off,
+                         int advice)
+{
+    static struct iovec iov[BATCH_MAX]; /* pool lock held */
+    size_t page = page_size();
+
+    if (batch_off || cf__fault())
+        return false;
+    for (unsigned k = 0; k < n; k++) {
+        iov[k].iov_base = slot_base(s, i + k) + off;
+        iov[k].iov_len = page;
+    }
+    long rc = syscall(SYS_process_madvise, PIDFD_SELF_PROCESS, iov, (size_t)n,
+                      advice, 0u);
+    if (rc == (long)(n * page))
+        return true;
+    if (rc < 0 && errno != ENOMEM && errno != EAGAIN && errno != EINTR)
+        batch_off = true; /* no PIDFD_SELF, or no such advice here */
+    return false;
+}
+#endif
+
+/* Guards the next fresh slots of `c`'s current slab (pool lock held). */
+static void prepare(struct sizeclass *c, struct cf__slab *s)
+{
+    unsigned i = s->ready, n = c->batch;
+    bool guarded = false;
+
+    if (n == 0)
+        n = 1;
+    if (n > s->nslots - i)
+        n = s->nslots - i;
+    /* Doubling from one: a program with a few coroutines pays for a few. */
+    c->batch = n * 2 < BATCH_MAX ? n * 2 : BATCH_MAX;
+#ifdef SYS_process_madvise
+    if (!on_valgrind()) {
+        if (guard_mode == G_MADVISE
+            && advise_batch(s, i, n, 0, MADV_GUARD_INSTALL)) {
+            for (unsigned k = 0; k < n; k++)
+                s->meta[i + k].guard = G_MADVISE;
+            guarded = true;
+        }
+        /* Best effort: if it fails, the top pages fault in when used. */
+        (void)advise_batch(s, i, n, s->slot_size - page_size(),
+                           MADV_POPULATE_WRITE);
+    }
+#endif
+    if (!guarded)
+        for (unsigned k = 0; k < n; k++)
+            guard_slot(s, i + k);
+    s->ready = i + n;
+}
+
 static struct sizeclass *find_class(size_t slot_size)
 {
     for (struct sizeclass *c = classes; c != NULL; c = c->next)
@@ -304,7 +388,8 @@ static int pool_take(size_t slot_size, struct ref *r, bool *fresh)
                || (rc = new_slab(c)) == 0) {
         struct cf__slab *s = c->cur;
         unsigned i = s->carved;
-        guard_slot(s, i);
+        if (i == s->ready)
+            prepare(c, s);
 #if CF_VALGRIND
         s->meta[i].vg_id = VALGRIND_STACK_REGISTER(
             slot_base(s, i) + page_size(), (char *)slot_coro(s, i));
