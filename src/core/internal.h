@@ -101,7 +101,9 @@ struct cf_coro {
     cf_error *in_err;    /* thrown in (owned until raised) */
     cf_error *out_err;   /* raised out (owned until delivered) */
     cf__context *caller; /* where a yield goes: who resumed this round */
-    cf_coro *entry;      /* the coroutine the caller addressed this round */
+    cf_coro *entry;      /* the coroutine the caller addressed this round;
+                            NULL while being primed (cf__prime) */
+    cf_coro **primed;    /* cf__prime: the creator's `out` */
 
     /* yield from: a chain top -> ... -> leaf of delegating coroutines */
     cf_coro *leaf;         /* at a chain's top: its innermost; else NULL */
@@ -155,8 +157,21 @@ CF_NORETURN void cf__unwind(cf__context *ctx, cf_error *e);
 
 /* switch.c */
 void *cf__jump(cf__context *from, cf__context *to, void *arg, bool dying);
+#if CF_ASAN
 void cf__jumped(cf__context *self);
 void cf__learn_caller(cf_coro *co);
+#else
+/* Only ASan needs to hear of a switch's end and of the stacks' bounds. */
+static inline void cf__jumped(cf__context *self)
+{
+    (void)self;
+}
+
+static inline void cf__learn_caller(cf_coro *co)
+{
+    (void)co;
+}
+#endif
 
 /*
  * stack.c: a body coroutine lives at the top of its own stack slot, taken
@@ -203,9 +218,14 @@ cf_value cf__yield_switch(struct cf__ctx *from, struct cf__ctx *to, long status,
                           _Atomic int *state);
 void cf__switch_rel(struct cf__ctx *from, struct cf__ctx *to, long status,
                     _Atomic int *state);
+/* The fast protocol's first resume of a body, for opts->prime. */
+int cf__prime(cf_coro *co);
 #endif
 CF_NORETURN void cf__raise_thrown(cf_coro *co);
-cf_status cf__deliver_end(cf_coro *y);
+int cf__deliver_end(cf_coro *y);
+
+/* coro.c: a body that ended while being primed is freed; -ECANCELED. */
+int cf__prime_failed(cf_coro *co, cf_status st);
 
 /* An address unique to the calling thread. */
 const void *cf__thread_tag(void);
