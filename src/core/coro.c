@@ -19,7 +19,8 @@ static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
                  const char *dflt, size_t stack_size)
 {
     cf_coro *co;
-    int rc = cf__coro_alloc(&co, stack_size);
+    int rc = stack_size != 0 ? cf__stack_coro(&co, stack_size)
+                             : cf__coro_alloc(&co, 0);
     if (rc < 0)
         return rc;
     co->base.is_coro = true;
@@ -181,7 +182,7 @@ int cf_coro_free(cf_coro *co)
 {
     if (co == NULL)
         return 0;
-    cf_state s = cf_coro_state(co);
+    cf_state s = cf__state(co);
     if (s == CF_RUNNING)
         return -EBUSY;
     if (s == CF_SUSPENDED) {
@@ -210,22 +211,27 @@ int cf_coro_free(cf_coro *co)
     if (co->base.tsan_fiber != NULL)
         __tsan_destroy_fiber(co->base.tsan_fiber);
 #endif
-    cf__coro_dispose(co);
+    if (co->slab != NULL)
+        cf__stack_free(co);
+    else
+        cf__coro_dispose(co);
     return 0;
+}
+
+/* A delegating coroutine runs while the innermost of its chain does. */
+cf_state cf__chain_state(const cf_coro *co)
+{
+    const cf_coro *leaf = co->delegate;
+    while (leaf->delegate != NULL)
+        leaf = leaf->delegate;
+    if (atomic_load_explicit(&leaf->state, memory_order_acquire) == CF_RUNNING)
+        return CF_RUNNING;
+    return CF_SUSPENDED;
 }
 
 cf_state cf_coro_state(const cf_coro *co)
 {
-    int s = atomic_load_explicit(&co->state, memory_order_acquire);
-    if (s == CF_SUSPENDED && co->delegate != NULL) {
-        const cf_coro *leaf = co->delegate;
-        while (leaf->delegate != NULL)
-            leaf = leaf->delegate;
-        if (atomic_load_explicit(&leaf->state, memory_order_acquire)
-            == CF_RUNNING)
-            return CF_RUNNING;
-    }
-    return (cf_state)s;
+    return cf__state(co);
 }
 
 const char *cf_state_name(cf_state s)

@@ -129,7 +129,7 @@ struct cf_coro {
     cf_step_fn step;
     void *self;
 
-    char name[CF__NAME_MAX];
+    char name[CF__NAME_MAX]; /* last: a reused object is cleared up to it */
 };
 
 /* The running context of this thread; NULL until the thread first needs it. */
@@ -183,6 +183,17 @@ void cf__stack_free(cf_coro *co); /* the slot goes back to the pool */
 size_t cf__stack_used(const cf_coro *co);
 int cf__stack_each(int (*fn)(cf_coro *co, void *arg), void *arg);
 void cf__stack_guard_mode(int mode); /* tests: 1 madvise, 2 mprotect, 3 none */
+
+/* coro.c: cf_coro_state(), inline for the library's own use. */
+cf_state cf__chain_state(const cf_coro *co);
+
+static inline cf_state cf__state(const cf_coro *co)
+{
+    int s = atomic_load_explicit(&co->state, memory_order_acquire);
+    if (CF__UNLIKELY(s == CF_SUSPENDED && co->delegate != NULL))
+        return cf__chain_state(co);
+    return (cf_state)s;
+}
 
 /* registry.c */
 int cf__coro_alloc(cf_coro **out, size_t stack_size); /* 0: a handler */

@@ -446,7 +446,7 @@ cf_status cf_close(cf_coro *co, cf_value *out)
     cf_value r = cf_none();
     int s;
 
-    switch (cf_coro_state(co)) {
+    switch (cf__state(co)) {
     case CF_RUNNING:
         return cf__raise_here(co, &cf_value_error,
                               "generator already executing");

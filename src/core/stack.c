@@ -86,6 +86,7 @@ struct cf__slab {
 struct ref {
     struct cf__slab *slab;
     unsigned slot;
+    unsigned kib; /* the hot list's copy of slab->slot_size >> 10 */
 };
 
 /* The pooled slots of one slot size. */
@@ -129,7 +130,8 @@ static size_t page_size(void)
 }
 
 /* The room the coroutine object takes at the top of its slot. */
-#define CORO_SPACE ((sizeof(cf_coro) + 63) & ~(size_t)63)
+#define CORO_SPACE  ((sizeof(cf_coro) + 63) & ~(size_t)63)
+#define CLEAR_SPACE ((offsetof(cf_coro, name) + 63) & ~(size_t)63)
 
 static inline char *slot_base(const struct cf__slab *s, unsigned i)
 {
@@ -142,9 +144,9 @@ static inline cf_coro *slot_coro(const struct cf__slab *s, unsigned i)
 }
 
 /* The bottom of the top page: untouched means the pages below are clean. */
-static inline uint64_t *sentinel_of(const struct cf__slab *s, unsigned i)
+static inline uint64_t *sentinel_of(const cf_coro *co)
 {
-    return (uint64_t *)(void *)(slot_base(s, i) + s->slot_size - page_size());
+    return (uint64_t *)(void *)((char *)co + CORO_SPACE - page_size());
 }
 
 /*
@@ -183,16 +185,18 @@ static inline bool sentinel_intact(const uint64_t *sw)
 }
 
 /*
- * Clears a reused slot's coroutine object: CORO_SPACE bytes, 64-aligned, in
- * plain 16-byte stores (memset() here compiles to `rep stos`, which costs
- * more than the rest of a create).
+ * Clears a reused slot's coroutine object up to its name (which creating
+ * it overwrites), 64-aligned, in plain 16-byte stores (memset() here
+ * compiles to `rep stos`, which costs more than the rest of a create).
  */
+_Static_assert(offsetof(cf_coro, name) + CF__NAME_MAX == sizeof(cf_coro),
+               "cf_coro's name is its last member");
 static inline void coro_clear(cf_coro *co)
 {
     typedef uint64_t v2 __attribute__((vector_size(16)));
     v2 *b = (v2 *)(void *)co;
     const v2 z = {0, 0};
-    for (size_t k = 0; k < CORO_SPACE / 64; k++, b += 4) {
+    for (size_t k = 0; k < CLEAR_SPACE / 64; k++, b += 4) {
         __asm__("" : "+r"(b)); /* keeps the loop from becoming memset() */
         b[0] = z;
         b[1] = z;
@@ -473,11 +477,12 @@ int cf__stack_coro(cf_coro **out, size_t size)
 {
     size_t page = page_size();
     size_t slot_size = ((size + page - 1) & ~(page - 1)) + 2 * page;
-    struct ref r = {NULL, 0};
+    struct ref r = {NULL, 0, 0};
     bool fresh = false;
+    unsigned kib = (unsigned)(slot_size >> 10);
 
     for (unsigned k = hot.n; k-- > 0;) {
-        if (hot.e[k].slab->slot_size == slot_size) {
+        if (hot.e[k].kib == kib) {
             r = hot.e[k];
             hot.e[k] = hot.e[--hot.n];
             break;
@@ -498,7 +503,7 @@ int cf__stack_coro(cf_coro **out, size_t size)
     co->stack_req = size;
     co->base.stack_lo = lo;
     co->base.stack_size = (size_t)((char *)co - lo);
-    uint64_t *sw = sentinel_of(s, r.slot);
+    uint64_t *sw = sentinel_of(co);
     unpoison(sw, SENTINEL_N * sizeof *sw);
     sentinel_set(sw);
     if (s->meta[r.slot].guard == G_CANARY) {
@@ -533,7 +538,7 @@ void cf__stack_free(cf_coro *co)
     co->magic = 0;
     /* Deeper than its top page: those pages go back now, so that a stack
      * taken from the pool is clean below its top page. */
-    uint64_t *sw = sentinel_of(s, i);
+    uint64_t *sw = sentinel_of(co);
     unpoison(sw, SENTINEL_N * sizeof *sw);
     if (!sentinel_intact(sw))
         madvise(slot_base(s, i) + page, s->slot_size - 2 * page, MADV_DONTNEED);
@@ -550,6 +555,7 @@ void cf__stack_free(cf_coro *co)
     }
     hot.e[hot.n].slab = s;
     hot.e[hot.n].slot = i;
+    hot.e[hot.n].kib = (unsigned)(s->slot_size >> 10);
     hot.n++;
 }
 
