@@ -295,7 +295,23 @@ static void guard_slot(struct cf__slab *s, unsigned i)
  * slot is guarded on its own and its top page faults in on first use.
  */
 #ifdef SYS_process_madvise
-static bool batch_off; /* process_madvise() refused: not tried again */
+static _Atomic bool batch_off; /* process_madvise() refused: not tried again */
+
+/* One process_madvise() on ourselves: whether all `bytes` were advised. */
+static bool advise_iov(const struct iovec *iov, unsigned n, size_t bytes,
+                       int advice)
+{
+    if (atomic_load_explicit(&batch_off, memory_order_relaxed) || vg_running
+        || cf__fault())
+        return false;
+    long rc = syscall(SYS_process_madvise, PIDFD_SELF_PROCESS, iov, (size_t)n,
+                      advice, 0u);
+    if (rc == (long)bytes)
+        return true;
+    if (rc < 0 && errno != ENOMEM && errno != EAGAIN && errno != EINTR)
+        atomic_store_explicit(&batch_off, true, memory_order_relaxed);
+    return false;
+}
 
 /* `advice` for the page at `off` in each of slots i..i+n-1 of `s`. */
 static bool advise_batch(struct cf__slab *s, unsigned i, unsigned n, size_t off,
@@ -304,19 +320,11 @@ static bool advise_batch(struct cf__slab *s, unsigned i, unsigned n, size_t off,
     static struct iovec iov[BATCH_MAX]; /* pool lock held */
     size_t page = page_size();
 
-    if (batch_off || cf__fault())
-        return false;
     for (unsigned k = 0; k < n; k++) {
         iov[k].iov_base = slot_base(s, i + k) + off;
         iov[k].iov_len = page;
     }
-    long rc = syscall(SYS_process_madvise, PIDFD_SELF_PROCESS, iov, (size_t)n,
-                      advice, 0u);
-    if (rc == (long)(n * page))
-        return true;
-    if (rc < 0 && errno != ENOMEM && errno != EAGAIN && errno != EINTR)
-        batch_off = true; /* no PIDFD_SELF, or no such advice here */
-    return false;
+    return advise_iov(iov, n, n * page, advice);
 }
 #endif
 
@@ -444,10 +452,21 @@ static void pool_give(struct ref *e, unsigned n)
     size_t page = page_size();
 
     if (atomic_load_explicit(&pooled, memory_order_relaxed) + n > POOL_WARM) {
+        struct iovec iov[HOT_MAX];
+        size_t bytes = 0;
         for (unsigned k = 0; k < n; k++) {
-            char *lo = slot_base(e[k].slab, e[k].slot) + page;
-            madvise(lo, e[k].slab->slot_size - page, MADV_DONTNEED);
+            iov[k].iov_base = slot_base(e[k].slab, e[k].slot) + page;
+            iov[k].iov_len = e[k].slab->slot_size - page;
+            bytes += iov[k].iov_len;
         }
+        (void)bytes;
+        /* One call for them all where we can (the kernel batches the TLB
+         * flushes too), else one each. */
+#ifdef SYS_process_madvise
+        if (!advise_iov(iov, n, bytes, MADV_DONTNEED))
+#endif
+            for (unsigned k = 0; k < n; k++)
+                madvise(iov[k].iov_base, iov[k].iov_len, MADV_DONTNEED);
     }
     pthread_mutex_lock(&pool_lock);
     for (unsigned k = 0; k < n; k++) {
