@@ -5,6 +5,10 @@
  *   create_1m          s      create 1,000,000 coroutines (default 64 KiB
  *                             stacks, guarded) and start each to its first
  *                             yield, all alive at the end
+ *   create_1m floor    s      no coroutines: one write into the top page
+ *                             of each of 1,000,000 stack-sized slots of one
+ *                             fresh mapping - the page faults that any
+ *                             design giving each stack its own pages pays
  *   rss_per_coroutine  bytes  VmRSS growth per idle suspended coroutine,
  *                             over 100,000 of them (page tables not counted;
  *                             the figure's comment in stderr gives them)
@@ -16,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <coflow.h>
 
@@ -68,6 +74,30 @@ static double create_1m(long iters, long warmup, int64_t *check)
     return (double)(t1 - t0) * 1e-9;
 }
 
+static double floor_1m(long iters, long warmup, int64_t *check)
+{
+    enum { N = 1000000 };
+    (void)iters;
+    (void)warmup;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t slot = CF_STACK_DEFAULT + 2 * page; /* coflow's slot: stack,
+                                                  guard, coroutine object */
+    char *m = mmap(NULL, N * slot, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED)
+        bench_cannot("mmap failed");
+    uint64_t t0 = bench_now_ns();
+    for (size_t i = 0; i < N; i++)
+        m[(i + 1) * slot - 64] = 1;
+    uint64_t t1 = bench_now_ns();
+    int64_t n = 0;
+    for (size_t i = 0; i < N; i++)
+        n += m[(i + 1) * slot - 64];
+    *check = n;
+    munmap(m, N * slot);
+    return (double)(t1 - t0) * 1e-9;
+}
+
 static double rss_per_coroutine(long iters, long warmup, int64_t *check)
 {
     enum { N = 100000 };
@@ -88,6 +118,7 @@ int main(int argc, char **argv)
 {
     static const struct bench_case cases[] = {
         {"create_1m", "coflow", create_1m},
+        {"create_1m", "floor", floor_1m},
         {"rss_per_coroutine", "coflow", rss_per_coroutine},
     };
     return bench_main(argc, argv, cases, sizeof cases / sizeof cases[0]);

@@ -110,6 +110,7 @@ FIGURES = [
     ('create_destroy', 'cpython', 'cpython'),
     ('create_destroy', 'go', 'go'),
     ('create_1m', 'coflow', 'scale'),
+    ('create_1m', 'floor', 'scale'),
     ('rss_per_coroutine', 'coflow', 'scale'),
 ]
 

@@ -19,7 +19,8 @@ static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
                  const char *dflt, size_t stack_size)
 {
     cf_coro *co;
-    int rc = cf__coro_alloc(&co, stack_size);
+    int rc = stack_size != 0 ? cf__stack_coro(&co, stack_size)
+                             : cf__coro_alloc(&co, 0);
     if (rc < 0)
         return rc;
     co->base.is_coro = true;
@@ -29,18 +30,20 @@ static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
     co->local = opts != NULL && (opts->flags & CF_CORO_LOCAL) != 0;
     co->owner = cf__thread_tag();
     const char *name = opts != NULL && opts->name != NULL ? opts->name : dflt;
-    size_t len = strnlen(name, sizeof co->name - 1);
-    memcpy(co->name, name, len);
+    size_t len = 0; /* names are short: a loop beats strnlen + memcpy */
+    while (len < sizeof co->name - 1 && name[len] != '\0') {
+        co->name[len] = name[len];
+        len++;
+    }
     co->name[len] = '\0';
     *out = co;
     return 0;
 }
 
-/* Priming is Python's @coroutine: create, then next() once. */
-static int prime(cf_coro *co)
+/* What priming's next() gave: 0 for a yield; else the body is freed. */
+int cf__prime_failed(cf_coro *co, cf_status st)
 {
-    cf_value ignored;
-    switch (cf_next(co, &ignored)) {
+    switch (st) {
     case CF_YIELDED:
         return 0;
     case CF_RETURNED:
@@ -54,6 +57,41 @@ static int prime(cf_coro *co)
     }
     cf_coro_free(co);
     return -ECANCELED;
+}
+
+/* Priming is Python's @coroutine: create, then next() once. */
+static int prime(cf_coro *co)
+{
+    cf_value ignored;
+    return cf__prime_failed(co, cf_next(co, &ignored));
+}
+
+/* A new body coroutine, not yet started; NULL and `rc` on failure. */
+struct made {
+    cf_coro *co;
+    int rc;
+};
+
+static struct made new_body(cf_body_fn fn, void *arg,
+                            const struct cf_coro_opts *opts, size_t size)
+{
+    struct made m;
+    m.rc = alloc(&m.co, opts, "coroutine", size);
+    if (m.rc < 0)
+        return m;
+    cf_coro *co = m.co;
+    co->kind = CF__BODY;
+    co->fn = fn;
+    co->arg = arg;
+    co->fpenv = opts != NULL && (opts->flags & CF_CORO_FPENV) != 0;
+    if (co->fpenv)
+        cf__fpenv_save(&co->env); /* starts with its creator's */
+    cf__ctx_make(&co->base.ctx, (void *)co->base.stack_lo, co->base.stack_size,
+                 body_entry);
+#if CF_TSAN
+    co->base.tsan_fiber = __tsan_create_fiber(0);
+#endif
+    return m;
 }
 
 int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
@@ -74,25 +112,23 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
     }
     if (size < CF_STACK_MIN || size > CF_STACK_MAX)
         return -EINVAL;
-    cf_coro *co;
-    int rc = alloc(&co, opts, "coroutine", size);
+    struct made m = new_body(fn, arg, opts, size);
+    if (m.rc < 0)
+        return m.rc;
+    *out = m.co;
+    if (opts == NULL || !opts->prime)
+        return 0;
+#if CF__FAST
+    /* No local's address escapes here, so this is a tail call: the first
+     * yield returns 0 straight to our caller (see cf__prime). */
+    m.co->primed = out;
+    return cf__prime(m.co);
+#else
+    int rc = prime(m.co);
     if (rc < 0)
-        return rc;
-    co->kind = CF__BODY;
-    co->fn = fn;
-    co->arg = arg;
-    co->fpenv = opts != NULL && (opts->flags & CF_CORO_FPENV) != 0;
-    if (co->fpenv)
-        cf__fpenv_save(&co->env); /* starts with its creator's */
-    cf__ctx_make(&co->base.ctx, (void *)co->base.stack_lo, co->base.stack_size,
-                 body_entry);
-#if CF_TSAN
-    co->base.tsan_fiber = __tsan_create_fiber(0);
+        *out = NULL;
+    return rc;
 #endif
-    if (opts != NULL && opts->prime && (rc = prime(co)) < 0)
-        return rc;
-    *out = co;
-    return 0;
 }
 
 int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
@@ -146,7 +182,7 @@ int cf_coro_free(cf_coro *co)
 {
     if (co == NULL)
         return 0;
-    cf_state s = cf_coro_state(co);
+    cf_state s = cf__state(co);
     if (s == CF_RUNNING)
         return -EBUSY;
     if (s == CF_SUSPENDED) {
@@ -165,29 +201,37 @@ int cf_coro_free(cf_coro *co)
     if (co->delegator != NULL)
         cf__unlink(co);
     co->base.cleanups = NULL; /* they live on the abandoned stack */
-    cf__set_exc(&co->base, NULL);
-    cf_error_unref(co->in_err);
-    cf_error_unref(co->out_err);
+    if (co->base.exc != NULL)
+        cf__set_exc(&co->base, NULL);
+    if (co->in_err != NULL)
+        cf_error_unref(co->in_err);
+    if (co->out_err != NULL)
+        cf_error_unref(co->out_err);
 #if CF_TSAN
     if (co->base.tsan_fiber != NULL)
         __tsan_destroy_fiber(co->base.tsan_fiber);
 #endif
-    cf__coro_dispose(co);
+    if (co->slab != NULL)
+        cf__stack_free(co);
+    else
+        cf__coro_dispose(co);
     return 0;
+}
+
+/* A delegating coroutine runs while the innermost of its chain does. */
+cf_state cf__chain_state(const cf_coro *co)
+{
+    const cf_coro *leaf = co->delegate;
+    while (leaf->delegate != NULL)
+        leaf = leaf->delegate;
+    if (atomic_load_explicit(&leaf->state, memory_order_acquire) == CF_RUNNING)
+        return CF_RUNNING;
+    return CF_SUSPENDED;
 }
 
 cf_state cf_coro_state(const cf_coro *co)
 {
-    int s = atomic_load_explicit(&co->state, memory_order_acquire);
-    if (s == CF_SUSPENDED && co->delegate != NULL) {
-        const cf_coro *leaf = co->delegate;
-        while (leaf->delegate != NULL)
-            leaf = leaf->delegate;
-        if (atomic_load_explicit(&leaf->state, memory_order_acquire)
-            == CF_RUNNING)
-            return CF_RUNNING;
-    }
-    return (cf_state)s;
+    return cf__state(co);
 }
 
 const char *cf_state_name(cf_state s)

@@ -101,7 +101,9 @@ struct cf_coro {
     cf_error *in_err;    /* thrown in (owned until raised) */
     cf_error *out_err;   /* raised out (owned until delivered) */
     cf__context *caller; /* where a yield goes: who resumed this round */
-    cf_coro *entry;      /* the coroutine the caller addressed this round */
+    cf_coro *entry;      /* the coroutine the caller addressed this round;
+                            NULL while being primed (cf__prime) */
+    cf_coro **primed;    /* cf__prime: the creator's `out` */
 
     /* yield from: a chain top -> ... -> leaf of delegating coroutines */
     cf_coro *leaf;         /* at a chain's top: its innermost; else NULL */
@@ -127,7 +129,7 @@ struct cf_coro {
     cf_step_fn step;
     void *self;
 
-    char name[CF__NAME_MAX];
+    char name[CF__NAME_MAX]; /* last: a reused object is cleared up to it */
 };
 
 /* The running context of this thread; NULL until the thread first needs it. */
@@ -156,8 +158,21 @@ CF_NORETURN void cf__unwind(cf__context *ctx, cf_error *e);
 
 /* switch.c */
 void *cf__jump(cf__context *from, cf__context *to, void *arg, bool dying);
+#if CF_ASAN
 void cf__jumped(cf__context *self);
 void cf__learn_caller(cf_coro *co);
+#else
+/* Only ASan needs to hear of a switch's end and of the stacks' bounds. */
+static inline void cf__jumped(cf__context *self)
+{
+    (void)self;
+}
+
+static inline void cf__learn_caller(cf_coro *co)
+{
+    (void)co;
+}
+#endif
 
 /*
  * stack.c: a body coroutine lives at the top of its own stack slot, taken
@@ -169,6 +184,17 @@ void cf__stack_free(cf_coro *co); /* the slot goes back to the pool */
 size_t cf__stack_used(const cf_coro *co);
 int cf__stack_each(int (*fn)(cf_coro *co, void *arg), void *arg);
 void cf__stack_guard_mode(int mode); /* tests: 1 madvise, 2 mprotect, 3 none */
+
+/* coro.c: cf_coro_state(), inline for the library's own use. */
+cf_state cf__chain_state(const cf_coro *co);
+
+static inline cf_state cf__state(const cf_coro *co)
+{
+    int s = atomic_load_explicit(&co->state, memory_order_acquire);
+    if (CF__UNLIKELY(s == CF_SUSPENDED && co->delegate != NULL))
+        return cf__chain_state(co);
+    return (cf_state)s;
+}
 
 /* registry.c */
 int cf__coro_alloc(cf_coro **out, size_t stack_size); /* 0: a handler */
@@ -204,9 +230,14 @@ cf_value cf__yield_switch(struct cf__ctx *from, struct cf__ctx *to, long status,
                           _Atomic int *state);
 void cf__switch_rel(struct cf__ctx *from, struct cf__ctx *to, long status,
                     _Atomic int *state);
+/* The fast protocol's first resume of a body, for opts->prime. */
+int cf__prime(cf_coro *co);
 #endif
 CF_NORETURN void cf__raise_thrown(cf_coro *co);
-cf_status cf__deliver_end(cf_coro *y);
+int cf__deliver_end(cf_coro *y);
+
+/* coro.c: a body that ended while being primed is freed; -ECANCELED. */
+int cf__prime_failed(cf_coro *co, cf_status st);
 
 /* An address unique to the calling thread. */
 const void *cf__thread_tag(void);

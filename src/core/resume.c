@@ -118,6 +118,32 @@ static cf_value pack(cf_coro *y, void *ret)
     return v;
 }
 
+/*
+ * The first resume of a body being created with opts->prime, tail-called by
+ * cf_coro_new(): its first yield returns CF_YIELDED, which is 0, straight
+ * to cf_coro_new()'s caller, so no `ret` runs after the switch on our side
+ * (each would be mispredicted, as the new stack's calls have filled the
+ * return-stack buffer). Nothing else can hold a coroutine being created, so
+ * a plain store claims it. `entry` stays NULL this round: if the body ends
+ * (or enters a yield from) instead, cf__deliver_end() sees that and gives
+ * the creator cf_coro_new()'s result.
+ */
+int cf__prime(cf_coro *t)
+{
+    cf__context *cur = cf__current_context();
+    atomic_store_explicit(&t->state, CF_RUNNING, memory_order_relaxed);
+    t->entry = NULL;
+    t->caller = cur;
+    t->outp = &t->out;
+    t->in = cf_none();
+    t->op = CF__OP_SEND;
+    fp_enter(t);
+    cf__fpenv_resumed(t);
+    cf__cur = &t->base;
+    return (int)cf__send_switch(&cur->ctx, &t->base.ctx, cf_none(), t,
+                                CF__OP_SEND);
+}
+
 /* Sends the sender to cf__deliver_end() for an outcome other than a yield. */
 static void leave_to_deliver(cf_coro *co, bool dying)
 {
@@ -151,12 +177,25 @@ static inline cf_status resume(cf_coro *entry, cf_coro *t, cf_value v, int op,
 
 static cf_status deliver_end(cf__context *cur, cf_coro *y, cf_value *out);
 
-/* The sender's half when the coroutine did not simply yield (fast protocol). */
-cf_status cf__deliver_end(cf_coro *y)
+/*
+ * The sender's half when the coroutine did not simply yield (fast protocol).
+ * It returns what the sender returns: a cf_status, or for cf__prime() what
+ * cf_coro_new() returns.
+ */
+int cf__deliver_end(cf_coro *y)
 {
     cf__context *cur = y->caller;
     cf__cur = cur;
-    return deliver_end(cur, y, y->outp);
+    if (CF__UNLIKELY(y->entry == NULL)) { /* being primed */
+        cf_value ignored;
+        cf_coro **out = y->primed;
+        y->entry = y;
+        int rc = cf__prime_failed(y, deliver_end(cur, y, &ignored));
+        if (rc < 0)
+            *out = NULL;
+        return rc;
+    }
+    return (int)deliver_end(cur, y, y->outp);
 }
 
 cf_status cf__resume(cf_coro *entry, cf_coro *t, cf_value *out)
@@ -375,13 +414,42 @@ cf_status cf_throw_new(cf_coro *co, const cf_error_type *t, const char *msg,
     return cf_throw(co, cf__error_at(t, "", "%s", msg != NULL ? msg : ""), out);
 }
 
+/*
+ * close() of a coroutine at rest in a plain cf_yield() with no cleanup and
+ * no cf_try() frame registered: GeneratorExit raised there would meet
+ * nothing that could run or catch it, and the coroutine would finish with
+ * it, which close() then swallows. So it finishes here, without a switch
+ * (CPython 3.12's gen_close() takes the same shortcut when no exception
+ * handler is active at the yield). cf_yield_catch() and the other resume
+ * points return to the body, so they take the throw.
+ */
+static bool close_at_rest(cf_coro *co)
+{
+#if CF__FAST
+    if (co->kind != CF__BODY || !cf__claim(co))
+        return false;
+    /* Claimed: what it left suspended stays as it is while we look. */
+    if (co->base.cleanups != NULL || co->delegate != NULL
+        || co->delegator != NULL || !cf__ctx_in_yield(&co->base.ctx)) {
+        atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);
+        return false;
+    }
+    cf__set_exc(&co->base, NULL); /* as finishing with an error does */
+    closed(co);
+    return true;
+#else
+    (void)co;
+    return false;
+#endif
+}
+
 /* close() as PEP 342's pseudo-code, with Python 3.13's return value. */
 cf_status cf_close(cf_coro *co, cf_value *out)
 {
     cf_value r = cf_none();
     int s;
 
-    switch (cf_coro_state(co)) {
+    switch (cf__state(co)) {
     case CF_RUNNING:
         return cf__raise_here(co, &cf_value_error,
                               "generator already executing");
@@ -395,6 +463,11 @@ cf_status cf_close(cf_coro *co, cf_value *out)
             *out = cf_none();
         return CF_RETURNED;
     case CF_SUSPENDED:
+        if (close_at_rest(co)) {
+            if (out != NULL)
+                *out = cf_none();
+            return CF_RETURNED;
+        }
         break;
     }
     cf__context *cur = cf__current_context();

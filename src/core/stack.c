@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -48,12 +50,17 @@
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102 /* Linux 6.13 */
 #endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+#define PIDFD_SELF_PROCESS (-10001) /* PIDFD_SELF_THREAD_GROUP, Linux 6.15 */
 
 #define HOT_MAX    32          /* recently freed slots kept per thread */
 #define HOT_FLUSH  16          /* moved to the pool at once when full */
 #define POOL_WARM  1024        /* pooled slots that keep their top page */
 #define SLAB_BYTES (32u << 20) /* a slab's size, when slots are small */
 #define SLAB_MAX   1024u       /* slots per slab at most */
+#define BATCH_MAX  256u        /* fresh slots made ready at once, at most */
 #define SENTINEL   0x5e57c0f1a5e57c0fULL
 #define SENTINEL_N 8 /* words: 64 bytes at the bottom of the top page */
 #define CANARY     0xca9a27c0f1ca9a27ULL
@@ -72,12 +79,14 @@ struct cf__slab {
     size_t slot_size;
     unsigned nslots;
     _Atomic unsigned carved; /* slots handed out at least once */
+    unsigned ready;          /* slots below it are guarded (pool lock) */
     struct meta meta[];
 };
 
 struct ref {
     struct cf__slab *slab;
     unsigned slot;
+    unsigned kib; /* the hot list's copy of slab->slot_size >> 10 */
 };
 
 /* The pooled slots of one slot size. */
@@ -87,6 +96,7 @@ struct sizeclass {
     struct cf__slab *cur; /* being carved */
     struct ref *free;     /* capacity: every slot of its slabs */
     size_t nfree, cap, slots;
+    unsigned batch; /* the next batch of fresh slots (see prepare) */
 };
 
 /* A thread's recently freed slots; given back when the thread ends. */
@@ -120,7 +130,8 @@ static size_t page_size(void)
 }
 
 /* The room the coroutine object takes at the top of its slot. */
-#define CORO_SPACE ((sizeof(cf_coro) + 63) & ~(size_t)63)
+#define CORO_SPACE  ((sizeof(cf_coro) + 63) & ~(size_t)63)
+#define CLEAR_SPACE ((offsetof(cf_coro, name) + 63) & ~(size_t)63)
 
 static inline char *slot_base(const struct cf__slab *s, unsigned i)
 {
@@ -133,9 +144,9 @@ static inline cf_coro *slot_coro(const struct cf__slab *s, unsigned i)
 }
 
 /* The bottom of the top page: untouched means the pages below are clean. */
-static inline uint64_t *sentinel_of(const struct cf__slab *s, unsigned i)
+static inline uint64_t *sentinel_of(const cf_coro *co)
 {
-    return (uint64_t *)(void *)(slot_base(s, i) + s->slot_size - page_size());
+    return (uint64_t *)(void *)((char *)co + CORO_SPACE - page_size());
 }
 
 /*
@@ -143,16 +154,55 @@ static inline uint64_t *sentinel_of(const struct cf__slab *s, unsigned i)
  * Valgrind (and ASan, after abandoned frames) mark as not addressable: they
  * are read from outside on purpose.
  */
-static void unpoison(void *p, size_t n)
+static bool vg_running; /* RUNNING_ON_VALGRIND, asked once (choose_guard) */
+
+static inline void unpoison(void *p, size_t n)
 {
 #if CF_VALGRIND
-    VALGRIND_MAKE_MEM_DEFINED(p, n);
+    if (vg_running)
+        VALGRIND_MAKE_MEM_DEFINED(p, n);
 #endif
 #if CF_ASAN
     __asan_unpoison_memory_region(p, n);
 #endif
     (void)p;
     (void)n;
+}
+
+/* Writes the sentinel, or says whether it is still there, in few stores. */
+static inline void sentinel_set(uint64_t *sw)
+{
+    for (int k = 0; k < SENTINEL_N; k++)
+        sw[k] = SENTINEL;
+}
+
+static inline bool sentinel_intact(const uint64_t *sw)
+{
+    uint64_t d = (sw[0] ^ SENTINEL) | (sw[1] ^ SENTINEL) | (sw[2] ^ SENTINEL)
+                 | (sw[3] ^ SENTINEL) | (sw[4] ^ SENTINEL) | (sw[5] ^ SENTINEL)
+                 | (sw[6] ^ SENTINEL) | (sw[7] ^ SENTINEL);
+    return d == 0;
+}
+
+/*
+ * Clears a reused slot's coroutine object up to its name (which creating
+ * it overwrites), 64-aligned, in plain 16-byte stores (memset() here
+ * compiles to `rep stos`, which costs more than the rest of a create).
+ */
+_Static_assert(offsetof(cf_coro, name) + CF__NAME_MAX == sizeof(cf_coro),
+               "cf_coro's name is its last member");
+static inline void coro_clear(cf_coro *co)
+{
+    typedef uint64_t v2 __attribute__((vector_size(16)));
+    v2 *b = (v2 *)(void *)co;
+    const v2 z = {0, 0};
+    for (size_t k = 0; k < CLEAR_SPACE / 64; k++, b += 4) {
+        __asm__("" : "+r"(b)); /* keeps the loop from becoming memset() */
+        b[0] = z;
+        b[1] = z;
+        b[2] = z;
+        b[3] = z;
+    }
 }
 
 static inline uint64_t *canary_of(const struct cf__slab *s, unsigned i)
@@ -181,6 +231,9 @@ static void choose_guard(void)
     /* Each mprotect guard may split a mapping in two: guards may use half
      * of the process's budget. */
     mprotect_budget = max_maps / 4;
+#if CF_VALGRIND
+    vg_running = RUNNING_ON_VALGRIND != 0;
+#endif
     guard_chosen = true;
     if (guard_mode != 0)
         return; /* set by cf__stack_guard_mode() */
@@ -230,6 +283,80 @@ static void guard_slot(struct cf__slab *s, unsigned i)
                           : "mprotect failed for a guard page");
     }
     s->meta[i].guard = G_CANARY;
+}
+
+/*
+ * Fresh slots are made ready a batch at a time, with a system call or two
+ * per batch instead of one per slot and a page fault per slot:
+ * process_madvise() on our own process (PIDFD_SELF, Linux 6.15) takes a
+ * list of ranges, so one call installs the guard pages of a whole batch and
+ * one more populates their top pages (the page a coroutine at rest uses).
+ * Where it is missing (or under Valgrind, which does not know it), each
+ * slot is guarded on its own and its top page faults in on first use.
+ */
+#ifdef SYS_process_madvise
+static _Atomic bool batch_off; /* process_madvise() refused: not tried again */
+
+/* One process_madvise() on ourselves: whether all `bytes` were advised. */
+static bool advise_iov(const struct iovec *iov, unsigned n, size_t bytes,
+                       int advice)
+{
+    if (atomic_load_explicit(&batch_off, memory_order_relaxed) || vg_running
+        || cf__fault())
+        return false;
+    long rc = syscall(SYS_process_madvise, PIDFD_SELF_PROCESS, iov, (size_t)n,
+                      advice, 0u);
+    if (rc == (long)bytes)
+        return true;
+    if (rc < 0 && errno != ENOMEM && errno != EAGAIN && errno != EINTR)
+        atomic_store_explicit(&batch_off, true, memory_order_relaxed);
+    return false;
+}
+
+/* `advice` for the page at `off` in each of slots i..i+n-1 of `s`. */
+static bool advise_batch(struct cf__slab *s, unsigned i, unsigned n, size_t off,
+                         int advice)
+{
+    static struct iovec iov[BATCH_MAX]; /* pool lock held */
+    size_t page = page_size();
+
+    for (unsigned k = 0; k < n; k++) {
+        iov[k].iov_base = slot_base(s, i + k) + off;
+        iov[k].iov_len = page;
+    }
+    return advise_iov(iov, n, n * page, advice);
+}
+#endif
+
+/* Guards the next fresh slots of `c`'s current slab (pool lock held). */
+static void prepare(struct sizeclass *c, struct cf__slab *s)
+{
+    unsigned i = s->ready, n = c->batch;
+    bool guarded = false;
+
+    if (n == 0)
+        n = 1;
+    if (n > s->nslots - i)
+        n = s->nslots - i;
+    /* Doubling from one: a program with a few coroutines pays for a few. */
+    c->batch = n * 2 < BATCH_MAX ? n * 2 : BATCH_MAX;
+#ifdef SYS_process_madvise
+    if (!vg_running) {
+        if (guard_mode == G_MADVISE
+            && advise_batch(s, i, n, 0, MADV_GUARD_INSTALL)) {
+            for (unsigned k = 0; k < n; k++)
+                s->meta[i + k].guard = G_MADVISE;
+            guarded = true;
+        }
+        /* Best effort: if it fails, the top pages fault in when used. */
+        (void)advise_batch(s, i, n, s->slot_size - page_size(),
+                           MADV_POPULATE_WRITE);
+    }
+#endif
+    if (!guarded)
+        for (unsigned k = 0; k < n; k++)
+            guard_slot(s, i + k);
+    s->ready = i + n;
 }
 
 static struct sizeclass *find_class(size_t slot_size)
@@ -304,7 +431,8 @@ static int pool_take(size_t slot_size, struct ref *r, bool *fresh)
                || (rc = new_slab(c)) == 0) {
         struct cf__slab *s = c->cur;
         unsigned i = s->carved;
-        guard_slot(s, i);
+        if (i == s->ready)
+            prepare(c, s);
 #if CF_VALGRIND
         s->meta[i].vg_id = VALGRIND_STACK_REGISTER(
             slot_base(s, i) + page_size(), (char *)slot_coro(s, i));
@@ -324,10 +452,21 @@ static void pool_give(struct ref *e, unsigned n)
     size_t page = page_size();
 
     if (atomic_load_explicit(&pooled, memory_order_relaxed) + n > POOL_WARM) {
+        struct iovec iov[HOT_MAX];
+        size_t bytes = 0;
         for (unsigned k = 0; k < n; k++) {
-            char *lo = slot_base(e[k].slab, e[k].slot) + page;
-            madvise(lo, e[k].slab->slot_size - page, MADV_DONTNEED);
+            iov[k].iov_base = slot_base(e[k].slab, e[k].slot) + page;
+            iov[k].iov_len = e[k].slab->slot_size - page;
+            bytes += iov[k].iov_len;
         }
+        (void)bytes;
+        /* One call for them all where we can (the kernel batches the TLB
+         * flushes too), else one each. */
+#ifdef SYS_process_madvise
+        if (!advise_iov(iov, n, bytes, MADV_DONTNEED))
+#endif
+            for (unsigned k = 0; k < n; k++)
+                madvise(iov[k].iov_base, iov[k].iov_len, MADV_DONTNEED);
     }
     pthread_mutex_lock(&pool_lock);
     for (unsigned k = 0; k < n; k++) {
@@ -357,11 +496,12 @@ int cf__stack_coro(cf_coro **out, size_t size)
 {
     size_t page = page_size();
     size_t slot_size = ((size + page - 1) & ~(page - 1)) + 2 * page;
-    struct ref r = {NULL, 0};
+    struct ref r = {NULL, 0, 0};
     bool fresh = false;
+    unsigned kib = (unsigned)(slot_size >> 10);
 
     for (unsigned k = hot.n; k-- > 0;) {
-        if (hot.e[k].slab->slot_size == slot_size) {
+        if (hot.e[k].kib == kib) {
             r = hot.e[k];
             hot.e[k] = hot.e[--hot.n];
             break;
@@ -376,16 +516,15 @@ int cf__stack_coro(cf_coro **out, size_t size)
     cf_coro *co = slot_coro(s, r.slot);
     char *lo = slot_base(s, r.slot) + page;
     if (!fresh)
-        memset(co, 0, sizeof *co);
+        coro_clear(co);
     co->slab = s;
     co->slot = r.slot;
     co->stack_req = size;
     co->base.stack_lo = lo;
     co->base.stack_size = (size_t)((char *)co - lo);
-    uint64_t *sw = sentinel_of(s, r.slot);
+    uint64_t *sw = sentinel_of(co);
     unpoison(sw, SENTINEL_N * sizeof *sw);
-    for (int k = 0; k < SENTINEL_N; k++)
-        sw[k] = SENTINEL;
+    sentinel_set(sw);
     if (s->meta[r.slot].guard == G_CANARY) {
         uint64_t *w = canary_of(s, r.slot);
         unpoison(w, CANARY_N * sizeof *w);
@@ -418,11 +557,9 @@ void cf__stack_free(cf_coro *co)
     co->magic = 0;
     /* Deeper than its top page: those pages go back now, so that a stack
      * taken from the pool is clean below its top page. */
-    uint64_t *sw = sentinel_of(s, i), dirty = 0;
+    uint64_t *sw = sentinel_of(co);
     unpoison(sw, SENTINEL_N * sizeof *sw);
-    for (int k = 0; k < SENTINEL_N; k++)
-        dirty |= sw[k] ^ SENTINEL;
-    if (dirty != 0)
+    if (!sentinel_intact(sw))
         madvise(slot_base(s, i) + page, s->slot_size - 2 * page, MADV_DONTNEED);
     if (CF__UNLIKELY(!hot.keyed)) {
         pthread_once(&hot_once, hot_key_make);
@@ -437,6 +574,7 @@ void cf__stack_free(cf_coro *co)
     }
     hot.e[hot.n].slab = s;
     hot.e[hot.n].slot = i;
+    hot.e[hot.n].kib = (unsigned)(s->slot_size >> 10);
     hot.n++;
 }
 

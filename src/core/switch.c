@@ -60,6 +60,7 @@ void *cf__jump(cf__context *from, cf__context *to, void *arg, bool dying)
     return r;
 }
 
+#if CF_ASAN
 /*
  * Completes a switch on the side that now runs, and keeps the bounds of the
  * stack we came from: the first switch away from a thread's base context is
@@ -67,12 +68,8 @@ void *cf__jump(cf__context *from, cf__context *to, void *arg, bool dying)
  */
 void cf__jumped(cf__context *self)
 {
-#if CF_ASAN
     __sanitizer_finish_switch_fiber(self->asan_fake, &self->peer_lo,
                                     &self->peer_size);
-#else
-    (void)self;
-#endif
 }
 
 void cf__learn_caller(cf_coro *co)
@@ -83,3 +80,4 @@ void cf__learn_caller(cf_coro *co)
         c->stack_size = co->base.peer_size;
     }
 }
+#endif

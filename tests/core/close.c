@@ -266,3 +266,59 @@ Test(close, item39_44_close_return_values)
     cr_assert(cf_is_none(v), "never started: None");
     cf_coro_free(g);
 }
+
+static cf_value yields_while_handling(void *arg)
+{
+    cf_value ignored;
+    cf_yield(cf_none());
+    /* Catch a thrown error, then rest in a plain yield while handling it. */
+    if (cf_yield_catch(cf_none(), &ignored) == CF_RAISED)
+        tracef("caught %s;", err_text());
+    for (;;)
+        cf_yield(cf_int(1));
+    return cf_none();
+}
+
+static cf_value try_body(void *arg)
+{
+    cf_yield(cf_none());
+    return cf_none();
+}
+
+static cf_value yields_in_try(void *arg)
+{
+    cf_value r;
+    if (cf_try(try_body, NULL, &r) == CF_RAISED)
+        tracef("try caught %s;", err_text());
+    return cf_none();
+}
+
+/*
+ * A coroutine at rest in a plain yield with nothing registered to run or
+ * catch GeneratorExit is closed without being resumed (CPython 3.12 does
+ * the same): it ends CLOSED, close returns None, and the error the caller
+ * is handling stays as it was. With a cf_try() frame on its stack, the
+ * GeneratorExit is raised there and caught.
+ */
+Test(close, at_rest_in_a_plain_yield, .init = trace_reset)
+{
+    cf_value v;
+    cf_coro *g = new_coro(yields_while_handling, NULL, "g", true);
+    cf_coro *h = new_coro(yields_in_try, NULL, "h", true);
+    cr_assert_eq(cf_send(g, cf_none(), NULL), CF_YIELDED);
+    cr_assert_eq(cf_throw_new(g, &cf_value_error, "inside", &v), CF_YIELDED);
+    assert_trace("caught ValueError: inside;");
+    cr_assert_eq(cf_fail(&cf_type_error, "mine"), CF_RAISED);
+    cr_assert_eq(cf_close(g, &v), CF_RETURNED);
+    cr_assert(cf_is_none(v));
+    cr_assert_eq(cf_coro_state(g), CF_CLOSED);
+    assert_error("TypeError: mine");
+    cr_assert_eq(cf_send(g, cf_none(), &v), CF_RETURNED);
+    cr_assert_eq(cf_close(h, &v), CF_RETURNED);
+    assert_trace("try caught GeneratorExit;");
+    cr_assert_eq(cf_coro_state(h), CF_CLOSED);
+    assert_error("TypeError: mine");
+    cf_error_clear();
+    cf_coro_free(g);
+    cf_coro_free(h);
+}

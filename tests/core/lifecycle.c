@@ -398,3 +398,40 @@ Test(lifecycle, current_coroutine)
     cr_assert_not(cf_coro_is_handler(g));
     cf_coro_free(g);
 }
+
+static cf_value sub_echo(void *arg)
+{
+    cf_value v = cf_yield(cf_str("sub ready"));
+    for (;;)
+        v = cf_yield(v);
+    return cf_none();
+}
+
+static cf_value delegates_at_once(void *arg)
+{
+    cf_coro *sub = (cf_coro *)arg;
+    cf_value r = cf_yield_from(sub);
+    tracef("sub returned;");
+    cf_yield(r);
+    return cf_none();
+}
+
+/*
+ * Priming a body that enters a yield from before its first own yield: the
+ * delegate's first value is the first yield, and the chain works on.
+ */
+Test(lifecycle, priming_into_a_yield_from, .init = trace_reset)
+{
+    cf_value v;
+    cf_coro *sub = new_coro(sub_echo, NULL, "sub", false);
+    cf_coro *g = new_coro(delegates_at_once, sub, "g", true);
+    cr_assert_eq(cf_coro_state(g), CF_SUSPENDED);
+    cr_assert_eq(cf_coro_delegate(g), sub);
+    cr_assert_eq(cf_send(g, cf_int(7), &v), CF_YIELDED);
+    cr_assert_eq(cf_to_int(v), 7);
+    cr_assert_eq(cf_close(g, &v), CF_RETURNED);
+    cr_assert_eq(cf_coro_state(sub), CF_CLOSED);
+    cr_assert_eq(cf_coro_state(g), CF_CLOSED);
+    cf_coro_free(g);
+    cf_coro_free(sub);
+}

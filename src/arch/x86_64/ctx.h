@@ -39,6 +39,16 @@ void cf__deliver_tramp(void);
  * Makes the context saved in `ctx` resume at `tramp` instead of where it
  * would; returns where it would have resumed.
  */
+/* Where a coroutine suspended in cf_yield() resumes (switch.S). */
+void cf__yield_resume(void);
+
+/* Whether the context saved in `ctx` is a coroutine at rest in cf_yield(). */
+static inline bool cf__ctx_in_yield(const struct cf__ctx *ctx)
+{
+    void *const *frame = (void *const *)ctx->sp;
+    return frame[6] == (void *)(uintptr_t)cf__yield_resume;
+}
+
 static inline void *cf__ctx_redirect(struct cf__ctx *ctx, void (*tramp)(void))
 {
     void **frame = (void **)ctx->sp;
