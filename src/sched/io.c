@@ -152,7 +152,10 @@ static void wake_io(cf_sched *s, struct cf__fdslot *f, int dir, int fd, int rc)
 
 /*
  * Polls once and wakes the tasks whose fds are ready: the readers first,
- * then the writers, as pyos7's iopoll does.
+ * then the writers, as pyos7's iopoll does. Readiness reported for a
+ * direction nobody waits on is withdrawn; interest whose waiter this poll
+ * wakes is kept, so a task that waits on the fd again - the echo loop -
+ * costs the poller nothing.
  */
 int cf__io_poll(cf_sched *s, int timeout_ms)
 {
@@ -160,6 +163,15 @@ int cf__io_poll(cf_sched *s, int timeout_ms)
                                 slot_cb, s);
     if (n <= 0)
         return n;
+    for (int i = 0; i < n; i++) {
+        struct cf__pevent *e = &s->events[i];
+        struct cf__fdslot *f = &s->fds[e->fd];
+        unsigned got =
+            e->events & CF__POLL_ERR ? CF__POLL_IN | CF__POLL_OUT : e->events;
+        unsigned stale = f->armed & got & ~want(f);
+        if (stale)
+            s->poller.ops->disarm(&s->poller, e->fd, f, stale, 0);
+    }
     for (int pass = 0; pass < 2; pass++) {
         unsigned bit = pass ? CF__POLL_OUT : CF__POLL_IN;
         for (int i = 0; i < n; i++) {
@@ -167,14 +179,6 @@ int cf__io_poll(cf_sched *s, int timeout_ms)
             if (e->events & (bit | CF__POLL_ERR))
                 wake_io(s, &s->fds[e->fd], pass, e->fd, e->err);
         }
-    }
-    /* Withdraw readiness nobody waits for any more. */
-    for (int i = 0; i < n; i++) {
-        struct cf__pevent *e = &s->events[i];
-        struct cf__fdslot *f = &s->fds[e->fd];
-        unsigned extra = f->armed & ~want(f);
-        if (extra)
-            s->poller.ops->disarm(&s->poller, e->fd, f, extra, 0);
     }
     return n;
 }

@@ -31,6 +31,9 @@ struct cf__fdslot {
     unsigned flags;             /* CF__FD_* */
 };
 #define CF__FD_NOTSOCK 0x1u /* writes use write(2), not send(2) */
+#define CF__FD_KNOWN   0x2u /* CF__FD_STREAM has been worked out */
+#define CF__FD_STREAM  0x4u /* a short read drains it: stream socket, pipe */
+#define CF__FD_DRAINED 0x8u /* its last read was short: wait before reading */
 
 struct cf__pevent {
     int fd;

@@ -6,6 +6,7 @@
  * and Send subroutines (SEMANTICS item 74), with deadlines.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -83,11 +84,61 @@ int cf_sock_connect(int fd, const struct sockaddr *addr, socklen_t len,
     return -err;
 }
 
+/* Whether a short read means the fd was empty at that moment. */
+static bool stream_like(int fd)
+{
+    int type = 0;
+    socklen_t len = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0)
+        return type == SOCK_STREAM;
+    struct stat st;
+    return errno == ENOTSOCK && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+/*
+ * A read came back short: on a stream the next read would most likely find
+ * nothing, so the next cf_sock_read() waits first and saves that EAGAIN
+ * (the echo loop's third system call). Waiting first is always correct:
+ * the pollers report readiness that is already there at once.
+ */
+static void note_short_read(int fd)
+{
+    cf_sched *s = cf__sched_tls;
+    if (s == NULL || s->current == NULL)
+        return;
+    struct cf__fdslot *f = cf__fd_slot(s, fd);
+    if (f == NULL)
+        return;
+    if (CF__UNLIKELY(!(f->flags & CF__FD_KNOWN)))
+        f->flags |= CF__FD_KNOWN | (stream_like(fd) ? CF__FD_STREAM : 0u);
+    if (f->flags & CF__FD_STREAM)
+        f->flags |= CF__FD_DRAINED;
+}
+
+/* Takes the hint left by note_short_read(), if any. */
+static bool take_drained(int fd)
+{
+    cf_sched *s = cf__sched_tls;
+    if (s == NULL || s->current == NULL || fd < 0 || fd >= s->nfds
+        || !(s->fds[fd].flags & CF__FD_DRAINED))
+        return false;
+    s->fds[fd].flags &= ~CF__FD_DRAINED;
+    return true;
+}
+
 ssize_t cf_sock_read(int fd, void *buf, size_t n, int64_t timeout_ms)
 {
     int64_t deadline = -2;
+    if (timeout_ms != 0 && take_drained(fd)) {
+        deadline = deadline_of(timeout_ms);
+        int rc = wait_again(fd, 0, deadline);
+        if (rc < 0)
+            return rc;
+    }
     for (;;) {
         ssize_t r = read(fd, buf, n);
+        if (r > 0 && (size_t)r < n)
+            note_short_read(fd);
         if (r >= 0)
             return r;
         if (errno == EINTR)
