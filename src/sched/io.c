@@ -92,6 +92,39 @@ fail:
     return rc;
 }
 
+/*
+ * Parks `t` until the poller has read its io_buf from `fd` (cf_sock_read()
+ * on io_uring): the wake's code is the read's result.
+ */
+int cf__io_read(cf_sched *s, cf__task *t, int fd)
+{
+    int rc;
+    struct cf__fdslot *f = cf__fd_slot(s, fd);
+    if (f == NULL) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    if (f->waiter[0] != NULL) {
+        rc = -EBUSY;
+        goto fail;
+    }
+    if (f->armed & CF__POLL_IN)
+        s->poller.ops->disarm(&s->poller, fd, f, CF__POLL_IN, 0);
+    rc = s->poller.ops->read(&s->poller, fd, f, t->io_buf, t->io_len);
+    if (rc < 0)
+        goto fail;
+    f->waiter[0] = t;
+    t->where = CF__PARKED_IO;
+    t->io_fd = fd;
+    t->io_dir = 0;
+    s->nwatch++;
+    cf__trace(s, CF_SCHED_WAIT_READ, t->tid, fd);
+    return 0;
+fail:
+    cf__task_wake(s, t, rc);
+    return rc;
+}
+
 /* Takes `t` off its fd (a kill, a timeout, the end); does not wake it. */
 void cf__io_cancel(cf_sched *s, cf__task *t)
 {
