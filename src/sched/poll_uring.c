@@ -26,15 +26,17 @@ static int ur_init(struct cf__poller *p)
     struct uring_state *st = calloc(1, sizeof *st);
     if (st == NULL)
         return -ENOMEM;
-    struct io_uring_params prm;
-    memset(&prm, 0, sizeof prm);
-    prm.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN
-                | IORING_SETUP_SINGLE_ISSUER;
-    prm.cq_entries = 8192;
-    int rc = io_uring_queue_init_params(1024, &st->ring, &prm);
-    if (rc == -EINVAL) {
+    /* Completions run only when the scheduler waits (DEFER_TASKRUN, 6.1),
+       else at its next system call (COOP_TASKRUN); older kernels get the
+       plain ring. */
+    static const unsigned flags[] = {
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN, 0};
+    int rc = -EINVAL;
+    for (size_t i = 0; i < sizeof flags / sizeof *flags && rc == -EINVAL; i++) {
+        struct io_uring_params prm;
         memset(&prm, 0, sizeof prm);
-        prm.flags = IORING_SETUP_CQSIZE;
+        prm.flags = IORING_SETUP_CQSIZE | flags[i];
         prm.cq_entries = 8192;
         rc = io_uring_queue_init_params(1024, &st->ring, &prm);
     }
