@@ -200,7 +200,9 @@ CF_API int cf_task_writable(int fd, int64_t timeout_ms);
  *                   -errno; `addr` and `len` may be NULL.
  * cf_sock_connect(): 0 once connected, or -errno.
  * cf_sock_read():   one read of at most `n` bytes: the count, 0 at end of
- *                   file, or -errno.
+ *                   file, or -errno. After a short read from a stream the
+ *                   next call waits before it reads; on io_uring a call
+ *                   with no deadline lets the ring do the read.
  * cf_sock_write():  writes all `n` bytes: `n`, or -errno (some may have
  *                   been written). Never raises SIGPIPE on a socket.
  * cf_sock_close():  forgets `fd` in the running scheduler, then closes it.

@@ -21,8 +21,9 @@
 #define CF__UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Internal trap kinds: the socket helpers' waits, fd already known valid. */
-#define CF__TRAP_READ_OK  100
-#define CF__TRAP_WRITE_OK 101
+#define CF__TRAP_READ_OK   100
+#define CF__TRAP_WRITE_OK  101
+#define CF__TRAP_RING_READ 102 /* the poller reads into the task's io_buf */
 
 /* Where a task is. */
 enum cf__where {
@@ -45,7 +46,9 @@ struct cf__task {
     cf_error *throw_in; /* thrown in at its next run instead of a send */
     /* CF__PARKED_IO */
     int io_fd;
-    int io_dir; /* 0 read, 1 write */
+    int io_dir;   /* 0 read, 1 write */
+    void *io_buf; /* CF__TRAP_RING_READ: where the poller reads to */
+    unsigned io_len;
     /* the timer heap: deadline in ns, index, or SIZE_MAX when not on it */
     int64_t deadline;
     uint64_t seq;
@@ -115,6 +118,7 @@ int64_t cf__timer_next(const cf_sched *s);
 struct cf__fdslot *cf__fd_slot(cf_sched *s, int fd);
 int cf__io_wait(cf_sched *s, cf__task *t, int fd, int dir, int64_t timeout_ms,
                 bool check);
+int cf__io_read(cf_sched *s, cf__task *t, int fd);
 void cf__io_cancel(cf_sched *s, cf__task *t);
 int cf__io_poll(cf_sched *s, int timeout_ms);
 void cf__io_forget(cf_sched *s, int fd);

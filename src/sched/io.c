@@ -92,6 +92,39 @@ fail:
     return rc;
 }
 
+/*
+ * Parks `t` until the poller has read its io_buf from `fd` (cf_sock_read()
+ * on io_uring): the wake's code is the read's result.
+ */
+int cf__io_read(cf_sched *s, cf__task *t, int fd)
+{
+    int rc;
+    struct cf__fdslot *f = cf__fd_slot(s, fd);
+    if (f == NULL) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    if (f->waiter[0] != NULL) {
+        rc = -EBUSY;
+        goto fail;
+    }
+    if (f->armed & CF__POLL_IN)
+        s->poller.ops->disarm(&s->poller, fd, f, CF__POLL_IN, 0);
+    rc = s->poller.ops->read(&s->poller, fd, f, t->io_buf, t->io_len);
+    if (rc < 0)
+        goto fail;
+    f->waiter[0] = t;
+    t->where = CF__PARKED_IO;
+    t->io_fd = fd;
+    t->io_dir = 0;
+    s->nwatch++;
+    cf__trace(s, CF_SCHED_WAIT_READ, t->tid, fd);
+    return 0;
+fail:
+    cf__task_wake(s, t, rc);
+    return rc;
+}
+
 /* Takes `t` off its fd (a kill, a timeout, the end); does not wake it. */
 void cf__io_cancel(cf_sched *s, cf__task *t)
 {
@@ -152,7 +185,10 @@ static void wake_io(cf_sched *s, struct cf__fdslot *f, int dir, int fd, int rc)
 
 /*
  * Polls once and wakes the tasks whose fds are ready: the readers first,
- * then the writers, as pyos7's iopoll does.
+ * then the writers, as pyos7's iopoll does. Readiness reported for a
+ * direction nobody waits on is withdrawn; interest whose waiter this poll
+ * wakes is kept, so a task that waits on the fd again - the echo loop -
+ * costs the poller nothing.
  */
 int cf__io_poll(cf_sched *s, int timeout_ms)
 {
@@ -160,6 +196,15 @@ int cf__io_poll(cf_sched *s, int timeout_ms)
                                 slot_cb, s);
     if (n <= 0)
         return n;
+    for (int i = 0; i < n; i++) {
+        struct cf__pevent *e = &s->events[i];
+        struct cf__fdslot *f = &s->fds[e->fd];
+        unsigned got =
+            e->events & CF__POLL_ERR ? CF__POLL_IN | CF__POLL_OUT : e->events;
+        unsigned stale = f->armed & got & ~want(f);
+        if (stale)
+            s->poller.ops->disarm(&s->poller, e->fd, f, stale, 0);
+    }
     for (int pass = 0; pass < 2; pass++) {
         unsigned bit = pass ? CF__POLL_OUT : CF__POLL_IN;
         for (int i = 0; i < n; i++) {
@@ -167,14 +212,6 @@ int cf__io_poll(cf_sched *s, int timeout_ms)
             if (e->events & (bit | CF__POLL_ERR))
                 wake_io(s, &s->fds[e->fd], pass, e->fd, e->err);
         }
-    }
-    /* Withdraw readiness nobody waits for any more. */
-    for (int i = 0; i < n; i++) {
-        struct cf__pevent *e = &s->events[i];
-        struct cf__fdslot *f = &s->fds[e->fd];
-        unsigned extra = f->armed & ~want(f);
-        if (extra)
-            s->poller.ops->disarm(&s->poller, e->fd, f, extra, 0);
     }
     return n;
 }

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,15 +26,17 @@ static int ur_init(struct cf__poller *p)
     struct uring_state *st = calloc(1, sizeof *st);
     if (st == NULL)
         return -ENOMEM;
-    struct io_uring_params prm;
-    memset(&prm, 0, sizeof prm);
-    prm.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN
-                | IORING_SETUP_SINGLE_ISSUER;
-    prm.cq_entries = 8192;
-    int rc = io_uring_queue_init_params(1024, &st->ring, &prm);
-    if (rc == -EINVAL) {
+    /* Completions run only when the scheduler waits (DEFER_TASKRUN, 6.1),
+       else at its next system call (COOP_TASKRUN); older kernels get the
+       plain ring. */
+    static const unsigned flags[] = {
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN, 0};
+    int rc = -EINVAL;
+    for (size_t i = 0; i < sizeof flags / sizeof *flags && rc == -EINVAL; i++) {
+        struct io_uring_params prm;
         memset(&prm, 0, sizeof prm);
-        prm.flags = IORING_SETUP_CQSIZE;
+        prm.flags = IORING_SETUP_CQSIZE | flags[i];
         prm.cq_entries = 8192;
         rc = io_uring_queue_init_params(1024, &st->ring, &prm);
     }
@@ -87,10 +90,55 @@ static int ur_arm(struct cf__poller *p, int fd, struct cf__fdslot *slot,
     return 0;
 }
 
+/*
+ * The ring reads into `buf` itself (cf_sock_read() on io_uring): no read(2)
+ * after the wake. The request is queued and goes in with the next wait.
+ */
+static int ur_read(struct cf__poller *p, int fd, struct cf__fdslot *slot,
+                   void *buf, unsigned n)
+{
+    struct uring_state *st = p->state;
+    struct io_uring_sqe *sqe = sqe_get(st);
+    if (sqe == NULL)
+        return -EAGAIN;
+    if (++slot->gen[0] == 0)
+        slot->gen[0] = 1;
+    if (slot->flags & CF__FD_SOCK)
+        io_uring_prep_recv(sqe, fd, buf, n, 0);
+    else
+        io_uring_prep_read(sqe, fd, buf, n, (uint64_t)-1);
+    io_uring_sqe_set_data64(sqe, udata(fd, 0, slot->gen[0]));
+    slot->armed |= CF__POLL_IN;
+    slot->flags |= CF__FD_RDRING;
+    return 0;
+}
+
+/*
+ * Cancels a read request and waits until the kernel is done with it, so
+ * that its buffer may go (the task may be being killed). Its completion, if
+ * any, carries an old generation and is ignored.
+ */
+static void cancel_read(struct uring_state *st, int fd, uint32_t gen)
+{
+    io_uring_submit(&st->ring); /* it may still sit in the queue */
+    struct io_uring_sync_cancel_reg reg;
+    memset(&reg, 0, sizeof reg);
+    reg.addr = udata(fd, 0, gen);
+    reg.timeout.tv_sec = -1;
+    reg.timeout.tv_nsec = -1;
+    io_uring_register_sync_cancel(&st->ring, &reg);
+}
+
 static void ur_disarm(struct cf__poller *p, int fd, struct cf__fdslot *slot,
                       unsigned mask, int gone)
 {
     struct uring_state *st = p->state;
+    if ((mask & CF__POLL_IN) && (slot->flags & CF__FD_RDRING)) {
+        cancel_read(st, fd, slot->gen[0]);
+        slot->flags &= ~CF__FD_RDRING;
+        slot->armed &= ~CF__POLL_IN;
+        slot->gen[0]++;
+    }
     for (int dir = 0; dir < 2; dir++) {
         unsigned bit = dir ? CF__POLL_OUT : CF__POLL_IN;
         if (!(mask & bit) || !(slot->armed & bit))
@@ -145,11 +193,13 @@ static int ur_wait(struct cf__poller *p, int timeout_ms, struct cf__pevent *ev,
             || !(f->armed & bit))
             continue;
         f->armed &= ~bit;
+        bool read = dir == 0 && (f->flags & CF__FD_RDRING);
+        f->flags &= ~(read ? CF__FD_RDRING : 0u);
         if (cqe->res == -ECANCELED)
             continue;
         ev[k].fd = fd;
         ev[k].events = bit;
-        ev[k].err = cqe->res < 0 ? cqe->res : 0;
+        ev[k].err = read || cqe->res < 0 ? cqe->res : 0;
         k++;
     }
     io_uring_cq_advance(&st->ring, seen);
@@ -163,4 +213,5 @@ const struct cf__poller_ops cf__poll_uring = {
     .arm = ur_arm,
     .disarm = ur_disarm,
     .wait = ur_wait,
+    .read = ur_read,
 };

@@ -13,6 +13,11 @@
  *   - wait(timeout_ms) blocks at most that long (negative: no limit) and
  *     fills `ev` with ready fds; the `armed` bits it reports are cleared by
  *     backends whose readiness requests are one-shot.
+ *   - read(fd, buf, n), where the backend has it (NULL else), asks the
+ *     kernel to do the read itself: it is armed as CF__POLL_IN and reported
+ *     by wait() like readiness, with the read's result (a count or -errno)
+ *     in `err`. disarm() cancels it synchronously: once it returns the
+ *     kernel no longer writes to `buf`.
  */
 #ifndef CF_SCHED_POLLER_H
 #define CF_SCHED_POLLER_H
@@ -30,7 +35,12 @@ struct cf__fdslot {
     uint32_t gen[2];            /* io_uring: generation of each request */
     unsigned flags;             /* CF__FD_* */
 };
-#define CF__FD_NOTSOCK 0x1u /* writes use write(2), not send(2) */
+#define CF__FD_NOTSOCK 0x1u  /* writes use write(2), not send(2) */
+#define CF__FD_KNOWN   0x2u  /* CF__FD_STREAM has been worked out */
+#define CF__FD_STREAM  0x4u  /* a short read drains it: stream socket, pipe */
+#define CF__FD_DRAINED 0x8u  /* its last read was short: wait before reading */
+#define CF__FD_SOCK    0x10u /* a socket (known with CF__FD_KNOWN) */
+#define CF__FD_RDRING  0x20u /* the CF__POLL_IN request is a read() */
 
 struct cf__pevent {
     int fd;
@@ -51,6 +61,8 @@ struct cf__poller_ops {
     int (*wait)(struct cf__poller *p, int timeout_ms, struct cf__pevent *ev,
                 int max, struct cf__fdslot *(*slot)(void *ctx, int fd),
                 void *ctx);
+    int (*read)(struct cf__poller *p, int fd, struct cf__fdslot *slot,
+                void *buf, unsigned n);
 };
 
 /* A poller: its table and the backend's private state. */

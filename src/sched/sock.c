@@ -6,6 +6,8 @@
  * and Send subroutines (SEMANTICS item 74), with deadlines.
  */
 #include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -83,22 +85,101 @@ int cf_sock_connect(int fd, const struct sockaddr *addr, socklen_t len,
     return -err;
 }
 
+/* Sets CF__FD_KNOWN, CF__FD_SOCK and CF__FD_STREAM (a short read means
+   the fd was empty at that moment) for `fd`. */
+static void learn_kind(struct cf__fdslot *f, int fd)
+{
+    int type = 0;
+    socklen_t len = sizeof type;
+    struct stat st;
+    f->flags |= CF__FD_KNOWN;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0)
+        f->flags |= CF__FD_SOCK | (type == SOCK_STREAM ? CF__FD_STREAM : 0u);
+    else if (errno == ENOTSOCK && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+        f->flags |= CF__FD_STREAM;
+}
+
+/*
+ * A read came back short: on a stream the next read would most likely find
+ * nothing, so the next cf_sock_read() waits first and saves that EAGAIN
+ * (the echo loop's third system call). Waiting first is always correct:
+ * the pollers report readiness that is already there at once.
+ */
+static void note_short_read(int fd)
+{
+    cf_sched *s = cf__sched_tls;
+    if (s == NULL || s->current == NULL)
+        return;
+    struct cf__fdslot *f = cf__fd_slot(s, fd);
+    if (f == NULL)
+        return;
+    if (CF__UNLIKELY(!(f->flags & CF__FD_KNOWN)))
+        learn_kind(f, fd);
+    if (f->flags & CF__FD_STREAM)
+        f->flags |= CF__FD_DRAINED;
+}
+
+/* Takes the hint left by note_short_read(), if any. */
+static bool take_drained(int fd)
+{
+    cf_sched *s = cf__sched_tls;
+    if (s == NULL || s->current == NULL || fd < 0 || fd >= s->nfds
+        || !(s->fds[fd].flags & CF__FD_DRAINED))
+        return false;
+    s->fds[fd].flags &= ~CF__FD_DRAINED;
+    return true;
+}
+
+/* Whether the poller can do this task's reads itself (io_uring): the
+   read then costs no system call of its own. Not with a deadline, so that
+   a read is never cancelled after it has taken bytes. */
+static bool ring_reads(int64_t timeout_ms)
+{
+    cf_sched *s = cf__sched_tls;
+    return timeout_ms < 0 && s != NULL && s->current != NULL
+           && s->poller.ops->read != NULL && cf_current() != NULL;
+}
+
+ssize_t cf__fd_ring_read(int fd, void *buf, unsigned n);
+
+static ssize_t got(int fd, ssize_t r, size_t n)
+{
+    if (r > 0 && (size_t)r < n)
+        note_short_read(fd);
+    return r;
+}
+
 ssize_t cf_sock_read(int fd, void *buf, size_t n, int64_t timeout_ms)
 {
     int64_t deadline = -2;
+    bool ring = ring_reads(timeout_ms);
+    bool wait_first = timeout_ms != 0 && take_drained(fd);
+    if (ring && n > INT_MAX)
+        n = INT_MAX; /* the count comes back in an int */
     for (;;) {
+        if (wait_first && ring) {
+            struct cf__fdslot *f = cf__fd_slot(cf__sched_tls, fd);
+            if (f != NULL && !(f->flags & CF__FD_KNOWN))
+                learn_kind(f, fd); /* recv(2) or read(2) */
+            ssize_t r = cf__fd_ring_read(fd, buf, (unsigned)n);
+            if (r != -EAGAIN)
+                return got(fd, r, n);
+            ring = false; /* the kernel would not wait: poll, then read */
+        } else if (wait_first) {
+            if (deadline == -2)
+                deadline = deadline_of(timeout_ms);
+            int rc = wait_again(fd, 0, deadline);
+            if (rc < 0)
+                return rc;
+        }
         ssize_t r = read(fd, buf, n);
         if (r >= 0)
-            return r;
+            return got(fd, r, n);
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN)
             return -errno;
-        if (deadline == -2)
-            deadline = deadline_of(timeout_ms);
-        int rc = wait_again(fd, 0, deadline);
-        if (rc < 0)
-            return rc;
+        wait_first = true;
     }
 }
 

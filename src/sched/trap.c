@@ -10,6 +10,13 @@
 
 #include "internal.h"
 
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define CF_VALGRIND 1
+#else
+#define CF_VALGRIND 0
+#endif
+
 static void handle_spawn(cf_sched *s, cf__task *t, cf_trap *trap)
 {
     if (trap->co == NULL || cf_coro_state(trap->co) == CF_CLOSED) {
@@ -83,6 +90,9 @@ void cf__trap_handle(cf_sched *s, cf__task *t, cf_trap *trap)
     case CF__TRAP_WRITE_OK:
         cf__io_wait(s, t, trap->fd, trap->kind == CF__TRAP_WRITE_OK, trap->ms,
                     false);
+        break;
+    case CF__TRAP_RING_READ:
+        cf__io_read(s, t, trap->fd);
         break;
     case CF_TRAP_READ:
     case CF_TRAP_WRITE:
@@ -213,6 +223,28 @@ int cf__fd_wait(int fd, int dir, int64_t timeout_ms, bool checked)
         t.kind = dir ? CF_TRAP_WRITE : CF_TRAP_READ;
     cf_yield(cf_ptr(&t, CF_TRAP_TAG));
     return t.rc;
+}
+
+/*
+ * Has the poller read at most `n` bytes of `fd` into `buf` and waits for it
+ * without a limit: the count, 0 at end of file, or -errno (-EAGAIN: do it
+ * the other way). Only in a task, and only when the poller can.
+ */
+ssize_t cf__fd_ring_read(int fd, void *buf, unsigned n);
+ssize_t cf__fd_ring_read(int fd, void *buf, unsigned n)
+{
+    cf__task *t = cf__sched_tls->current;
+    cf_trap trap = {
+        .kind = (cf_trap_kind)CF__TRAP_RING_READ, .fd = fd, .ms = -1};
+    t->io_buf = buf;
+    t->io_len = n;
+    cf_yield(cf_ptr(&trap, CF_TRAP_TAG));
+#if CF_VALGRIND
+    /* The kernel wrote them from the ring, which Memcheck cannot see. */
+    if (trap.rc > 0)
+        VALGRIND_MAKE_MEM_DEFINED(buf, (size_t)trap.rc);
+#endif
+    return trap.rc;
 }
 
 int cf_task_readable(int fd, int64_t timeout_ms)

@@ -17,20 +17,24 @@
 
 extern const char *sched_case_poller;
 
+/* Runs one IO_TEST body on `poller` and checks that it leaks no fd. */
+static void run_io(void (*body)(const char *), const char *poller)
+{
+    int before = open_fds();
+    body(poller);
+    cr_assert_eq(open_fds(), before, "fd leak");
+}
+
 /* Each test runs on both pollers. */
 #define IO_TEST(name, ...)                                                     \
     static void name(const char *poller);                                      \
     Test(sched_epoll, name, ##__VA_ARGS__)                                     \
     {                                                                          \
-        int before = open_fds();                                               \
-        name("epoll");                                                         \
-        cr_assert_eq(open_fds(), before, "fd leak");                           \
+        run_io(name, "epoll");                                                 \
     }                                                                          \
     Test(sched_uring, name, ##__VA_ARGS__)                                     \
     {                                                                          \
-        int before = open_fds();                                               \
-        name("uring");                                                         \
-        cr_assert_eq(open_fds(), before, "fd leak");                           \
+        run_io(name, "uring");                                                 \
     }                                                                          \
     static void name(const char *poller)
 
@@ -50,6 +54,41 @@ IO_TEST(k72_io_pipe_case)
 }
 
 static int sp[2];
+
+/* A scheduler on `poller` and a nonblocking socket pair in sp[]. */
+static cf_sched *pair_on(const char *poller)
+{
+    cf_sched *s = sched_on(poller, NULL);
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+    nonblock(sp[0]);
+    nonblock(sp[1]);
+    trace_reset();
+    return s;
+}
+
+/* Frees the scheduler and closes what is left of the pair (a test that
+   closes one end sets it to -1). */
+static void pair_done(cf_sched *s)
+{
+    cf_sched_free(s);
+    for (int i = 0; i < 2; i++)
+        if (sp[i] >= 0)
+            close(sp[i]);
+}
+
+/* Runs tasks `a` and `b` (NULL: none) over a fresh pair on `poller` and
+   checks that the trace they leave is `want`. */
+static void run_on_pair(const char *poller, cf_body_fn a, const void *arg,
+                        cf_body_fn b, const char *want)
+{
+    cf_sched *s = pair_on(poller);
+    add_task(s, a, arg, "a");
+    if (b != NULL)
+        add_task(s, b, NULL, "b");
+    cr_assert_eq(cf_sched_run(s), 0);
+    assert_trace(want);
+    pair_done(s);
+}
 
 static cf_value reader_task(void *arg)
 {
@@ -72,18 +111,8 @@ static cf_value second_reader(void *arg)
    waiter, here the second gets -EBUSY. */
 IO_TEST(k72_one_waiter_per_fd)
 {
-    cf_sched *s = sched_on(poller, NULL);
-    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
-    nonblock(sp[0]);
-    nonblock(sp[1]);
-    trace_reset();
-    add_task(s, reader_task, "first", "first");
-    add_task(s, second_reader, NULL, "second");
-    cr_assert_eq(cf_sched_run(s), 0);
-    assert_trace("second -16 first read 2 ");
-    cf_sched_free(s);
-    close(sp[0]);
-    close(sp[1]);
+    run_on_pair(poller, reader_task, "first", second_reader,
+                "second -16 first read 2 ");
 }
 
 static cf_value timed(void *arg)
@@ -98,16 +127,7 @@ static cf_value timed(void *arg)
 /* Deadlines: a wait that times out says -ETIMEDOUT. */
 IO_TEST(timeouts)
 {
-    cf_sched *s = sched_on(poller, NULL);
-    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
-    nonblock(sp[0]);
-    trace_reset();
-    add_task(s, timed, NULL, "timed");
-    cr_assert_eq(cf_sched_run(s), 0);
-    assert_trace("readable -110 read -110 ");
-    cf_sched_free(s);
-    close(sp[0]);
-    close(sp[1]);
+    run_on_pair(poller, timed, NULL, NULL, "readable -110 read -110 ");
 }
 
 static cf_value counter_done(void *arg)
@@ -149,6 +169,7 @@ static cf_value half_writer(void *arg)
     cf_sock_write(sp[1], "0123456789", 10, -1);
     cf_task_sleep(5);
     close(sp[1]); /* vanishes mid-message */
+    sp[1] = -1;
     return cf_none();
 }
 
@@ -172,17 +193,7 @@ static cf_value read_message(void *arg)
    it sent. */
 IO_TEST(peer_vanishes_mid_message)
 {
-    cf_sched *s = sched_on(poller, NULL);
-    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
-    nonblock(sp[0]);
-    nonblock(sp[1]);
-    trace_reset();
-    add_task(s, read_message, NULL, "reader");
-    add_task(s, half_writer, NULL, "writer");
-    cr_assert_eq(cf_sched_run(s), 0);
-    assert_trace("got 10 then 0 ");
-    cf_sched_free(s);
-    close(sp[0]);
+    run_on_pair(poller, read_message, NULL, half_writer, "got 10 then 0 ");
 }
 
 static cf_value write_to_gone(void *arg)
@@ -190,6 +201,7 @@ static cf_value write_to_gone(void *arg)
     (void)arg;
     static char big[1 << 20];
     close(sp[0]);
+    sp[0] = -1;
     tracef("write %zd ", cf_sock_write(sp[1], big, sizeof big, 1000));
     return cf_none();
 }
@@ -197,15 +209,7 @@ static cf_value write_to_gone(void *arg)
 /* Bad input: writing to a peer that is gone gives -EPIPE, not SIGPIPE. */
 IO_TEST(write_to_vanished_peer)
 {
-    cf_sched *s = sched_on(poller, NULL);
-    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
-    nonblock(sp[1]);
-    trace_reset();
-    add_task(s, write_to_gone, NULL, "writer");
-    cr_assert_eq(cf_sched_run(s), 0);
-    assert_trace("write -32 ");
-    cf_sched_free(s);
-    close(sp[1]);
+    run_on_pair(poller, write_to_gone, NULL, NULL, "write -32 ");
 }
 
 static int listener(uint16_t *port)
@@ -309,28 +313,26 @@ static cf_value kill_reader(void *arg)
    fd is closed and forgotten, the scheduler keeps going and ends. */
 IO_TEST(killed_while_waiting_for_io)
 {
-    cf_sched *s = sched_on(poller, NULL);
-    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
-    nonblock(sp[0]);
-    trace_reset();
+    cf_sched *s = pair_on(poller);
     add_task(s, blocked_reader, NULL, "reader");
     add_task(s, kill_reader, NULL, "killer");
     cr_assert_eq(cf_sched_run(s), 0);
     assert_trace("cleanup killed still running ");
     cr_assert_eq(fcntl(sp[0], F_GETFD), -1, "the cleanup closed it");
-    cf_sched_free(s);
-    close(sp[1]);
+    sp[0] = -1;
+    pair_done(s);
 }
 
 static int served;
+static int64_t echo_ms; /* the echo tasks' deadline (negative: none) */
 
 static cf_value handle_client(void *arg)
 {
     int c = (int)(intptr_t)arg;
     char buf[4096];
     ssize_t n;
-    while ((n = cf_sock_read(c, buf, sizeof buf, 2000)) > 0)
-        if (cf_sock_write(c, buf, (size_t)n, 2000) < 0)
+    while ((n = cf_sock_read(c, buf, sizeof buf, echo_ms)) > 0)
+        if (cf_sock_write(c, buf, (size_t)n, echo_ms) < 0)
             break;
     cf_sock_close(c);
     return cf_none();
@@ -371,13 +373,12 @@ static cf_value client(void *arg)
     return cf_none();
 }
 
-/* Item 73: the echo server over 127.0.0.1, with its clients as tasks of the
-   same scheduler; bounded. */
-IO_TEST(k73_echo_server_loopback)
+static void echo_run(const char *poller, int64_t ms)
 {
     cf_sched *s = sched_on(poller, NULL);
     lfd = listener(&lport);
     served = 0;
+    echo_ms = ms;
     add_task(s, server, (void *)50, "server");
     for (int i = 0; i < 50; i++)
         add_task(s, client, (void *)(intptr_t)i, "client");
@@ -385,4 +386,130 @@ IO_TEST(k73_echo_server_loopback)
     cr_assert_eq(served, 50);
     cf_sched_free(s);
     close(lfd);
+}
+
+/* Item 73: the echo server over 127.0.0.1, with its clients as tasks of the
+   same scheduler; bounded. */
+IO_TEST(k73_echo_server_loopback)
+{
+    echo_run(poller, 2000);
+}
+
+/* The same without deadlines: on io_uring the ring does the server's reads
+   itself. */
+IO_TEST(k73_echo_server_no_deadlines)
+{
+    echo_run(poller, -1);
+}
+
+static int step; /* how far short_reader and late_writer have got */
+
+static void wait_step(int n)
+{
+    while (step < n)
+        cf_task_yield();
+}
+
+static cf_value short_reader(void *arg)
+{
+    (void)arg;
+    char buf[64];
+    ssize_t n = cf_sock_read(sp[0], buf, sizeof buf, -1);
+    tracef("%zd ", n);
+    step = 1;
+    wait_step(2);
+    n = cf_sock_read(sp[0], buf, sizeof buf, -1);
+    tracef("%zd %.2s ", n, buf);
+    step = 3;
+    wait_step(4);
+    n = cf_sock_read(sp[0], buf, sizeof buf, 0);
+    tracef("%zd %.2s ", n, buf);
+    tracef("%zd ", cf_sock_read(sp[0], buf, sizeof buf, 0));
+    tracef("%zd ", cf_sock_read(sp[0], buf, sizeof buf, 5));
+    return cf_none();
+}
+
+static cf_value late_writer(void *arg)
+{
+    (void)arg;
+    cf_sock_write(sp[1], "ab", 2, -1);
+    wait_step(1);
+    cf_sock_write(sp[1], "cd", 2, -1); /* while the reader is not waiting */
+    step = 2;
+    wait_step(3);
+    cf_sock_write(sp[1], "ef", 2, -1);
+    step = 4;
+    return cf_none();
+}
+
+/* After a short read the next cf_sock_read() waits before it reads: bytes
+   that came in meanwhile are still read at once, a zero deadline still
+   reads what is there, and a read that finds nothing still times out. */
+IO_TEST(read_after_short_read)
+{
+    step = 0;
+    run_on_pair(poller, short_reader, NULL, late_writer,
+                "2 2 cd 2 ef -110 -110 ");
+}
+
+static cf_value waiting_reader(void *arg)
+{
+    (void)arg;
+    char buf[16];
+    tracef("read %zd ", cf_sock_read(sp[0], buf, sizeof buf, -1));
+    return cf_none();
+}
+
+static cf_value closer(void *arg)
+{
+    (void)arg;
+    cf_task_sleep(5);
+    tracef("close %d ", cf_sock_close(sp[0]));
+    sp[0] = -1;
+    cf_sock_write(sp[1], "late", 4, -1);
+    return cf_none();
+}
+
+/* An fd closed under a task that reads it without a deadline: the read
+   says -EBADF (on io_uring the ring's read is cancelled first). */
+IO_TEST(closed_under_a_reader)
+{
+    run_on_pair(poller, waiting_reader, NULL, closer, "close 0 read -9 ");
+}
+
+static int pp[2];
+
+static cf_value pipe_reader(void *arg)
+{
+    (void)arg;
+    char buf[16];
+    ssize_t n = cf_sock_read(pp[0], buf, sizeof buf, -1);
+    tracef("pipe %zd %.*s ", n, (int)(n > 0 ? n : 0), buf);
+    n = cf_sock_read(pp[0], buf, sizeof buf, -1);
+    tracef("then %zd ", n);
+    return cf_none();
+}
+
+static cf_value pipe_writer(void *arg)
+{
+    (void)arg;
+    cf_task_sleep(5);
+    cf_sock_write(pp[1], "xyz", 3, -1);
+    cf_task_sleep(5);
+    close(pp[1]);
+    return cf_none();
+}
+
+/* A pipe, read without a deadline: its bytes, then end of file. */
+IO_TEST(pipe_read_no_deadline)
+{
+    cf_sched *s = sched_on(poller, NULL);
+    cr_assert_eq(pipe2(pp, O_NONBLOCK), 0);
+    trace_reset();
+    add_task(s, pipe_reader, NULL, "reader");
+    add_task(s, pipe_writer, NULL, "writer");
+    cr_assert_eq(cf_sched_run(s), 0);
+    assert_trace("pipe 3 xyz then 0 ");
+    cf_sched_free(s);
+    cf_sock_close(pp[0]);
 }
