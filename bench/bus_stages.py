@@ -15,13 +15,7 @@ lines to stdout, then "SECONDS<TAB>LINES" to stderr: the time of the parse
 import sys
 import time
 
-
-def coroutine(func):
-    def start(*args, **kwargs):
-        cr = func(*args, **kwargs)
-        next(cr)
-        return cr
-    return start
+from benchmark import coroutine  # the seeds' priming decorator
 
 
 @coroutine

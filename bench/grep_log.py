@@ -8,13 +8,7 @@ coroutines as Beazley writes them. Prints "seconds<TAB>matching lines".
 import sys
 import time
 
-
-def coroutine(func):
-    def start(*args, **kwargs):
-        cr = func(*args, **kwargs)
-        next(cr)
-        return cr
-    return start
+from benchmark import coroutine  # the seeds' priming decorator
 
 
 def source(f, target):
