@@ -17,7 +17,9 @@
  * the ring is empty (worker) or a chunk is still in use (sender). The
  * indices and the sleep flags sit on cache lines of their own.
  *
- * An idle worker spins a little, then parks on a futex; it says so in
+ * An idle worker does not spin: it parks on a futex, lightly first (the
+ * sender wakes it only when a chunk is full; its own timeout bounds a slow
+ * stream's wait), then deeply (the next value wakes it). It says so in
  * `c_sleep` first, and the sender wakes it only when it sees that flag.
  * The flag and the index form Dekker's pattern (each side stores one and
  * loads the other), which needs a full barrier on both sides; the sender's
