@@ -2,7 +2,8 @@
 # docs, headers and exports in step (STYLE.md 2.8, 2.9, 2.11).
 #
 #   make check-meta   headers compile alone; every public function has a page;
-#                     exports match cf.map and the headers; page EXAMPLEs run
+#                     each library's exports match its map (src/<layer>/
+#                     lib<name>.map) and headers; page EXAMPLEs run
 #   make man          docs/man/*.3.md -> build/man/man3/*.3 (needs pandoc)
 
 MAN_PAGES := $(wildcard docs/man/*.3.md)
@@ -15,8 +16,9 @@ check-meta:
 	@rc=0; \
 	tools/check-headers || rc=1; \
 	tools/check-docs || rc=1; \
-	tools/check-exports build/debug/libcoflow.so || rc=1; \
-	LIBS='$(LIBS)' tools/check-examples || rc=1; \
+	tools/check-exports build/debug || rc=1; \
+	LIBCOFLOW='$(call lib_a,$(LAYERS),build/debug)' LIBS='$(LIBS)' \
+	    tools/check-examples || rc=1; \
 	if [ $$rc -ne 0 ]; then echo "check-meta: FAILED (see above)" >&2; fi; \
 	exit $$rc
 
@@ -28,8 +30,9 @@ check-docs:
 	tools/check-docs
 check-exports:
 	$(MAKE) CONFIG=debug lib
-	tools/check-exports build/debug/libcoflow.so
-check-examples: export LIBS := $(LIBS)
+	tools/check-exports build/debug
+check-examples: export LIBS = $(call lib_ext,$(LAYERS))
+check-examples: export LIBCOFLOW = $(call lib_a,$(LAYERS),build/debug)
 check-examples:
 	$(MAKE) CONFIG=debug lib
 	tools/check-examples

@@ -8,10 +8,16 @@
 #                     -> build/bench/results.tsv
 
 # Cross builds leave the layer out (no liburing for the cross targets).
+# libcoflow-sched: the core below it (its public API only), liburing.
 ifeq ($(filter cross-%,$(CONFIG)),)
-LIB_SRC  += $(wildcard src/sched/*.c)
-LIBS     += -luring
-UNIT_SRC += $(wildcard tests/sched/*.c)
+LAYERS     += sched
+sched_SRC  := $(wildcard src/sched/*.c)
+sched_USES := core
+sched_EXT  := -luring
+sched_PC   := liburing
+UNIT_SRC   += $(wildcard tests/sched/*.c)
+$(foreach e,echoserver pyos_roundrobin pyos_syscalls pyos_iopipe \
+    pyos_yieldfrom,$(eval EXAMPLE_LAYERS_$e := sched))
 DEMO_PROGRAMS += pyos_roundrobin pyos_syscalls pyos_iopipe pyos_yieldfrom \
                  echoserver
 else
@@ -30,9 +36,10 @@ $(ECHO_B)/echo_load $(ECHO_B)/echo_c_epoll: $(ECHO_B)/%: bench/%.c
 $(ECHO_B)/echo_c_threads: bench/echo_c_threads.c
 	@mkdir -p $(@D)
 	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -o $@ $< -lpthread
-$(ECHO_B)/echo_coflow: bench/echo_coflow.c build/release/libcoflow.a
+$(ECHO_B)/echo_coflow: bench/echo_coflow.c $(call lib_a,sched,build/release)
 	@mkdir -p $(@D)
-	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< build/release/libcoflow.a $(LIBS)
+	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< \
+	    $(call lib_a,sched,build/release) $(call lib_ext,sched)
 $(ECHO_B)/echo_go: bench/echo_go.go
 	@mkdir -p $(@D)
 	$(BENCH_GO) go build -o $@ $< || echo "bench-echo: Go server not built" >&2

@@ -13,12 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "coflow.h"
+#include "coflow/core.h"
 #include "coflow/sched.h"
 #include "poller.h"
-
-#define CF__LIKELY(x)   __builtin_expect(!!(x), 1)
-#define CF__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#include "../common.h"
 
 /* Internal trap kinds: the socket helpers' waits, fd already known valid. */
 #define CF__TRAP_READ_OK   100
