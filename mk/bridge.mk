@@ -51,7 +51,7 @@ BRIDGE_FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -I$(ARCHDIR) \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 # The frame code built with the fuzzer's instrumentation, over the pipe
 # layer and the core it uses.
-BRIDGE_FUZZ_LIB := $(call lib_a,pipe,build/asan)
+BRIDGE_FUZZ_LIB := $(call lib_a,pipe core,build/asan)
 build/fuzz/frame_fuzz: tests/fuzz/frame_fuzz.c src/bridge/frame.c \
                        src/bridge/codec.c $(BRIDGE_FUZZ_LIB)
 	@mkdir -p $(@D)
@@ -59,6 +59,8 @@ build/fuzz/frame_fuzz: tests/fuzz/frame_fuzz.c src/bridge/frame.c \
 	    src/bridge/frame.c src/bridge/codec.c $(BRIDGE_FUZZ_LIB) \
 	    $(call lib_ext,bridge)
 
+# The build and the run are separate recipes, so that `make -n` shows
+# the run instead of trying it.
 check-bridge-fuzz:
 	@if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' \
 	    | clang -x c -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1; then \
@@ -66,6 +68,10 @@ check-bridge-fuzz:
 	    exit 0; fi; \
 	$(MAKE) CONFIG=asan $(BRIDGE_FUZZ_LIB) && \
 	$(MAKE) CONFIG=asan build/fuzz/frame_fuzz && \
+	$(MAKE) check-bridge-fuzz-run
+
+.PHONY: check-bridge-fuzz-run
+check-bridge-fuzz-run:
 	mkdir -p build/fuzz/corpus && \
 	printf '\x92\x00\xa3abc' > build/fuzz/corpus/value && \
 	printf '\x92\x01\x2a' > build/fuzz/corpus/close && \

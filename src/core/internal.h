@@ -248,34 +248,10 @@ static inline bool cf__claim(cf_coro *t)
         &t->state, &s, CF_RUNNING, memory_order_acquire, memory_order_relaxed);
 }
 
-/* handler.c */
+/* handler.c (and cf__handler_send(), layer.h) */
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
                              cf_value *out);
-cf_status cf__handler_ended(cf_coro *co, cf_status st, cf_error *before);
-
-/*
- * The send into a SUSPENDED handler (`out` not NULL), kept short: claim
- * it, call the step, release it. Everything else - starting, misuse,
- * closed - takes cf__handler_resume(), and a step that does not yield
- * cf__handler_ended(). It is what cf_send() does for a handler;
- * cf__handler_send() (layer.h) is the same out of line, for the layers
- * above.
- */
-static inline cf_status cf__handler_send_inline(cf_coro *co, cf_value v,
-                                                cf_value *out)
-{
-    if (CF__UNLIKELY(!cf__claim(co)))
-        return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
-    cf__context *cur = cf__cur;
-    cf_error *before = cur != NULL ? cur->exc : NULL;
-    cf_status st = co->step(co->self, CF_OP_SEND, v, out);
-    if (CF__LIKELY(st == CF_YIELDED)) {
-        atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);
-        return st;
-    }
-    return cf__handler_ended(co, st, before);
-}
-
+cf_status cf__handler_send_any(cf_coro *co, cf_value v, cf_value *out);
 
 /* Debug builds remember the FP state a coroutine was resumed with. */
 #ifdef CF_DEBUG

@@ -46,8 +46,8 @@ CF__LAYER_API void cf__error_restore(cf_error *e);
 
 /*
  * cf_send() into a coroutine known to be a handler (cf_coro_is_handler()),
- * with the call cf_send() makes to find that out saved: for a layer that
- * sends once per event, as the sax parser does. `out` may be NULL.
+ * without the call cf_send() makes to find that out: for a layer that
+ * sends once per event, as the sax parser does. `out` must not be NULL.
  */
 CF__LAYER_API cf_status cf__handler_send(cf_coro *co, cf_value v,
                                          cf_value *out);
