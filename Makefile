@@ -69,7 +69,8 @@ TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(OPT) $(filter-out -Wpedantic -Wconvers
 LAYERS      := core
 core_SRC    := $(wildcard src/core/*.c) $(wildcard $(ARCHDIR)/switch.S $(ARCHDIR)/switch.c)
 core_USES   :=
-core_EXT    :=
+# The ucontext switch keeps the FP environment with <fenv.h>, which is libm.
+core_EXT    := $(if $(filter %/generic,$(ARCHDIR)),-lm)
 core_PC     :=
 # Top first: the order in which static libraries are linked.
 LAYER_ORDER := bridge sax sched pipe core

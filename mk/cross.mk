@@ -38,7 +38,7 @@ $(B)/tests/conformance/conformance.o: TEST_CFLAGS += -frounding-math \
     -DCF_TEST_GENERIC=$(if $(filter %/generic,$(ARCHDIR)),1,0)
 
 $(CONFORMANCE): $(B)/tests/conformance/conformance.o $(B)/libcoflow.a
-	$(CC) -o $@ $^ $(LDFLAGS)
+	$(CC) -o $@ $^ $(LDFLAGS) -lm
 
 .PHONY: check-conformance test-conformance check-cross test-cross \
         cross-aarch64 cross-riscv64

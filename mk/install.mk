@@ -17,7 +17,8 @@ LIBDIR := $(DESTDIR)$(PREFIX)/lib
 
 # A layer's .pc file: the layers it uses are public requirements (their
 # headers and functions are the program's too), its third-party libraries
-# private ones, which `pkg-config --static` adds.
+# private ones, which `pkg-config --static` adds (the core's libm, with the
+# ucontext switch only, as Libs.private: it has no .pc).
 pc_requires = $(strip $(foreach u,$($1_USES),$(call lib_name,$u)))
 define install_pc
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@NAME@|$(call lib_name,$1)|' \
@@ -25,6 +26,7 @@ define install_pc
 	    -e 's|@DESCRIPTION@|$(PC_DESCRIPTION_$1)|' \
 	    -e 's|@REQUIRES@|$(call pc_requires,$1)|' \
 	    -e 's|@REQUIRES_PRIVATE@|$($1_PC)|' \
+	    -e 's|@LIBS_PRIVATE@|$(if $($1_PC),,$($1_EXT))|' \
 	    coflow.pc.in > $(LIBDIR)/pkgconfig/$(call lib_name,$1).pc
 
 endef
