@@ -3,12 +3,15 @@
 #
 #   make check-meta   headers compile alone; every public function has a page;
 #                     each library's exports match its map (src/<layer>/
-#                     lib<name>.map) and headers; page EXAMPLEs run
+#                     lib<name>.map) and headers; page EXAMPLEs run; each
+#                     layer includes only what docs/design.md lets it
+#                     (tools/check-layers)
 #   make man          docs/man/*.3.md -> build/man/man3/*.3 (needs pandoc)
 
 MAN_PAGES := $(wildcard docs/man/*.3.md)
 
-.PHONY: check-meta check-headers check-docs check-exports check-examples man
+.PHONY: check-meta check-headers check-docs check-exports check-examples \
+        check-layers man
 
 # Runs every check even when one fails, so one run reports all problems.
 check-meta:
@@ -16,6 +19,7 @@ check-meta:
 	@rc=0; \
 	tools/check-headers || rc=1; \
 	tools/check-docs || rc=1; \
+	tools/check-layers || rc=1; \
 	tools/check-exports build/debug || rc=1; \
 	LIBCOFLOW='$(call lib_a,$(LAYERS),build/debug)' LIBS='$(LIBS)' \
 	    tools/check-examples || rc=1; \
@@ -28,6 +32,8 @@ check-headers:
 	tools/check-headers
 check-docs:
 	tools/check-docs
+check-layers:
+	tools/check-layers
 check-exports:
 	$(MAKE) CONFIG=debug lib
 	tools/check-exports build/debug
