@@ -3,7 +3,8 @@
 #
 #   make check-meta   headers compile alone; every public function has a page;
 #                     exports match cf.map and the headers; page EXAMPLEs run;
-#                     every "item N" cited is in docs/semantics.md
+#                     every "item N" cited is in docs/semantics.md; the trace
+#                     cases' Python prints tests/cases/expected/ exactly
 #   make man          docs/man/*.3.md -> build/man/man3/*.3 (needs pandoc)
 
 MAN_PAGES := $(wildcard docs/man/*.3.md)
@@ -20,6 +21,7 @@ check-meta:
 	tools/check-exports build/debug/libcoflow.so || rc=1; \
 	LIBS='$(LIBS)' tools/check-examples || rc=1; \
 	tools/check-items || rc=1; \
+	tools/check-cases || rc=1; \
 	if [ $$rc -ne 0 ]; then echo "check-meta: FAILED (see above)" >&2; fi; \
 	exit $$rc
 
