@@ -19,7 +19,6 @@
 
 CONFIG  ?= debug
 ARCH    ?= $(shell uname -m)
-SHARED  ?= ../shared
 PREFIX  ?= /usr/local
 B       := build/$(CONFIG)
 
@@ -58,7 +57,7 @@ CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Iinclude -I$(ARCHDIR) \
            -fPIC -fvisibility=hidden -DCF_BUILDING $(EXTRA_CFLAGS)
 LDFLAGS := $(filter -fsanitize%,$(OPT)) $(EXTRA_LDFLAGS)
 TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(OPT) $(filter-out -Wpedantic -Wconversion -Wshorten-64-to-32 -Wmissing-prototypes,$(WARN)) \
-           -Wno-unused-parameter -Iinclude -Itests -DCF_SHARED_DIR='"$(SHARED)"'
+           -Wno-unused-parameter -Iinclude -Itests
 
 # The layers. Each has a library (lib_name), its sources (<layer>_SRC),
 # the layers it uses, all of them (<layer>_USES), and the third-party

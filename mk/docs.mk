@@ -5,13 +5,15 @@
 #                     each library's exports match its map (src/<layer>/
 #                     lib<name>.map) and headers; page EXAMPLEs run; each
 #                     layer includes only what docs/design.md lets it
-#                     (tools/check-layers)
+#                     (tools/check-layers); every "item N" cited is in
+#                     docs/semantics.md; the trace cases' Python prints
+#                     tests/cases/expected/ exactly
 #   make man          docs/man/*.3.md -> build/man/man3/*.3 (needs pandoc)
 
 MAN_PAGES := $(wildcard docs/man/*.3.md)
 
 .PHONY: check-meta check-headers check-docs check-exports check-examples \
-        check-layers man
+        check-layers check-items man
 
 # Runs every check even when one fails, so one run reports all problems.
 check-meta:
@@ -23,6 +25,8 @@ check-meta:
 	tools/check-exports build/debug || rc=1; \
 	LIBCOFLOW='$(call lib_a,$(LAYERS),build/debug)' LIBS='$(LIBS)' \
 	    tools/check-examples || rc=1; \
+	tools/check-items || rc=1; \
+	tools/check-cases || rc=1; \
 	if [ $$rc -ne 0 ]; then echo "check-meta: FAILED (see above)" >&2; fi; \
 	exit $$rc
 
@@ -30,6 +34,8 @@ test-extra: check-meta
 
 check-headers:
 	tools/check-headers
+check-items:
+	tools/check-items
 check-docs:
 	tools/check-docs
 check-layers:
