@@ -156,7 +156,9 @@ static void run_task(cf_sched *s, cf__task *t)
  */
 static bool iotask_turn(cf_sched *s, int *rc)
 {
-    if (s->nlive == 0) {
+    if (CF__UNLIKELY(s->pool != NULL))
+        cf__pool_turn(s);
+    if (s->nlive == 0 && (s->pool == NULL || !cf__pool_hold(s))) {
         s->iotask_alive = false;
         if (s->iotask.tid != 0)
             cf__trace(s, CF_SCHED_EXIT, s->iotask.tid, -1);
@@ -176,8 +178,12 @@ static bool iotask_turn(cf_sched *s, int *rc)
             timeout = d <= 0 ? 0 : (int)((d + 999999) / 1000000);
         }
     }
+    if (CF__UNLIKELY(s->pool != NULL) && timeout != 0)
+        timeout = cf__pool_idle(s, timeout);
     if (s->nwatch > 0 || timeout != 0)
         cf__io_poll(s, timeout);
+    if (CF__UNLIKELY(s->pool != NULL))
+        cf__pool_awake(s);
     if (s->heap_len > 0)
         cf__timer_expire(s, cf__now_ns());
     cf__ready_push(s, &s->iotask);
@@ -206,7 +212,8 @@ int cf_sched_run(cf_sched *s)
         }
     }
     for (;;) {
-        if (s->nlive == 0 && !(s->iotask.tid != 0 && s->iotask_alive))
+        if (s->nlive == 0 && !(s->iotask.tid != 0 && s->iotask_alive)
+            && (s->pool == NULL || !cf__pool_hold(s)))
             break;
         cf__task *t = ready_pop(s);
         if (t == &s->iotask) {
@@ -214,6 +221,8 @@ int cf_sched_run(cf_sched *s)
                 break;
             continue;
         }
+        if (CF__UNLIKELY(t->co == NULL) && cf__pool_marker(s, t))
+            continue;
         run_task(s, t);
     }
     if (rc == -EDEADLK)
