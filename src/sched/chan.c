@@ -397,7 +397,7 @@ static void sel_unlink(cf__wait *w)
     unlock_all(sp->lk, sp->k);
 }
 
-static _Thread_local uint64_t rng;
+static __thread __attribute__((tls_model("initial-exec"))) uint64_t rng;
 
 static uint64_t rng_next(void)
 {

@@ -110,7 +110,8 @@ struct cf_sched {
 };
 
 /* The scheduler running on this thread, while cf_sched_run() runs. */
-extern _Thread_local cf_sched *cf__sched_tls;
+extern __thread __attribute__((tls_model("initial-exec")))
+cf_sched *cf__sched_tls;
 
 /* sched.c */
 int cf__ready_push(cf_sched *s, cf__task *t);

@@ -11,7 +11,7 @@
 
 #include "internal.h"
 
-_Thread_local cf_sched *cf__sched_tls;
+__thread __attribute__((tls_model("initial-exec"))) cf_sched *cf__sched_tls;
 
 int64_t cf__now_ns(void)
 {
