@@ -16,7 +16,7 @@ LIB_SRC  += $(wildcard src/sched/*.c)
 LIBS     += -luring
 UNIT_SRC += $(wildcard tests/sched/*.c)
 DEMO_PROGRAMS += pyos_roundrobin pyos_syscalls pyos_iopipe pyos_yieldfrom \
-                 echoserver
+                 echoserver fanout
 else
 CASE_SRC := $(filter-out tests/cases/sched_%,$(CASE_SRC))
 TEST_CFLAGS += -DCF_NO_SCHED
