@@ -245,6 +245,9 @@ void cf_chan_free(cf_chan *ch)
     ch->closed = true;
     wake_closed(ch);
     chan_unlock(ch);
+    /* Values left in the buffer are dropped: they are plain cf_values. When
+       owned values (issue 16) land, release each of them here - the buffer
+       owns them once a send has returned 0. */
     free(ch->buf);
     free(ch);
 }
