@@ -57,10 +57,12 @@ cf__wnode *cf__wq_pop(struct cf__wq *q)
     return n;
 }
 
+/* While a scheduler's `current` is set, its coroutine is running (a task,
+   or a killed task's cleanups). */
 bool cf__in_task(void)
 {
-    return cf__sched_tls != NULL && cf__sched_tls->current != NULL
-           && cf__sched_tls->current->co != NULL && cf_current() != NULL;
+    cf_sched *s = cf__sched_tls;
+    return s != NULL && s->current != NULL && s->current->co != NULL;
 }
 
 void cf__wait_init(cf__wait *w, void (*unlink)(cf__wait *), void *arg)
@@ -120,25 +122,29 @@ void cf__wq_wake_all(struct cf__wq *q, int rc)
  */
 int cf__wait_park(cf__wait *w, int64_t timeout_ms)
 {
-    cf_trap trap = {.kind = (cf_trap_kind)CF__TRAP_PARK, .ms = timeout_ms};
-    w->task->wait = w;
-    cf_yield(cf_ptr(&trap, CF_TRAP_TAG));
+    /* The task parks itself - it runs on the scheduler's thread, and
+       nothing else runs before its yield - and yields a plain value, which
+       the main loop, seeing it parked, leaves alone: no trap to decode. */
+    cf__task *t = w->task;
+    t->wait = w;
+    t->trap = NULL;
+    if (timeout_ms >= 0
+        && cf__timer_add(w->sched, t, cf__now_ns() + timeout_ms * 1000000)
+               < 0) {
+        if (cf__wait_claim(w, CF__W_TIMEOUT)) {
+            t->wait = NULL;
+            w->unlink(w);
+            return -ETIMEDOUT;
+        }
+    } else {
+        t->where = CF__PARKED_OBJ;
+        cf_yield(cf_none());
+    }
     int fired = atomic_load_explicit(&w->fired, memory_order_acquire);
     w->unlink(w);
     if (fired == CF__W_TIMEOUT)
         return -ETIMEDOUT;
     return fired;
-}
-
-/* The scheduler's side of CF__TRAP_PARK. */
-void cf__park_handle(cf_sched *s, cf__task *t, cf_trap *trap)
-{
-    t->where = CF__PARKED_OBJ;
-    if (trap->ms >= 0
-        && cf__timer_add(s, t, cf__now_ns() + trap->ms * 1000000) < 0) {
-        /* No room for the timer: give up at once, as a timeout. */
-        cf__wait_timeout(s, t);
-    }
 }
 
 /* The task's deadline passed (timer.c). */

@@ -25,7 +25,6 @@
 #define CF__TRAP_READ_OK   100
 #define CF__TRAP_WRITE_OK  101
 #define CF__TRAP_RING_READ 102 /* the poller reads into the task's io_buf */
-#define CF__TRAP_PARK      103 /* park on a cf__wait (chan.c): channels, sync */
 
 /* Where a task is. */
 enum cf__where {
@@ -178,7 +177,6 @@ void cf__wq_wake_all(struct cf__wq *q, int rc);
 /* chan.c: the scheduler's side */
 void cf__wait_timeout(cf_sched *s, cf__task *t);
 void cf__wait_cancel(cf_sched *s, cf__task *t);
-void cf__park_handle(cf_sched *s, cf__task *t, cf_trap *trap);
 
 /* group.c: a member ended; returns true when the group took `err` */
 bool cf__group_exit(cf_sched *s, cf__task *t, cf_error *err);
@@ -191,6 +189,7 @@ bool cf__pool_marker(cf_sched *s, cf__task *t);
 void cf__pool_turn(cf_sched *s);
 int cf__pool_idle(cf_sched *s, int timeout);
 void cf__pool_awake(cf_sched *s);
+size_t cf__pool_watch(cf_sched *s);
 
 /* timer.c */
 int cf__timer_add(cf_sched *s, cf__task *t, int64_t deadline_ns);

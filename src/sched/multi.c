@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -179,8 +180,13 @@ int cf__pool_idle(cf_sched *s, int timeout)
     for (unsigned i = 1;; i++) {
         if (inbox_busy(in) || !cf__pool_hold(s))
             return 0;
-        if ((i & 63) == 0 && cf__now_ns() > until)
-            break;
+        if ((i & 3) == 0) {
+            if (cf__now_ns() > until)
+                break;
+            /* Let the thread that will wake us have this core, if it
+               waits for one. */
+            sched_yield();
+        }
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif
@@ -192,6 +198,13 @@ int cf__pool_idle(cf_sched *s, int timeout)
         return 0;
     }
     return timeout;
+}
+
+/* The fds the tasks of `s` wait on, leaving out the marker's eventfd: a
+   busy scheduler need not poll for it, its inbox is drained each turn. */
+size_t cf__pool_watch(cf_sched *s)
+{
+    return s->nwatch - (s->inbox->marker.where == CF__PARKED_IO ? 1 : 0);
 }
 
 void cf__pool_awake(cf_sched *s)

@@ -26,23 +26,30 @@ void cf__trace(cf_sched *s, cf_sched_event ev, int64_t tid, int fd)
         s->opts.trace(s->opts.arg, ev, tid, fd);
 }
 
+/* Doubles the ready queue; out of line, so that the common push saves no
+   registers. */
+__attribute__((noinline)) static int ring_grow(cf_sched *s)
+{
+    size_t cap = s->ring_cap ? s->ring_cap * 2 : 64;
+    cf__task **r = malloc(cap * sizeof *r);
+    if (r == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < s->ring_len; i++)
+        r[i] = s->ring[(s->ring_head + i) & (s->ring_cap - 1)];
+    free(s->ring);
+    s->ring = r;
+    s->ring_cap = cap;
+    s->ring_head = 0;
+    return 0;
+}
+
 /* Appends `t` to the ready queue unless it is there already. */
 int cf__ready_push(cf_sched *s, cf__task *t)
 {
     if (t->queued)
         return 0;
-    if (CF__UNLIKELY(s->ring_len == s->ring_cap)) {
-        size_t cap = s->ring_cap ? s->ring_cap * 2 : 64;
-        cf__task **r = malloc(cap * sizeof *r);
-        if (r == NULL)
-            return -ENOMEM;
-        for (size_t i = 0; i < s->ring_len; i++)
-            r[i] = s->ring[(s->ring_head + i) & (s->ring_cap - 1)];
-        free(s->ring);
-        s->ring = r;
-        s->ring_cap = cap;
-        s->ring_head = 0;
-    }
+    if (CF__UNLIKELY(s->ring_len == s->ring_cap) && ring_grow(s) < 0)
+        return -ENOMEM;
     s->ring[(s->ring_head + s->ring_len) & (s->ring_cap - 1)] = t;
     s->ring_len++;
     t->queued = true;
@@ -138,7 +145,7 @@ static void run_task(cf_sched *s, cf__task *t)
     if (CF__LIKELY(st == CF_YIELDED)) {
         if (out.kind == CF_PTR && out.tag == CF_TRAP_TAG && out.as.p != NULL)
             cf__trap_handle(s, t, out.as.p);
-        else
+        else if (t->where != CF__PARKED_OBJ) /* chan.c: it parked itself */
             cf__ready_push(s, t);
     } else if (st == CF_RETURNED) {
         cf__task_exit(s, t, out, NULL);
@@ -178,9 +185,13 @@ static bool iotask_turn(cf_sched *s, int *rc)
             timeout = d <= 0 ? 0 : (int)((d + 999999) / 1000000);
         }
     }
-    if (CF__UNLIKELY(s->pool != NULL) && timeout != 0)
-        timeout = cf__pool_idle(s, timeout);
-    if (s->nwatch > 0 || timeout != 0)
+    size_t nwatch = s->nwatch;
+    if (CF__UNLIKELY(s->pool != NULL)) {
+        nwatch = cf__pool_watch(s); /* not counting the pool's own fd */
+        if (timeout != 0)
+            timeout = cf__pool_idle(s, timeout);
+    }
+    if (nwatch > 0 || timeout != 0)
         cf__io_poll(s, timeout);
     if (CF__UNLIKELY(s->pool != NULL))
         cf__pool_awake(s);

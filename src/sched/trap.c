@@ -94,9 +94,6 @@ void cf__trap_handle(cf_sched *s, cf__task *t, cf_trap *trap)
     case CF__TRAP_RING_READ:
         cf__io_read(s, t, trap->fd);
         break;
-    case CF__TRAP_PARK:
-        cf__park_handle(s, t, trap);
-        break;
     case CF_TRAP_READ:
     case CF_TRAP_WRITE:
         cf__io_wait(s, t, trap->fd, trap->kind == CF_TRAP_WRITE, trap->ms,
