@@ -74,6 +74,7 @@ void cf__wait_init(cf__wait *w, void (*unlink)(cf__wait *), void *arg)
     w->shared = false;
     w->unlink = unlink;
     w->arg = arg;
+    w->gone = NULL;
 }
 
 bool cf__wait_claim(cf__wait *w, int idx)
@@ -243,13 +244,27 @@ static void wake_closed(cf_chan *ch)
     cf__wq_wake_all(&ch->sendq, -EPIPE);
 }
 
+/* Wakes the waiters of a channel about to be freed; they are told not to
+   take its lock again when they leave. */
+static void wake_gone(cf_chan *ch, struct cf__wq *q)
+{
+    cf__wnode *n;
+    while ((n = cf__wq_pop(q)) != NULL) {
+        if (cf__wait_claim(n->w, n->idx)) {
+            n->w->gone = ch;
+            cf__wait_wake(n->w, -EPIPE);
+        }
+    }
+}
+
 void cf_chan_free(cf_chan *ch)
 {
     if (ch == NULL)
         return;
     chan_lock(ch);
     ch->closed = true;
-    wake_closed(ch);
+    wake_gone(ch, &ch->recvq);
+    wake_gone(ch, &ch->sendq);
     chan_unlock(ch);
     /* Values left in the buffer are dropped: they are plain cf_values. When
        owned values (issue 16) land, release each of them here - the buffer
@@ -377,16 +392,18 @@ static size_t lock_order(const cf_sel_case *c, size_t n, cf_chan **out)
     return k;
 }
 
-static void lock_all(cf_chan **lk, size_t k)
+static void lock_all(cf_chan **lk, size_t k, const void *gone)
 {
     for (size_t i = 0; i < k; i++)
-        chan_lock(lk[i]);
+        if (lk[i] != gone)
+            chan_lock(lk[i]);
 }
 
-static void unlock_all(cf_chan **lk, size_t k)
+static void unlock_all(cf_chan **lk, size_t k, const void *gone)
 {
     for (size_t i = k; i > 0; i--)
-        chan_unlock(lk[i - 1]);
+        if (lk[i - 1] != gone)
+            chan_unlock(lk[i - 1]);
 }
 
 struct sel_park {
@@ -400,10 +417,11 @@ struct sel_park {
 static void sel_unlink(cf__wait *w)
 {
     struct sel_park *sp = w->arg;
-    lock_all(sp->lk, sp->k);
+    lock_all(sp->lk, sp->k, w->gone);
     for (size_t i = 0; i < sp->n; i++)
-        cf__wq_remove(&sp->nodes[i]);
-    unlock_all(sp->lk, sp->k);
+        if (sp->c[i].ch != w->gone)
+            cf__wq_remove(&sp->nodes[i]);
+    unlock_all(sp->lk, sp->k, w->gone);
 }
 
 static __thread __attribute__((tls_model("initial-exec"))) uint64_t rng;
@@ -445,7 +463,7 @@ int cf_select(cf_sel_case *c, size_t n, int64_t timeout_ms)
     }
     size_t k = lock_order(c, n, lk);
     int ret;
-    lock_all(lk, k);
+    lock_all(lk, k, NULL);
     /* Poll, from a random case on, so that no ready case starves. */
     size_t start = n > 1 ? (size_t)(rng_next() % n) : 0;
     for (size_t j = 0; j < n; j++) {
@@ -478,7 +496,7 @@ int cf_select(cf_sel_case *c, size_t n, int64_t timeout_ms)
             cf__wq_push(
                 c[i].op == CF_SEL_RECV ? &c[i].ch->recvq : &c[i].ch->sendq, nd);
     }
-    unlock_all(lk, k);
+    unlock_all(lk, k, NULL);
     ret = cf__wait_park(&w, timeout_ms);
     if (ret >= 0) {
         c[ret].rc = w.rc;
@@ -487,7 +505,7 @@ int cf_select(cf_sel_case *c, size_t n, int64_t timeout_ms)
     }
     goto out;
 unlock:
-    unlock_all(lk, k);
+    unlock_all(lk, k, NULL);
 out:
     if (n > SEL_STACK) {
         free(lk);
@@ -510,6 +528,8 @@ struct one_park {
 static void one_unlink_locked(cf__wait *w)
 {
     struct one_park *op = w->arg;
+    if (w->gone == op->ch)
+        return; /* freed: the node is off it already */
     chan_lock(op->ch);
     cf__wq_remove(&op->node);
     chan_unlock(op->ch);

@@ -161,6 +161,7 @@ struct cf__wait {
     bool shared;       /* claims are CASes */
     void (*unlink)(cf__wait *w); /* takes its nodes off their queues */
     void *arg;                   /* for `unlink` */
+    void *gone; /* a channel freed under it: `unlink` must not lock it */
 };
 
 void cf__wq_push(struct cf__wq *q, cf__wnode *n);

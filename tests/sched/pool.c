@@ -204,3 +204,59 @@ Test(sched_pool, bad_input)
     cf_sched_pool_free(NULL);
     cr_assert_eq(cf_sched_pool_size(NULL), 0);
 }
+
+struct gone {
+    cf_chan *a, *b, *c;
+    int k, rc, one;
+};
+
+static cf_value wait_on_freed(void *arg)
+{
+    struct gone *g = arg;
+    cf_sel_case cs[2] = {{.ch = g->a, .op = CF_SEL_RECV},
+                         {.ch = g->b, .op = CF_SEL_RECV}};
+    g->k = cf_select(cs, 2, -1);
+    g->rc = cs[0].rc;
+    return cf_none();
+}
+
+static cf_value recv_freed(void *arg)
+{
+    struct gone *g = arg;
+    g->one = cf_chan_recv(g->c, NULL, -1);
+    return cf_none();
+}
+
+static cf_value free_them(void *arg)
+{
+    struct gone *g = arg;
+    cf_task_sleep(20); /* the waiters on the other thread are parked */
+    cf_chan_free(g->a);
+    cf_chan_free(g->c);
+    return cf_none();
+}
+
+/* Shared channels freed while tasks of another scheduler wait on them: the
+   waiters get -EPIPE and leave without touching the freed channels. */
+Test(sched_pool, free_while_remote_waiters)
+{
+    cf_sched_pool *p;
+    cr_assert_eq(cf_sched_pool_new(&p, 2, NULL), 0);
+    struct gone g = {.k = 9, .one = 9};
+    cr_assert_eq(cf_chan_new(&g.a, 0, CF_CHAN_SHARED), 0);
+    cr_assert_eq(cf_chan_new(&g.b, 0, CF_CHAN_SHARED), 0);
+    cr_assert_eq(cf_chan_new(&g.c, 0, CF_CHAN_SHARED), 0);
+    cr_assert_eq(
+        cf_sched_spawn(cf_sched_pool_get(p, 0), coro(wait_on_freed, &g)), 0);
+    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 0), coro(recv_freed, &g)),
+                 0);
+    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 1), coro(free_them, &g)),
+                 0);
+    cr_assert_eq(cf_sched_pool_run(p), 0);
+    cr_assert_eq(g.k, 0);
+    cr_assert_eq(g.rc, -EPIPE);
+    cr_assert_eq(g.one, -EPIPE);
+    cr_assert_eq(cf_chan_trysend(g.b, cf_int(1)), -EAGAIN); /* no stale node */
+    cf_chan_free(g.b);
+    cf_sched_pool_free(p);
+}
