@@ -946,3 +946,37 @@ Test(sched_group, bad_input)
     cf_group_free(g);
     cf_group_free(NULL);
 }
+
+/* Every task parked on a channel and nothing that could wake one: the run
+   says -EDEADLK, as it does for tasks waiting on each other; the tasks are
+   left for cf_sched_free(), in either order with the channel's free. */
+Test(sched_chan, all_parked_is_deadlock)
+{
+    for (int order = 0; order < 2; order++) {
+        cf_sched *s = sched_on(NULL, NULL);
+        struct blocked a = {.ms = -1, .rc = 77}, b = {.ms = -1, .rc = 77};
+        cr_assert_eq(cf_chan_new(&a.c, 0, 0), 0);
+        b.c = a.c;
+        add_raw(s, blocked_recv, &a, "r");
+        add_raw(s, blocked_send, &b, "w");
+        /* The receiver parks first; the sender then hands it the value:
+           only one of them is left parked... */
+        cr_assert_eq(cf_sched_run(s), 0);
+        cr_assert_eq(a.rc, 0);
+        cr_assert_eq(b.rc, 0);
+        /* ... so park two receivers. */
+        a.rc = b.rc = 77;
+        add_raw(s, blocked_recv, &a, "r1");
+        add_raw(s, blocked_recv, &b, "r2");
+        cr_assert_eq(cf_sched_run(s), -EDEADLK);
+        if (order == 0) {
+            cf_sched_free(s);
+            cr_assert_eq(cf_chan_trysend(a.c, cf_int(1)), -EAGAIN);
+            cf_chan_free(a.c);
+        } else {
+            cf_chan_free(a.c);
+            cf_sched_free(s);
+        }
+        cr_assert_eq(a.rc, 77);
+    }
+}
