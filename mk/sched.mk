@@ -20,7 +20,7 @@ DEMO_PROGRAMS += pyos_roundrobin pyos_syscalls pyos_iopipe pyos_yieldfrom \
 else
 CASE_SRC := $(filter-out tests/cases/sched_%,$(CASE_SRC))
 TEST_CFLAGS += -DCF_NO_SCHED
-EXAMPLES := $(filter-out echoserver pyos_%,$(EXAMPLES))
+EXAMPLES := $(filter-out echoserver pyos_% fanout,$(EXAMPLES))
 endif
 
 # ---- TSan: the pool's cross-scheduler tests in a program of their own ----
