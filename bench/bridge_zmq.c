@@ -31,7 +31,7 @@ static void *coflow_sink(void *arg)
     return NULL;
 }
 
-static void run_coflow(double *rate, int r)
+static double run_coflow(int r)
 {
     cf_value got;
     pthread_t t;
@@ -52,7 +52,7 @@ static void run_coflow(double *rate, int r)
                 (long long)cf_to_int(got));
         exit(1);
     }
-    rate[r] = (double)nlines / (t1 - t0);
+    return (double)nlines / (t1 - t0);
 }
 
 static void *floor_sink(void *arg)
@@ -74,7 +74,7 @@ static void *floor_sink(void *arg)
     return NULL;
 }
 
-static void run_floor(double *rate, int r)
+static double run_floor(int r)
 {
     long got = 0;
     pthread_t t;
@@ -98,20 +98,22 @@ static void run_floor(double *rate, int r)
         fprintf(stderr, "bridge_zmq: floor counted %ld\n", got);
         exit(1);
     }
-    rate[r] = (double)nlines / (t1 - t0);
+    return (double)nlines / (t1 - t0);
 }
+
+static double run_inline(int rep)
+{
+    (void)rep;
+    return bench_pipeline("bridge_zmq", NULL, nlines);
+}
+
+static const char *const systems[] = {"inline", "zmq-floor", "coflow"};
+static const bench_run runs[] = {run_inline, run_floor, run_coflow};
 
 int main(int argc, char **argv)
 {
     nlines = argc > 1 ? (size_t)atol(argv[1]) : 2000000;
     bench_input(nlines);
-    double rate[BRIDGE_REPS];
-    bench_pipeline("bridge_zmq", "inline", NULL, nlines);
-    for (int r = 0; r < BRIDGE_REPS; r++)
-        run_floor(rate, r);
-    bench_report("bridge_zmq", "zmq-floor", rate, BRIDGE_REPS);
-    for (int r = 0; r < BRIDGE_REPS; r++)
-        run_coflow(rate, r);
-    bench_report("bridge_zmq", "coflow", rate, BRIDGE_REPS);
+    bench_interleaved("bridge_zmq", 3, systems, runs);
     return 0;
 }

@@ -55,6 +55,7 @@ while [ $i -lt "$REPS" ]; do
     for s in $SYSTEMS; do
         r=$(run_one $s)
         printf '%s\t%s\n' "$s" "$r" >>"$TMP/samples"
+        printf '%s\t%s\t%s\ts\n' "$s" "$i" "${r%%	*}" >>"$TMP/reps"
     done
     i=$((i + 1))
 done
@@ -96,6 +97,36 @@ awk -F'\t' '
                 py / t["coflow"]
     }' "$TMP/tsv" >>"$TMP/tsv"
 cp "$TMP/tsv" "$OUT/bus_xml.tsv"
+
+# Each repetition's seconds, for bench/report.py's per-repetition ratios.
+mkdir -p "$OUT/samples"
+{
+    echo "# bus_xml: system, repetition, value, unit; the systems of one repetition ran interleaved"
+    cat "$TMP/reps"
+} >"$OUT/samples/bus_xml.tsv"
+
+# Instructions (callgrind) per byte of XML, coflow and expat alone, over a
+# 2 MiB file of the same records (BUS_XML_CALLGRIND=0 skips it).
+if [ "${BUS_XML_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null 2>&1; then
+    SMALL=$OUT/bus-2m.xml
+    if [ ! -s "$SMALL" ] || [ "$SRC" -nt "$SMALL" ]; then
+        "$BIN" make "$SRC" "$SMALL.tmp" 2
+        mv "$SMALL.tmp" "$SMALL"
+    fi
+    SSIZE=$(stat -c %s "$SMALL")
+    {
+        echo "# bus_xml: user-space instructions per byte of a $SSIZE-byte bus file, valgrind --tool=callgrind, whole run"
+        echo "# benchmark	system	instructions	N"
+        for s in coflow coflow-body floor; do
+            ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" $s "$SMALL" 2>&1 >/dev/null |
+                 sed -n 's/.*Collected *: *\([0-9]*\).*/\1/p')
+            [ "$s" = floor ] && s=expat-floor
+            [ -n "$ir" ] && awk -v s="$s" -v ir="$ir" -v n="$SSIZE" \
+                'BEGIN { printf "bus_xml\t%s\t%.2f\t%d\n", s, ir / n, n }'
+        done
+    } >"$OUT/callgrind-bus_xml.tsv"
+    cat "$OUT/callgrind-bus_xml.tsv"
+fi
 cat "$OUT/bus_xml.tsv"
 
 RES=$OUT/results.tsv

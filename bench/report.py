@@ -9,7 +9,9 @@ report.md has one table of every figure (median, min-max, ratio to the floor
 and to coflow), the issue targets, what could not run and why, and a table
 of instructions per operation from callgrind.
 """
+import glob
 import os
+import statistics
 import subprocess
 import sys
 
@@ -38,6 +40,103 @@ TARGETS = [
     ('handler send within 3x an indirect call (issue 3)',
      ('handler_send', 'coflow'), ('indirect_call', 'floor'), 3.0),
 ]
+
+
+# Every comparison the report gives, as (numerator, denominator, target):
+# the ratio is numerator / denominator of the raw figures (times: lower is
+# better; MB/s and items/s: higher), the target (op, limit) or None.
+COMPARISONS = [
+    (('roundtrip', 'coflow'), ('roundtrip', 'floor'), ('<=', 1.5)),
+    (('roundtrip', 'coflow'), ('roundtrip', 'boost-fcontext'), ('<=', 1.0)),
+    (('handler_send', 'coflow'), ('indirect_call', 'floor'), ('<=', 3.0)),
+    (('yield_from_d64', 'coflow'), ('yield_from_d1', 'coflow'), ('<=', 1.2)),
+    (('grep_coroutine', 'cpython'), ('grep_coroutine', 'coflow'), ('>=', 5.0)),
+    (('grep_object', 'cpython'), ('grep_object', 'coflow'), ('>=', 10.0)),
+    (('create_destroy', 'coflow'), ('create_destroy', 'boost-fcontext'), ('<=', 1.0)),
+    (('create_1m', 'coflow'), ('create_1m', 'floor'), ('<=', 1.1)),
+    (('bus_xml', 'coflow'), ('bus_xml', 'expat-floor'), ('<=', 1.1)),
+    (('bus_xml', 'cpython-expat'), ('bus_xml', 'coflow'), ('>=', 5.0)),
+    (('echo_blaster', 'coflow-epoll'), ('echo_blaster', 'c-epoll'), ('<=', 1.15)),
+    (('echo_blaster', 'coflow-uring'), ('echo_blaster', 'c-epoll'), ('<=', 1.0)),
+    (('echo_blaster', 'coflow-uring'), ('echo_blaster', 'coflow-epoll'), ('<=', 1.0)),
+    (('echo_load', 'coflow-epoll'), ('echo_load', 'c-epoll'), ('>=', 0.95)),
+    (('echo_load', 'coflow-uring'), ('echo_load', 'c-epoll'), ('>=', 1.0)),
+    (('echo_load', 'coflow-uring'), ('echo_load', 'coflow-epoll'), ('>=', 1.0)),
+    (('bridge_thread', 'coflow'), ('bridge_thread', 'inline'), ('>=', 0.5)),
+    (('bridge_process', 'coflow'), ('bridge_process', 'inline'), None),
+    (('bridge_zmq', 'zmq-floor'), ('bridge_zmq', 'coflow'), ('<=', 1.1)),
+]
+
+
+def read_samples(out):
+    """{(benchmark, system): {repetition: value}} from OUT/samples/*.tsv."""
+    got = {}
+    for path in sorted(glob.glob(os.path.join(out, 'samples', '*.tsv'))):
+        bench = os.path.basename(path)[:-len('.tsv')]
+        rows, _ = read_tsv(path)
+        for r in rows:
+            if len(r) >= 3:
+                got.setdefault((bench, r[0]), {})[int(r[1])] = float(r[2])
+    return got
+
+
+def read_callgrind(out):
+    """{(benchmark, system): instructions} from OUT/callgrind*.tsv."""
+    ir = {}
+    for path in sorted(glob.glob(os.path.join(out, 'callgrind*.tsv'))):
+        rows, _ = read_tsv(path)
+        for r in rows:
+            if len(r) >= 3:
+                ir[(r[0], r[1])] = float(r[2])
+    return ir
+
+
+def comparison_section(rows, out):
+    med = {(r[0], r[1]): float(r[2]) for r in rows}
+    samples = read_samples(out)
+    ir = read_callgrind(out)
+    md = ['## Comparisons', '',
+          'Each comparison divides two figures measured in the same run. **Median of '
+          'ratios**: the two systems ran interleaved (in the same repetition, one after the '
+          'other, in a shuffled order), each repetition gives one ratio, and this is their '
+          'median; it cancels the drift of a shared machine that the medians of each system '
+          'alone keep. **Ratio of medians**: the median of one divided by the median of the '
+          'other, as earlier reports gave. **Spread**: the smallest and largest '
+          'per-repetition ratio, and their interquartile range; a wide spread means the '
+          'machine was busy, and the instruction ratio is then the figure to trust. '
+          '**Instructions**: the same division of the callgrind counts (user-space '
+          'instructions per operation, which do not depend on the machine\'s load); '
+          '"—" where the figure is not CPU-bound in one process (sockets, threads, '
+          'processes) or was not counted. Times: lower is better, so a ratio below 1 favours '
+          'the numerator; MB/s and items/s: higher is better.', '',
+          '| numerator | denominator | median of ratios | ratio of medians | spread (min – max; IQR) | reps | instructions | target | |',
+          '|---|---|--:|--:|--:|--:|--:|--:|---|']
+    for num, den, target in COMPARISONS:
+        if num not in med or den not in med:
+            continue
+        rom = med[num] / med[den] if med[den] else None
+        a, b = samples.get(num, {}), samples.get(den, {})
+        ratios = sorted(a[k] / b[k] for k in a if k in b and b[k])
+        if len(ratios) >= 2:
+            mor = statistics.median(ratios)
+            q = statistics.quantiles(ratios, n=4) if len(ratios) >= 4 else [ratios[0], 0, ratios[-1]]
+            spread = '%.2f – %.2f; %.2f – %.2f' % (ratios[0], ratios[-1], q[0], q[2])
+            shown = mor
+        else:
+            mor, spread, shown = None, 'not interleaved', rom
+        ins = '%.2f×' % (ir[num] / ir[den]) if num in ir and den in ir and ir[den] else '—'
+        verdict, tgt = '', '—'
+        if target and shown is not None:
+            op, limit = target
+            tgt = '%s %.2f×' % ('≤' if op == '<=' else '≥', limit)
+            ok = shown <= limit if op == '<=' else shown >= limit
+            verdict = 'met' if ok else '**not met**'
+        md.append('| %s %s | %s %s | %s | %s | %s | %d | %s | %s | %s |' % (
+            num[0], num[1], den[0], den[1], '%.2f×' % mor if mor is not None else '—',
+            '%.2f×' % rom if rom is not None else '—', spread, len(ratios), ins, tgt, verdict))
+    md += ['', 'The verdict reads the median of ratios where the figures ran interleaved, '
+           'the ratio of medians elsewhere.', '']
+    return md
 
 
 def read_tsv(path):
@@ -160,6 +259,11 @@ def timing_section(rows, comments):
 
 def callgrind_section(path):
     rows, comments = read_tsv(path)
+    # Other fragments' counts (bench/bus_xml.sh: callgrind-bus_xml.tsv).
+    for extra in sorted(glob.glob(os.path.join(os.path.dirname(path), 'callgrind-*.tsv'))):
+        r2, c2 = read_tsv(extra)
+        rows += r2
+        comments += [c for c in c2 if not c.startswith('valgrind')]
     md = ['## Instructions per operation (callgrind)', '']
     if not rows and not comments:
         md += ['Not measured (no callgrind.tsv: `bench/run.py --no-callgrind`).', '']
@@ -225,6 +329,7 @@ def main(argv):
     md = ['# coflow benchmarks', '',
           'Written by `make bench` from `results.tsv` and `callgrind.tsv` (bench/README.md '
           'describes each program).', '']
+    md += comparison_section(rows, out)
     md += timing_section(rows, comments)
     md += callgrind_section(os.path.join(out, 'callgrind.tsv'))
     why = plot(rows, out)

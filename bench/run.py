@@ -19,9 +19,22 @@ repetition: `PROGRAM BENCHMARK SYSTEM ITERS WARMUP` prints
    over the repetitions, with the machine, compilers and flags as comments;
    the lines other benchmarks put there (a benchmark this harness does not
    run, and comments that start with its name) are kept;
-5. unless --no-callgrind, counts instructions per operation with
+5. writes every repetition's figure to OUT/samples/BENCHMARK.tsv
+   (`system<TAB>repetition<TAB>value<TAB>unit`), so that bench/report.py can
+   divide two systems measured in the same repetition (the median of those
+   per-repetition ratios, beside the ratio of the medians, with their spread);
+6. unless --no-callgrind, counts instructions per operation with
    `valgrind --tool=callgrind`: a run of N and one of 2N operations after a
    fixed warm-up, (Ir(2N) - Ir(N)) / N, into OUT/callgrind.tsv.
+
+    python3 bench/run.py --echo [--out build/bench] [--reps 5] [--load-secs 0.5]
+
+runs the echo benchmarks (echo_blaster, echo_load) of the C and coflow
+servers that bench/echo_run.sh runs, but pinned and interleaved: each server
+with `taskset -c 0`, the load generator with `taskset -c 1`, every server
+started once, and each repetition running the blaster and then the load
+against every server in a shuffled order. It replaces those servers' echo
+lines of OUT/results.tsv and writes OUT/samples/echo_*.tsv.
 """
 import argparse
 import concurrent.futures
@@ -120,7 +133,7 @@ UNITS = {'create_1m': 's', 'rss_per_coroutine': 'bytes'}
 # What callgrind counts: every figure of the C and C++ programs and the
 # interpreters' round trips. Go's runtime does not run under Valgrind.
 CALLGRIND_SKIP = {'go': "not run under Valgrind (Go's runtime and Valgrind do not mix)"}
-CALLGRIND_BENCHMARKS = {'roundtrip', 'indirect_call', 'handler_send', 'yield_from_d1',
+CALLGRIND_BENCHMARKS = {'roundtrip', 'indirect_call', 'handler_send', 'yield_from_d1', 'create_destroy',
                         'yield_from_d8', 'yield_from_d64', 'grep_coroutine', 'grep_object'}
 
 CALIBRATE_ITERS = 20000
@@ -295,6 +308,100 @@ def run_callgrind(figures, progs, out, skipped, n):
     return rows, notes
 
 
+def write_samples(out, bench, rows, unit):
+    """OUT/samples/BENCH.tsv: one line per (system, repetition)."""
+    d = os.path.join(out, 'samples')
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, bench + '.tsv'), 'w') as f:
+        f.write('# %s: system, repetition, value, unit; the systems of one repetition '
+                'ran interleaved\n' % bench)
+        for system, rep, value in rows:
+            f.write('%s\t%d\t%s\t%s\n' % (system, rep, value, unit))
+
+
+# The echo servers run.py --echo measures: (system, program, arguments).
+ECHO_SERVERS = [
+    ('c-epoll', 'echo_c_epoll', []),
+    ('coflow-epoll', 'echo_coflow', ['epoll']),
+    ('coflow-uring', 'echo_coflow', ['uring']),
+]
+
+
+def echo_main(args, out):
+    """The pinned, interleaved echo benchmarks (see the module comment)."""
+    ncpu = os.cpu_count() or 1
+    server_cpu, client_cpu = '0', ('1' if ncpu > 1 else '0')
+    pin = shutil.which('taskset')
+    def pinned(cpu, argv):
+        return ([pin, '-c', cpu] if pin else []) + argv
+    rng = random.Random(args.seed if args.seed is not None else
+                        random.SystemRandom().randrange(1 << 31))
+    load = os.path.join(out, 'echo_load')
+    if not os.access(load, os.X_OK):
+        log('echo: %s is not built (make bench-echo builds it)' % load)
+        return 1
+    servers, procs = {}, []
+    try:
+        for system, prog, extra in ECHO_SERVERS:
+            path = os.path.join(out, prog)
+            if not os.access(path, os.X_OK):
+                log('echo: %s is not built; %s left out' % (path, system))
+                continue
+            p = subprocess.Popen(pinned(server_cpu, [path] + extra), stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True)
+            procs.append(p)
+            line = p.stdout.readline().strip()
+            if not line.isdigit():
+                log('echo: %s did not start (%s)' % (system, line or 'no port'))
+                continue
+            servers[system] = line
+        samples = {'echo_blaster': [], 'echo_load': []}
+        for rep in range(args.reps):
+            order = list(servers)
+            rng.shuffle(order)
+            for system in order:
+                port = servers[system]
+                for bench, argv in (('echo_blaster', [load, 'blaster', port]),
+                                    ('echo_load', [load, 'load', port, str(args.load_secs)])):
+                    p = subprocess.run(pinned(client_cpu, argv), capture_output=True,
+                                       text=True, timeout=TIMEOUT)
+                    try:
+                        samples[bench].append((system, rep, float(p.stdout.split()[0])))
+                    except (IndexError, ValueError):
+                        log('echo: %s %s failed: %s' % (bench, system, p.stderr.strip()[-200:]))
+            log('echo repetition %d/%d' % (rep + 1, args.reps))
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+    units = {'echo_blaster': 's', 'echo_load': 'MB/s'}
+    lines = []
+    for bench in ('echo_blaster', 'echo_load'):
+        write_samples(out, bench, samples[bench], units[bench])
+        for system in servers:
+            v = [x for s, _, x in samples[bench] if s == system]
+            if v:
+                lines.append('%s\t%s\t%.4f\t%.4f\t%.4f\t%s' % (
+                    bench, system, statistics.median(v), min(v), max(v), units[bench]))
+    path = os.path.join(out, 'results.tsv')
+    old = []
+    if os.path.exists(path):
+        with open(path) as f:
+            old = [ln.rstrip('\n') for ln in f if ln.strip()]
+    mine = {(ln.split('\t')[0], ln.split('\t')[1]) for ln in lines}
+    keep = [ln for ln in old if tuple(ln.split('\t')[:2]) not in mine
+            and not ln.startswith('# echo pinned')]
+    keep.append('# echo pinned\t%s: servers on CPU %s, load generator on CPU %s (taskset), '
+                '%d interleaved repetitions, %.2f s per load run, loadavg %.2f' % (
+                    ', '.join(servers), server_cpu, client_cpu, args.reps, args.load_secs,
+                    os.getloadavg()[0]))
+    with open(path, 'w') as f:
+        f.write('\n'.join(keep + lines) + '\n')
+    for ln in lines:
+        log(ln.replace('\t', ' '))
+    return 0
+
+
 def log(msg):
     sys.stderr.write('bench: %s\n' % msg)
     sys.stderr.flush()
@@ -311,12 +418,16 @@ def main():
     ap.add_argument('--callgrind-n', type=int, default=100000)
     ap.add_argument('--flags', default='', help='compiler flags, for the comments')
     ap.add_argument('--seed', type=int, default=None)
+    ap.add_argument('--echo', action='store_true', help='the pinned, interleaved echo benchmarks')
+    ap.add_argument('--load-secs', type=float, default=0.5, help='--echo: seconds per load run')
     args = ap.parse_args()
     if args.reps < 5:
         ap.error('BENCH.md asks for at least 5 repetitions')
 
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
+    if args.echo:
+        return echo_main(args, out)
     progs = programs(os.path.abspath(args.bin or out))
     figures = [f for f in FIGURES if args.only in '%s/%s' % (f[0], f[1])]
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
@@ -342,6 +453,7 @@ def main():
 
     # 3: interleaved repetitions.
     samples = {key: [] for key in plan}
+    reps_of = {key: [] for key in plan}
     failures = {}
     runnable = [f for f in figures if (f[0], f[1]) in plan]
     for rep in range(args.reps):
@@ -352,6 +464,7 @@ def main():
             iters, warmup = plan[(bench, system)]
             try:
                 samples[(bench, system)].append(measure(progs[pname], bench, system, iters, warmup))
+                reps_of[(bench, system)].append(rep)
             except CannotRun as e:
                 failures[(bench, system)] = str(e)
         log('repetition %d/%d: %d figures in %.0f s' % (rep + 1, args.reps, len(order), time.time() - t0))
@@ -380,6 +493,11 @@ def main():
             lines.append('%s\t%s\t%.2f\t%.2f\t%.2f\t%s' % (
                 bench, system, statistics.median(s), min(s), max(s), UNITS.get(bench, 'ns')))
     lines += foreign_lines(os.path.join(out, 'results.tsv'))
+    for bench in dict.fromkeys(f[0] for f in figures):
+        rows = [(system, rep, '%.4f' % v) for b, system, _ in figures if b == bench
+                for rep, v in zip(reps_of.get((b, system), []), samples.get((b, system), []))]
+        if rows:
+            write_samples(out, bench, rows, UNITS.get(bench, 'ns'))
     with open(os.path.join(out, 'results.tsv'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
     log('wrote %s (%.0f s)' % (os.path.join(out, 'results.tsv'), time.time() - started))

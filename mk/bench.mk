@@ -56,6 +56,16 @@ bench:
 # build/bench/results.tsv, which bench/run.py keeps when it rewrites the file.
 bench-extra:
 
+# The echo benchmarks again for the C and coflow servers, pinned (servers on
+# CPU 0, the load generator on CPU 1, taskset) and interleaved, by
+# bench/run.py --echo; they replace those servers' echo lines of
+# results.tsv that bench-echo (mk/sched.mk) wrote, and give the
+# per-repetition samples the report divides.
+.PHONY: bench-echo-pinned
+bench-extra: bench-echo-pinned
+bench-echo-pinned: bench-echo
+	$(BENCH_PY) bench/run.py --echo --out $(BENCH_B) --reps 5
+
 bench-programs: $(patsubst %,$(BENCH_B)/%,$(BENCH_PROGRAMS))
 
 bench-run:

@@ -98,9 +98,9 @@ bench-bridge:
 	$(MAKE) CONFIG=release lib
 	$(MAKE) $(patsubst %,build/bench/%,$(BRIDGE_BENCH))
 	@mkdir -p build/bench
-	@rm -f build/bench/bridge.tsv
+	@rm -f build/bench/bridge.tsv; mkdir -p build/bench/samples
 	@for b in $(BRIDGE_BENCH); do \
-	    build/bench/$$b | tee -a build/bench/bridge.tsv || exit 1; done
+	    BENCH_SAMPLES=build/bench/samples build/bench/$$b | tee -a build/bench/bridge.tsv || exit 1; done
 	@touch build/bench/results.tsv
 	@grep -v "^bridge_" build/bench/results.tsv > build/bench/results.tsv.tmp || true
 	@cat build/bench/bridge.tsv >> build/bench/results.tsv.tmp
