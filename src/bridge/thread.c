@@ -7,9 +7,17 @@
  * The ring holds `nring * batch` values in `nring` chunks of `batch`. The
  * sender writes value `pos` into chunk (pos / batch) % nring, copying the
  * bytes of strings into that chunk's arena (blocks that never move, so the
- * worker may read a chunk while the sender still fills it), and publishes
- * each value at once with a release store of `tail`: no lock, no atomic
- * read-modify-write, no allocation once the arenas have grown. The worker
+ * worker may read a chunk while the sender still fills it). It publishes
+ * values in bulk: a release store of `tail` every PUBLISH values (four
+ * cache lines of them) and at a chunk's end, so the line the worker polls
+ * in its loop moves between the cores once per PUBLISH values rather than
+ * once per value; no lock, no atomic read-modify-write, no allocation once
+ * the arenas have grown. The flush rule: every value is also published at
+ * once in `pending`, a line of its own that only a worker about to park
+ * reads (in wait_values(), which thus never sleeps on a value that is
+ * written but not yet in `tail`), so a sender that goes quiet between two
+ * bulk publications delays nothing: the worker finds the values when it
+ * runs out of published ones. The worker
  * sends values into the target and then publishes how far it got in
  * `head`; the sender reuses a chunk only when the worker is past all of it,
  * so the bytes stay valid through each send. Each side keeps a private copy
@@ -60,6 +68,8 @@ enum { AWAKE = 0, LIGHT = 1, DEEP = 2 };
 #define ARENA_MIN       256
 #define ARENA_MAX       16384
 #define LINE            64
+/* The sender stores `tail` every PUBLISH values (a power of two). */
+#define PUBLISH 16
 
 struct blk {
     char *p;
@@ -74,15 +84,17 @@ struct chunk {
 
 typedef struct tbridge {
     /* written by the sender, read by the worker */
-    _Alignas(LINE) _Atomic uint64_t tail; /* values published */
+    _Alignas(LINE) _Atomic uint64_t tail; /* values published in bulk */
     atomic_bool closing;                  /* no value will follow */
+    /* written by the sender on every value, read by a worker that would park */
+    _Alignas(LINE) _Atomic uint64_t pending; /* values published: == pos */
     /* written by the worker, read by the sender when its copy is short */
     _Alignas(LINE) _Atomic uint64_t head; /* values the worker is done with */
     _Alignas(LINE) _Atomic uint32_t c_sleep; /* the worker parks (futex) */
     _Alignas(LINE) atomic_int p_sleep;       /* the sender parks (eventfd) */
     _Alignas(LINE) atomic_int ended;         /* written once by the worker */
     /* the sender's own */
-    _Alignas(LINE) uint64_t pos; /* == tail */
+    _Alignas(LINE) uint64_t pos; /* == pending */
     uint64_t head_seen;          /* a copy of head */
     cf_value *vp, *vend;         /* the chunk being filled: next value, end */
     char *ap, *aend;             /* the free bytes of its arena block */
@@ -175,7 +187,8 @@ static void wake_sender(tbridge *b)
 }
 
 /*
- * The worker waits for values past `head`: returns the new tail, or `head`
+ * The worker waits for values past `head`: returns the new `pending`
+ * (every value written, published or not in `tail`), or `head`
  * when the stage is closing and nothing is left. It sleeps lightly first
  * (LIGHT in `c_sleep`, at most LIGHT_NS): the sender wakes it only when a
  * chunk is full, so a fast stream costs one wake-up per chunk, and values
@@ -188,11 +201,11 @@ static uint64_t wait_values(tbridge *b, uint64_t head)
     for (;;) {
         atomic_store(&b->c_sleep, depth);
         park_barrier(b);
-        uint64_t t = atomic_load_explicit(&b->tail, memory_order_acquire);
+        uint64_t t = atomic_load_explicit(&b->pending, memory_order_acquire);
         bool closing = atomic_load(&b->closing);
         if (t != head || closing) {
             atomic_store_explicit(&b->c_sleep, AWAKE, memory_order_relaxed);
-            return closing ? atomic_load(&b->tail) : t;
+            return closing ? atomic_load(&b->pending) : t;
         }
         if (depth == LIGHT) {
             struct timespec ts = {0, LIGHT_NS};
@@ -266,8 +279,13 @@ static void *worker(void *arg)
     tbridge *b = arg;
     uint64_t head = 0;
     for (;;) {
+        /* `tail` lags `pending` by less than PUBLISH values: when it says
+           nothing is left, `pending` has the last word */
         uint64_t t = atomic_load_explicit(&b->tail, memory_order_acquire);
-        if (t == head && (t = wait_values(b, head)) == head)
+        if (t <= head
+            && (t = atomic_load_explicit(&b->pending, memory_order_acquire))
+                   == head
+            && (t = wait_values(b, head)) == head)
             break; /* closing, and nothing left */
         while (head != t) {
             /* a run ends at its chunk's end, so a whole chunk comes free */
@@ -466,7 +484,9 @@ static cf_status put(tbridge *b, cf_value v, cf_value *out)
         }
     }
     *b->vp++ = v;
-    atomic_store_explicit(&b->tail, ++b->pos, memory_order_release);
+    atomic_store_explicit(&b->pending, ++b->pos, memory_order_release);
+    if ((b->pos & (PUBLISH - 1)) == 0 || b->vp == b->vend)
+        atomic_store_explicit(&b->tail, b->pos, memory_order_release);
     run_barrier(b);
     uint32_t sleep = atomic_load_explicit(&b->c_sleep, memory_order_relaxed);
     if (CF__UNLIKELY(sleep != AWAKE) && (sleep == DEEP || b->vp == b->vend))

@@ -296,3 +296,80 @@ Test(bridge_thread, task_killed_on_a_full_queue)
     cr_assert_eq(cf_coro_state(g), CF_CLOSED);
     cr_assert_gt(sum, 0);
 }
+
+/*
+ * The publish rule (docs/bridge.md): the sender stores `tail` only every
+ * few values, so values written after the last bulk publication must still
+ * reach a target while the stage stays open and the sender sends nothing
+ * more. `seen` counts what the target got; the test waits for it with a
+ * generous bound (a failure, not a timing).
+ */
+static _Atomic int quiet_seen;
+static _Atomic int quiet_sum;
+
+static cf_status quiet_target(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    int *slow = self;
+    *out = cf_none();
+    if (op == CF_OP_THROW)
+        return cf_error_is(cf_error_last(), &cf_generator_exit) ? CF_RETURNED
+                                                                : CF_RAISED;
+    if (cf_is_none(in))
+        return CF_YIELDED; /* priming */
+    if (*slow && atomic_load(&quiet_seen) == 0)
+        usleep(20000); /* busy while the sender writes the rest */
+    atomic_fetch_add(&quiet_sum, (int)cf_to_int(in));
+    atomic_fetch_add(&quiet_seen, 1);
+    return CF_YIELDED;
+}
+
+static void wait_for_quiet(int n)
+{
+    for (int i = 0; i < 10000 && atomic_load(&quiet_seen) < n; i++)
+        usleep(1000);
+}
+
+static void quiet_case(int slow, int pause_us, const int *counts, int ncounts)
+{
+    static int flag;
+    flag = slow;
+    atomic_store(&quiet_seen, 0);
+    atomic_store(&quiet_sum, 0);
+    cf_coro *tgt = new_handler(quiet_target, &flag, "quiet", true), *t;
+    cr_assert_eq(cf_pipe_add(bp, tgt, NULL, 0), 0);
+    cr_assert_eq(cf_bridge_thread(bp, &t, tgt, NULL), 0);
+    int sent = 0, sum = 0;
+    for (int k = 0; k < ncounts; k++) {
+        if (pause_us > 0)
+            usleep((useconds_t)pause_us); /* the worker parks, deeply */
+        for (int i = 0; i < counts[k]; i++, sent++) {
+            sum += sent;
+            cr_assert_eq(cf_send(t, cf_int(sent), NULL), CF_YIELDED);
+        }
+        /* quiet now, the stage open: everything sent arrives */
+        wait_for_quiet(sent);
+        cr_assert_eq(atomic_load(&quiet_seen), sent, "after %d values", sent);
+        cr_assert_eq(atomic_load(&quiet_sum), sum);
+    }
+    cr_assert_eq(cf_close(t, NULL), CF_RETURNED, "%s", err_text());
+}
+
+Test(bridge_thread, quiet_sender_after_a_few_values_delivers_them)
+{
+    static const int counts[] = {1, 3, 15, 17, 1};
+    quiet_case(0, 0, counts, 5);
+}
+
+Test(bridge_thread, quiet_sender_to_a_deeply_parked_worker_delivers)
+{
+    static const int counts[] = {5, 1, 33};
+    quiet_case(0, 5000, counts, 3);
+}
+
+Test(bridge_thread, quiet_sender_behind_a_busy_worker_delivers)
+{
+    /* the worker is in the target while the sender writes 37 values: 32
+       of them in `tail`, the last 5 only in `pending` */
+    static const int counts[] = {37, 2};
+    quiet_case(1, 0, counts, 2);
+}
