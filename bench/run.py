@@ -138,6 +138,7 @@ CALLGRIND_BENCHMARKS = {'roundtrip', 'indirect_call', 'handler_send', 'yield_fro
 
 CALIBRATE_ITERS = 20000
 TIMEOUT = 120
+ECHO_TIMEOUT = 600
 PTH_NOTE = ('pth: Pth threads cannot be resumed by name (pth_yield(tid) only hints '
             'the scheduler), so pth is measured with its user-space contexts: '
             'pth_uctx_switch(from, to) runs exactly `to`')
@@ -363,10 +364,12 @@ def echo_main(args, out):
                 port = servers[system]
                 for bench, argv in (('echo_blaster', [load, 'blaster', port]),
                                     ('echo_load', [load, 'load', port, str(args.load_secs)])):
-                    p = subprocess.run(pinned(client_cpu, argv), capture_output=True,
-                                       text=True, timeout=TIMEOUT)
                     try:
+                        p = subprocess.run(pinned(client_cpu, argv), capture_output=True,
+                                           text=True, timeout=ECHO_TIMEOUT)
                         samples[bench].append((system, rep, float(p.stdout.split()[0])))
+                    except subprocess.TimeoutExpired:
+                        log('echo: %s %s timed out after %d s' % (bench, system, ECHO_TIMEOUT))
                     except (IndexError, ValueError):
                         log('echo: %s %s failed: %s' % (bench, system, p.stderr.strip()[-200:]))
             log('echo repetition %d/%d' % (rep + 1, args.reps))
