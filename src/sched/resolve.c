@@ -5,8 +5,10 @@
  * a detached thread, which signals an eventfd when it is done while the
  * task waits on that eventfd. The request is shared by the two sides and
  * freed by whichever lets go last, so a task that times out or is killed
- * leaves the thread nothing dangling (the eventfd is closed by the last
- * one too, so a late signal never reaches a reused fd number).
+ * leaves the thread nothing dangling. The eventfd is the task's: it marks
+ * the request abandoned under the lock before closing it, and the thread
+ * signals only a request that is not, so a late signal never reaches a
+ * reused fd number.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -22,8 +24,11 @@
 
 struct request {
     atomic_int refs;
+    pthread_mutex_t lock;
+    bool abandoned; /* under lock: the task let go, efd is closed */
     int efd;
     int gai; /* getaddrinfo()'s code */
+    int err; /* and errno, for EAI_SYSTEM */
     struct addrinfo hints;
     struct addrinfo *res;
     char *host, *serv;
@@ -35,8 +40,7 @@ static void release(struct request *r)
         return;
     if (r->res != NULL)
         freeaddrinfo(r->res);
-    if (r->efd >= 0)
-        close(r->efd);
+    pthread_mutex_destroy(&r->lock);
     free(r->host);
     free(r->serv);
     free(r);
@@ -46,10 +50,14 @@ static void *resolver(void *arg)
 {
     struct request *r = arg;
     r->gai = getaddrinfo(r->host, r->serv, &r->hints, &r->res);
+    r->err = errno;
     uint64_t one = 1;
-    atomic_thread_fence(memory_order_release);
-    ssize_t w = write(r->efd, &one, sizeof one);
-    (void)w;
+    pthread_mutex_lock(&r->lock);
+    if (!r->abandoned) {
+        ssize_t w = write(r->efd, &one, sizeof one);
+        (void)w;
+    }
+    pthread_mutex_unlock(&r->lock);
     release(r);
     return NULL;
 }
@@ -95,8 +103,12 @@ static void let_go(void *arg)
     if (w->done)
         return;
     w->done = true;
+    pthread_mutex_lock(&w->r->lock);
+    w->r->abandoned = true;
+    pthread_mutex_unlock(&w->r->lock);
     if (cf__sched_tls != NULL)
         cf__io_forget(cf__sched_tls, w->r->efd);
+    close(w->r->efd);
     release(w->r);
 }
 
@@ -126,6 +138,7 @@ int cf__resolve(const char *host, const char *serv,
     r->serv = serv != NULL ? strdup(serv) : NULL;
     if ((host != NULL && r->host == NULL) || (serv != NULL && r->serv == NULL))
         goto nomem;
+    pthread_mutex_init(&r->lock, NULL);
     r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (r->efd < 0) {
         int rc = -errno;
@@ -141,6 +154,7 @@ int cf__resolve(const char *host, const char *serv,
     int prc = pthread_create(&th, &attr, resolver, r);
     pthread_attr_destroy(&attr);
     if (prc != 0) {
+        close(r->efd);
         atomic_store(&r->refs, 1);
         release(r);
         return -prc;
@@ -153,8 +167,10 @@ int cf__resolve(const char *host, const char *serv,
         cf_cleanup_push(&c, let_go, &w); /* a kill unwinds the wait */
     int rc = cf_task_readable(r->efd, timeout_ms);
     if (rc == 0) {
-        atomic_thread_fence(memory_order_acquire);
+        pthread_mutex_lock(&r->lock); /* the thread's results are seen */
+        errno = r->err;
         rc = cf__gai_errno(r->gai);
+        pthread_mutex_unlock(&r->lock);
         if (rc == 0) {
             *res = r->res;
             r->res = NULL;
@@ -166,6 +182,7 @@ int cf__resolve(const char *host, const char *serv,
         let_go(&w);
     return rc;
 nomem:
+    pthread_mutex_init(&r->lock, NULL);
     atomic_init(&r->refs, 1);
     release(r);
     return -ENOMEM;
