@@ -14,10 +14,13 @@ LIBS     += -luring
 UNIT_SRC += $(wildcard tests/sched/*.c)
 DEMO_PROGRAMS += pyos_roundrobin pyos_syscalls pyos_iopipe pyos_yieldfrom \
                  echoserver
+# tests/sched/examples.c runs the echo and chat servers.
+TEST_CFLAGS += -DCF_EXAMPLES_DIR='"$(B)/examples"'
+$(B)/tests/unit: | $(B)/examples/echoserver $(B)/examples/chatserver
 else
 CASE_SRC := $(filter-out tests/cases/sched_%,$(CASE_SRC))
 TEST_CFLAGS += -DCF_NO_SCHED
-EXAMPLES := $(filter-out echoserver pyos_%,$(EXAMPLES))
+EXAMPLES := $(filter-out echoserver chatserver pyos_%,$(EXAMPLES))
 endif
 
 # ---- the echo benchmarks (shared/BENCH.md: echo_blaster, echo_load) ----
