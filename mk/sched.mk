@@ -4,7 +4,10 @@
 # the echo benchmarks (docs/sched.md).
 #
 #   make bench-echo   echo_blaster and echo_load: coflow (epoll, io_uring)
-#                     against plain-C epoll, threads, Go and CPython
+#                     against plain-C epoll, threads, Go and CPython;
+#                     echo_load_cores: coflow on every core (one scheduler
+#                     per thread, SO_REUSEPORT) against coflow on one core,
+#                     C threads and Go with GOMAXPROCS=cores
 #                     -> build/bench/results.tsv
 
 # Cross builds leave the layer out (no liburing for the cross targets).
@@ -35,7 +38,7 @@ $(ECHO_B)/echo_c_threads: bench/echo_c_threads.c
 	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -o $@ $< -lpthread
 $(ECHO_B)/echo_coflow: bench/echo_coflow.c build/release/libcoflow.a
 	@mkdir -p $(@D)
-	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< build/release/libcoflow.a $(LIBS)
+	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< build/release/libcoflow.a $(LIBS) -lpthread
 $(ECHO_B)/echo_go: bench/echo_go.go
 	@mkdir -p $(@D)
 	$(BENCH_GO) go build -o $@ $< || echo "bench-echo: Go server not built" >&2
@@ -45,3 +48,15 @@ bench-echo:
 	$(MAKE) $(ECHO_B)/echo_load $(ECHO_B)/echo_c_epoll $(ECHO_B)/echo_c_threads $(ECHO_B)/echo_coflow
 	-$(MAKE) $(ECHO_B)/echo_go
 	bench/echo_run.sh $(ECHO_B)
+
+# ---- the chat example's throughput (reported, not in make bench) ----
+.PHONY: bench-chat
+$(ECHO_B)/chat_load: bench/chat_load.c build/release/libcoflow.a
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< build/release/libcoflow.a $(LIBS) -lpthread
+bench-chat:
+	$(MAKE) CONFIG=release lib examples
+	$(MAKE) $(ECHO_B)/chat_load
+	build/release/examples/chatserver -p 0 > $(ECHO_B)/chat_port & \
+	    sleep 0.5; port=$$(grep -o '[0-9]*$$' $(ECHO_B)/chat_port); \
+	    for i in 1 2 3; do $(ECHO_B)/chat_load $$port 200 50; done; kill $$!
