@@ -5,7 +5,7 @@
  *   - echoserver under `ulimit -n 64` with 60 idle clients and 200 more
  *     arriving: it keeps listening through EMFILE, drops the idle ones
  *     after its timeout (-i), and serves every other client once fds are
- *     free (issue 15, item 2);
+ *     free (issue 15, the echo server finding);
  *   - chatserver with 200 clients: every line reaches every other client,
  *     whole and in order, and the server holds no more fds once they leave;
  *     SIGTERM ends it cleanly.
