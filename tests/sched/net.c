@@ -279,7 +279,7 @@ static cf_value fd_hog(void *arg)
 {
     (void)arg;
     int fd;
-    while ((fd = dup(0)) >= 0)
+    while (nhog < 4096 && (fd = dup(0)) >= 0)
         hog[nhog++] = fd;
     emfile_seen = errno == EMFILE;
     cf_task_sleep(30);
@@ -292,6 +292,10 @@ static cf_value fd_hog(void *arg)
    connection once fds are free again. A plain accept fails at once. */
 NET_TEST(accept_survives_emfile)
 {
+    /* Valgrind emulates the lowered limit: an accept4() past it is made,
+       then closed, and the connection is lost. */
+    if (RUNNING_ON_VALGRIND)
+        cr_skip_test("Valgrind drops a connection accepted past the limit");
     struct rlimit saved, low;
     getrlimit(RLIMIT_NOFILE, &saved);
     lfd = cf_net_listen("tcp4", "127.0.0.1:0", NULL);
@@ -311,7 +315,7 @@ NET_TEST(accept_survives_emfile)
     cr_assert(emfile_seen);
     cr_assert_eq(accepted, 1);
     /* and the plain call says EMFILE */
-    while ((hog[nhog] = dup(0)) >= 0)
+    while (nhog < 4095 && (hog[nhog] = dup(0)) >= 0)
         nhog++;
     int d = cf_net_dial("tcp", addr, 1000);
     cr_assert_lt(d, 0); /* no fd for a socket */
@@ -319,7 +323,7 @@ NET_TEST(accept_survives_emfile)
         close(hog[--nhog]);
     d = cf_net_dial("tcp", addr, 1000);
     cr_assert_geq(d, 0);
-    while ((hog[nhog] = dup(0)) >= 0)
+    while (nhog < 4095 && (hog[nhog] = dup(0)) >= 0)
         nhog++;
     cr_assert_eq(cf_sock_accept(lfd, NULL, NULL, 100), -EMFILE);
     cr_assert_eq(cf_net_accept(lfd, NULL, NULL, 30), -ETIMEDOUT);
