@@ -196,6 +196,43 @@ static cf_value big_reader(void *arg)
     return cf_none();
 }
 
+static cf_value kill_writer_a(void *arg)
+{
+    (void)arg;
+    cf_task_sleep(5); /* "a" holds the fd, "b" waits for it */
+    cf_task_kill(1);
+    return cf_none();
+}
+
+static cf_value drain_b(void *arg)
+{
+    (void)arg;
+    static char in[BIG];
+    cf_task_sleep(10);
+    size_t got = 0, bs = 0;
+    ssize_t n;
+    while ((n = cf_sock_read(sp[0], in, sizeof in, 100)) > 0)
+        for (ssize_t i = 0; i < n; i++, got++)
+            bs += in[i] == 'b';
+    cr_assert_eq(bs, BIG, "b's message whole: %zu of %d", bs, BIG);
+    tracef("b whole ");
+    return cf_none();
+}
+
+/* The task holding an fd for its write is killed: the next writer goes
+   on. */
+IO_TEST(writer_killed_while_holding_the_fd)
+{
+    cf_sched *s = pair_on(poller);
+    add_task(s, big_writer, (void *)0, "a");
+    add_task(s, big_writer, (void *)1, "b");
+    add_task(s, kill_writer_a, NULL, "killer");
+    add_task(s, drain_b, NULL, "reader");
+    cr_assert_eq(cf_sched_run(s), 0);
+    assert_trace("b 524288 b whole ");
+    pair_done(s);
+}
+
 /* Two writers on one fd: both wait, and their writes do not interleave. */
 IO_TEST(two_writers_one_fd)
 {

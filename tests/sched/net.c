@@ -167,6 +167,52 @@ NET_TEST(listen_dial_unix_abstract)
     round_trip(poller, "unix", name, "unix", name);
 }
 
+static int64_t dial_tid;
+static int dial_killed;
+
+static void note_kill(void *arg)
+{
+    (void)arg;
+    dial_killed = 1;
+}
+
+static cf_value dial_to_be_killed(void *arg)
+{
+    (void)arg;
+    cf_cleanup c;
+    cf_cleanup_push(&c, note_kill, NULL);
+    int fd = cf_net_dial("tcp4", dial_addr, 5000);
+    cf_cleanup_pop(&c, false);
+    if (fd >= 0) /* the kill came too late: the dial was done */
+        cf_sock_close(fd);
+    return cf_none();
+}
+
+static cf_value kill_dialler(void *arg)
+{
+    (void)arg;
+    cf_task_kill(dial_tid); /* it waits for the resolver thread */
+    return cf_none();
+}
+
+/* A task killed while its name is resolved: the thread finishes on its own
+   and frees the request; nothing leaks (run_net counts the fds). */
+NET_TEST(killed_while_resolving)
+{
+    resolver_thread_runs(poller);
+    lfd = cf_net_listen("tcp4", "127.0.0.1:0", NULL);
+    cr_assert_geq(lfd, 0);
+    snprintf(dial_addr, sizeof dial_addr, "localhost:%d", port_of(lfd));
+    cf_sched *s = sched_on(poller, NULL);
+    dial_killed = 0;
+    dial_tid = add_task(s, dial_to_be_killed, NULL, "dial");
+    add_task(s, kill_dialler, NULL, "killer");
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(dial_killed, 1);
+    cf_sched_free(s);
+    cf_sock_close(lfd);
+}
+
 static int dial_rc;
 
 static cf_value dial_only(void *arg)
