@@ -16,6 +16,7 @@
 
 #include "coflow/core.h"
 #include "coflow/sched.h"
+#include "coflow/coop.h"
 #include "poller.h"
 #include "../common.h"
 
