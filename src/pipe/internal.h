@@ -69,8 +69,9 @@ cf__stage *cf__pipe_node(cf_pipe *p, const char *kind, const char *name,
                          cf_coro *target);
 
 /*
- * The error being handled passed through stage `name` on its way up:
- * appends the name to its message (" (via 'a' <- 'b')"). Returns CF_RAISED.
+ * The error being handled passed through stage `name` on its way up: it
+ * becomes a copy whose via chain ends with the name (cf_error_via_add()),
+ * printed as " (via 'a' <- 'b')". Returns CF_RAISED.
  */
 cf_status cf__pipe_tag(const char *name);
 

@@ -240,6 +240,30 @@ Test(bridge_zmq, error_crosses)
     cr_assert_eq(pl.c.count, 10);
 }
 
+/*
+ * Issue 15, item 1: a peer's error frame whose message looks like the end
+ * of a via chain. It once made the decoder print past the message (heap
+ * bytes in the text, a crash at a page end); the chain is now a field of
+ * the frame, and the message comes back as it was sent.
+ */
+Test(bridge_zmq, hostile_error_message_from_a_peer)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "hostile");
+    struct puller pl;
+    pull_start(&pl, ep, 1, 1);
+    void *ctx = zmq_ctx_new(), *raw = zmq_socket(ctx, ZMQ_PUSH);
+    cr_assert_eq(zmq_connect(raw, ep), 0);
+    static const char frame[] = "\x94\x02\xaaValueError\xa8 (via ')\xa1g";
+    cr_assert_eq(zmq_send(raw, frame, sizeof frame - 1, 0),
+                 (int)sizeof frame - 1);
+    pthread_join(pl.thr, NULL);
+    zmq_close(raw);
+    zmq_ctx_term(ctx);
+    cr_assert_eq(pl.st, CF_RAISED);
+    cr_assert_str_eq(pl.err, "ValueError:  (via ') (via 'zmq-pull')");
+}
+
 Test(bridge_zmq, source_times_out)
 {
     char ep[128];
