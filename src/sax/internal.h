@@ -51,6 +51,7 @@ struct cf_sax {
      * token only each time it doubles. `depth` is the elements open.
      */
     unsigned long reported;
+    unsigned long parses; /* calls into expat (each rescans a token) */
     size_t stall, max_token;
     size_t depth, max_depth;
     char *pend;

@@ -505,6 +505,7 @@ cf_status cf__sax_parse(cf_sax *s, const char *data, size_t len, bool final,
         bool last = final && (size_t)n == len;
         unsigned long reported = s->reported;
         size_t tlen = s->tlen;
+        s->parses++;
         rs = XML_Parse(s->xp, data, n, last);
         if (rs == XML_STATUS_OK && !last)
             note_stall(s, reported, tlen, (size_t)n);
@@ -560,6 +561,7 @@ cf_status cf__sax_parse_buffer(cf_sax *s, size_t len, bool final, cf_value *out)
     s->busy = true;
     unsigned long reported = s->reported;
     size_t tlen = s->tlen;
+    s->parses++;
     enum XML_Status rs = XML_ParseBuffer(s->xp, (int)len, final);
     if (rs == XML_STATUS_OK && !final)
         note_stall(s, reported, tlen, len);

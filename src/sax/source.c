@@ -76,7 +76,17 @@ static cf_status parse_stream(cf_pipe *p, int fd, FILE *f, const char *path,
             st = cf_fail(&cf_memory_error, NULL);
             break;
         }
+        /* Inside a token longer than a chunk, reads are gathered until
+           there are `n` bytes (or the end), since expat rescans the token
+           at each parse: see cf__sax_feed_size(). */
         ssize_t k = read_some(fd, f, buf, n);
+        for (ssize_t more = k; more > 0 && n > chunk && (size_t)k < n;) {
+            more = read_some(fd, f, buf + k, n - (size_t)k);
+            if (more < 0)
+                k = more;
+            else
+                k += more;
+        }
         if (k < 0) {
             os_error(path);
             st = cf__sax_abort(&s);
