@@ -137,6 +137,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .max_text = (a & 0x20) ? (size_t)(b % 16) + 1 : 0,
         .chunk_size = (size_t)(b % 7) + 1,
     };
+    if (a & 0x80) { /* small limits, and an encoding given */
+        o.max_token = (size_t)b * 8 + 1;
+        o.max_depth = (size_t)(b % 8) + 1;
+        o.encoding = (b & 0x40) ? "Shift_JIS"
+                     : (b & 0x80) ? "windows-1250"
+                                  : NULL;
+    }
     cf_coro *co;
     int rc =
         (a & 0x01)
