@@ -17,7 +17,7 @@
 TestSuite(sax_hostile, .fini = cf_error_clear);
 
 struct seen {
-    size_t attr_len, starts, depth, most;
+    size_t attr_len, starts, depth, most, texts;
     bool attr_ok, closed;
 };
 
@@ -46,6 +46,8 @@ static cf_status watch(void *self, cf_op op, cf_value in, cf_value *out)
         }
     } else if (ev->kind == CF_SAX_END) {
         w->depth--;
+    } else {
+        w->texts++;
     }
     return CF_YIELDED;
 }
@@ -241,4 +243,40 @@ Test(sax_hostile, depth_limit)
     cr_assert_eq(w.most, 3);
     cf_coro_free(co);
     free(d);
+}
+
+/*
+ * Inputs that held up before (issue 15), kept as tests: billion laughs is
+ * refused by expat's amplification limit; an external entity (XXE) is
+ * never loaded, its reference skipped.
+ */
+Test(sax_hostile, billion_laughs_and_xxe)
+{
+    char doc[2048] = "<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY l0 'lol'>";
+    for (int i = 1; i < 10; i++)
+        snprintf(doc + strlen(doc), sizeof doc - strlen(doc),
+                 "<!ENTITY l%d '&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;"
+                 "&l%d;'>",
+                 i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
+                 i - 1, i - 1);
+    strcat(doc, "]><lolz>&l9;</lolz>");
+    struct seen w;
+    cf_coro *co = new_watch(&w);
+    cr_assert_eq(cf_sax_source_buffer(NULL, doc, strlen(doc), co, NULL, NULL),
+                 CF_RAISED);
+    cr_assert(cf_error_is(cf_error_last(), &cf_sax_error));
+    cr_assert_not_null(strstr(err_text(), "amplification"), "%s", err_text());
+    cr_assert(w.closed);
+    cf_coro_free(co);
+
+    static const char xxe[] =
+        "<?xml version='1.0'?><!DOCTYPE r [<!ENTITY x SYSTEM "
+        "'file:///etc/passwd'>]><r>&x;</r>";
+    co = new_watch(&w);
+    cr_assert_eq(
+        cf_sax_source_buffer(NULL, xxe, sizeof xxe - 1, co, NULL, NULL),
+        CF_RETURNED, "%s", err_text());
+    cr_assert_eq(w.starts, 1); /* <r>, and no text from the file */
+    cr_assert_eq(w.texts, 0);
+    cf_coro_free(co);
 }
