@@ -40,8 +40,8 @@ int main(int argc, char **argv)
                        &(struct cf_coro_opts){.name = "count", .prime = true})
         != 0)
         return 2;
-    struct cf_sax_opts o = {.chunk_size = argc > 1 ? strtoul(argv[1], 0, 0)
-                                                   : 65536};
+    struct cf_sax_opts o = {.chunk_size =
+                                argc > 1 ? strtoul(argv[1], 0, 0) : 65536};
 #ifndef CF_SAX_NO_MAX_TOKEN
     if (argc > 2)
         o.max_token = strtoul(argv[2], 0, 0) << 20;

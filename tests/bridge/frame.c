@@ -70,8 +70,15 @@ static int decode_guarded(const unsigned char *b, size_t n, cf__frame *f,
 Test(bridge_frame, message_shaped_like_a_chain_is_only_a_message)
 {
     static const char *msgs[] = {
-        " (via ')", " (via '", "')",     " (via '')", "x (via 'a' <- ')",
-        "(via ')",  "",        " (via", "boom (via 'a' <- 'b')",
+        " (via ')",
+        " (via '",
+        "')",
+        " (via '')",
+        "x (via 'a' <- ')",
+        "(via ')",
+        "",
+        " (via",
+        "boom (via 'a' <- 'b')",
     };
     for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
         unsigned char b[256];
@@ -151,16 +158,15 @@ Test(bridge_frame, malformed_chains_are_refused)
         {0x95, 0x02, 0xa1, 'T', 0xa0, 0xa0, 0x91, 0x01}, /* an int in it */
         {0x95, 0x02, 0xa1, 'T', 0xa0, 0xa0, 0x91, 0x91}, /* an array in it */
         {0x95, 0x02, 0xa1, 'T', 0xa0, 0xa0, 0xdd, 0xff, 0xff, 0xff,
-         0xff},                                 /* 4 G names */
-        {0x95, 0x00, 0x01, 0x90, 0x90, 0x90},   /* a value frame of 5 */
+         0xff},                                     /* 4 G names */
+        {0x95, 0x00, 0x01, 0x90, 0x90, 0x90},       /* a value frame of 5 */
         {0x96, 0x02, 0xa0, 0xa0, 0xa0, 0x90, 0xa0}, /* 6 elements */
     };
     static const size_t len[] = {7, 8, 8, 11, 6, 7};
     for (size_t i = 0; i < sizeof len / sizeof len[0]; i++) {
         guarded g;
         cf__frame f;
-        cr_assert_eq(decode_guarded(bad[i], len[i], &f, &g), -1, "case %zu",
-                     i);
+        cr_assert_eq(decode_guarded(bad[i], len[i], &f, &g), -1, "case %zu", i);
         guarded_free(&g);
     }
     /* 1025 names is one too many; 1024 is fine. */

@@ -81,9 +81,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 size_t o2 = 0;
                 cf__frame g2;
                 if (cf__frame_decode(&d2, w.data, w.len, &o2, &g2) != 1
-                    || g2.nvia != (cf_error_via_count(e) > CF__VIA_MAX
-                                       ? CF__VIA_MAX
-                                       : cf_error_via_count(e))
+                    || g2.nvia
+                           != (cf_error_via_count(e) > CF__VIA_MAX
+                                   ? CF__VIA_MAX
+                                   : cf_error_via_count(e))
                     || g2.msg_len != strlen(cf_error_message(e)))
                     abort();
             }

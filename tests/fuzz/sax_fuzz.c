@@ -140,7 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (a & 0x80) { /* small limits, and an encoding given */
         o.max_token = (size_t)b * 8 + 1;
         o.max_depth = (size_t)(b % 8) + 1;
-        o.encoding = (b & 0x40) ? "Shift_JIS"
+        o.encoding = (b & 0x40)   ? "Shift_JIS"
                      : (b & 0x80) ? "windows-1250"
                                   : NULL;
     }
