@@ -495,7 +495,7 @@ cf_status cf__bridge_raise_frame(const cf__frame *f, const char *stage)
         cf_error_unref(base);
         return cf_fail(&cf_memory_error, NULL);
     }
-    char *at = (char *)(names + n);
+    char *at = names != NULL ? (char *)(names + n) : NULL;
     for (size_t i = 0; i < f->nvia; i++) {
         size_t len = f->via[i].via.str.size;
         memcpy(at, f->via[i].via.str.ptr, len);
