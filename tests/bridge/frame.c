@@ -188,3 +188,30 @@ Test(bridge_frame, malformed_chains_are_refused)
             cr_assert_eq(cf_error_via_count(cf_error_last()), 1025);
     }
 }
+
+/*
+ * The message itself as the last bytes before the guard page, handed to
+ * the error rebuilding as a decoded frame points at it: the old parsing
+ * of " (via ')" read on from here.
+ */
+Test(bridge_frame, message_at_the_page_end)
+{
+    static const char *msgs[] = {" (via ')", " (via '", "')", "x"};
+    for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
+        guarded g;
+        cf__frame f;
+        memset(&f, 0, sizeof f);
+        f.kind = CF__FRAME_ERROR;
+        f.type = "ValueError";
+        f.type_len = 10;
+        f.coro = "g";
+        f.coro_len = 1;
+        f.msg_len = strlen(msgs[i]);
+        f.msg = guarded_copy(&g, msgs[i], f.msg_len);
+        cf__bridge_raise_frame(&f, "S");
+        guarded_free(&g);
+        cr_assert_str_eq(cf_error_message(cf_error_last()), msgs[i]);
+        cr_assert_eq(cf_error_via_count(cf_error_last()), 1);
+        cf_error_clear();
+    }
+}
