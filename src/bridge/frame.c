@@ -9,12 +9,10 @@
 #include <string.h>
 
 #include "internal.h"
-#include "../core/internal.h"
-#include "../pipe/internal.h"
 
 bool cf__wbuf_reserve(cf__wbuf *b, size_t n)
 {
-    if (CF__PIPE_LIKELY(b->cap - b->len >= n))
+    if (CF__LIKELY(b->cap - b->len >= n))
         return true;
     size_t cap = b->cap != 0 ? b->cap : 256;
     while (cap - b->len < n) {
@@ -468,7 +466,7 @@ void cf__frame_release(cf__frame *f)
 
 cf_status cf__bridge_pass(const cf_error *e, const char *stage)
 {
-    cf__set_exc(cf__current_context(), cf_error_via_add(e, 1, &stage));
+    cf__error_restore(cf_error_via_add(e, 1, &stage));
     return CF_RAISED;
 }
 
@@ -508,7 +506,7 @@ cf_status cf__bridge_raise_frame(const cf__frame *f, const char *stage)
     cf_error *e = cf_error_via_add(base, n, names);
     free(names);
     cf_error_unref(base);
-    cf__set_exc(cf__current_context(), e);
+    cf__error_restore(e);
     return CF_RAISED;
 }
 
@@ -541,5 +539,5 @@ cf_value cf__bridge_keep(cf_value v)
 
 void cf__bridge_name(char *dst, const char *name, const char *dflt)
 {
-    snprintf(dst, CF__BRIDGE_NAME_MAX, "%s", name != NULL ? name : dflt);
+    snprintf(dst, CF__NAME_MAX, "%s", name != NULL ? name : dflt);
 }

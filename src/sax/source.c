@@ -13,15 +13,6 @@
 
 #define CHUNK_DEFAULT ((size_t)64 * 1024)
 
-static cf_status os_error(const char *what)
-{
-    int e = errno;
-    if (what != NULL)
-        return cf_fail(&cf_os_error, "[Errno %d] %s: '%s'", e, strerror(e),
-                       what);
-    return cf_fail(&cf_os_error, "[Errno %d] %s", e, strerror(e));
-}
-
 static cf_status start(cf_sax *s, cf_pipe *p, cf_coro *target,
                        const struct cf_sax_opts *opts)
 {
@@ -88,7 +79,7 @@ static cf_status parse_stream(cf_pipe *p, int fd, FILE *f, const char *path,
                 k += more;
         }
         if (k < 0) {
-            os_error(path);
+            cf__pipe_os_error(path);
             st = cf__sax_abort(&s);
             break;
         }
@@ -122,7 +113,7 @@ cf_status cf_sax_source_path(cf_pipe *p, const char *path, cf_coro *target,
         return parse_stream(p, STDIN_FILENO, NULL, NULL, target, opts, out);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return os_error(path);
+        return cf__pipe_os_error(path);
     cf_status st = parse_stream(p, fd, NULL, path, target, opts, out);
     close(fd);
     return st;
