@@ -185,7 +185,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name,
 {
     cf_sax *s = ud;
     s->reported++;
-    if (CF__SAX_UNLIKELY(++s->depth > s->max_depth)) {
+    if (CF__UNLIKELY(++s->depth > s->max_depth)) {
         over_limit(s, "elements nested deeper than", s->max_depth, "",
                    "max_depth");
         return;
@@ -460,7 +460,7 @@ static void note_stall(cf_sax *s, unsigned long reported, size_t tlen,
         return;
     }
     s->stall = fed > SIZE_MAX - s->stall ? SIZE_MAX : s->stall + fed;
-    if (CF__SAX_UNLIKELY(s->stall > s->max_token) && s->st == CF_YIELDED)
+    if (CF__UNLIKELY(s->stall > s->max_token) && s->st == CF_YIELDED)
         over_limit(s, "token longer than", s->max_token, " bytes", "max_token");
 }
 

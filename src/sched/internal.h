@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "coflow/coop.h"
 #include "coflow/core.h"
 #include "coflow/sched.h"
 #include "poller.h"
