@@ -20,7 +20,7 @@ sched_EXT  := -luring
 sched_PC   := liburing
 UNIT_SRC   += $(wildcard tests/sched/*.c)
 $(foreach e,echoserver pyos_roundrobin pyos_syscalls pyos_iopipe \
-    pyos_yieldfrom,$(eval EXAMPLE_LAYERS_$e := sched))
+    pyos_yieldfrom fanout,$(eval EXAMPLE_LAYERS_$e := sched))
 DEMO_PROGRAMS += pyos_roundrobin pyos_syscalls pyos_iopipe pyos_yieldfrom \
                  echoserver fanout
 else
