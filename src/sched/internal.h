@@ -14,7 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "coflow/coop.h"
 #include "coflow/core.h"
 #include "coflow/sched.h"
 #include "coflow/coop.h"
