@@ -17,12 +17,19 @@
  * queue is full; so that each of `peers` pull peers gets one close frame,
  * a sink with several peers waits for them all to connect before its first
  * send and keeps no high-water mark of its own.
+ *
+ * The push sink never blocks in libzmq: it sends with ZMQ_DONTWAIT and reads
+ * its monitor without waiting, and when it must wait it waits on the
+ * socket's ZMQ_FD with cf_task_readable() (ZMQ_FD is edge-like: ZMQ_EVENTS
+ * is read again after each wake and before each wait). Inside a scheduler
+ * task that parks only the task; elsewhere it blocks in poll(2).
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <zmq.h>
 
@@ -44,6 +51,7 @@ typedef struct zpush {
     unsigned peers, seen, gone;
     unsigned lost; /* peers gone before the close frames were sent */
     int timeout_ms, linger_ms;
+    int64_t max_msg;
     struct cf_zmq_stats local, *stats;
     cf__wbuf out;
 } zpush;
@@ -68,6 +76,51 @@ static void zpush_free(zpush *z)
     free(z);
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static cf_value wait_try(void *arg)
+{
+    const int64_t *a = arg;
+    return cf_int(cf_task_readable((int)a[0], a[1]));
+}
+
+/*
+ * Waits up to `ms` (-1: no limit) until `sock` has `want` (ZMQ_POLLIN or
+ * ZMQ_POLLOUT) in its ZMQ_EVENTS, waiting on its ZMQ_FD: 1, 0 when the time
+ * ran out, -1 on an error (the wait raised: a task killed while it waits;
+ * that error is then the one being handled).
+ */
+static int zwait(void *sock, int want, int ms)
+{
+    int64_t deadline = ms < 0 ? -1 : now_ms() + ms;
+    int fd;
+    size_t len = sizeof fd;
+    if (zmq_getsockopt(sock, ZMQ_FD, &fd, &len) != 0)
+        return 0;
+    for (;;) {
+        int ev = 0;
+        len = sizeof ev;
+        if (zmq_getsockopt(sock, ZMQ_EVENTS, &ev, &len) != 0)
+            return 0;
+        if (ev & want)
+            return 1;
+        int64_t left = deadline < 0 ? -1 : deadline - now_ms();
+        if (deadline >= 0 && left <= 0)
+            return 0;
+        int64_t a[2] = {fd, left};
+        cf_value rc;
+        if (cf_try(wait_try, a, &rc) == CF_RAISED)
+            return -1;
+        if (rc.as.i < 0 && rc.as.i != -ETIMEDOUT)
+            return 0;
+    }
+}
+
 /*
  * Reads the monitor's events for up to `ms` (-1: no limit) until `*count`
  * reaches `want`: peers connected (`seen`) or gone (`gone`). False when
@@ -76,15 +129,14 @@ static void zpush_free(zpush *z)
 static bool watch(zpush *z, const unsigned *count, unsigned want, int ms)
 {
     while (*count < want) {
-        zmq_pollitem_t it = {.socket = z->mon, .events = ZMQ_POLLIN};
-        int n = zmq_poll(&it, 1, ms);
-        if (n < 0 && zmq_errno() == EINTR)
-            continue;
-        if (n <= 0)
+        if (zwait(z->mon, ZMQ_POLLIN, ms) <= 0)
             return false;
         unsigned char ev[6];
-        if (zmq_recv(z->mon, ev, sizeof ev, 0) < 0)
+        if (zmq_recv(z->mon, ev, sizeof ev, ZMQ_DONTWAIT) < 0) {
+            if (zmq_errno() == EAGAIN || zmq_errno() == EINTR)
+                continue;
             return false;
+        }
         char addr[256];
         (void)zmq_recv(z->mon, addr, sizeof addr, 0);
         unsigned short id;
@@ -119,18 +171,32 @@ static cf_status wait_peers(zpush *z)
 
 static cf_status zsend(zpush *z)
 {
-    while (zmq_send(z->sock, z->out.data, z->out.len, 0) < 0) {
-        if (zmq_errno() == EAGAIN) {
+    if (z->max_msg >= 0 && z->out.len > (uint64_t)z->max_msg)
+        return cf_fail(&cf_bridge_error,
+                       "zmq stage '%s': a frame of %zu bytes is over "
+                       "max_msg_size (%lld bytes)",
+                       z->name, z->out.len, (long long)z->max_msg);
+    int64_t deadline = now_ms() + z->timeout_ms;
+    for (;;) {
+        if (zmq_send(z->sock, z->out.data, z->out.len, ZMQ_DONTWAIT) >= 0)
+            return CF_YIELDED;
+        int err = zmq_errno();
+        if (err == EINTR)
+            continue;
+        if (err != EAGAIN)
+            return zfail("send", z->name);
+        int64_t left = deadline - now_ms();
+        int w = left > 0 ? zwait(z->sock, ZMQ_POLLOUT, (int)left) : 0;
+        if (w < 0)
+            return CF_RAISED; /* the wait raised: that error goes on */
+        if (w == 0) {
             z->stuck = true;
             return cf_fail(&cf_bridge_error,
                            "zmq stage '%s': no peer took a frame for %d ms "
                            "(none connected, or each gone or stuck)",
                            z->name, z->timeout_ms);
         }
-        if (zmq_errno() != EINTR)
-            return zfail("send", z->name);
     }
-    return CF_YIELDED;
 }
 
 /*
@@ -248,9 +314,17 @@ static int open_socket(void **ctx, void **sock, int type, const char *endpoint,
     if (set_int(*sock, type == ZMQ_PUSH ? ZMQ_SNDHWM : ZMQ_RCVHWM, hwm) != 0
         || set_int(*sock, ZMQ_LINGER, linger) != 0)
         return -zmq_errno();
-    if (type == ZMQ_PULL && opts != NULL && opts->timeout_ms > 0
-        && set_int(*sock, ZMQ_RCVTIMEO, opts->timeout_ms) != 0)
-        return -zmq_errno();
+    if (type == ZMQ_PULL) {
+        /* A peer's message over the limit ends its connection before
+           libzmq allocates anything for it. */
+        int64_t most = opts != NULL && opts->max_msg_size != 0
+                           ? opts->max_msg_size
+                           : CF_ZMQ_MSG_MAX;
+        if (most < 0)
+            most = -1;
+        if (zmq_setsockopt(*sock, ZMQ_MAXMSGSIZE, &most, sizeof most) != 0)
+            return -zmq_errno();
+    }
     /* A push: a send no peer takes within the time is an absent peer. */
     if (type == ZMQ_PUSH
         && set_int(*sock, ZMQ_SNDTIMEO,
@@ -291,6 +365,8 @@ int cf_bridge_zmq_push(cf_pipe *p, cf_coro **out, const char *endpoint,
     memset(z->stats, 0, sizeof *z->stats);
     z->linger_ms =
         opts != NULL && opts->linger_ms != 0 ? opts->linger_ms : 30000;
+    z->max_msg = opts != NULL && opts->max_msg_size != 0 ? opts->max_msg_size
+                                                         : CF_ZMQ_MSG_MAX;
     int hwm = opts != NULL && opts->hwm > 0 ? opts->hwm : 1000;
     if (z->peers > 1)
         hwm = 0;
@@ -322,6 +398,24 @@ int cf_bridge_zmq_push(cf_pipe *p, cf_coro **out, const char *endpoint,
 
 /* ---- the pull source ---- */
 
+/* Reads the monitor's events there are; true when a peer went away. */
+static bool peer_events(void *mon, unsigned *gone)
+{
+    bool went = false;
+    unsigned char ev[6];
+    while (zmq_recv(mon, ev, sizeof ev, ZMQ_DONTWAIT) >= 0) {
+        char addr[256];
+        (void)zmq_recv(mon, addr, sizeof addr, 0);
+        unsigned short id;
+        memcpy(&id, ev, sizeof id);
+        if (id == ZMQ_EVENT_DISCONNECTED) {
+            ++*gone;
+            went = true;
+        }
+    }
+    return went;
+}
+
 cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint, cf_coro *target,
                              const struct cf_zmq_opts *opts, cf_value *out)
 {
@@ -342,10 +436,14 @@ cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint, cf_coro *target,
     unsigned producers =
         opts != NULL && opts->producers > 1 ? opts->producers : 1;
     int hwm = opts != NULL && opts->hwm > 0 ? opts->hwm : 1000;
-    void *ctx = NULL, *sock = NULL;
+    void *ctx = NULL, *sock = NULL, *mon = NULL;
+    unsigned gone = 0; /* peers disconnected */
+    int wait_ms = opts != NULL && opts->timeout_ms > 0 ? opts->timeout_ms : -1;
+    int64_t most = opts != NULL && opts->max_msg_size != 0 ? opts->max_msg_size
+                                                           : CF_ZMQ_MSG_MAX;
     cf_status s;
     int rc =
-        open_socket(&ctx, &sock, ZMQ_PULL, endpoint, opts, hwm, NULL, NULL);
+        open_socket(&ctx, &sock, ZMQ_PULL, endpoint, opts, hwm, &mon, &gone);
     if (rc != 0) {
         errno = -rc;
         s = cf_fail(&cf_bridge_error, "zmq source '%s': cannot use '%s': %s",
@@ -357,16 +455,38 @@ cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint, cf_coro *target,
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     for (;;) {
-        if (zmq_msg_recv(&msg, sock, 0) < 0) {
+        if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
             if (zmq_errno() == EINTR)
                 continue;
-            if (zmq_errno() == EAGAIN)
+            if (zmq_errno() != EAGAIN) {
+                s = zfail("receive", name);
+                break;
+            }
+            /* Nothing yet: wait for a frame, or a peer that goes away. */
+            zmq_pollitem_t it[2] = {{.socket = sock, .events = ZMQ_POLLIN},
+                                    {.socket = mon, .events = ZMQ_POLLIN}};
+            int n = zmq_poll(it, 2, wait_ms);
+            if (n < 0 && zmq_errno() == EINTR)
+                continue;
+            if (n < 0) {
+                s = zfail("poll", name);
+                break;
+            }
+            if (n == 0) {
                 s = cf_fail(&cf_bridge_error,
                             "zmq source '%s': no frame for %d ms", name,
-                            opts->timeout_ms);
-            else
-                s = zfail("receive", name);
-            break;
+                            wait_ms);
+                break;
+            }
+            if (peer_events(mon, &gone) && gone > st->closes) {
+                s = cf_fail(&cf_bridge_error,
+                            "zmq source '%s': a peer went away before its "
+                            "close frame (a message over max_msg_size, "
+                            "%lld bytes, ends the peer's connection)",
+                            name, (long long)most);
+                break;
+            }
+            continue;
         }
         const char *data = zmq_msg_data(&msg);
         size_t len = zmq_msg_size(&msg), off = 0;
@@ -407,6 +527,8 @@ cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint, cf_coro *target,
     zmq_msg_close(&msg);
     cf__decoder_fini(&d);
 out:
+    if (mon != NULL)
+        zmq_close(mon);
     if (sock != NULL)
         zmq_close(sock);
     if (ctx != NULL)

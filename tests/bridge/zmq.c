@@ -53,8 +53,14 @@ static void *pull_main(void *arg)
     return NULL;
 }
 
-static void pull_start(struct puller *pl, const char *ep, unsigned producers,
-                       int64_t stride)
+static void pull_go(struct puller *pl)
+{
+    cr_assert_eq(pthread_create(&pl->thr, NULL, pull_main, pl), 0);
+}
+
+/* Sets up a puller without starting it: its options may be changed. */
+static void pull_prepare(struct puller *pl, const char *ep, unsigned producers,
+                         int64_t stride)
 {
     memset(pl, 0, sizeof *pl);
     pl->stride = stride;
@@ -63,7 +69,13 @@ static void pull_start(struct puller *pl, const char *ep, unsigned producers,
     pl->opts.producers = producers;
     pl->opts.timeout_ms = 20000;
     pl->opts.quiet = true;
-    cr_assert_eq(pthread_create(&pl->thr, NULL, pull_main, pl), 0);
+}
+
+static void pull_start(struct puller *pl, const char *ep, unsigned producers,
+                       int64_t stride)
+{
+    pull_prepare(pl, ep, producers, stride);
+    pull_go(pl);
 }
 
 Test(bridge_zmq, million_in_order)
@@ -240,6 +252,87 @@ Test(bridge_zmq, error_crosses)
     cr_assert_eq(pl.c.count, 10);
 }
 
+/*
+ * Issue 15, item 1: a peer's error frame whose message looks like the end
+ * of a via chain. It once made the decoder print past the message (heap
+ * bytes in the text, a crash at a page end); the chain is now a field of
+ * the frame, and the message comes back as it was sent.
+ */
+Test(bridge_zmq, hostile_error_message_from_a_peer)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "hostile");
+    struct puller pl;
+    pull_start(&pl, ep, 1, 1);
+    void *ctx = zmq_ctx_new(), *raw = zmq_socket(ctx, ZMQ_PUSH);
+    cr_assert_eq(zmq_connect(raw, ep), 0);
+    static const char frame[] = "\x94\x02\xaaValueError\xa8 (via ')\xa1g";
+    cr_assert_eq(zmq_send(raw, frame, sizeof frame - 1, 0),
+                 (int)sizeof frame - 1);
+    pthread_join(pl.thr, NULL);
+    zmq_close(raw);
+    zmq_ctx_term(ctx);
+    cr_assert_eq(pl.st, CF_RAISED);
+    cr_assert_str_eq(pl.err, "ValueError:  (via ') (via 'zmq-pull')");
+}
+
+/*
+ * Issue 15, item 9: a peer's message over max_msg_size is refused by libzmq
+ * (ZMQ_MAXMSGSIZE: the connection ends before the message is buffered) and
+ * the source says so, rather than buffering it whole (it once took 512 MiB
+ * and would take up to 4 GiB) or waiting forever for the lost peer.
+ */
+Test(bridge_zmq, oversized_message_is_refused)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "oversized");
+    struct puller pl;
+    pull_prepare(&pl, ep, 1, 1);
+    pl.opts.max_msg_size = 1 << 20;
+    pull_go(&pl);
+    void *ctx = zmq_ctx_new(), *raw = zmq_socket(ctx, ZMQ_PUSH);
+    cr_assert_eq(zmq_connect(raw, ep), 0);
+    size_t big = (size_t)2 << 20;
+    char *junk = calloc(1, big);
+    cr_assert_eq(zmq_send(raw, junk, big, 0), (int)big);
+    free(junk);
+    pthread_join(pl.thr, NULL);
+    int zero = 0; /* the refused message is still queued: drop it */
+    zmq_setsockopt(raw, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_close(raw);
+    zmq_ctx_term(ctx);
+    cr_assert_eq(pl.st, CF_RAISED);
+    cr_assert_str_eq(pl.err,
+                     "BridgeError: zmq source 'zmq-pull': a peer went away "
+                     "before its close frame (a message over max_msg_size, "
+                     "1048576 bytes, ends the peer's connection)");
+    cr_assert_eq(pl.c.count, 0);
+}
+
+/* A push will not send a frame over max_msg_size: a clear error instead. */
+Test(bridge_zmq, oversized_frame_is_not_sent)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "toobig");
+    struct puller pl;
+    pull_start(&pl, ep, 1, 1);
+    cf_coro *push;
+    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep,
+                                    &(struct cf_zmq_opts){
+                                        .name = "out", .max_msg_size = 1024}),
+                 0);
+    cr_assert_eq(cf_send(push, cf_int(0), NULL), CF_YIELDED);
+    static char text[2000];
+    memset(text, 'a', sizeof text);
+    cr_assert_eq(cf_send(push, cf_strn(text, sizeof text), NULL), CF_RAISED);
+    assert_error("BridgeError: zmq stage 'out': a frame of 2005 bytes is "
+                 "over max_msg_size (1024 bytes)");
+    cf_coro_free(push);
+    pthread_join(pl.thr, NULL);
+    cr_assert_eq(pl.st, CF_RETURNED, "%s", pl.err); /* it got a close */
+    cr_assert_eq(pl.c.count, 1);
+}
+
 Test(bridge_zmq, source_times_out)
 {
     char ep[128];
@@ -341,5 +434,72 @@ Test(bridge_zmq, peer_gone_during_the_stream_is_reported)
     cr_assert_eq(cf_close(push, NULL), CF_RAISED);
     assert_error("BridgeError: zmq stage 'zmq-push': 1 peer went away during "
                  "the stream; frames queued to it may be lost");
+    zmq_ctx_term(ctx);
+}
+
+/* ---- inside a scheduler task, a full queue parks only the task ---- */
+
+#define ZN 20000
+
+static void *zq_sock;
+static int zq_read, zq_ticks_during;
+
+/* Reads the raw peer without blocking, as a task; closes it once the close
+   frame (message ZN + 1) has come, which confirms the sink's end. */
+static cf_value zq_reader(void *arg)
+{
+    (void)arg;
+    char buf[256];
+    cf_task_sleep(200); /* the producer fills the queue meanwhile */
+    while (zq_read < ZN + 1) {
+        if (zmq_recv(zq_sock, buf, sizeof buf, ZMQ_DONTWAIT) >= 0)
+            zq_read++;
+        else
+            cf_task_yield();
+    }
+    zmq_close(zq_sock);
+    return cf_none();
+}
+
+static cf_value zq_producer(void *arg)
+{
+    cf_coro *push = (cf_coro *)arg;
+    for (int64_t i = 0; i < ZN; i++) {
+        int before = zq_read;
+        cr_assert_eq(cf_send(push, cf_int(i), NULL), CF_YIELDED, "%s",
+                     err_text());
+        zq_ticks_during += zq_read != before;
+    }
+    /* the close waits for the peer's disconnect, which the reader task
+       makes: a blocking wait would never see it */
+    cr_assert_eq(cf_close(push, NULL), CF_RETURNED, "%s", err_text());
+    return cf_none();
+}
+
+Test(bridge_zmq, full_queue_suspends_only_the_task)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "task");
+    void *ctx = zmq_ctx_new();
+    zq_sock = raw_pull(ctx, ep);
+    int one = 1;
+    zmq_setsockopt(zq_sock, ZMQ_RCVHWM, &one, sizeof one);
+    cf_coro *push;
+    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep,
+                                    &(struct cf_zmq_opts){.hwm = 1,
+                                                          .linger_ms = 5000,
+                                                          .timeout_ms = 10000}),
+                 0);
+    zq_read = zq_ticks_during = 0;
+    cf_sched *s = bridge_sched();
+    cr_assert_gt(
+        cf_sched_add(s, new_coro(zq_producer, push, "producer", false)), 0);
+    cr_assert_gt(cf_sched_add(s, new_coro(zq_reader, NULL, "reader", false)),
+                 0);
+    cr_assert_eq(cf_sched_run(s), 0);
+    cf_sched_free(s);
+    cr_assert_eq(zq_read, ZN + 1);
+    cr_assert_gt(zq_ticks_during, 0, "the reader never ran during a send");
+    cf_coro_free(push);
     zmq_ctx_term(ctx);
 }
