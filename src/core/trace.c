@@ -31,6 +31,7 @@
 #define TRACK_BASE 100000000L /* above pid_max (at most 2^22) */
 #define BUF_SIZE   65536
 #define STR_MAX    200 /* bytes of a name or detail written */
+#define PUT(lit)   put(lit, sizeof lit - 1)
 
 _Atomic unsigned char cf__trace_state;
 
@@ -116,7 +117,7 @@ static void put_str(const char *s)
         while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
             n--;
     }
-    put("\"", 1);
+    PUT("\"");
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\') {
@@ -129,7 +130,7 @@ static void put_str(const char *s)
             put((const char *)&c, 1);
         }
     }
-    put("\"", 1);
+    PUT("\"");
 }
 
 /* ---- events ---- */
@@ -149,11 +150,11 @@ static void put_now(void)
 static void event_head(char ph, long tid, bool ts)
 {
     if (g.any)
-        put(",\n", 2);
+        PUT(",\n");
     g.any = true;
     putf("{\"ph\":\"%c\",\"pid\":%ld,\"tid\":%ld", ph, g.pid, tid);
     if (ts) {
-        put(",\"ts\":", 6);
+        PUT(",\"ts\":");
         put_now();
     }
 }
@@ -162,9 +163,9 @@ static void event_head(char ph, long tid, bool ts)
 static void name_track(long tid, const char *name, long sort)
 {
     event_head('M', tid, false);
-    put(",\"name\":\"thread_name\",\"args\":{\"name\":", 37);
+    PUT(",\"name\":\"thread_name\",\"args\":{\"name\":");
     put_str(name);
-    put("}}", 2);
+    PUT("}}");
     event_head('M', tid, false);
     putf(",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":%ld}}",
          sort);
@@ -174,35 +175,39 @@ static void name_track(long tid, const char *name, long sort)
 static void event_body(const char *cat, const char *name, const char *k1,
                        const char *v1, const char *k2, const char *v2)
 {
-    put(",\"name\":", 8);
+    PUT(",\"name\":");
     put_str(name != NULL ? name : "");
-    put(",\"cat\":", 7);
+    PUT(",\"cat\":");
     put_str(cat != NULL ? cat : "user");
-    put(",\"args\":{", 9);
+    PUT(",\"args\":{");
     if (k1 != NULL && v1 != NULL) {
         put_str(k1);
-        put(":", 1);
+        PUT(":");
         put_str(v1);
         if (k2 != NULL && v2 != NULL)
-            put(",", 1);
+            PUT(",");
     }
     if (k2 != NULL && v2 != NULL) {
         put_str(k2);
-        put(":", 1);
+        PUT(":");
         put_str(v2);
     }
-    put("}}", 2);
+    PUT("}}");
 }
 
-static void event_end(long tid, const char *how)
+static void event_end(long tid, const char *name, const char *how)
 {
     event_head('E', tid, true);
-    if (how != NULL) {
-        put(",\"args\":{\"how\":", 15);
-        put_str(how);
-        put("}", 1);
+    if (name != NULL) {
+        PUT(",\"name\":");
+        put_str(name);
     }
-    put("}", 1);
+    if (how != NULL) {
+        PUT(",\"args\":{\"how\":");
+        put_str(how);
+        PUT("}");
+    }
+    PUT("}");
 }
 
 /* ---- tracks (under the lock, with a trace being written) ---- */
@@ -306,6 +311,7 @@ static void after_fork_child(void)
     pthread_mutex_unlock(&g.lock);
 }
 
+static int start(const char *path);
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void init_once(void)
@@ -315,7 +321,7 @@ static void init_once(void)
     atomic_fetch_or(&cf__trace_state, (unsigned char)CF__TRACE_READY);
     const char *path = getenv("COFLOW_TRACE");
     if (path != NULL && path[0] != '\0') {
-        int rc = cf_trace_start(path);
+        int rc = start(path);
         if (rc < 0)
             fprintf(stderr, "coflow: COFLOW_TRACE=%s: %s\n", path,
                     strerror(-rc));
@@ -342,19 +348,16 @@ static int mark(cf_coro *co, void *arg)
         /* its slices begun by cf_trace_begin() close first, below */
         struct track *t = track_find(TRACK_BASE + co->trace_id);
         for (; t != NULL && t->depth > 0; t->depth--)
-            event_end(t->id, "trace stopped");
-        event_end(TRACK_BASE + co->trace_id, "trace stopped");
+            event_end(t->id, NULL, "trace stopped");
+        event_end(TRACK_BASE + co->trace_id, co->name, "trace stopped");
     }
     co->trace_open = false;
     co->trace_id = 0;
     return 0;
 }
 
-int cf_trace_start(const char *path)
+static int start(const char *path)
 {
-    if (path == NULL || path[0] == '\0')
-        return -EINVAL;
-    cf__trace_init();
     pthread_mutex_lock(&g.lock);
     if (g.fd >= 0) {
         pthread_mutex_unlock(&g.lock);
@@ -374,13 +377,13 @@ int cf_trace_start(const char *path)
     g.next_id = TRACK_BASE + 1;
     g.pid = (long)getpid();
     clock_gettime(CLOCK_MONOTONIC, &g.t0);
-    put("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", 41);
+    PUT("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
     event_head('M', g.pid, false);
-    put(",\"name\":\"process_name\",\"args\":{\"name\":", 38);
+    PUT(",\"name\":\"process_name\",\"args\":{\"name\":");
     char name[64];
     snprintf(name, sizeof name, "coflow: %s", program_invocation_short_name);
     put_str(name);
-    put("}}", 2);
+    PUT("}}");
     cf_coro_foreach(mark, &g);
     atomic_fetch_or(&cf__trace_state, (unsigned char)CF__SLOW_TRACE);
     flush();
@@ -389,6 +392,14 @@ int cf_trace_start(const char *path)
     if (rc < 0)
         (void)cf_trace_stop();
     return rc;
+}
+
+int cf_trace_start(const char *path)
+{
+    if (path == NULL || path[0] == '\0')
+        return -EINVAL;
+    cf__trace_init();
+    return start(path);
 }
 
 int cf_trace_stop(void)
@@ -402,13 +413,13 @@ int cf_trace_stop(void)
     cf_coro_foreach(mark, NULL);
     for (size_t i = 0; i < g.ntracks; i++) {
         for (; g.tracks[i].depth > 0; g.tracks[i].depth--)
-            event_end(g.tracks[i].id, "trace stopped");
+            event_end(g.tracks[i].id, NULL, "trace stopped");
         free(g.tracks[i].name);
     }
     free(g.tracks);
     g.tracks = NULL;
     g.ntracks = g.cap = 0;
-    put("\n]}\n", 4);
+    PUT("\n]}\n");
     flush();
     if (close(g.fd) < 0 && g.err == 0)
         g.err = -errno;
@@ -464,9 +475,9 @@ void cf__trace_leave(cf_coro *co, const char *how)
         /* what the body began and did not end first, so that slices nest */
         struct track *t = track_find(id);
         for (; t != NULL && t->depth > 0; t->depth--)
-            event_end(id, "left open");
+            event_end(id, NULL, "left open");
         co->trace_open = false;
-        event_end(id, how);
+        event_end(id, co->name, how);
     }
     pthread_mutex_unlock(&g.lock);
 }
@@ -505,7 +516,7 @@ void cf_trace_instant(long track, const char *cat, const char *name,
     pthread_mutex_lock(&g.lock);
     if (g.fd >= 0) {
         event_head('i', resolve(track), true);
-        put(",\"s\":\"t\"", 8);
+        PUT(",\"s\":\"t\"");
         event_body(cat, name, "detail", detail, NULL, NULL);
     }
     pthread_mutex_unlock(&g.lock);
@@ -548,7 +559,7 @@ void cf_trace_end(long track)
         struct track *t = track_find(id);
         if (t != NULL && t->depth > 0) {
             t->depth--;
-            event_end(id, NULL);
+            event_end(id, NULL, NULL);
         }
     }
     pthread_mutex_unlock(&g.lock);
