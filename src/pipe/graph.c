@@ -30,13 +30,16 @@ static long stage_track(const cf_pipe *p, const char *name)
 }
 
 /*
- * The graph's events, as instants on their stage's track: what a filter
- * passes and drops, a reducer's updates and result. A graph created while a
- * trace is being written reports them until cf_pipe_trace() replaces this.
+ * The graph's events, as instants on their stage's track: what a source
+ * sends, what a filter passes and drops, a reducer's updates and result, a
+ * close (a stage's "recv" is its slice). A graph created while a trace is
+ * being written reports them until cf_pipe_trace() replaces this.
  */
 static void trace_event(void *arg, const char *stage, cf_pipe_event ev,
                         cf_value v)
 {
+    if (ev == CF_PIPE_RECV)
+        return;
     char d[96];
     cf_value_repr(v, d, sizeof d);
     cf_trace_instant(stage_track(arg, stage), "pipe", cf_pipe_event_name(ev),
@@ -51,7 +54,7 @@ static void trace_event(void *arg, const char *stage, cf_pipe_event ev,
 static cf_status traced_step(void *self, cf_op op, cf_value v, cf_value *out)
 {
     cf__stage *st = self;
-    if (!cf_trace_enabled())
+    if (st->co == NULL || !cf_trace_enabled()) /* priming, or no trace */
         return st->traced(self, op, v, out);
     long track = cf_trace_track(st->co, NULL);
     char d[96] = "";
@@ -59,7 +62,7 @@ static cf_status traced_step(void *self, cf_op op, cf_value v, cf_value *out)
     if (op == CF_OP_SEND) {
         what = "recv";
         cf_value_repr(v, d, sizeof d);
-    } else if (op == CF_OP_THROW) {
+    } else if (!cf_error_is(cf_error_last(), &cf_generator_exit)) {
         what = "throw";
     }
     cf_trace_begin(track, "pipe", what, d[0] != '\0' ? d : NULL);
