@@ -250,6 +250,17 @@ static struct track *track_find(long id)
     return NULL;
 }
 
+/*
+ * An unnamed entry (a thread's or a coroutine's track) is kept only while
+ * slices are open on it, so the table holds what is open, not every task
+ * and thread a long run has seen.
+ */
+static void track_settle(struct track *t)
+{
+    if (t->depth == 0 && t->name == NULL)
+        *t = g.tracks[--g.ntracks];
+}
+
 /* The calling thread's track, named "thread N" ("main" for the first). */
 static long thread_track(void)
 {
@@ -257,8 +268,6 @@ static long thread_track(void)
         thread_tid = (long)gettid();
     if (thread_gen != g.gen) {
         thread_gen = g.gen;
-        if (track_add(thread_tid, NULL) == NULL)
-            return thread_tid;
         char name[32];
         if (thread_tid == g.pid)
             snprintf(name, sizeof name, "main thread");
@@ -474,8 +483,11 @@ void cf__trace_leave(cf_coro *co, const char *how)
         long id = TRACK_BASE + co->trace_id;
         /* what the body began and did not end first, so that slices nest */
         struct track *t = track_find(id);
-        for (; t != NULL && t->depth > 0; t->depth--)
-            event_end(id, NULL, "left open");
+        if (t != NULL) {
+            for (; t->depth > 0; t->depth--)
+                event_end(id, NULL, "left open");
+            track_settle(t);
+        }
         co->trace_open = false;
         event_end(id, co->name, how);
     }
@@ -560,6 +572,7 @@ void cf_trace_end(long track)
         if (t != NULL && t->depth > 0) {
             t->depth--;
             event_end(id, NULL, NULL);
+            track_settle(t);
         }
     }
     pthread_mutex_unlock(&g.lock);
