@@ -22,19 +22,19 @@
  * traced one opens and closes its slice. The fast paths test the same byte
  * they always did, so neither costs the others anything.
  */
-static __attribute__((noinline)) void slow_enter(cf_coro *t)
+static inline void slow_enter(cf_coro *t)
 {
     if (t->slow & CF__SLOW_FPENV) {
         cf__fpenv_save(&t->caller_env);
         cf__fpenv_load(&t->env);
     }
-    if (t->slow & CF__SLOW_TRACE)
+    if (CF__UNLIKELY(t->slow & CF__SLOW_TRACE))
         cf__trace_resume(t);
 }
 
-static __attribute__((noinline)) void slow_leave(cf_coro *co, const char *how)
+static inline void slow_leave(cf_coro *co, const char *how)
 {
-    if (co->slow & CF__SLOW_TRACE)
+    if (CF__UNLIKELY(co->slow & CF__SLOW_TRACE))
         cf__trace_leave(co, how);
     if (co->slow & CF__SLOW_FPENV) {
         cf__fpenv_save(&co->env);
@@ -590,12 +590,24 @@ static inline cf_value yield_switch(cf_coro *co, cf_value v)
 /*
  * A yield with a CF__SLOW_* bit, out of line so that the fast one needs no
  * frame (the switch saves and restores what a call would). It takes what
- * cf_yield() takes, in the same registers, and finds the coroutine again.
+ * cf_yield() takes, in the same registers, and finds the coroutine again;
+ * a traced coroutine's yield goes one step further out, so that this one
+ * makes no call either and a CF_CORO_FPENV yield stays short.
  */
-static __attribute__((noinline)) cf_value yield_slow(cf_value v)
+static __attribute__((noinline)) cf_value yield_traced(cf_value v)
 {
     cf_coro *co = (cf_coro *)cf__cur;
     slow_leave(co, "yield");
+    return yield_switch(co, v);
+}
+
+static __attribute__((noinline)) cf_value yield_slow(cf_value v)
+{
+    cf_coro *co = (cf_coro *)cf__cur;
+    if (co->slow & CF__SLOW_TRACE)
+        return yield_traced(v);
+    cf__fpenv_save(&co->env);
+    cf__fpenv_load(&co->caller_env);
     return yield_switch(co, v);
 }
 #endif
