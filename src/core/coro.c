@@ -83,9 +83,11 @@ static struct made new_body(cf_body_fn fn, void *arg,
     co->kind = CF__BODY;
     co->fn = fn;
     co->arg = arg;
-    co->fpenv = opts != NULL && (opts->flags & CF_CORO_FPENV) != 0;
-    if (co->fpenv)
+    co->slow = cf__trace_flags();
+    if (opts != NULL && (opts->flags & CF_CORO_FPENV) != 0) {
+        co->slow |= CF__SLOW_FPENV;
         cf__fpenv_save(&co->env); /* starts with its creator's */
+    }
     cf__ctx_make(&co->base.ctx, (void *)co->base.stack_lo, co->base.stack_size,
                  body_entry);
 #if CF_TSAN

@@ -12,12 +12,76 @@
 
 const cf_error_type cf_os_error = {"OSError", &cf_exception};
 
+/* ---- the trace (coflow/trace.h, docs/trace.md) ---- */
+
+/* The track of the stage or source called `name` in `p`. */
+static long stage_track(const cf_pipe *p, const char *name)
+{
+    for (const cf__stage *st = p->head; st != NULL; st = st->next)
+        if (strcmp(st->name, name) == 0) {
+            if (st->co != NULL)
+                return cf_trace_track(st->co, NULL);
+            break;
+        }
+    char track[CF__NAME_MAX + 8];
+    snprintf(track, sizeof track, "source %s", name);
+    return cf_trace_track(NULL, track);
+}
+
+/*
+ * The graph's events, as instants on their stage's track: what a source
+ * sends, what a filter passes and drops, a reducer's updates and result, a
+ * close (a stage's "recv" is its slice). A graph created while a trace is
+ * being written reports them until cf_pipe_trace() replaces this.
+ */
+static void trace_event(void *arg, const char *stage, cf_pipe_event ev,
+                        cf_value v)
+{
+    if (ev == CF_PIPE_RECV)
+        return;
+    char d[96];
+    cf_value_repr(v, d, sizeof d);
+    cf_trace_instant(stage_track(arg, stage), "pipe", cf_pipe_event_name(ev),
+                     d);
+}
+
+/*
+ * A built-in stage's step while traced: a slice on the stage's track for
+ * each value it takes (named "recv", the value its detail) or close, which
+ * nests the slices of the stages it sends to in time.
+ */
+static cf_status traced_step(void *self, cf_op op, cf_value v, cf_value *out)
+{
+    cf__stage *st = self;
+    if (st->co == NULL || !cf_trace_enabled()) /* priming, or no trace */
+        return st->traced(self, op, v, out);
+    long track = cf_trace_track(st->co, NULL);
+    char d[96] = "";
+    const char *what = "close";
+    if (op == CF_OP_SEND) {
+        what = "recv";
+        cf_value_repr(v, d, sizeof d);
+    } else if (!cf_error_is(cf_error_last(), &cf_generator_exit)) {
+        what = "throw";
+    }
+    cf_trace_begin(track, "pipe", what, d[0] != '\0' ? d : NULL);
+    cf_status s = st->traced(self, op, v, out);
+    cf_trace_end(track);
+    return s;
+}
+
 int cf_pipe_new(cf_pipe **out)
 {
     if (out == NULL)
         return -EINVAL;
     *out = calloc(1, sizeof **out);
-    return *out == NULL ? -ENOMEM : 0;
+    if (*out == NULL)
+        return -ENOMEM;
+    if (cf_trace_enabled()) {
+        (*out)->trace = trace_event;
+        (*out)->trace_arg = *out;
+    }
+    return 0;
 }
 
 static void link_node(cf_pipe *p, cf__stage *st)
@@ -106,6 +170,10 @@ int cf__stage_new(cf_pipe *p, size_t size, const char *kind, const char *name,
     cf__stage *st = node_new(p, size, kind, name, targets, n);
     if (st == NULL)
         return -ENOMEM;
+    if (cf_trace_enabled()) {
+        st->traced = step;
+        step = traced_step;
+    }
     int rc =
         cf_handler_new(&st->co, step, st,
                        &(struct cf_coro_opts){.name = st->name, .prime = true});

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "coflow/pipe.h"
+#include "coflow/trace.h"
 #include "../common.h"
 #include "../core/layer.h"
 #include "layer.h"
@@ -33,6 +34,9 @@ struct cf__stage {
        what to free with the node. */
     cf_value (*result)(cf__stage *st);
     void (*fini)(cf__stage *st);
+    /* Built-in stages created while a trace was being written: the step
+       the handler's tracing step calls (graph.c). */
+    cf_step_fn traced;
 };
 
 struct cf_pipe {
