@@ -17,6 +17,7 @@
 #include "coflow/core.h"
 #include "coflow/sched.h"
 #include "coflow/coop.h"
+#include "coflow/net.h"
 #include "coflow/trace.h"
 #include "poller.h"
 #include "../common.h"
