@@ -162,6 +162,18 @@ CF_API cf_status cf_send(cf_coro *co, cf_value v, cf_value *out);
 CF_API cf_status cf_next(cf_coro *co, cf_value *out);
 
 /*
+ * Python's built-in next(co) for code that may raise (a body, or inside
+ * cf_try() or CF_TRY): returns the value `co` yields. When `co` returns,
+ * raises StopIteration carrying the return value (cf_error_value()), as
+ * next() does; when `co` raises, raises that error again here. A closed
+ * `co` raises StopIteration carrying none. Misuse raises as cf_send().
+ */
+CF_API cf_value cf_next_in(cf_coro *co);
+
+/* Python's co.send(v) for code that may raise; otherwise as cf_next_in(). */
+CF_API cf_value cf_send_in(cf_coro *co, cf_value v);
+
+/*
  * Raises `err` inside `co` at its pending yield, taking over the caller's
  * reference to it. If the body catches it and yields, CF_YIELDED; if it
  * returns, CF_RETURNED; otherwise the error (or the one the body raised
@@ -231,7 +243,8 @@ typedef cf_status (*cf_iter_fn)(void *state, cf_value *out);
 /*
  * Inside a body: `r = yield from it` for a plain iterator, which has no send,
  * throw or close. A none sent in asks for the next value; any other value
- * raises TypeError in this body, a thrown error is raised here, and a close
+ * raises AttributeError("'iterator' object has no attribute 'send'") in
+ * this body, as Python's, a thrown error is raised here, and a close
  * abandons the iterator. Returns the iterator's result.
  */
 CF_API cf_value cf_yield_from_iter(cf_iter_fn next, void *state);

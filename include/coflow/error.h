@@ -53,6 +53,8 @@ CF_API extern const cf_error_type
 CF_API extern const cf_error_type cf_value_error;  /* ValueError: Exception */
 CF_API extern const cf_error_type cf_type_error;   /* TypeError: Exception */
 CF_API extern const cf_error_type cf_memory_error; /* MemoryError: Exception */
+CF_API extern const cf_error_type
+    cf_attribute_error; /* AttributeError: Exception */
 
 /* The three outcomes of a send, next, throw, close or protected call. */
 typedef enum cf_status {
@@ -76,6 +78,24 @@ CF_API bool cf_type_is(const cf_error_type *t, const cf_error_type *base);
 CF_API cf_error *cf_error_new(const cf_error_type *t, const char *fmt, ...)
     CF_PRINTF(2, 3);
 
+/*
+ * cf_error_new() of an error that also carries `v` as its argument, as
+ * Python's StopIteration(value) or ValueError(arg) do: cf_error_value()
+ * gives it back, and with an empty message (NULL or "") the error prints as
+ * "Type: str(v)", as Python prints it. `v` is kept as given: a string or
+ * bytes value must outlive the error. Never returns NULL (the shared
+ * MemoryError, which carries none, when memory runs out).
+ */
+CF_API cf_error *cf_error_new_value(const cf_error_type *t, cf_value v,
+                                    const char *fmt, ...) CF_PRINTF(3, 4);
+
+/*
+ * The argument `e` carries (cf_error_new_value()), none for NULL or an
+ * error made without one. A StopIteration raised by cf_next_in() or
+ * cf_send_in() carries the coroutine's return value: Python's e.value.
+ */
+CF_API cf_value cf_error_value(const cf_error *e);
+
 /* Adds a reference to `e` and returns it. */
 CF_API cf_error *cf_error_ref(cf_error *e);
 
@@ -96,8 +116,9 @@ CF_API const cf_error *cf_error_cause(const cf_error *e);
 CF_API bool cf_error_is(const cf_error *e, const cf_error_type *t);
 
 /*
- * Writes `e` as Python's tests print it: "Type: message", or "Type" when the
- * message is empty. Returns the length the full text needs, as snprintf().
+ * Writes `e` as Python's tests print it: "Type: message", "Type: str(value)"
+ * when the message is empty and the error carries a value, or "Type" when
+ * it carries neither. Returns the length the full text needs, as snprintf().
  */
 CF_API size_t cf_error_format(const cf_error *e, char *buf, size_t n);
 

@@ -85,8 +85,8 @@ static cf_status delegate_loop(cf_coro *co, const struct sub_ops *ops,
         } else if (ops->send != NULL) {
             st = ops->send(ops->sub, v, &y);
         } else {
-            return cf_fail(&cf_type_error,
-                           "can't send non-None value to a plain iterator");
+            return cf_fail(&cf_attribute_error,
+                           "'iterator' object has no attribute 'send'");
         }
     }
     if (st == CF_RETURNED && result != NULL)

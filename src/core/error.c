@@ -16,6 +16,7 @@ const cf_error_type cf_runtime_error = {"RuntimeError", &cf_exception};
 const cf_error_type cf_value_error = {"ValueError", &cf_exception};
 const cf_error_type cf_type_error = {"TypeError", &cf_exception};
 const cf_error_type cf_memory_error = {"MemoryError", &cf_exception};
+const cf_error_type cf_attribute_error = {"AttributeError", &cf_exception};
 
 struct cf_error {
     atomic_long refs; /* < 0: immortal (the shared MemoryError) */
@@ -24,11 +25,13 @@ struct cf_error {
     cf_error *cause;
     char coro[CF__NAME_MAX];
     const char *msg; /* NUL-terminated; usually `text` */
+    cf_value value;  /* the argument: StopIteration's value; none if none */
     char text[];
 };
 
 /* What cf_error_new() hands out when malloc fails: it must not allocate. */
-static cf_error oom = {-1, &cf_memory_error, NULL, NULL, "", "out of memory"};
+static cf_error oom = {
+    .refs = -1, .type = &cf_memory_error, .msg = "out of memory"};
 
 bool cf_type_is(const cf_error_type *t, const cf_error_type *base)
 {
@@ -62,6 +65,7 @@ static cf_error *vnew(const cf_error_type *t, const char *coro, const char *fmt,
     snprintf(e->coro, sizeof e->coro, "%s", coro != NULL ? coro : "");
     e->text[0] = '\0';
     e->msg = e->text;
+    e->value = cf_none();
     if (len > 0)
         vsnprintf(e->text, (size_t)len + 1, fmt, ap);
     return e;
@@ -83,6 +87,23 @@ cf_error *cf_error_new(const cf_error_type *t, const char *fmt, ...)
     return e;
 }
 
+cf_error *cf_error_new_value(const cf_error_type *t, cf_value v,
+                             const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cf_error *e = vnew(t, current_name(), fmt, ap);
+    va_end(ap);
+    if (e->refs >= 0) /* the shared MemoryError carries none */
+        e->value = v;
+    return e;
+}
+
+cf_value cf_error_value(const cf_error *e)
+{
+    return e != NULL ? e->value : cf_none();
+}
+
 cf_error *cf__error_at(const cf_error_type *t, const char *coro,
                        const char *fmt, ...)
 {
@@ -99,7 +120,7 @@ cf_error *cf__error_at(const cf_error_type *t, const char *coro,
  * clears what its last use left, and saves a malloc and the formatting;
  * nested closes, and closes on other threads meanwhile, get a new one.
  */
-static cf_error gexit = {1, &cf_generator_exit, NULL, NULL, "", ""};
+static cf_error gexit = {.refs = 1, .type = &cf_generator_exit, .msg = ""};
 
 cf_error *cf__generator_exit(void)
 {
@@ -195,12 +216,24 @@ void cf__error_rename(cf_error *e, const char *coro)
         snprintf(e->coro, sizeof e->coro, "%s", coro);
 }
 
+/* "Type: str(value)", as Python prints an error whose one argument is it. */
+static size_t value_text(const cf_error *e, char *buf, size_t n)
+{
+    int len = snprintf(buf, n, "%s: ", e->type->name);
+    size_t head = len < 0 ? 0 : (size_t)len;
+    if (head < n)
+        return head + cf_value_str(e->value, buf + head, n - head);
+    return head + cf_value_str(e->value, NULL, 0);
+}
+
 size_t cf_error_format(const cf_error *e, char *buf, size_t n)
 {
     int len;
 
     if (e == NULL)
         len = snprintf(buf, n, "None");
+    else if (e->msg[0] == '\0' && !cf_is_none(e->value))
+        return value_text(e, buf, n);
     else if (e->msg[0] == '\0')
         len = snprintf(buf, n, "%s", e->type->name);
     else
@@ -224,8 +257,18 @@ static void print_one(const cf_error *e, FILE *f, int depth)
               f);
     }
     fputs(e->type->name, f);
-    if (e->msg[0] != '\0')
+    if (e->msg[0] != '\0') {
         fprintf(f, ": %s", e->msg);
+    } else if (!cf_is_none(e->value)) {
+        char small[256];
+        size_t len = cf_value_str(e->value, small, sizeof small);
+        char *text = len < sizeof small ? small : malloc(len + 1);
+        if (text != NULL && text != small)
+            cf_value_str(e->value, text, len + 1);
+        fprintf(f, ": %s", text != NULL ? text : "...");
+        if (text != small)
+            free(text);
+    }
     if (e->coro[0] != '\0')
         fprintf(f, " (in coroutine '%s')", e->coro);
     fputc('\n', f);
