@@ -16,6 +16,7 @@
 
 #include "internal.h"
 
+/* A cf_try() frame; a CF_TRY block (cf_try_block) begins the same way. */
 struct try_frame {
     jmp_buf jb;
     cf_error *err;
@@ -89,6 +90,8 @@ void cf__unwind(cf__context *ctx, cf_error *e)
         ctx->cleanups = c->prev;
         if (c->frame != NULL) {
             struct try_frame *f = c->frame;
+            if (c->arg == c->frame) /* a CF_TRY block: stays registered */
+                ctx->cleanups = c;
             f->err = e;
             longjmp(f->jb, 1);
         }
