@@ -201,3 +201,44 @@ void cf_try_leave(void)
     }
     cf_error_unref(finish(ctx, b));
 }
+
+/* ---- creating in one expression; delegation that owns its delegate ---- */
+
+cf_coro *cf_coro_make(cf_body_fn fn, void *arg, const struct cf_coro_opts *opts)
+{
+    cf_coro *co;
+    int rc = cf_coro_new(&co, fn, arg, opts);
+    if (rc == 0)
+        return co;
+    const char *name =
+        opts != NULL && opts->name != NULL ? opts->name : "coroutine";
+    cf__context *ctx = cf__current_context();
+    cf_error *e = NULL;
+    if (rc == -ENOMEM)
+        e = cf__error_at(&cf_memory_error, name,
+                         "cannot create coroutine '%s': %s", name,
+                         cf_strerror(rc));
+    else if (rc != -ECANCELED)
+        e = cf__error_at(&cf_value_error, name,
+                         "cannot create coroutine '%s': %s", name,
+                         cf_strerror(rc));
+    if (e != NULL) {
+        cf__error_set_context(e, cf__handled(ctx));
+        cf__set_exc(ctx, e);
+    }
+    errno = -rc;
+    return NULL;
+}
+
+cf_value cf_yield_from_new(cf_body_fn fn, void *arg,
+                           const struct cf_coro_opts *opts)
+{
+    struct cf_coro_opts o = {0};
+    if (opts != NULL)
+        o = *opts;
+    o.flags |= CF_CORO_AUTOFREE;
+    cf_coro *sub = cf_coro_make(fn, arg, &o);
+    if (sub == NULL)
+        cf_reraise();
+    return cf_yield_from(sub);
+}

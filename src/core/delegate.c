@@ -151,13 +151,10 @@ static cf_status await_delegate(cf_coro *co, cf_value first, cf_value *result)
     abort();
 }
 
-cf_status cf_yield_from_catch(cf_coro *sub, cf_value *result)
+static cf_status delegate_to(cf_coro *co, cf_coro *sub, cf_value *result)
 {
-    cf_coro *co = running();
     cf_value y;
 
-    if (sub == NULL)
-        return cf_fail(&cf_type_error, "yield from a NULL coroutine");
     if (sub->kind == CF__HANDLER) {
         struct sub_ops ops = {h_next, h_send, h_throw, h_close, sub};
         return delegate_loop(co, &ops, result);
@@ -174,6 +171,22 @@ cf_status cf_yield_from_catch(cf_coro *sub, cf_value *result)
     }
     link(co, sub);
     return await_delegate(co, y, result);
+}
+
+cf_status cf_yield_from_catch(cf_coro *sub, cf_value *result)
+{
+    cf_coro *co = running();
+
+    if (sub == NULL)
+        return cf_fail(&cf_type_error, "yield from a NULL coroutine");
+    /* CF_CORO_AUTOFREE: the delegation owns `sub` unless it is refused for
+     * being in use (running, or delegated to by another). */
+    if (CF__LIKELY(!sub->autofree) || cf__state(sub) == CF_RUNNING
+        || (sub->delegator != NULL && cf__state(sub) != CF_CLOSED))
+        return delegate_to(co, sub, result);
+    cf_status st = delegate_to(co, sub, result);
+    cf_coro_free(sub);
+    return st;
 }
 
 cf_value cf_yield_from(cf_coro *sub)

@@ -94,6 +94,7 @@ struct cf_coro {
     unsigned char outk;  /* enum cf__out */
     bool fpenv;          /* CF_CORO_FPENV */
     bool local;          /* CF_CORO_LOCAL: a plain guard */
+    bool autofree;       /* CF_CORO_AUTOFREE: a delegation frees it */
     const void *owner;   /* CF_CORO_LOCAL: its thread (cf__thread_tag()) */
     cf_value in;         /* sent in */
     cf_value out;        /* yielded or returned */
