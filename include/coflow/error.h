@@ -83,8 +83,9 @@ CF_API cf_error *cf_error_new(const cf_error_type *t, const char *fmt, ...)
  * cf_error_new() of an error that also carries `v` as its argument, as
  * Python's StopIteration(value) or ValueError(arg) do: cf_error_value()
  * gives it back, and with an empty message (NULL or "") the error prints as
- * "Type: str(v)", as Python prints it. `v` is kept as given: a string or
- * bytes value must outlive the error. Never returns NULL (the shared
+ * "Type: str(v)", as Python prints it. The error keeps `v`
+ * (cf_value_keep(): a borrowed string or bytes value is copied, an owned
+ * one gets a reference) until it is freed. Never returns NULL (the shared
  * MemoryError, which carries none, when memory runs out).
  */
 CF_API cf_error *cf_error_new_value(const cf_error_type *t, cf_value v,

@@ -19,8 +19,11 @@ cf_value cf_send_in(cf_coro *co, cf_value v)
     switch (cf_send(co, v, &out)) {
     case CF_YIELDED:
         break;
-    case CF_RETURNED:
-        cf_raise_error(cf_error_new_value(&cf_stop_iteration, out, NULL));
+    case CF_RETURNED: {
+        cf_error *e = cf_error_new_value(&cf_stop_iteration, out, NULL);
+        cf_value_drop(out); /* handed over to us; the error keeps its own */
+        cf_raise_error(e);
+    }
     case CF_RAISED:
         cf_reraise();
     }

@@ -63,8 +63,10 @@ int cf__prime_failed(cf_coro *co, cf_status st)
 /* Priming is Python's @coroutine: create, then next() once. */
 static int prime(cf_coro *co)
 {
-    cf_value ignored;
-    return cf__prime_failed(co, cf_next(co, &ignored));
+    cf_value ignored = cf_none();
+    cf_status st = cf_next(co, &ignored);
+    cf_value_drop(ignored); /* a return value nobody receives */
+    return cf__prime_failed(co, st);
 }
 
 /* A new body coroutine, not yet started; NULL and `rc` on failure. */

@@ -91,6 +91,8 @@ static cf_status delegate_loop(cf_coro *co, const struct sub_ops *ops,
     }
     if (st == CF_RETURNED && result != NULL)
         *result = y;
+    else if (st == CF_RETURNED)
+        cf_value_drop(y);
     return st;
 }
 
@@ -127,6 +129,8 @@ static cf_status await_delegate(cf_coro *co, cf_value first, cf_value *result)
         if (x->outk == CF__OUT_RETURNED) {
             if (result != NULL)
                 *result = x->out;
+            else
+                cf_value_drop(x->out);
             x->out = cf_none();
             cf__reap(x);
             return CF_RETURNED;
@@ -167,6 +171,8 @@ static cf_status delegate_to(cf_coro *co, cf_coro *sub, cf_value *result)
     if (st != CF_YIELDED) {
         if (st == CF_RETURNED && result != NULL)
             *result = y;
+        else if (st == CF_RETURNED)
+            cf_value_drop(y);
         return st;
     }
     link(co, sub);

@@ -95,7 +95,7 @@ cf_error *cf_error_new_value(const cf_error_type *t, cf_value v,
     cf_error *e = vnew(t, current_name(), fmt, ap);
     va_end(ap);
     if (e->refs >= 0) /* the shared MemoryError carries none */
-        e->value = v;
+        e->value = cf_value_keep(v);
     return e;
 }
 
@@ -154,6 +154,7 @@ void cf_error_unref(cf_error *e)
             return;
         cf_error *context = e->context;
         cf_error_unref(e->cause);
+        cf_value_drop(e->value);
         free(e);
         e = context; /* iterate: context chains can be long */
     }
