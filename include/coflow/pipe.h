@@ -217,7 +217,9 @@ CF_API int cf_pipe_printer(cf_pipe *p, cf_coro **out, const char *name, FILE *f,
                            const char *prefix);
 
 /*
- * collect: keeps a copy of each value (strings and bytes are copied), yields
+ * collect: keeps each value (cf_value_keep(): a borrowed string or bytes
+ * value is copied, an owned one gets a reference; dropped when the stage is
+ * freed), yields
  * the number kept, and returns that number when closed. The values stay
  * readable through cf_pipe_collected() until the graph is freed.
  */

@@ -138,6 +138,16 @@ static void trap_yield(cf_trap *trap, const char *fn)
     cf_yield(cf_ptr(trap, CF_TRAP_TAG));
 }
 
+cf_value cf_trap_call(cf_trap *trap)
+{
+    if (trap == NULL)
+        cf_raise(&cf_type_error, "cf_trap_call: NULL trap");
+    if (cf__sched_tls == NULL || cf_current() == NULL)
+        cf_raise(&cf_runtime_error,
+                 "cf_trap_call: not called from a scheduler task");
+    return cf_yield(cf_ptr(trap, CF_TRAP_TAG));
+}
+
 int64_t cf_task_id(void)
 {
     cf_trap t = {.kind = CF_TRAP_GETTID};
