@@ -10,10 +10,16 @@
 
 # Like the pipe layer, which it builds on, the layer stays out of the
 # cross builds.
+# libcoflow-bridge: the sched layer (a thread stage waits on an eventfd in
+# a scheduler's task), the pipe layer and the core, MessagePack and ZeroMQ.
 ifeq ($(filter cross-%,$(CONFIG)),)
-LIB_SRC  += $(wildcard src/bridge/*.c)
-LIBS     += -lmsgpackc -lzmq
-UNIT_SRC += $(wildcard tests/bridge/*.c)
+LAYERS      += bridge
+bridge_SRC  := $(wildcard src/bridge/*.c)
+bridge_USES := sched pipe core
+bridge_EXT  := -lmsgpackc -lzmq
+bridge_PC   := msgpack libzmq
+UNIT_SRC    += $(wildcard tests/bridge/*.c)
+$(foreach e,coprocess cothread zmq_pipeline,$(eval EXAMPLE_LAYERS_$e := bridge))
 else
 EXAMPLES := $(filter-out cothread coprocess zmq_pipeline,$(EXAMPLES))
 endif
@@ -27,14 +33,15 @@ test-extra: check-bridge-tsan check-bridge-fuzz
 
 BRIDGE_TSAN_SRC := tests/bridge/thread.c tests/bridge/common.c tests/support.c \
                    tests/bridge/tsan/main.c
-build/tsan/tests/bridge_thread: $(BRIDGE_TSAN_SRC) build/tsan/libcoflow.a \
+BRIDGE_TSAN_LIB := $(call lib_a,bridge,build/tsan)
+build/tsan/tests/bridge_thread: $(BRIDGE_TSAN_SRC) $(BRIDGE_TSAN_LIB) \
                                 tests/bridge/tsan/criterion/criterion.h
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Itests/bridge/tsan -o $@ $(BRIDGE_TSAN_SRC) \
-	    build/tsan/libcoflow.a $(LDFLAGS) $(LIBS)
+	    $(BRIDGE_TSAN_LIB) $(LDFLAGS) $(call lib_ext,bridge)
 
 check-bridge-tsan:
-	$(MAKE) CONFIG=tsan build/tsan/libcoflow.a build/tsan/tests/bridge_thread
+	$(MAKE) CONFIG=tsan $(BRIDGE_TSAN_LIB) build/tsan/tests/bridge_thread
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
 	    build/tsan/tests/bridge_thread
 
@@ -42,19 +49,29 @@ check-bridge-tsan:
 BRIDGE_FUZZ_SECONDS ?= 20
 BRIDGE_FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -I$(ARCHDIR) \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# The frame code built with the fuzzer's instrumentation, over the pipe
+# layer and the core it uses.
+BRIDGE_FUZZ_LIB := $(call lib_a,pipe core,build/asan)
 build/fuzz/frame_fuzz: tests/fuzz/frame_fuzz.c src/bridge/frame.c \
-                       src/bridge/codec.c build/asan/libcoflow.a
+                       src/bridge/codec.c $(BRIDGE_FUZZ_LIB)
 	@mkdir -p $(@D)
 	clang $(BRIDGE_FUZZ_CFLAGS) -o $@ tests/fuzz/frame_fuzz.c \
-	    src/bridge/frame.c src/bridge/codec.c build/asan/libcoflow.a $(LIBS)
+	    src/bridge/frame.c src/bridge/codec.c $(BRIDGE_FUZZ_LIB) \
+	    $(call lib_ext,bridge)
 
+# The build and the run are separate recipes, so that `make -n` shows
+# the run instead of trying it.
 check-bridge-fuzz:
 	@if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' \
 	    | clang -x c -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1; then \
 	    echo "check-bridge-fuzz: libFuzzer is missing (clang -fsanitize=fuzzer); skipped"; \
 	    exit 0; fi; \
-	$(MAKE) CONFIG=asan build/asan/libcoflow.a && \
+	$(MAKE) CONFIG=asan $(BRIDGE_FUZZ_LIB) && \
 	$(MAKE) CONFIG=asan build/fuzz/frame_fuzz && \
+	$(MAKE) check-bridge-fuzz-run
+
+.PHONY: check-bridge-fuzz-run
+check-bridge-fuzz-run:
 	mkdir -p build/fuzz/corpus && \
 	printf '\x92\x00\xa3abc' > build/fuzz/corpus/value && \
 	printf '\x92\x01\x2a' > build/fuzz/corpus/close && \
@@ -70,10 +87,10 @@ check-bridge-fuzz:
 BRIDGE_BENCH := bridge_thread bridge_process bridge_zmq
 bench-extra: bench-bridge
 
-build/bench/bridge_%: bench/bridge_%.c bench/bridge_common.h build/release/libcoflow.a
+build/bench/bridge_%: bench/bridge_%.c bench/bridge_common.h $(call lib_a,bridge,build/release)
 	@mkdir -p $(@D)
 	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Iinclude -o $@ $< \
-	    build/release/libcoflow.a $(LIBS)
+	    $(call lib_a,bridge,build/release) $(call lib_ext,bridge)
 
 # Replaces the bridge_* lines of build/bench/results.tsv, keeping the rest.
 bench-bridge:

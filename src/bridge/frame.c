@@ -9,12 +9,10 @@
 #include <string.h>
 
 #include "internal.h"
-#include "../core/internal.h"
-#include "../pipe/internal.h"
 
 bool cf__wbuf_reserve(cf__wbuf *b, size_t n)
 {
-    if (CF__PIPE_LIKELY(b->cap - b->len >= n))
+    if (CF__LIKELY(b->cap - b->len >= n))
         return true;
     size_t cap = b->cap != 0 ? b->cap : 256;
     while (cap - b->len < n) {
@@ -441,7 +439,7 @@ cf_status cf__bridge_raise(const cf_error_type *t, const char *coro,
             cf__error_set_cause(e,
                                 cf_error_ref((cf_error *)cf_error_cause(like)));
     }
-    cf__set_exc(cf__current_context(), e);
+    cf__error_restore(e);
     return cf__pipe_tag(tag);
 }
 
@@ -463,9 +461,9 @@ cf_status cf__bridge_raise_frame(const cf__frame *f, const char *stage)
     char coro[64];
     snprintf(coro, sizeof coro, "%.*s", (int)f->coro_len, f->coro);
     if (stage == NULL) {
-        cf__set_exc(cf__current_context(),
-                    cf__error_at(cf__error_type_named(f->type, f->type_len),
-                                 coro, "%.*s", (int)f->msg_len, f->msg));
+        cf__error_restore(
+            cf__error_at(cf__error_type_named(f->type, f->type_len), coro,
+                         "%.*s", (int)f->msg_len, f->msg));
         return CF_RAISED;
     }
     return cf__bridge_raise(cf__error_type_named(f->type, f->type_len), coro,
@@ -502,5 +500,5 @@ cf_value cf__bridge_keep(cf_value v)
 
 void cf__bridge_name(char *dst, const char *name, const char *dflt)
 {
-    snprintf(dst, CF__BRIDGE_NAME_MAX, "%s", name != NULL ? name : dflt);
+    snprintf(dst, CF__NAME_MAX, "%s", name != NULL ? name : dflt);
 }

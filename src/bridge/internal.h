@@ -25,13 +25,14 @@
 
 #include <msgpack.h>
 
-#include "coflow.h"
+#include "coflow/core.h"
+#include "coflow/sched.h"
 #include "coflow/bridge.h"
+#include "../common.h"
+#include "../core/layer.h"
+#include "../pipe/layer.h"
 
-#define CF__BRIDGE_NAME_MAX    48
-#define CF__LIKELY_BRIDGE(x)   __builtin_expect(!!(x), 1)
-#define CF__UNLIKELY_BRIDGE(x) __builtin_expect(!!(x), 0)
-#define CF__EXT_PTR            1
+#define CF__EXT_PTR 1
 
 enum cf__frame_kind {
     CF__FRAME_VALUE = 0,
@@ -116,7 +117,7 @@ const cf_error_type *cf__error_type_named(const char *name, size_t len);
  */
 cf_value cf__bridge_keep(cf_value v);
 
-/* Copies `name` (NULL: `dflt`) into `dst` of CF__BRIDGE_NAME_MAX bytes. */
+/* Copies `name` (NULL: `dflt`) into `dst` of CF__NAME_MAX bytes. */
 void cf__bridge_name(char *dst, const char *name, const char *dflt);
 
 #endif

@@ -27,7 +27,6 @@
 #include <zmq.h>
 
 #include "internal.h"
-#include "../pipe/internal.h"
 
 static cf_status zfail(const char *what, const char *name)
 {
@@ -38,7 +37,7 @@ static cf_status zfail(const char *what, const char *name)
 /* ---- the push sink ---- */
 
 typedef struct zpush {
-    char name[CF__BRIDGE_NAME_MAX];
+    char name[CF__NAME_MAX];
     void *ctx, *sock, *mon;
     bool primed, waited;
     bool stuck; /* a send timed out: no close frames then */
@@ -193,11 +192,11 @@ static cf_status push_step(void *self, cf_op op, cf_value in, cf_value *out)
     zpush *z = self;
     *out = cf_none();
     if (op == CF_OP_SEND) {
-        if (CF__UNLIKELY_BRIDGE(!z->primed)) {
+        if (CF__UNLIKELY(!z->primed)) {
             z->primed = true;
             return CF_YIELDED;
         }
-        if (CF__UNLIKELY_BRIDGE(!z->waited) && z->peers > 1
+        if (CF__UNLIKELY(!z->waited) && z->peers > 1
             && wait_peers(z) != CF_YIELDED)
             goto failed;
         z->out.len = 0;
@@ -330,7 +329,7 @@ cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint, cf_coro *target,
     if (out == NULL)
         out = &ignored;
     *out = cf_none();
-    char name[CF__BRIDGE_NAME_MAX];
+    char name[CF__NAME_MAX];
     cf__bridge_name(name, opts != NULL ? opts->name : NULL, "zmq-pull");
     if (endpoint == NULL || target == NULL)
         return cf_fail(&cf_value_error, "zmq source '%s': no %s", name,
@@ -383,7 +382,7 @@ cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint, cf_coro *target,
             cf_value r;
             s = cf_send(target, f.v, &r);
             cf__frame_release(&f);
-            if (CF__LIKELY_BRIDGE(s == CF_YIELDED))
+            if (CF__LIKELY(s == CF_YIELDED))
                 continue;
             if (s == CF_RETURNED)
                 *out = r;

@@ -322,6 +322,11 @@ cf_error *cf_error_take(void)
     return e;
 }
 
+void cf__error_restore(cf_error *e)
+{
+    cf__set_exc(cf__current_context(), e);
+}
+
 void cf_error_clear(void)
 {
     cf__set_exc(cf__current_context(), NULL);

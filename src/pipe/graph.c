@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/internal.h"
 #include "internal.h"
 
 const cf_error_type cf_os_error = {"OSError", &cf_exception};
@@ -143,6 +142,16 @@ int cf_pipe_add(cf_pipe *p, cf_coro *co, cf_coro *const *targets, size_t n)
     return 0;
 }
 
+const cf_pipe_trace_fn *cf__pipe_trace_hook(const cf_pipe *p)
+{
+    return &p->trace;
+}
+
+void cf__pipe_emit(const cf__stage *st, cf_pipe_event ev, cf_value v)
+{
+    cf__pipe_event(st, ev, v);
+}
+
 cf__stage *cf__pipe_find(const cf_pipe *p, const cf_coro *co)
 {
     if (p == NULL || co == NULL)
@@ -192,8 +201,7 @@ static _Thread_local const cf_error *tagged;
  */
 cf_status cf__pipe_tag(const char *name)
 {
-    cf__context *cur = cf__current_context();
-    cf_error *e = cur->exc;
+    cf_error *e = cf_error_take();
     if (e == NULL)
         return CF_RAISED;
     const char *msg = cf_error_message(e);
@@ -211,12 +219,14 @@ cf_status cf__pipe_tag(const char *name)
             && !cf_error_is(e, &cf_memory_error))) {
         /* Out of memory: the shared MemoryError; keep the original. */
         cf_error_unref(n);
+        cf__error_restore(e);
         return CF_RAISED;
     }
     cf__error_set_context(n, (cf_error *)cf_error_context(e));
     if (cf_error_cause(e) != NULL)
         cf__error_set_cause(n, cf_error_ref((cf_error *)cf_error_cause(e)));
-    cf__set_exc(cur, n);
+    cf__error_restore(n);
+    cf_error_unref(e);
     tagged = n;
     return CF_RAISED;
 }
@@ -242,7 +252,7 @@ cf_status cf__stage_thrown(cf__stage *st, cf_value *out)
             cf_error_unref(e);
     }
     if (first != NULL) {
-        cf__set_exc(cf__current_context(), first);
+        cf__error_restore(first);
         return CF_RAISED;
     }
     if (st->result != NULL) {
@@ -287,7 +297,7 @@ int cf_pipe_write_dot(const cf_pipe *p, FILE *f)
           "    node [shape=box, style=rounded, fontname=\"Helvetica\"];\n",
           f);
     for (cf__stage *st = p->head; st != NULL; st = st->next, i++) {
-        char label[2 * CF__PIPE_NAME_MAX + 8];
+        char label[2 * CF__NAME_MAX + 8];
         snprintf(label, sizeof label, "%s\n(%s)", st->name, st->kind);
         fprintf(f, "    n%ld [label=", i);
         dot_str(f, label);

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/internal.h"
 #include "internal.h"
 
 #if defined(XML_UNICODE) || defined(XML_UNICODE_WCHAR_T)
@@ -51,16 +50,15 @@ CF__SAX_NOINLINE static void stopped(cf_sax *s, cf_status st, cf_value r)
 static CF__SAX_INLINE void deliver(cf_sax *s, cf_sax_event *ev)
 {
     cf_value v = cf_ptr(ev, CF_SAX_EVENT);
-    if (CF__SAX_UNLIKELY(s->pipe != NULL && s->pipe->trace != NULL))
-        cf__pipe_event(s->node, CF_PIPE_SEND, v);
+    if (CF__UNLIKELY(s->trace != NULL && *s->trace != NULL))
+        cf__pipe_emit(s->node, CF_PIPE_SEND, v);
     cf_value r;
     cf_coro *t = s->target;
-    /* A handler target (the usual first stage) is called in place: what
-       cf_send() does, without its two calls. */
-    cf_status st = CF__SAX_LIKELY(t->kind == CF__HANDLER)
-                       ? cf__handler_send_inline(t, v, &r)
-                       : cf_send(t, v, &r);
-    if (CF__SAX_UNLIKELY(st != CF_YIELDED))
+    /* A handler target (the usual first stage) is sent to without the
+       call cf_send() makes to find out that it is one. */
+    cf_status st = CF__LIKELY(s->target_handler) ? cf__handler_send(t, v, &r)
+                                                 : cf_send(t, v, &r);
+    if (CF__UNLIKELY(st != CF_YIELDED))
         stopped(s, st, r);
 }
 
@@ -122,7 +120,7 @@ static bool text_room(cf_sax *s, size_t need, size_t most)
  */
 CF__SAX_NOINLINE static void text_slow(cf_sax *s, const XML_Char *text, int len)
 {
-    if (CF__SAX_UNLIKELY(s->st != CF_YIELDED) || len <= 0)
+    if (CF__UNLIKELY(s->st != CF_YIELDED) || len <= 0)
         return;
     size_t n = (size_t)len;
     if (s->split_text) {
@@ -134,7 +132,7 @@ CF__SAX_NOINLINE static void text_slow(cf_sax *s, const XML_Char *text, int len)
         return;
     }
     size_t need = s->tlen + n;
-    if (CF__SAX_UNLIKELY(need > s->max_text)) {
+    if (CF__UNLIKELY(need > s->max_text)) {
         input_error(s, "text longer than", s->max_text);
         return;
     }
@@ -156,7 +154,7 @@ static void XMLCALL on_text(void *ud, const XML_Char *text, int len)
 {
     cf_sax *s = ud;
     size_t at = s->tlen;
-    if (CF__SAX_LIKELY((size_t)len < s->tlim - at)) {
+    if (CF__LIKELY((size_t)len < s->tlim - at)) {
         s->tlen = at + (size_t)len;
         if (len == 1) /* a newline, which expat reports on its own */
             s->text[at] = *text;
@@ -173,7 +171,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name,
     cf_sax *s = ud;
     if (s->tlen != 0)
         flush_text(s);
-    if (CF__SAX_UNLIKELY(s->st != CF_YIELDED))
+    if (CF__UNLIKELY(s->st != CF_YIELDED))
         return;
     size_t n = 0;
     while (attrs[2 * n] != NULL)
@@ -189,7 +187,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
     cf_sax *s = ud;
     if (s->tlen != 0)
         flush_text(s);
-    if (CF__SAX_UNLIKELY(s->st != CF_YIELDED))
+    if (CF__UNLIKELY(s->st != CF_YIELDED))
         return;
     s->ev_end.name = name;
     deliver(s, &s->ev_end);
@@ -205,6 +203,7 @@ int cf__sax_init(cf_sax *s, cf_pipe *p, cf_coro *target,
         opts = &no_opts;
     memset(s, 0, sizeof *s);
     s->target = target;
+    s->target_handler = cf_coro_is_handler(target);
     s->split_text = opts->split_text;
     s->no_close = opts->no_close;
     s->max_text = opts->max_text > 0 ? opts->max_text : CF_SAX_TEXT_MAX;
@@ -236,7 +235,7 @@ int cf__sax_init(cf_sax *s, cf_pipe *p, cf_coro *target,
             cf__sax_fini(s);
             return -ENOMEM;
         }
-        s->pipe = p;
+        s->trace = cf__pipe_trace_hook(p);
     }
     return 0;
 }
@@ -269,7 +268,7 @@ static cf_status close_target(cf_sax *s, cf_value *out)
         return CF_RETURNED;
     }
     if (s->node != NULL)
-        cf__pipe_event(s->node, CF_PIPE_CLOSE, cf_none());
+        cf__pipe_emit(s->node, CF_PIPE_CLOSE, cf_none());
     return cf_close(s->target, out);
 }
 
@@ -291,8 +290,8 @@ static cf_status outcome(cf_sax *s, enum XML_Status rs, bool final,
     cf_value tmp;
     if (out == NULL)
         out = &tmp;
-    if (CF__SAX_LIKELY(s->st == CF_YIELDED)) {
-        if (CF__SAX_UNLIKELY(rs == XML_STATUS_ERROR)) {
+    if (CF__LIKELY(s->st == CF_YIELDED)) {
+        if (CF__UNLIKELY(rs == XML_STATUS_ERROR)) {
             enum XML_Error code = XML_GetErrorCode(s->xp);
             s->finished = true;
             cf_fail(&cf_sax_error, "%s: line %lu, column %lu",

@@ -13,15 +13,6 @@
 
 #define CHUNK_DEFAULT ((size_t)64 * 1024)
 
-static cf_status os_error(const char *what)
-{
-    int e = errno;
-    if (what != NULL)
-        return cf_fail(&cf_os_error, "[Errno %d] %s: '%s'", e, strerror(e),
-                       what);
-    return cf_fail(&cf_os_error, "[Errno %d] %s", e, strerror(e));
-}
-
 static cf_status start(cf_sax *s, cf_pipe *p, cf_coro *target,
                        const struct cf_sax_opts *opts)
 {
@@ -71,7 +62,7 @@ static cf_status parse_stream(cf_pipe *p, int fd, FILE *f, cf_coro *target,
         }
         ssize_t k = read_some(fd, f, buf, chunk);
         if (k < 0) {
-            st = os_error(NULL);
+            st = cf__pipe_os_error(NULL);
             break;
         }
         st = cf__sax_parse_buffer(&s, (size_t)k, k == 0, out);
@@ -104,7 +95,7 @@ cf_status cf_sax_source_path(cf_pipe *p, const char *path, cf_coro *target,
         return parse_stream(p, STDIN_FILENO, NULL, target, opts, out);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return os_error(path);
+        return cf__pipe_os_error(path);
     cf_status st = parse_stream(p, fd, NULL, target, opts, out);
     close(fd);
     return st;

@@ -4,7 +4,7 @@
  * or close: next and send(None) are delegated, close and throw land in the
  * delegator, and a send of anything else raises AttributeError in the
  * delegator, as CPython does.
- * Mirrors shared/cases/yf_plain_iterator.py (SEMANTICS items 51, 55, 56, 59).
+ * Mirrors tests/cases/py/yf_plain_iterator.py (SEMANTICS items 51, 55, 56, 59).
  */
 #include "cases/cases.h"
 
