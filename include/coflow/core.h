@@ -194,10 +194,14 @@ CF_API cf_status cf_next(cf_coro *co, cf_value *out);
  * raises StopIteration carrying the return value (cf_error_value()), as
  * next() does; when `co` raises, raises that error again here. A closed
  * `co` raises StopIteration carrying none. Misuse raises as cf_send().
+ * Raises: StopIteration, the error `co` raised, TypeError for a NULL `co`.
  */
 CF_API cf_value cf_next_in(cf_coro *co);
 
-/* Python's co.send(v) for code that may raise; otherwise as cf_next_in(). */
+/*
+ * Python's co.send(v) for code that may raise; otherwise as cf_next_in().
+ * Raises: as cf_next_in().
+ */
 CF_API cf_value cf_send_in(cf_coro *co, cf_value v);
 
 /*

@@ -86,7 +86,7 @@ CF_API cf_error *cf_error_new(const cf_error_type *t, const char *fmt, ...)
  * "Type: str(v)", as Python prints it. The error keeps `v`
  * (cf_value_keep(): a borrowed string or bytes value is copied, an owned
  * one gets a reference) until it is freed. Never returns NULL (the shared
- * MemoryError, which carries none, when memory runs out).
+ * MemoryError, which carries none, when memory runs out). Unwinds: no.
  */
 CF_API cf_error *cf_error_new_value(const cf_error_type *t, cf_value v,
                                     const char *fmt, ...) CF_PRINTF(3, 4);
@@ -95,6 +95,7 @@ CF_API cf_error *cf_error_new_value(const cf_error_type *t, cf_value v,
  * The argument `e` carries (cf_error_new_value()), none for NULL or an
  * error made without one. A StopIteration raised by cf_next_in() or
  * cf_send_in() carries the coroutine's return value: Python's e.value.
+ * Unwinds: no.
  */
 CF_API cf_value cf_error_value(const cf_error *e);
 
