@@ -11,6 +11,7 @@
  * error; its stack is simply left behind, as nothing on it runs again.
  */
 #include <setjmp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,6 +22,10 @@ struct try_frame {
     jmp_buf jb;
     cf_error *err;
 };
+_Static_assert(offsetof(cf_try_block, jb) == offsetof(struct try_frame, jb)
+                   && offsetof(cf_try_block, err)
+                          == offsetof(struct try_frame, err),
+               "a CF_TRY block must begin as a cf_try() frame does");
 
 void cf_cleanup_push(cf_cleanup *c, void (*fn)(void *), void *arg)
 {
