@@ -137,8 +137,9 @@ CF_API void cf_sched_free(cf_sched *s);
  * Makes `co` (a body or handler coroutine, CREATED or SUSPENDED) a new task
  * of `s`, at the back of the ready queue, and takes it over: the scheduler
  * frees it when the task ends. Returns the task id (1, 2, 3, ... in
- * creation order, never reused), -EINVAL for a NULL or CLOSED `co`, or
- * -ENOMEM (`co` is then freed).
+ * creation order, never reused), -EINVAL for a NULL `s` or a NULL or CLOSED
+ * `co`, or -ENOMEM. `co` is taken over whatever the outcome: on a failure
+ * it is freed (the rule of every call that takes an object over).
  */
 CF_API int64_t cf_sched_add(cf_sched *s, cf_coro *co);
 
@@ -165,8 +166,9 @@ CF_API int64_t cf_task_id(void);
 
 /*
  * Makes `co` a new task, appended to the ready queue before the caller
- * (NewTask), and takes it over. Returns its id; raises MemoryError, or
- * TaskError for a NULL or CLOSED `co`.
+ * (NewTask), and takes it over, whatever the outcome (freed on failure).
+ * Returns its id; raises MemoryError, or TaskError for a NULL or CLOSED
+ * `co`.
  */
 CF_API int64_t cf_task_spawn(cf_coro *co);
 

@@ -17,6 +17,7 @@
 static void handle_spawn(cf_sched *s, cf__task *t, cf_trap *trap)
 {
     if (trap->co == NULL || cf_coro_state(trap->co) == CF_CLOSED) {
+        cf_coro_free(trap->co); /* taken over whatever the outcome */
         trap->rc = -EINVAL;
         t->sendval = cf_none();
     } else {

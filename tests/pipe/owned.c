@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/pipe/owned.c - owned values kept by a stage that buffers them. */
 #include <criterion/criterion.h>
+#include <errno.h>
 
 #include "support.h"
 
@@ -39,4 +40,32 @@ Test(pipe_owned, collected_values_outlive_the_send)
     cr_assert_eq(cf_to_ptr(v[2], 2), &obj);
     cf_pipe_free(p);
     cr_assert_eq(freed, 1);
+}
+
+static int count_live(cf_coro *co, void *arg)
+{
+    (void)co;
+    ++*(int *)arg;
+    return 0;
+}
+
+static cf_value idle(void *arg)
+{
+    return cf_none();
+}
+
+/* One rule on failure: cf_pipe_add frees the coroutine it was given. */
+Test(pipe_owned, add_frees_the_coroutine_on_failure)
+{
+    int before = 0, after = 0;
+    cf_coro_foreach(count_live, &before);
+    cf_pipe *p;
+    cr_assert_eq(cf_pipe_new(&p), 0);
+    cr_assert_eq(cf_pipe_add(NULL, new_coro(idle, NULL, "a", false), NULL, 0),
+                 -EINVAL);
+    cr_assert_eq(cf_pipe_add(p, new_coro(idle, NULL, "b", false), NULL, 2),
+                 -EINVAL);
+    cf_coro_foreach(count_live, &after);
+    cr_assert_eq(after, before);
+    cf_pipe_free(p);
 }

@@ -5,11 +5,19 @@
  * nobody waits for is dropped.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 
 #include "sched/sched_test.h"
 #include "support.h"
 
 static int freed;
+
+static int count_one_live(cf_coro *co, void *arg)
+{
+    (void)co;
+    ++*(int *)arg;
+    return 0;
+}
 
 static void count_free(void *p)
 {
@@ -126,4 +134,29 @@ Test(sched_owned, trap_call_misuse_raises)
         "RuntimeError: cf_trap_call: not called from a scheduler task");
     cf_error_clear();
     cf_coro_free(g);
+}
+
+static int live_count(void)
+{
+    int n = 0;
+    cf_coro_foreach(count_one_live, &n);
+    return n;
+}
+
+static cf_value finishes(void *arg)
+{
+    return cf_none();
+}
+
+/* One rule on failure: a call that takes a coroutine over frees it. */
+Test(sched_owned, add_frees_the_coroutine_on_failure)
+{
+    int before = live_count();
+    cf_sched *s = sched_on(NULL, NULL);
+    cf_coro *done = coro_of(finishes, NULL, "done");
+    cr_assert_eq(cf_next(done, NULL), CF_RETURNED);
+    cr_assert_eq(cf_sched_add(s, done), -EINVAL);
+    cr_assert_eq(cf_sched_add(NULL, coro_of(finishes, NULL, "x")), -EINVAL);
+    cr_assert_eq(live_count(), before, "both were freed");
+    cf_sched_free(s);
 }
