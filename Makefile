@@ -176,7 +176,7 @@ check-valgrind-run: $(B)/tests/unit $(B)/tests/run_cases
 test:
 	@tools/deps.sh build test
 	$(MAKE) CONFIG=debug check
-	$(MAKE) CONFIG=asan check
+	$(MAKE) CONFIG=asan check examples
 	$(MAKE) CONFIG=debug check-valgrind-run
 	$(MAKE) CONFIG=generic check
 	$(MAKE) test-extra

@@ -4,6 +4,7 @@
 #
 #   make check-bridge-tsan    the thread-bridge tests built with CONFIG=tsan
 #   make check-bridge-fuzz    a short libFuzzer run on the frame decoder
+#   make fuzz                 every fuzz target for FUZZ_SECONDS (300) each
 #   make bridge-demo          the three-process ZeroMQ log pipeline
 #   make bench-bridge         bridge_thread, bridge_process, bridge_zmq
 #                             -> build/bench/results.tsv
@@ -53,7 +54,8 @@ BRIDGE_FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -I$(ARCHDIR) \
 # layer and the core it uses.
 BRIDGE_FUZZ_LIB := $(call lib_a,pipe core,build/asan)
 build/fuzz/frame_fuzz: tests/fuzz/frame_fuzz.c src/bridge/frame.c \
-                       src/bridge/codec.c $(BRIDGE_FUZZ_LIB)
+                       src/bridge/codec.c src/bridge/internal.h \
+                       tests/guarded.h $(BRIDGE_FUZZ_LIB)
 	@mkdir -p $(@D)
 	clang $(BRIDGE_FUZZ_CFLAGS) -o $@ tests/fuzz/frame_fuzz.c \
 	    src/bridge/frame.c src/bridge/codec.c $(BRIDGE_FUZZ_LIB) \
@@ -77,10 +79,23 @@ check-bridge-fuzz-run:
 	printf '\x92\x01\x2a' > build/fuzz/corpus/close && \
 	printf '\x94\x02\xaaValueError\xa4boom\xa1g' > build/fuzz/corpus/error && \
 	printf '\x92\x00\xd6\x01\x00\x01hi' > build/fuzz/corpus/ptr && \
+	printf "\x94\x02\xaaValueError\xa8 (via ')\xa1g" > build/fuzz/corpus/via-open && \
+	printf "\x94\x02\xaaValueError\xa7 (via '\xa1g" > build/fuzz/corpus/via-cut && \
+	printf "\x94\x02\xa1T\xb5boom (via 'a' <- 'b')\xa0" > build/fuzz/corpus/via-text && \
+	printf "\x95\x02\xa1T\xa4boom\xa1g\x92\xa5inner\xa6thread" > build/fuzz/corpus/via-array && \
+	printf "\x95\x02\xa1T\xa0\xa0\xdc\x00\x02\xa1a\xa2')" > build/fuzz/corpus/via-array16 && \
 	{ build/fuzz/frame_fuzz -max_total_time=$(BRIDGE_FUZZ_SECONDS) -max_len=4096 \
 	    -rss_limit_mb=1024 -malloc_limit_mb=256 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
 	    build/fuzz/corpus > build/fuzz/frame_fuzz.log 2>&1; rc=$$?; \
 	  tail -n 12 build/fuzz/frame_fuzz.log; exit $$rc; }
+
+# `make fuzz`: each target for minutes (FUZZ_SECONDS each, niced); the
+# short runs above stay in make test.
+FUZZ_SECONDS ?= 300
+.PHONY: fuzz fuzz-frame
+fuzz: fuzz-frame
+fuzz-frame:
+	nice -n 10 $(MAKE) check-bridge-fuzz BRIDGE_FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # ---- benchmarks (shared/BENCH.md: bridge_thread, bridge_process,
 # bridge_zmq; items/s) ----

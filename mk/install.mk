@@ -11,6 +11,7 @@
 #                        program would (part of make test)
 
 .PHONY: install check-install
+test-extra: check-install
 VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
 VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))
 LIBDIR := $(DESTDIR)$(PREFIX)/lib

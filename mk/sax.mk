@@ -47,7 +47,8 @@ SAX_FUZZ_LIB := $(foreach l,sax pipe core,$($l_SRC))
 SAX_FUZZ_SRC := tests/fuzz/sax_fuzz.c $(filter-out %.S,$(SAX_FUZZ_LIB))
 SAX_FUZZ_ASM := $(filter %.S,$(SAX_FUZZ_LIB))
 
-$(SAX_FUZZ): $(SAX_FUZZ_SRC) $(SAX_FUZZ_ASM) $(wildcard include/coflow/*.h src/*.h src/*/*.h)
+$(SAX_FUZZ): $(SAX_FUZZ_SRC) $(SAX_FUZZ_ASM) $(wildcard include/coflow/*.h src/*.h src/*/*.h) \
+             tests/guarded.h
 	@mkdir -p $(@D)
 	clang -std=gnu11 -D_GNU_SOURCE -O1 -g -DCF_DEBUG -DCF_BUILDING \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -67,14 +68,20 @@ check-sax-fuzz-run:
 	rm -rf build/fuzz/sax-corpus && mkdir -p build/fuzz/sax-corpus && \
 	cp tests/fuzz/sax-corpus/* build/fuzz/sax-corpus/ && \
 	$(SAX_FUZZ) -max_total_time=$(SAX_FUZZ_SECONDS) -max_len=4096 \
-	    -rss_limit_mb=2048 -print_final_stats=0 \
+	    -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/ build/fuzz/sax-corpus \
 	    2> build/fuzz/sax_fuzz.log \
 	    || { tail -n 60 build/fuzz/sax_fuzz.log; exit 1; }; \
-	echo "check-sax-fuzz: $$(grep -c . build/fuzz/sax_fuzz.log) log lines, \
-	no crash in $(SAX_FUZZ_SECONDS) s ($$(ls build/fuzz/sax-corpus | wc -l) inputs)"
+	echo "check-sax-fuzz: $$(grep -m1 number_of_executed_units build/fuzz/sax_fuzz.log \
+	| tr -s ' ' | cut -d' ' -f2) runs, no crash in $(SAX_FUZZ_SECONDS) s \
+	($$(ls build/fuzz/sax-corpus | wc -l) inputs)"
 
 test-extra: check-sax-fuzz
+
+.PHONY: fuzz-sax
+fuzz: fuzz-sax
+fuzz-sax:
+	nice -n 10 $(MAKE) check-sax-fuzz SAX_FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # ---- the bus_xml benchmark (shared/BENCH.md) ----
 BENCH_BUS_MB ?= 30

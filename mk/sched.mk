@@ -38,14 +38,15 @@ test-extra: check-sched-tsan
 endif
 
 SCHED_TSAN_SRC := tests/sched/pool.c tests/bridge/tsan/main.c
-build/tsan/tests/sched_pool: $(SCHED_TSAN_SRC) build/tsan/libcoflow.a \
+SCHED_TSAN_LIB := $(call lib_a,sched,build/tsan)
+build/tsan/tests/sched_pool: $(SCHED_TSAN_SRC) $(SCHED_TSAN_LIB) \
                              tests/bridge/tsan/criterion/criterion.h
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Itests/bridge/tsan -o $@ $(SCHED_TSAN_SRC) \
-	    build/tsan/libcoflow.a $(LDFLAGS) $(LIBS)
+	    $(SCHED_TSAN_LIB) $(LDFLAGS) $(call lib_ext,sched)
 
 check-sched-tsan:
-	$(MAKE) CONFIG=tsan build/tsan/libcoflow.a build/tsan/tests/sched_pool
+	$(MAKE) CONFIG=tsan $(SCHED_TSAN_LIB) build/tsan/tests/sched_pool
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/sched_pool
 
 # ---- the echo benchmarks (shared/BENCH.md: echo_blaster, echo_load) ----
@@ -75,9 +76,10 @@ bench-echo:
 # ---- the channel benchmarks (chan_pingpong, chan_pingpong_xcore) ----
 .PHONY: bench-chan
 bench-extra: bench-chan
-$(ECHO_B)/chan_coflow: bench/chan_coflow.c build/release/libcoflow.a
+$(ECHO_B)/chan_coflow: bench/chan_coflow.c $(call lib_a,sched,build/release)
 	@mkdir -p $(@D)
-	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< build/release/libcoflow.a $(LIBS)
+	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< \
+	    $(call lib_a,sched,build/release) $(call lib_ext,sched)
 $(ECHO_B)/chan_go: bench/chan_go.go
 	@mkdir -p $(@D)
 	$(BENCH_GO) go build -o $@ $< || echo "bench-chan: Go peer not built" >&2

@@ -9,6 +9,10 @@
  *     [0, value]                       a value
  *     [1] or [1, value]                close (with the close's result)
  *     [2, type, message, coroutine]    an error (three strings)
+ *     [2, type, message, coroutine, via]
+ *                                      an error that passed stages: `via`
+ *                                      is an array of their names (strings,
+ *                                      at most CF__VIA_MAX), nearest first
  *
  * A value is nil, a bool, an int, a float, a str, a bin, or, for a user
  * pointer, an ext of type 1 whose payload is the tag (2 bytes, big endian)
@@ -33,6 +37,8 @@
 #include "../pipe/layer.h"
 
 #define CF__EXT_PTR 1
+/* The longest via chain an error frame carries (longer: malformed). */
+#define CF__VIA_MAX 1024
 
 enum cf__frame_kind {
     CF__FRAME_VALUE = 0,
@@ -66,6 +72,8 @@ typedef struct cf__frame {
     cf_value v; /* the value, or the close's result */
     const char *type, *msg, *coro;
     size_t type_len, msg_len, coro_len;
+    const msgpack_object *via; /* an error's via chain: nvia strings */
+    size_t nvia;
 } cf__frame;
 
 /* What decodes frames: a MessagePack zone reused frame after frame. */
@@ -90,17 +98,13 @@ void cf__frame_release(cf__frame *f);
 bool cf__codec_get(uint16_t tag, cf_codec *out);
 
 /*
- * frame.c: makes the error being handled an error of type `t` from
- * coroutine `coro` with message `msg` that passed through stage `stage`:
- * the stage's name joins the " (via ...)" list the message may end with, as
- * the pipe layer writes it. `like`, if set, gives its context and cause.
+ * frame.c: makes the error being handled a copy of `e` (which the caller
+ * keeps) that passed through stage `stage`: the name ends its via chain.
  * Returns CF_RAISED.
  */
-cf_status cf__bridge_raise(const cf_error_type *t, const char *coro,
-                           const char *msg, size_t msg_len,
-                           const cf_error *like, const char *stage);
+cf_status cf__bridge_pass(const cf_error *e, const char *stage);
 
-/* The error being handled, passed through `stage`: as cf__bridge_raise(). */
+/* The error being handled, passed through `stage`: as cf__bridge_pass(). */
 cf_status cf__bridge_tag(const char *stage);
 
 /* Raises the error an error frame carries, passed through `stage` (NULL:

@@ -331,9 +331,7 @@ static cf_status ended(tbridge *b, cf_value *out)
     if (atomic_load(&b->ended) == ENDED_RAISED) {
         cf_error *e = b->error;
         b->error = NULL;
-        const char *msg = cf_error_message(e);
-        cf__bridge_raise(cf_error_type_of(e), cf_error_coro(e), msg,
-                         strlen(msg), e, b->name);
+        cf__bridge_pass(e, b->name);
         cf_error_unref(e);
         s = CF_RAISED;
     } else {

@@ -26,6 +26,9 @@ struct cf_error {
     char coro[CF__NAME_MAX];
     const char *msg; /* NUL-terminated; usually `text` */
     cf_value value;  /* the argument: StopIteration's value; none if none */
+    char **via;      /* the stages passed, one block: nvia pointers, then
+                        the names they point at; NULL when none */
+    size_t nvia;
     char text[];
 };
 
@@ -62,6 +65,8 @@ static cf_error *vnew(const cf_error_type *t, const char *coro, const char *fmt,
     e->type = t != NULL ? t : &cf_exception;
     e->context = NULL;
     e->cause = NULL;
+    e->via = NULL;
+    e->nvia = 0;
     snprintf(e->coro, sizeof e->coro, "%s", coro != NULL ? coro : "");
     e->text[0] = '\0';
     e->msg = e->text;
@@ -155,6 +160,7 @@ void cf_error_unref(cf_error *e)
         cf_error *context = e->context;
         cf_error_unref(e->cause);
         cf_value_drop(e->value);
+        free(e->via);
         free(e);
         e = context; /* iterate: context chains can be long */
     }
@@ -183,6 +189,55 @@ const cf_error *cf_error_context(const cf_error *e)
 const cf_error *cf_error_cause(const cf_error *e)
 {
     return e != NULL ? e->cause : NULL;
+}
+
+size_t cf_error_via_count(const cf_error *e)
+{
+    return e != NULL ? e->nvia : 0;
+}
+
+const char *cf_error_via(const cf_error *e, size_t i)
+{
+    return e != NULL && i < e->nvia ? e->via[i] : NULL;
+}
+
+cf_error *cf_error_via_add(const cf_error *e, size_t n,
+                           const char *const *names)
+{
+    if (e == NULL)
+        return NULL;
+    if (e->refs < 0)
+        return (cf_error *)e; /* the shared MemoryError: no room for it */
+    size_t total = e->nvia + n, bytes = 0;
+    for (size_t i = 0; i < e->nvia; i++)
+        bytes += strlen(e->via[i]) + 1;
+    for (size_t i = 0; i < n; i++)
+        bytes += strlen(names[i]) + 1;
+    cf_error *c = cf__error_at(e->type, e->coro, "%s", e->msg);
+    if (c->refs < 0)
+        return c;
+    if (total > 0) {
+        c->via = cf__fault() || total > (SIZE_MAX - bytes) / sizeof(char *)
+                     ? NULL
+                     : malloc(total * sizeof(char *) + bytes);
+        if (c->via == NULL) {
+            free(c);
+            return &oom;
+        }
+        char *at = (char *)(c->via + total);
+        for (size_t i = 0; i < total; i++) {
+            const char *name = i < e->nvia ? e->via[i] : names[i - e->nvia];
+            size_t len = strlen(name) + 1;
+            memcpy(at, name, len);
+            c->via[i] = at;
+            at += len;
+        }
+        c->nvia = total;
+    }
+    c->context = cf_error_ref(e->context);
+    c->cause = cf_error_ref(e->cause);
+    c->value = cf_value_keep(e->value); /* the copy carries the value too */
+    return c;
 }
 
 bool cf_error_is(const cf_error *e, const cf_error_type *t)
@@ -217,29 +272,49 @@ void cf__error_rename(cf_error *e, const char *coro)
         snprintf(e->coro, sizeof e->coro, "%s", coro);
 }
 
-/* "Type: str(value)", as Python prints an error whose one argument is it. */
-static size_t value_text(const cf_error *e, char *buf, size_t n)
+/* Appends to buf[*len..n) as snprintf() would, counting what is cut. */
+CF_PRINTF(4, 5)
+static void put(char *buf, size_t n, size_t *len, const char *fmt, ...)
 {
-    int len = snprintf(buf, n, "%s: ", e->type->name);
-    size_t head = len < 0 ? 0 : (size_t)len;
-    if (head < n)
-        return head + cf_value_str(e->value, buf + head, n - head);
-    return head + cf_value_str(e->value, NULL, 0);
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(*len < n ? buf + *len : NULL, *len < n ? n - *len : 0,
+                      fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        *len += (size_t)k;
+}
+
+/* "Type: message (via 'a' <- 'b')", as cf_error_format() describes it. */
+static size_t text_of(const cf_error *e, char *buf, size_t n)
+{
+    size_t len = 0;
+    if (n > 0)
+        buf[0] = '\0';
+    put(buf, n, &len, "%s", e->type->name);
+    if (e->msg[0] == '\0' && !cf_is_none(e->value)) {
+        /* "Type: str(value)", as Python prints an error whose one
+         * argument is it */
+        put(buf, n, &len, ": ");
+        len += cf_value_str(e->value, len < n ? buf + len : NULL,
+                            len < n ? n - len : 0);
+    } else if (e->msg[0] != '\0' || e->nvia > 0) {
+        put(buf, n, &len, ":%s%s", e->msg[0] != '\0' ? " " : "", e->msg);
+    }
+    for (size_t i = 0; i < e->nvia; i++)
+        put(buf, n, &len, "%s'%s'", i == 0 ? " (via " : " <- ", e->via[i]);
+    if (e->nvia > 0)
+        put(buf, n, &len, ")");
+    return len;
 }
 
 size_t cf_error_format(const cf_error *e, char *buf, size_t n)
 {
-    int len;
-
-    if (e == NULL)
-        len = snprintf(buf, n, "None");
-    else if (e->msg[0] == '\0' && !cf_is_none(e->value))
-        return value_text(e, buf, n);
-    else if (e->msg[0] == '\0')
-        len = snprintf(buf, n, "%s", e->type->name);
-    else
-        len = snprintf(buf, n, "%s: %s", e->type->name, e->msg);
-    return len < 0 ? 0 : (size_t)len;
+    if (e == NULL) {
+        int len = snprintf(buf, n, "None");
+        return len < 0 ? 0 : (size_t)len;
+    }
+    return text_of(e, buf, n);
 }
 
 static void print_one(const cf_error *e, FILE *f, int depth)
@@ -257,19 +332,13 @@ static void print_one(const cf_error *e, FILE *f, int depth)
               "occurred:\n\n",
               f);
     }
-    fputs(e->type->name, f);
-    if (e->msg[0] != '\0') {
-        fprintf(f, ": %s", e->msg);
-    } else if (!cf_is_none(e->value)) {
-        char small[256];
-        size_t len = cf_value_str(e->value, small, sizeof small);
-        char *text = len < sizeof small ? small : malloc(len + 1);
-        if (text != NULL && text != small)
-            cf_value_str(e->value, text, len + 1);
-        fprintf(f, ": %s", text != NULL ? text : "...");
-        if (text != small)
-            free(text);
-    }
+    char small[256];
+    size_t len = text_of(e, small, sizeof small);
+    char *big = len < sizeof small ? NULL : malloc(len + 1);
+    if (big != NULL)
+        text_of(e, big, len + 1);
+    fputs(big != NULL ? big : small, f);
+    free(big);
     if (e->coro[0] != '\0')
         fprintf(f, " (in coroutine '%s')", e->coro);
     fputc('\n', f);

@@ -192,33 +192,17 @@ const char *cf_pipe_event_name(cf_pipe_event ev)
 }
 
 /*
- * The error this thread tagged last. A pipeline error passing through
- * several stages is tagged once per stage; the later tags extend the first
- * " (via ...)" rather than adding another.
- */
-static _Thread_local const cf_error *tagged;
-
-/*
- * The error is replaced by a copy with the longer message: errors are
- * immutable once raised (someone may hold a reference). The copy keeps the
- * type, the coroutine it came from, the context and the cause, so only the
- * message tells the difference.
+ * The error is replaced by a copy whose via chain ends with `name`: errors
+ * are immutable once raised (someone may hold a reference). The copy keeps
+ * the type, the message, the coroutine it came from, the context and the
+ * cause; the chain is data (cf_error_via()), never parsed out of the text.
  */
 cf_status cf__pipe_tag(const char *name)
 {
     cf_error *e = cf_error_take();
     if (e == NULL)
         return CF_RAISED;
-    const char *msg = cf_error_message(e);
-    size_t len = strlen(msg);
-    cf_error *n;
-    if (e == tagged && len >= 2 && strcmp(msg + len - 2, "')") == 0
-        && strstr(msg, " (via '") != NULL)
-        n = cf__error_at(cf_error_type_of(e), cf_error_coro(e), "%.*s <- '%s')",
-                         (int)(len - 1), msg, name);
-    else
-        n = cf__error_at(cf_error_type_of(e), cf_error_coro(e),
-                         "%s%s(via '%s')", msg, len > 0 ? " " : "", name);
+    cf_error *n = cf_error_via_add(e, 1, &name);
     if (n == e
         || (cf_error_is(n, &cf_memory_error)
             && !cf_error_is(e, &cf_memory_error))) {
@@ -227,12 +211,8 @@ cf_status cf__pipe_tag(const char *name)
         cf__error_restore(e);
         return CF_RAISED;
     }
-    cf__error_set_context(n, (cf_error *)cf_error_context(e));
-    if (cf_error_cause(e) != NULL)
-        cf__error_set_cause(n, cf_error_ref((cf_error *)cf_error_cause(e)));
     cf__error_restore(n);
     cf_error_unref(e);
-    tagged = n;
     return CF_RAISED;
 }
 

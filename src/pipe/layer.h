@@ -37,8 +37,9 @@ CF__LAYER_API void cf__pipe_emit(const cf__stage *st, cf_pipe_event ev,
                                  cf_value v);
 
 /*
- * The error being handled passed through stage `name` on its way up:
- * appends the name to its message (" (via 'a' <- 'b')"). Returns CF_RAISED.
+ * The error being handled passed through stage `name` on its way up: it
+ * becomes a copy whose via chain ends with the name (cf_error_via_add()),
+ * printed as " (via 'a' <- 'b')". Returns CF_RAISED.
  */
 CF__LAYER_API cf_status cf__pipe_tag(const char *name);
 

@@ -24,6 +24,7 @@ struct src {
     cf__stage *node;
     cf_coro *target;
     const struct cf_source_opts *opts;
+    const char *path; /* what errors name (NULL: nothing) */
 };
 
 static const struct cf_source_opts no_opts;
@@ -33,6 +34,7 @@ static void src_begin(struct src *s, cf_pipe *p, cf_coro *target,
 {
     s->opts = opts != NULL ? opts : &no_opts;
     s->target = target;
+    s->path = NULL;
     s->node = p != NULL ? cf__pipe_node(
                   p, "source", s->opts->name != NULL ? s->opts->name : "source",
                   target)
@@ -232,7 +234,13 @@ static cf_status read_lines(struct src *s, struct reader *r, cf_value *out)
         size_t scan = end;
         ssize_t k = reader_read(r, buf + end, cap - end);
         if (k < 0) {
-            st = cf__pipe_os_error(NULL);
+            /* The input failed ("[Errno 21] Is a directory: 'PATH'"):
+               the target is closed, as at the end of the input. */
+            st = cf__pipe_os_error(s->path);
+            if (!o->no_close) {
+                cf_value ignored;
+                cf_close(s->target, &ignored);
+            }
             break;
         }
         if (k == 0) {
@@ -299,7 +307,11 @@ cf_status cf_pipe_source_path(cf_pipe *p, const char *path, cf_coro *target,
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return cf__pipe_os_error(path);
-    cf_status st = cf_pipe_source_fd(p, fd, target, opts, out);
+    struct src s;
+    src_begin(&s, p, target, opts);
+    s.path = path;
+    struct reader r = {fd, NULL};
+    cf_status st = read_lines(&s, &r, out);
     close(fd);
     return st;
 }

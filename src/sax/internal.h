@@ -43,6 +43,20 @@ struct cf_sax {
      */
     size_t tlim;
     size_t max_text;
+    /*
+     * Hostile input: `reported` counts what expat reported (tags, text
+     * pieces going past the buffer, comments, PIs); `stall` the bytes fed
+     * since the last parse that reported anything. The sources feed at
+     * least `stall` bytes at once, and a push parser gathers pieces in
+     * `pend` until it has that many, so that expat rescans an unfinished
+     * token only each time it doubles. `depth` is the elements open.
+     */
+    unsigned long reported;
+    unsigned long parses; /* calls into expat (each rescans a token) */
+    size_t stall, max_token;
+    size_t depth, max_depth;
+    char *pend;
+    size_t pend_len, pend_cap;
     bool split_text;
     bool no_close;
     bool busy;       /* inside expat: a push from the target is misuse */
@@ -72,6 +86,15 @@ cf_status cf__sax_check(cf_sax *s);
  */
 cf_status cf__sax_parse(cf_sax *s, const char *data, size_t len, bool final,
                         cf_value *out);
+
+/*
+ * Input could not be read (the OSError is being handled): the parser is
+ * finished and the target closed as for malformed XML. Returns CF_RAISED.
+ */
+cf_status cf__sax_abort(cf_sax *s);
+
+/* How many bytes a source should feed next: at least `chunk`. */
+size_t cf__sax_feed_size(const cf_sax *s, size_t chunk);
 
 /*
  * Reading straight into expat's buffer, without a copy: cf__sax_buffer()
