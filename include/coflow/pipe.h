@@ -92,7 +92,10 @@ CF_API void cf_pipe_free(cf_pipe *p);
  * targets are the `n` coroutines at `targets` (copied; NULL when n is 0).
  * The graph then owns `co` and frees it in cf_pipe_free(). Only the picture
  * uses the targets: the stage sends where its code says. Returns 0,
- * -EINVAL for a NULL `p` or `co`, or -ENOMEM (`co` is then not owned).
+ * -EINVAL for a NULL `p` or `co` or NULL `targets` with `n` > 0, or
+ * -ENOMEM. `co` is taken over whatever the outcome: on a failure it is
+ * freed, as cf_sched_add() does (the rule of every call that takes an
+ * object over).
  */
 CF_API int cf_pipe_add(cf_pipe *p, cf_coro *co, cf_coro *const *targets,
                        size_t n);
@@ -217,7 +220,9 @@ CF_API int cf_pipe_printer(cf_pipe *p, cf_coro **out, const char *name, FILE *f,
                            const char *prefix);
 
 /*
- * collect: keeps a copy of each value (strings and bytes are copied), yields
+ * collect: keeps each value (cf_value_keep(): a borrowed string or bytes
+ * value is copied, an owned one gets a reference; dropped when the stage is
+ * freed), yields
  * the number kept, and returns that number when closed. The values stay
  * readable through cf_pipe_collected() until the graph is freed.
  */

@@ -81,6 +81,7 @@ struct cf_coro {
     unsigned char slow;  /* CF__SLOW_* bits: nonzero sends resumes slow */
     bool local;          /* CF_CORO_LOCAL: a plain guard */
     bool trace_open;     /* trace.c: its resume slice is open */
+    bool autofree;       /* CF_CORO_AUTOFREE: a delegation frees it */
     unsigned trace_id;   /* trace.c: its track in the trace (0: none yet) */
     const void *owner;   /* CF_CORO_LOCAL: its thread (cf__thread_tag()) */
     cf_value in;         /* sent in */

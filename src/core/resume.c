@@ -208,10 +208,12 @@ int cf__deliver_end(cf_coro *y)
     cf__context *cur = y->caller;
     cf__cur = cur;
     if (CF__UNLIKELY(y->entry == NULL)) { /* being primed */
-        cf_value ignored;
+        cf_value ignored = cf_none();
         cf_coro **out = y->primed;
         y->entry = y;
-        int rc = cf__prime_failed(y, deliver_end(cur, y, &ignored));
+        cf_status st = deliver_end(cur, y, &ignored);
+        cf_value_drop(ignored); /* a return value nobody receives */
+        int rc = cf__prime_failed(y, st);
         if (rc < 0)
             *out = NULL;
         return rc;
@@ -263,8 +265,10 @@ static cf_status deliver_end(cf__context *cur, cf_coro *y, cf_value *out)
             *out = y->out;
         return CF_YIELDED;
     case CF__OUT_RETURNED:
-        if (out != NULL)
+        if (out != NULL && out != &y->out)
             *out = y->out;
+        else /* nobody receives the return value: it is dropped */
+            cf_value_drop(y->out);
         y->out = cf_none();
         closed(y);
         return CF_RETURNED;
@@ -509,6 +513,8 @@ cf_status cf_close(cf_coro *co, cf_value *out)
         cf__set_exc(cur, saved);
         if (out != NULL)
             *out = r;
+        else
+            cf_value_drop(r);
         return CF_RETURNED;
     case CF_YIELDED:
         break;

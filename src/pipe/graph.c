@@ -199,12 +199,17 @@ cf__stage *cf__pipe_node(cf_pipe *p, const char *kind, const char *name,
 
 int cf_pipe_add(cf_pipe *p, cf_coro *co, cf_coro *const *targets, size_t n)
 {
-    if (p == NULL || co == NULL || (n > 0 && targets == NULL))
+    /* `co` is taken over whatever the outcome: freed when this fails. */
+    if (p == NULL || co == NULL || (n > 0 && targets == NULL)) {
+        cf_coro_free(co);
         return -EINVAL;
+    }
     cf__stage *st =
         node_new(p, sizeof *st, "stage", cf_coro_name(co), targets, n);
-    if (st == NULL)
+    if (st == NULL) {
+        cf_coro_free(co);
         return -ENOMEM;
+    }
     st->co = co;
     link_node(p, st);
     return 0;

@@ -177,9 +177,11 @@ const char *cf_sched_poller(const cf_sched *s)
 
 int64_t cf_sched_add(cf_sched *s, cf_coro *co)
 {
-    if (s == NULL || co == NULL || cf_coro_state(co) == CF_CLOSED)
+    if (s == NULL || co == NULL || cf_coro_state(co) == CF_CLOSED) {
+        cf_coro_free(co); /* taken over whatever the outcome */
         return -EINVAL;
-    return cf__task_add(s, co);
+    }
+    return cf__task_add(s, co); /* frees `co` on -ENOMEM */
 }
 
 /* Runs one task until its next yield, return or raise. */

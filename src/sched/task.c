@@ -187,13 +187,15 @@ void cf__task_exit(cf_sched *s, cf__task *t, cf_value result, cf_error *err)
         cf__task *next = w->next_waiter;
         w->next_waiter = NULL;
         w->waiting_on = NULL;
-        if (w->trap != NULL)
-            w->trap->result = result;
+        if (w->trap != NULL) /* each waiter owns a reference of an owned one */
+            w->trap->result =
+                cf_value_owned(result) ? cf_value_keep(result) : result;
         if (err != NULL)
             w->throw_in = cf_error_ref(err);
         cf__task_wake(s, w, 0);
         w = next;
     }
+    cf_value_drop(result); /* the task's own reference */
     cf_error_unref(err);
     cf_error_unref(t->throw_in);
     cf_coro_free(t->co);
