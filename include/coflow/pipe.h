@@ -346,6 +346,9 @@ struct cf_source_opts {
     bool keep_newline; /* deliver each line with its '\n' */
     bool bytes;        /* deliver CF_BYTES values rather than CF_STR */
     bool no_close;     /* do not close the target at the end */
+    bool blocks;       /* line sources: send the whole lines of each read as
+                          one value, newlines kept (the last line of the
+                          input may have none), rather than line by line */
     /* Follow mode (tail -F): at end of file, wait for more (inotify, and a
        check every `poll_ms`) until stop(stop_arg) returns true or one of the
        stop signals arrives. A file truncated in place (copytruncate) is

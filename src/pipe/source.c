@@ -400,12 +400,22 @@ static cf_status read_lines(struct src *s, struct reader *r, const char *path,
         end += (size_t)k;
         size_t start = 0;
         const char *nl;
-        while ((nl = memchr(buf + scan, '\n', end - scan)) != NULL) {
-            size_t at = (size_t)(nl - buf);
-            st = send_line(s, buf + start, at - start + keep, out);
-            if (CF__PIPE_UNLIKELY(st != CF_YIELDED))
-                goto done;
-            start = scan = at + 1;
+        if (o->blocks) { /* every whole line read, in one value */
+            nl = memrchr(buf + scan, '\n', end - scan);
+            if (nl != NULL) {
+                start = (size_t)(nl - buf) + 1;
+                st = send_line(s, buf, start, out);
+                if (CF__PIPE_UNLIKELY(st != CF_YIELDED))
+                    goto done;
+            }
+        } else {
+            while ((nl = memchr(buf + scan, '\n', end - scan)) != NULL) {
+                size_t at = (size_t)(nl - buf);
+                st = send_line(s, buf + start, at - start + keep, out);
+                if (CF__PIPE_UNLIKELY(st != CF_YIELDED))
+                    goto done;
+                start = scan = at + 1;
+            }
         }
         if (start > 0) {
             memmove(buf, buf + start, end - start);
