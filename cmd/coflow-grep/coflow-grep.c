@@ -636,7 +636,7 @@ static bool grep_file(const char *path)
         return false;
     }
     cf_pipe *p;
-    cf_coro *sink, *take = NULL, *match;
+    cf_coro *sink = NULL, *take = NULL, *match = NULL;
     bool counting = opt.count || opt.list || opt.quiet;
     int rc = cf_pipe_new(&p);
     if (rc == 0)
