@@ -116,6 +116,44 @@ x src
 -m 0 alpha $T/edge
 
 -c '[abc' $T/edge
+-c -F -e robots.txt -e favicon $LOG
+-c -i -F -x GET $LOG
+-n -w -F Bound $BUS
+-c -E '<(route|pattern)>[0-9]{3,4}</' $BUS
+-E -c 'North|South' $BUS
+-c '\(North\|South\) Bound' $BUS
+-c -x -E '\s*<bus>' $BUS
+-o '<id>[0-9]*</id>' $BUS
+-c -v -e '<' $BUS
+-l Bound $BUS $T/edge
+-H -m 2 route $BUS
+-c 'e\+d' $SRC
+-c 'xx\?y' $SRC
+-c -E 'e+d' $SRC
+-c -F 'a\b' $SRC
+-c -F '.*' $SRC
+-c '[]x]' $SRC
+-c '[^]a-z]' $SRC
+-c '[a\]' $SRC
+-c -E '(a)\1' $SRC
+-c -E 'e{2}' $SRC
+-c '^ \*' $SRC
+-c '*/' $SRC
+-c 'a^b' $SRC
+-c 'a$b' $SRC
+-c -i 'CF_PIPE' $SRC
+-n -x '' $T/edge
+-f $T/empty $LOG
+-v -f $T/empty $T/edge
+-o -n -E '[a-z]{4}' $T/edge
+-c -P '(?i)MOZILLA/[0-9.]+ \(x11' $LOG
+-n -o -w -E '[0-9]{3}' $T/crlf $T/edge
+-c -E '[[:digit:]]{3} [[:digit:]]+ "-"' $LOG
+-c '\<ply\>' $LOG
+-c 'ply\>' $LOG
+-w -c -F 'ply-2.3' $LOG
+-x -c -E '.{100,}' $LOG
+-c -E '^[^ ]+ - - \[' $LOG
 TABLE
 )
 
