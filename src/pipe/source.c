@@ -373,7 +373,13 @@ static cf_status read_lines(struct src *s, struct reader *r, const char *path,
         size_t scan = end;
         ssize_t k = reader_read(r, buf + end, cap - end);
         if (k < 0) {
+            /* The input failed ("[Errno 21] Is a directory: 'PATH'"):
+               the target is closed, as at the end of the input. */
             st = os_error(path);
+            if (!o->no_close) {
+                cf_value ignored;
+                cf_close(s->target, &ignored);
+            }
             break;
         }
         if (k == 0) {
