@@ -95,6 +95,7 @@ struct follow {
     struct sigaction old[CF_SOURCE_MAX_SIGNALS + 1];
     char *path;    /* the name to watch for a rotation, or NULL */
     bool armed;    /* check the file before the next read */
+    bool regular;  /* a regular file: offsets and contents can be checked */
     bool rotating; /* the path names another file: drain this one first */
     /* The last bytes before the offset at the last end of file: if they
        have changed when we look again, the file was truncated and written
@@ -167,6 +168,7 @@ static void follow_begin(struct follow *fw, const struct cf_source_opts *o,
     struct stat st;
     if (fstat(reader_fd(r), &st) < 0 || !S_ISREG(st.st_mode))
         return;
+    fw->regular = true;
     if (path != NULL) {
         fw->path = strdup(path);
     } else {
@@ -203,10 +205,10 @@ static off_t reader_tell(const struct reader *r)
     return r->f != NULL ? ftello(r->f) : lseek(r->fd, 0, SEEK_CUR);
 }
 
-/* Reads the window of bytes before `off` into `w`; its length. */
-static size_t read_window(int fd, off_t off, unsigned char *w)
+/* Reads the `want` bytes (at most SIG_WINDOW) before `off` into `w`. */
+static size_t read_window(int fd, off_t off, unsigned char *w, size_t want)
 {
-    size_t len = off < SIG_WINDOW ? (size_t)off : SIG_WINDOW;
+    size_t len = off < (off_t)want ? (size_t)off : want;
     if (len == 0)
         return 0;
     ssize_t k = pread(fd, w, len, off - (off_t)len);
@@ -216,9 +218,43 @@ static size_t read_window(int fd, off_t off, unsigned char *w)
 /* At end of file, before waiting: remember where we are and what is there. */
 static void follow_mark(struct follow *fw, const struct reader *r)
 {
+    if (!fw->regular)
+        return;
     fw->winoff = reader_tell(r);
-    fw->winlen =
-        fw->winoff > 0 ? read_window(reader_fd(r), fw->winoff, fw->win) : 0;
+    fw->winlen = fw->winoff > 0 ? read_window(reader_fd(r), fw->winoff, fw->win,
+                                              SIG_WINDOW)
+                                : 0;
+}
+
+/* After a read: the last bytes read, which end at the new offset. */
+static void follow_remember(struct follow *fw, const struct reader *r,
+                            const char *buf, size_t end)
+{
+    if (!fw->regular)
+        return;
+    size_t len = end < SIG_WINDOW ? end : SIG_WINDOW;
+    memcpy(fw->win, buf + end - len, len);
+    fw->winlen = len;
+    fw->winoff = reader_tell(r);
+}
+
+/* Have the bytes before the remembered offset changed? */
+static bool follow_rewritten(const struct follow *fw, const struct reader *r)
+{
+    if (!fw->regular || fw->winlen == 0)
+        return false;
+    unsigned char now[SIG_WINDOW];
+    return read_window(reader_fd(r), fw->winoff, now, fw->winlen) != fw->winlen
+           || memcmp(now, fw->win, fw->winlen) != 0;
+}
+
+static void follow_rewind(struct follow *fw, struct reader *r)
+{
+    if (r->f != NULL)
+        fseeko(r->f, 0, SEEK_SET);
+    else
+        lseek(reader_fd(r), 0, SEEK_SET);
+    fw->winlen = 0;
 }
 
 enum { F_SAME, F_TRUNCATED };
@@ -229,7 +265,7 @@ enum { F_SAME, F_TRUNCATED };
  * Then it is read again from its start. Is another file at the path? Then
  * this one is drained first (`rotating`), then replaced (follow_rotate()).
  */
-static int follow_check(struct follow *fw, struct reader *r)
+static int follow_check(struct follow *fw, struct reader *r, bool rotation)
 {
     int fd = reader_fd(r);
     struct stat st;
@@ -237,21 +273,14 @@ static int follow_check(struct follow *fw, struct reader *r)
         return F_SAME;
     off_t off = reader_tell(r);
     bool truncated = off >= 0 && st.st_size < off;
-    if (!truncated && fw->winlen > 0 && off == fw->winoff) {
-        unsigned char now[SIG_WINDOW];
-        truncated = read_window(fd, off, now) != fw->winlen
-                    || memcmp(now, fw->win, fw->winlen) != 0;
-    }
+    if (!truncated && off == fw->winoff)
+        truncated = follow_rewritten(fw, r);
     if (truncated) {
-        if (r->f != NULL)
-            fseeko(r->f, 0, SEEK_SET);
-        else
-            lseek(fd, 0, SEEK_SET);
-        fw->winlen = 0;
+        follow_rewind(fw, r);
         return F_TRUNCATED;
     }
     struct stat ps;
-    if (fw->path != NULL && stat(fw->path, &ps) == 0
+    if (rotation && fw->path != NULL && stat(fw->path, &ps) == 0
         && (ps.st_ino != st.st_ino || ps.st_dev != st.st_dev))
         fw->rotating = true;
     return F_SAME;
@@ -269,6 +298,8 @@ static bool follow_rotate(struct follow *fw, struct reader *r)
     r->own = r->fd = fd;
     r->f = NULL;
     fw->winlen = 0;
+    struct stat st;
+    fw->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     if (fw->ifd >= 0) { /* watch the new file, not the old one */
         close(fw->ifd);
         fw->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -365,10 +396,24 @@ static cf_status read_lines(struct src *s, struct reader *r, const char *path,
             buf = b;
             cap *= 2;
         }
-        if (CF__PIPE_UNLIKELY(fw.armed)) {
-            fw.armed = false;
-            if (follow_check(&fw, r) == F_TRUNCATED)
+        /* Following, every read is checked first: the file may have been
+           truncated and written again since the last read, waiting or not
+           (after a wait, a rotation is looked for too). */
+        if (CF__PIPE_UNLIKELY(fw.on)) {
+            if (follow_check(&fw, r, fw.armed) == F_TRUNCATED)
                 end = 0; /* the unterminated fragment went with the copy */
+            fw.armed = false;
+        }
+        /* A pipe or a terminal: wait for input in slices of poll_ms, so
+           that stop() is asked while nothing comes (a read would block). */
+        if (CF__PIPE_UNLIKELY(fw.on && !fw.regular && r->f == NULL)) {
+            struct pollfd pf = {r->fd, POLLIN, 0};
+            int n = poll(&pf, 1, o->poll_ms > 0 ? (int)o->poll_ms : 100);
+            if (n <= 0) {
+                if (stop_asked(&fw, o))
+                    goto done; /* an unterminated line is not sent */
+                continue;
+            }
         }
         size_t scan = end;
         ssize_t k = reader_read(r, buf + end, cap - end);
@@ -402,6 +447,17 @@ static cf_status read_lines(struct src *s, struct reader *r, const char *path,
                 goto done; /* stopped: an unterminated line is not sent */
             fw.armed = true;
             continue;
+        }
+        if (CF__PIPE_UNLIKELY(fw.on)) {
+            /* Truncated and written again between the check and the read?
+               Then what was read is from the new content at the old
+               offset: drop it and read the file again from its start. */
+            if (follow_rewritten(&fw, r)) {
+                follow_rewind(&fw, r);
+                end = 0;
+                continue;
+            }
+            follow_remember(&fw, r, buf, end + (size_t)k);
         }
         end += (size_t)k;
         size_t start = 0;

@@ -200,3 +200,44 @@ Test(pipe, follow_never_a_partial_line, .timeout = 20)
 {
     cr_assert_str_eq(follow_with(partial_lines, "one\n"), "one|partial|");
 }
+
+/* A pipe has no offset to check: growth only, nothing dropped. */
+static int pipe_w;
+
+static void *pipe_writer(void *arg)
+{
+    (void)arg;
+    cr_assert_eq(write(pipe_w, "p1\n", 3), 3);
+    wait_lines(1);
+    usleep(100000);
+    cr_assert_eq(write(pipe_w, "p2\np", 4), 4);
+    usleep(50000);
+    cr_assert_eq(write(pipe_w, "3\n", 2), 2);
+    wait_lines(3);
+    atomic_store(&done, true);
+    return NULL;
+}
+
+Test(pipe, follow_a_pipe, .timeout = 20)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pipe_w = fds[1];
+    got[0] = '\0';
+    atomic_store(&nlines, 0);
+    atomic_store(&done, false);
+    cf_pipe *p;
+    cf_pipe_new(&p);
+    cf_coro *rec = new_handler(record_step, NULL, "record", true);
+    cf_pipe_add(p, rec, NULL, 0);
+    struct cf_source_opts o = {
+        .follow = true, .stop = stop_when_done, .poll_ms = 20};
+    pthread_t t;
+    pthread_create(&t, NULL, pipe_writer, NULL);
+    cr_assert_eq(cf_pipe_source_fd(p, fds[0], rec, &o, NULL), CF_RETURNED);
+    pthread_join(t, NULL);
+    cr_assert_str_eq(got, "p1|p2|p3|");
+    cf_pipe_free(p);
+    close(fds[0]);
+    close(fds[1]);
+}
