@@ -14,9 +14,11 @@ GREP_BIN := $(B)/bin/coflow-grep
 all: grep
 grep: $(GREP_BIN)
 
-$(GREP_BIN): cmd/coflow-grep/coflow-grep.c $(B)/libcoflow.a
+# It links the pipe layer (and the core below it) and PCRE2, no more.
+$(GREP_BIN): cmd/coflow-grep/coflow-grep.c $(call lib_a,pipe)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(B)/libcoflow.a $(LDFLAGS) $(LIBS)
+	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -o $@ $< $(call lib_a,pipe) $(LDFLAGS) \
+	    $(call lib_ext,pipe) -lm
 
 check-grep: $(GREP_BIN) $(B)/examples/logsim
 	tests/grep/compare.sh $(GREP_BIN) $(B)/examples/logsim

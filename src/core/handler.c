@@ -58,8 +58,12 @@ static void name_error(cf_coro *co, cf_error *before, cf__context *cur)
         cf__error_rename(e, co->name);
 }
 
-/* The end of a step that did not yield: CLOSED, and a raised error named. */
-cf_status cf__handler_ended(cf_coro *co, cf_status st, cf_error *before)
+/*
+ * The end of a step that did not yield: CLOSED, and a raised error named.
+ * Out of line, so that cf__handler_send()'s path for a yield stays short.
+ */
+__attribute__((noinline)) static cf_status ended(cf_coro *co, cf_status st,
+                                                 cf_error *before)
 {
     if (st == CF_RAISED)
         name_error(co, before, cf__current_context());
@@ -67,11 +71,37 @@ cf_status cf__handler_ended(cf_coro *co, cf_status st, cf_error *before)
     return st;
 }
 
-/* cf_send() into a handler: see cf__handler_send_inline(). */
+/*
+ * The send into a SUSPENDED handler kept short: claim it, call the step,
+ * release it. Everything else (starting, misuse, closed) takes
+ * cf__handler_resume(), and a step that does not yield ended().
+ */
+static inline __attribute__((always_inline)) cf_status
+send_step(cf_coro *co, cf_value v, cf_value *out)
+{
+    if (CF__UNLIKELY(!cf__claim(co)))
+        return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
+    cf__context *cur = cf__cur;
+    cf_error *before = cur != NULL ? cur->exc : NULL;
+    cf_status st = co->step(co->self, CF_OP_SEND, v, out);
+    if (CF__LIKELY(st == CF_YIELDED)) {
+        atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);
+        return st;
+    }
+    return ended(co, st, before);
+}
+
+/* What the sax layer calls per event (layer.h): `out` is not NULL. */
 cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out)
 {
+    return send_step(co, v, out);
+}
+
+/* cf_send() into a handler. */
+cf_status cf__handler_send_any(cf_coro *co, cf_value v, cf_value *out)
+{
     cf_value tmp;
-    return cf__handler_send_inline(co, v, out != NULL ? out : &tmp);
+    return send_step(co, v, out != NULL ? out : &tmp);
 }
 
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,

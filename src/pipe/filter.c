@@ -22,7 +22,7 @@
 /* The first send, from priming, carries no item. */
 static inline bool priming(cf__stage *st, cf_value *out)
 {
-    if (CF__PIPE_LIKELY(st->started))
+    if (CF__LIKELY(st->started))
         return false;
     st->started = true;
     *out = cf_none();
@@ -225,11 +225,11 @@ struct grep {
 static cf_status grep_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct grep *g = self;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(&g->base, out);
     if (priming(&g->base, out))
         return CF_YIELDED;
-    if (CF__PIPE_UNLIKELY(in.kind != CF_STR && in.kind != CF_BYTES))
+    if (CF__UNLIKELY(in.kind != CF_STR && in.kind != CF_BYTES))
         return cf_fail(&cf_type_error,
                        "grep '%s': expected str or bytes, got %s",
                        g->finder->needle, cf__pipe_kind_name(in));
@@ -297,7 +297,7 @@ static int regex_run(struct regex *r, const char *s, size_t n)
     int rc;
     if (r->jit) {
         rc = pcre2_jit_match(r->re, subj, n, 0, 0, r->md, r->mc);
-        if (CF__PIPE_LIKELY(rc != PCRE2_ERROR_JIT_STACKLIMIT))
+        if (CF__LIKELY(rc != PCRE2_ERROR_JIT_STACKLIMIT))
             goto done;
     }
     rc =
@@ -309,18 +309,18 @@ done:
 static cf_status regex_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct regex *r = self;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(&r->base, out);
     if (priming(&r->base, out))
         return CF_YIELDED;
-    if (CF__PIPE_UNLIKELY(in.kind != CF_STR && in.kind != CF_BYTES))
+    if (CF__UNLIKELY(in.kind != CF_STR && in.kind != CF_BYTES))
         return cf_fail(&cf_type_error,
                        "regex '%s': expected str or bytes, got %s",
                        r->base.name, cf__pipe_kind_name(in));
     cf__pipe_event(&r->base, CF_PIPE_RECV, in);
     r->seen++;
     int rc = regex_run(r, in.as.s, in.len);
-    if (CF__PIPE_UNLIKELY(rc < 0)) {
+    if (CF__UNLIKELY(rc < 0)) {
         /* A limit (match, depth, heap) or another failure on this value:
            warn, naming the stage and the value, drop it and go on, as
            grep -P does. */
@@ -414,7 +414,7 @@ struct filter {
 static cf_status filter_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct filter *f = self;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(&f->base, out);
     if (priming(&f->base, out))
         return CF_YIELDED;

@@ -32,17 +32,17 @@ struct map {
 static cf_status map_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct map *m = self;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(&m->base, out);
     *out = cf_none();
-    if (CF__PIPE_UNLIKELY(!m->base.started)) {
+    if (CF__UNLIKELY(!m->base.started)) {
         m->base.started = true;
         return CF_YIELDED;
     }
     cf__pipe_event(&m->base, CF_PIPE_RECV, in);
     cf_value v;
     cf_status s = m->fn(m->arg, in, &v);
-    if (CF__PIPE_LIKELY(s == CF_YIELDED))
+    if (CF__LIKELY(s == CF_YIELDED))
         return cf__stage_send(&m->base, m->target, v, out);
     if (s == CF_RETURNED)
         return CF_YIELDED; /* dropped */
@@ -89,10 +89,10 @@ static cf_value take_result(cf__stage *st)
 static cf_status take_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct take *t = self;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(&t->base, out);
     *out = cf_none();
-    if (CF__PIPE_UNLIKELY(!t->base.started)) {
+    if (CF__UNLIKELY(!t->base.started)) {
         t->base.started = true;
         return CF_YIELDED;
     }

@@ -26,6 +26,7 @@ struct src {
     cf__stage *node;
     cf_coro *target;
     const struct cf_source_opts *opts;
+    const char *path; /* what errors name (NULL: nothing) */
 };
 
 static const struct cf_source_opts no_opts;
@@ -35,6 +36,7 @@ static void src_begin(struct src *s, cf_pipe *p, cf_coro *target,
 {
     s->opts = opts != NULL ? opts : &no_opts;
     s->target = target;
+    s->path = NULL;
     s->node = p != NULL ? cf__pipe_node(
                   p, "source", s->opts->name != NULL ? s->opts->name : "source",
                   target)
@@ -44,11 +46,11 @@ static void src_begin(struct src *s, cf_pipe *p, cf_coro *target,
 /* One send: CF_YIELDED to go on, CF_RETURNED (target finished), CF_RAISED. */
 static inline cf_status src_send(struct src *s, cf_value v, cf_value *out)
 {
-    if (CF__PIPE_UNLIKELY(s->node != NULL))
+    if (CF__UNLIKELY(s->node != NULL))
         cf__pipe_event(s->node, CF_PIPE_SEND, v);
     cf_value r;
     cf_status st = cf_send(s->target, v, &r);
-    if (CF__PIPE_UNLIKELY(st == CF_RETURNED) && out != NULL)
+    if (CF__UNLIKELY(st == CF_RETURNED) && out != NULL)
         *out = r;
     return st;
 }
@@ -66,7 +68,7 @@ static cf_status src_end(struct src *s, cf_value *out)
     return cf_close(s->target, out);
 }
 
-static cf_status os_error(const char *what)
+cf_status cf__pipe_os_error(const char *what)
 {
     int e = errno;
     if (what != NULL)
@@ -357,7 +359,7 @@ static ssize_t reader_read(struct reader *r, char *buf, size_t n)
 static cf_status send_line(struct src *s, const char *line, size_t len,
                            cf_value *out)
 {
-    if (CF__PIPE_UNLIKELY(!cf_str_fits(len)))
+    if (CF__UNLIKELY(!cf_str_fits(len)))
         return cf_fail(&cf_value_error,
                        "line of %zu bytes is longer than a value can hold",
                        len);
@@ -399,14 +401,14 @@ static cf_status read_lines(struct src *s, struct reader *r, const char *path,
         /* Following, every read is checked first: the file may have been
            truncated and written again since the last read, waiting or not
            (after a wait, a rotation is looked for too). */
-        if (CF__PIPE_UNLIKELY(fw.on)) {
+        if (CF__UNLIKELY(fw.on)) {
             if (follow_check(&fw, r, fw.armed) == F_TRUNCATED)
                 end = 0; /* the unterminated fragment went with the copy */
             fw.armed = false;
         }
         /* A pipe or a terminal: wait for input in slices of poll_ms, so
            that stop() is asked while nothing comes (a read would block). */
-        if (CF__PIPE_UNLIKELY(fw.on && !fw.regular && r->f == NULL)) {
+        if (CF__UNLIKELY(fw.on && !fw.regular && r->f == NULL)) {
             struct pollfd pf = {r->fd, POLLIN, 0};
             int n = poll(&pf, 1, o->poll_ms > 0 ? (int)o->poll_ms : 100);
             if (n <= 0) {
@@ -420,7 +422,7 @@ static cf_status read_lines(struct src *s, struct reader *r, const char *path,
         if (k < 0) {
             /* The input failed ("[Errno 21] Is a directory: 'PATH'"):
                the target is closed, as at the end of the input. */
-            st = os_error(path);
+            st = cf__pipe_os_error(path);
             if (!o->no_close) {
                 cf_value ignored;
                 cf_close(s->target, &ignored);
@@ -448,7 +450,7 @@ static cf_status read_lines(struct src *s, struct reader *r, const char *path,
             fw.armed = true;
             continue;
         }
-        if (CF__PIPE_UNLIKELY(fw.on)) {
+        if (CF__UNLIKELY(fw.on)) {
             /* Truncated and written again between the check and the read?
                Then what was read is from the new content at the old
                offset: drop it and read the file again from its start. */
@@ -467,14 +469,14 @@ static cf_status read_lines(struct src *s, struct reader *r, const char *path,
             if (nl != NULL) {
                 start = (size_t)(nl - buf) + 1;
                 st = send_line(s, buf, start, out);
-                if (CF__PIPE_UNLIKELY(st != CF_YIELDED))
+                if (CF__UNLIKELY(st != CF_YIELDED))
                     goto done;
             }
         } else {
             while ((nl = memchr(buf + scan, '\n', end - scan)) != NULL) {
                 size_t at = (size_t)(nl - buf);
                 st = send_line(s, buf + start, at - start + keep, out);
-                if (CF__PIPE_UNLIKELY(st != CF_YIELDED))
+                if (CF__UNLIKELY(st != CF_YIELDED))
                     goto done;
                 start = scan = at + 1;
             }
@@ -536,7 +538,7 @@ cf_status cf_pipe_source_path(cf_pipe *p, const char *path, cf_coro *target,
         return cf_pipe_source_fd(p, STDIN_FILENO, target, opts, out);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return os_error(path);
+        return cf__pipe_os_error(path);
     cf_status st = source_fd(p, fd, path, target, opts, out);
     close(fd);
     return st;
