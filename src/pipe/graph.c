@@ -5,6 +5,8 @@
  * tagging an error on its way up), traces, and the Graphviz picture.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -252,6 +254,48 @@ void cf_pipe_trace(cf_pipe *p, cf_pipe_trace_fn fn, void *arg)
     p->trace_arg = arg;
 }
 
+void cf_pipe_on_warning(cf_pipe *p, cf_pipe_warn_fn fn, void *arg)
+{
+    if (p == NULL)
+        return;
+    p->warn = fn;
+    p->warn_arg = arg;
+}
+
+uint64_t cf_pipe_warnings(const cf_pipe *p)
+{
+    return p != NULL ? p->warnings : 0;
+}
+
+void cf__pipe_warn(cf__stage *st, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cf_pipe *p = st->pipe;
+    if (p != NULL)
+        p->warnings++;
+    if (p != NULL && p->warn != NULL)
+        p->warn(p->warn_arg, st->name, msg);
+    else
+        fprintf(stderr, "coflow: pipe stage '%s': %s\n", st->name, msg);
+}
+
+int cf_pipe_result(const cf_pipe *p, const cf_coro *co, cf_value *out)
+{
+    if (p == NULL || co == NULL || out == NULL)
+        return -EINVAL;
+    cf__stage *st = cf__pipe_find(p, co);
+    if (st == NULL)
+        return -ENOENT;
+    if (st->result == NULL)
+        return -ENOTSUP;
+    *out = st->result(st);
+    return 0;
+}
+
 const char *cf_pipe_event_name(cf_pipe_event ev)
 {
     static const char *const names[] = {"send",   "recv",  "pass",  "drop",
@@ -308,7 +352,7 @@ cf_status cf__stage_thrown(cf__stage *st, cf_value *out)
         cf__error_restore(first);
         return CF_RAISED;
     }
-    if (st->result != NULL) {
+    if (st->result != NULL && st->ntargets == 0) { /* a reducer */
         *out = st->result(st);
         cf__pipe_event(st, CF_PIPE_RESULT, *out);
     } else if (st->ntargets == 1) {

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "coflow/pipe.h"
 #include "coflow/trace.h"
@@ -43,6 +44,9 @@ struct cf_pipe {
     cf__stage *head, *tail;
     cf_pipe_trace_fn trace;
     void *trace_arg;
+    cf_pipe_warn_fn warn;
+    void *warn_arg;
+    uint64_t warnings;
     bool freeing; /* cf_pipe_free(): closes no longer propagate */
 };
 
@@ -54,6 +58,10 @@ static inline void cf__pipe_event(const cf__stage *st, cf_pipe_event ev,
     if (CF__UNLIKELY(p != NULL && p->trace != NULL))
         p->trace(p->trace_arg, st->name, ev, v);
 }
+
+/* Gives a warning for stage `st` (printf-style message); counted. */
+void cf__pipe_warn(cf__stage *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * Allocates a built-in stage of `size` bytes (the header first), copies
