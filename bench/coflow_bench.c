@@ -11,6 +11,7 @@ static const struct bench_case cases[] = {
     {"roundtrip", "coflow-fpenv", coflow_roundtrip_fpenv},
     {"roundtrip", "coflow-local", coflow_roundtrip_local},
     {"roundtrip", "floor", floor_roundtrip},
+    {"roundtrip_owned_str", "coflow", coflow_roundtrip_owned_str},
     {"indirect_call", "floor", floor_indirect_call},
     {"handler_send", "coflow", coflow_handler_send},
     {"handler_send", "coflow-local", coflow_handler_send_local},

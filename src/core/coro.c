@@ -28,6 +28,7 @@ static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
     co->top = co;
     co->leaf = co;
     co->local = opts != NULL && (opts->flags & CF_CORO_LOCAL) != 0;
+    co->autofree = opts != NULL && (opts->flags & CF_CORO_AUTOFREE) != 0;
     co->owner = cf__thread_tag();
     const char *name = opts != NULL && opts->name != NULL ? opts->name : dflt;
     size_t len = 0; /* names are short: a loop beats strnlen + memcpy */
@@ -62,8 +63,10 @@ int cf__prime_failed(cf_coro *co, cf_status st)
 /* Priming is Python's @coroutine: create, then next() once. */
 static int prime(cf_coro *co)
 {
-    cf_value ignored;
-    return cf__prime_failed(co, cf_next(co, &ignored));
+    cf_value ignored = cf_none();
+    cf_status st = cf_next(co, &ignored);
+    cf_value_drop(ignored); /* a return value nobody receives */
+    return cf__prime_failed(co, st);
 }
 
 /* A new body coroutine, not yet started; NULL and `rc` on failure. */
@@ -83,9 +86,11 @@ static struct made new_body(cf_body_fn fn, void *arg,
     co->kind = CF__BODY;
     co->fn = fn;
     co->arg = arg;
-    co->fpenv = opts != NULL && (opts->flags & CF_CORO_FPENV) != 0;
-    if (co->fpenv)
+    co->slow = cf__trace_flags();
+    if (opts != NULL && (opts->flags & CF_CORO_FPENV) != 0) {
+        co->slow |= CF__SLOW_FPENV;
         cf__fpenv_save(&co->env); /* starts with its creator's */
+    }
     cf__ctx_make(&co->base.ctx, (void *)co->base.stack_lo, co->base.stack_size,
                  body_entry);
 #if CF_TSAN
@@ -105,7 +110,8 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
     if (fn == NULL)
         return -EINVAL;
     if (opts != NULL) {
-        if ((opts->flags & ~(CF_CORO_FPENV | CF_CORO_LOCAL)) != 0)
+        if ((opts->flags & ~(CF_CORO_FPENV | CF_CORO_LOCAL | CF_CORO_AUTOFREE))
+            != 0)
             return -EINVAL;
         if (opts->stack_size != 0)
             size = opts->stack_size;

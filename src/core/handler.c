@@ -101,7 +101,12 @@ cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out)
 cf_status cf__handler_send_any(cf_coro *co, cf_value v, cf_value *out)
 {
     cf_value tmp;
-    return send_step(co, v, out != NULL ? out : &tmp);
+    if (out != NULL)
+        return send_step(co, v, out);
+    cf_status st = send_step(co, v, &tmp);
+    if (st == CF_RETURNED) /* nobody receives the return value */
+        cf_value_drop(tmp);
+    return st;
 }
 
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
@@ -148,5 +153,7 @@ cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
     }
     if (op == CF_OP_THROW) /* caught: the caller's own error is back */
         cf__set_exc(cur, saved);
+    if (st == CF_RETURNED && out == &tmp) /* nobody receives it */
+        cf_value_drop(tmp);
     return st;
 }

@@ -64,14 +64,25 @@ enum cf__out {
 
 enum cf__kind { CF__BODY, CF__HANDLER };
 
+/*
+ * The bits of cf_coro.slow. The fast paths (cf_send(), cf_yield()) already
+ * test this byte, so anything that must see every resume and yield of a
+ * coroutine sets a bit here and costs nothing to the others.
+ */
+#define CF__SLOW_FPENV 1u /* CF_CORO_FPENV: the FP environment is swapped */
+#define CF__SLOW_TRACE 2u /* trace.c: resumes and yields are traced */
+
 struct cf_coro {
     cf__context base;    /* first: a cf_coro is a context */
     _Atomic int state;   /* a cf_state; CAS SUSPENDED->RUNNING guards */
     unsigned char kind;  /* enum cf__kind */
     unsigned char op;    /* enum cf__op */
     unsigned char outk;  /* enum cf__out */
-    bool fpenv;          /* CF_CORO_FPENV */
+    unsigned char slow;  /* CF__SLOW_* bits: nonzero sends resumes slow */
     bool local;          /* CF_CORO_LOCAL: a plain guard */
+    bool trace_open;     /* trace.c: its resume slice is open */
+    bool autofree;       /* CF_CORO_AUTOFREE: a delegation frees it */
+    unsigned trace_id;   /* trace.c: its track in the trace (0: none yet) */
     const void *owner;   /* CF_CORO_LOCAL: its thread (cf__thread_tag()) */
     cf_value in;         /* sent in */
     cf_value out;        /* yielded or returned */
@@ -187,6 +198,29 @@ static inline bool cf__fault(void)
     return false;
 }
 #endif
+
+/*
+ * trace.c: the trace (docs/trace.md). cf__trace_state holds CF__SLOW_TRACE
+ * while a trace is being written and CF__TRACE_READY once COFLOW_TRACE has
+ * been read (at the first coroutine created, or the first trace call);
+ * cf__trace_flags() is the bit a new body coroutine takes. The two hooks
+ * run only for coroutines with that bit.
+ */
+#define CF__TRACE_READY 0x80u
+extern _Atomic unsigned char cf__trace_state;
+void cf__trace_init(void);
+static inline unsigned char cf__trace_flags(void)
+{
+    unsigned char s =
+        atomic_load_explicit(&cf__trace_state, memory_order_relaxed);
+    if (CF__UNLIKELY(!(s & CF__TRACE_READY))) {
+        cf__trace_init();
+        s = atomic_load_explicit(&cf__trace_state, memory_order_relaxed);
+    }
+    return (unsigned char)(s & CF__SLOW_TRACE);
+}
+void cf__trace_resume(cf_coro *co);                 /* before it runs */
+void cf__trace_leave(cf_coro *co, const char *how); /* before it switches out */
 
 /* resume.c */
 void cf__suspend(cf_coro *co);

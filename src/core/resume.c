@@ -16,28 +16,49 @@
 
 #include "internal.h"
 
-/* FP control state: a CF_CORO_FPENV coroutine swaps its own in and out. */
-static inline void fp_enter(cf_coro *t)
+/*
+ * What a coroutine with a CF__SLOW_* bit does at each switch: a
+ * CF_CORO_FPENV coroutine swaps its own FP control state in and out, a
+ * traced one opens and closes its slice. The fast paths test the same byte
+ * they always did, so neither costs the others anything.
+ */
+static inline void slow_enter(cf_coro *t)
 {
-    if (CF__UNLIKELY(t->fpenv)) {
+    if (t->slow & CF__SLOW_FPENV) {
         cf__fpenv_save(&t->caller_env);
         cf__fpenv_load(&t->env);
     }
+    if (CF__UNLIKELY(t->slow & CF__SLOW_TRACE))
+        cf__trace_resume(t);
 }
 
-static inline void fp_leave(cf_coro *co)
+static inline void slow_leave(cf_coro *co, const char *how)
 {
-    if (CF__UNLIKELY(co->fpenv)) {
+    if (CF__UNLIKELY(co->slow & CF__SLOW_TRACE))
+        cf__trace_leave(co, how);
+    if (co->slow & CF__SLOW_FPENV) {
         cf__fpenv_save(&co->env);
         cf__fpenv_load(&co->caller_env);
     }
+}
+
+static inline void fp_enter(cf_coro *t)
+{
+    if (CF__UNLIKELY(t->slow))
+        slow_enter(t);
+}
+
+static inline void fp_leave(cf_coro *co, const char *how)
+{
+    if (CF__UNLIKELY(co->slow))
+        slow_leave(co, how);
 }
 
 #ifdef CF_DEBUG
 /* Debug builds: a coroutine without the option must not change FP state. */
 void cf__fpenv_resumed(cf_coro *co)
 {
-    if (!co->fpenv)
+    if (!(co->slow & CF__SLOW_FPENV))
         cf__fpenv_save(&co->env);
 }
 
@@ -46,7 +67,7 @@ static void fp_check(cf_coro *co)
     struct cf__fpenv now;
     char was[96], is[96];
 
-    if (co->fpenv)
+    if (co->slow & CF__SLOW_FPENV)
         return;
     cf__fpenv_save(&now);
     if (cf__fpenv_eq(&now, &co->env))
@@ -187,10 +208,12 @@ int cf__deliver_end(cf_coro *y)
     cf__context *cur = y->caller;
     cf__cur = cur;
     if (CF__UNLIKELY(y->entry == NULL)) { /* being primed */
-        cf_value ignored;
+        cf_value ignored = cf_none();
         cf_coro **out = y->primed;
         y->entry = y;
-        int rc = cf__prime_failed(y, deliver_end(cur, y, &ignored));
+        cf_status st = deliver_end(cur, y, &ignored);
+        cf_value_drop(ignored); /* a return value nobody receives */
+        int rc = cf__prime_failed(y, st);
         if (rc < 0)
             *out = NULL;
         return rc;
@@ -242,8 +265,10 @@ static cf_status deliver_end(cf__context *cur, cf_coro *y, cf_value *out)
             *out = y->out;
         return CF_YIELDED;
     case CF__OUT_RETURNED:
-        if (out != NULL)
+        if (out != NULL && out != &y->out)
             *out = y->out;
+        else /* nobody receives the return value: it is dropped */
+            cf_value_drop(y->out);
         y->out = cf_none();
         closed(y);
         return CF_RETURNED;
@@ -302,14 +327,15 @@ static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
 /*
  * The fast path, kept free of calls so that it needs no saved registers:
  * anything unusual - handlers, starting, misuse, a chain's middle, FP
- * environments, a thread's first send - takes send_slow().
+ * environments, traced coroutines, a thread's first send - takes
+ * send_slow().
  */
 cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
 {
     cf_coro *t = co->leaf;
     cf__context *cur = cf__cur;
 
-    if (CF__LIKELY(t != NULL && cur != NULL && !t->fpenv)
+    if (CF__LIKELY(t != NULL && cur != NULL && !t->slow)
         && CF__LIKELY(cf__claim(t))) {
         t->entry = co;
         t->caller = cur;
@@ -487,6 +513,8 @@ cf_status cf_close(cf_coro *co, cf_value *out)
         cf__set_exc(cur, saved);
         if (out != NULL)
             *out = r;
+        else
+            cf_value_drop(r);
         return CF_RETURNED;
     case CF_YIELDED:
         break;
@@ -530,7 +558,7 @@ static inline cf_coro *running(const char *what)
 void cf__suspend(cf_coro *co)
 {
     fp_check(co);
-    fp_leave(co);
+    fp_leave(co, co->outk == CF__OUT_DELEGATED ? "yield from" : "yield");
 #if CF__FAST
     if (co->outk == CF__OUT_YIELDED)
         leave_yielded(co);
@@ -555,17 +583,49 @@ void cf__raise_thrown(cf_coro *co)
     cf__unwind(&co->base, e);
 }
 
-cf_value cf_yield(cf_value v)
-{
-    cf_coro *co = running("cf_yield");
 #if CF__FAST
-    fp_check(co);
-    fp_leave(co);
+static inline cf_value yield_switch(cf_coro *co, cf_value v)
+{
     *co->outp = v;
     co->outk = CF__OUT_YIELDED;
     cf__context *to = co->caller;
     cf__cur = to;
     return cf__yield_switch(&co->base.ctx, &to->ctx, CF_YIELDED, &co->state);
+}
+
+/*
+ * A yield with a CF__SLOW_* bit, out of line so that the fast one needs no
+ * frame (the switch saves and restores what a call would). It takes what
+ * cf_yield() takes, in the same registers, and finds the coroutine again;
+ * a traced coroutine's yield goes one step further out, so that this one
+ * makes no call either and a CF_CORO_FPENV yield stays short.
+ */
+static __attribute__((noinline)) cf_value yield_traced(cf_value v)
+{
+    cf_coro *co = (cf_coro *)cf__cur;
+    slow_leave(co, "yield");
+    return yield_switch(co, v);
+}
+
+static __attribute__((noinline)) cf_value yield_slow(cf_value v)
+{
+    cf_coro *co = (cf_coro *)cf__cur;
+    if (co->slow & CF__SLOW_TRACE)
+        return yield_traced(v);
+    cf__fpenv_save(&co->env);
+    cf__fpenv_load(&co->caller_env);
+    return yield_switch(co, v);
+}
+#endif
+
+cf_value cf_yield(cf_value v)
+{
+    cf_coro *co = running("cf_yield");
+#if CF__FAST
+    fp_check(co);
+    if (CF__UNLIKELY(co->slow))
+        return yield_slow(v);
+    return yield_switch(co, v);
 #else
     co->out = v;
     co->outk = CF__OUT_YIELDED;
@@ -623,7 +683,7 @@ void cf__unlink(cf_coro *co)
 void cf__finish(cf_coro *co, enum cf__out k)
 {
     co->outk = (unsigned char)k;
-    fp_leave(co);
+    fp_leave(co, k == CF__OUT_RETURNED ? "return" : "raise");
     cf_coro *d = co->delegator;
     if (d != NULL && co->entry != co) {
         atomic_store_explicit(&d->state, CF_RUNNING, memory_order_relaxed);
