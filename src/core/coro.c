@@ -27,8 +27,12 @@ static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
     atomic_init(&co->state, CF_CREATED);
     co->top = co;
     co->leaf = co;
-    co->local = opts != NULL && (opts->flags & CF_CORO_LOCAL) != 0;
-    co->owner = cf__thread_tag();
+    /* Biased to its creator, which is a registered thread from here on. */
+    cf__current_context();
+    bool fpenv =
+        stack_size != 0 && opts != NULL && (opts->flags & CF_CORO_FPENV) != 0;
+    atomic_store_explicit(&co->bias, cf__tag() | (fpenv ? CF__BIAS_FPENV : 0),
+                          memory_order_relaxed);
     const char *name = opts != NULL && opts->name != NULL ? opts->name : dflt;
     size_t len = 0; /* names are short: a loop beats strnlen + memcpy */
     while (len < sizeof co->name - 1 && name[len] != '\0') {
@@ -105,7 +109,7 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
     if (fn == NULL)
         return -EINVAL;
     if (opts != NULL) {
-        if ((opts->flags & ~(CF_CORO_FPENV | CF_CORO_LOCAL)) != 0)
+        if ((opts->flags & ~CF_CORO_FPENV) != 0)
             return -EINVAL;
         if (opts->stack_size != 0)
             size = opts->stack_size;

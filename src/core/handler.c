@@ -21,10 +21,8 @@ static cf_status not_suspended(cf_coro *co, int s, cf_op op, cf_value v,
     case CF_CLOSED:
         break;
     case CF_CREATED:
-        if (op == CF_OP_THROW) {
-            atomic_store(&co->state, CF_CLOSED);
-            break;
-        }
+        if (op == CF_OP_THROW) /* closed unstarted: the caller claims it */
+            return CF_YIELDED;
         if (!cf_is_none(v))
             return cf__raise_here(co, &cf_type_error,
                                   "can't send non-None value to a "
@@ -82,18 +80,21 @@ cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
 
     if (out == NULL)
         out = &tmp;
-    cf__check_thread(co);
     for (;;) {
-        s = CF_SUSPENDED;
-        if (atomic_compare_exchange_strong_explicit(&co->state, &s, CF_RUNNING,
-                                                    memory_order_acquire,
-                                                    memory_order_relaxed))
+        if (cf__claim_from(co, CF_SUSPENDED, &s))
             break;
         cf_status st = not_suspended(co, s, op, v, err, out);
         if (s != CF_CREATED || st != CF_YIELDED)
             return st;
-        if (atomic_compare_exchange_strong(&co->state, &s, CF_RUNNING))
+        if (!cf__claim_from(co, CF_CREATED, &s))
+            continue;
+        if (op != CF_OP_THROW)
             break;
+        /* Thrown into before it started: closed, and the error comes out
+         * as it is (no context). */
+        atomic_store_explicit(&co->state, CF_CLOSED, memory_order_release);
+        cf__set_exc(cf__current_context(), err);
+        return CF_RAISED;
     }
     cf__context *cur = cf__current_context();
     cf_error *saved = NULL;

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "coflow.h"
 #include "../arch/switch.h"
@@ -86,17 +87,22 @@ enum cf__out {
 
 enum cf__kind { CF__BODY, CF__HANDLER };
 
+/* Slow-path flags in the low bits of cf_coro.bias: each sends every claim
+ * to the slow path at no cost to the fast one, which compares the whole
+ * word with its thread's tag. */
+#define CF__BIAS_FPENV 1u /* CF_CORO_FPENV: the FP environment is swapped */
+#define CF__BIAS_FLAGS 7u /* all of them (a tag is 8-aligned) */
+
 struct cf_coro {
-    cf__context base;    /* first: a cf_coro is a context */
-    _Atomic int state;   /* a cf_state; CAS SUSPENDED->RUNNING guards */
-    unsigned char kind;  /* enum cf__kind */
-    unsigned char op;    /* enum cf__op */
-    unsigned char outk;  /* enum cf__out */
-    bool fpenv;          /* CF_CORO_FPENV */
-    bool local;          /* CF_CORO_LOCAL: a plain guard */
-    const void *owner;   /* CF_CORO_LOCAL: its thread (cf__thread_tag()) */
-    cf_value in;         /* sent in */
-    cf_value out;        /* yielded or returned */
+    cf__context base;       /* first: a cf_coro is a context */
+    _Atomic int state;      /* a cf_state; RUNNING is the guard */
+    unsigned char kind;     /* enum cf__kind */
+    unsigned char op;       /* enum cf__op */
+    unsigned char outk;     /* enum cf__out */
+    bool fpenv;             /* CF_CORO_FPENV */
+    _Atomic uintptr_t bias; /* owner thread's tag | CF__BIAS_* flags */
+    cf_value in;            /* sent in */
+    cf_value out;           /* yielded or returned */
     cf_value *outp;      /* the sender's `out` (or &out): the fast protocol */
     cf_error *in_err;    /* thrown in (owned until raised) */
     cf_error *out_err;   /* raised out (owned until delivered) */
@@ -132,8 +138,25 @@ struct cf_coro {
     char name[CF__NAME_MAX]; /* last: a reused object is cleared up to it */
 };
 
-/* The running context of this thread; NULL until the thread first needs it. */
+/*
+ * The running context of this thread; NULL until the thread first needs it.
+ * Only its thread writes it, with cf__set_cur(), but a thread taking a
+ * coroutine over reads it (cf__take_bias), so writes are atomic (plain
+ * stores on x86-64) and release (so that a new context seen there implies
+ * the claim made before it).
+ */
 extern CF__TLS cf__context *cf__cur;
+
+static inline void cf__set_cur(cf__context *c)
+{
+    __atomic_store_n(&cf__cur, c, __ATOMIC_RELEASE);
+}
+
+/* This thread's tag: the address of its cf__cur, unique while it lives. */
+static inline uintptr_t cf__tag(void)
+{
+    return (uintptr_t)&cf__cur;
+}
 
 /* This thread's base context (created on first use). */
 cf__context *cf__thread_base(void);
@@ -239,40 +262,78 @@ int cf__deliver_end(cf_coro *y);
 /* coro.c: a body that ended while being primed is freed; -ECANCELED. */
 int cf__prime_failed(cf_coro *co, cf_status st);
 
-/* An address unique to the calling thread. */
-const void *cf__thread_tag(void);
-CF_NORETURN void cf__wrong_thread(const cf_coro *co);
+/*
+ * The guard without a locked instruction (docs/design.md, "The guard").
+ * A coroutine is biased to the thread that last claimed it (its `bias`
+ * holds that thread's tag); that thread claims it with plain loads and
+ * stores in an asymmetric Dekker handshake with cf__take_bias(), which
+ * any other thread runs first and which pays an asymmetric fence
+ * (membarrier) instead. The owner's half: announce the claim in cf__cur,
+ * then check that the bias is still ours, then mark it RUNNING.
+ */
+enum { CF__CLAIMED = -1, CF__MOVED = -2 };
 
-/* Debug builds: a CF_CORO_LOCAL coroutine must stay on its thread. */
-static inline void cf__check_thread(const cf_coro *t)
+/* Switch.c: moves t's bias to this thread; false if another runs it. */
+bool cf__take_bias(cf_coro *t);
+
+/*
+ * The owner's claim of `t` in state `s` (SUSPENDED, or CREATED to start
+ * it), with `cur` this thread's non-NULL running context: CF__CLAIMED and
+ * t is RUNNING (cf__cur is back to `cur`), CF__MOVED if t is not biased to
+ * this thread (anymore), or the state t was in instead.
+ */
+static inline int cf__owner_claim(cf_coro *t, cf__context *cur, int s)
 {
-#ifdef CF_DEBUG
-    if (t->local && t->owner != cf__thread_tag())
-        cf__wrong_thread(t);
-#else
-    (void)t;
-#endif
+    uintptr_t me = cf__tag();
+    if ((atomic_load_explicit(&t->bias, memory_order_relaxed)
+         & ~(uintptr_t)CF__BIAS_FLAGS)
+        != me)
+        return CF__MOVED;
+    int now = atomic_load_explicit(&t->state, memory_order_acquire);
+    if (now != s)
+        return now;
+    cf__set_cur(&t->base); /* "claiming t", for a taker to see */
+    atomic_signal_fence(memory_order_seq_cst);
+    if ((atomic_load_explicit(&t->bias, memory_order_relaxed)
+         & ~(uintptr_t)CF__BIAS_FLAGS)
+        != me) {
+        cf__set_cur(cur);
+        return CF__MOVED;
+    }
+    atomic_store_explicit(&t->state, CF_RUNNING, memory_order_relaxed);
+    cf__set_cur(cur);
+    return CF__CLAIMED;
 }
 
 /*
- * Claims a SUSPENDED coroutine for a resume: the "already executing" guard.
- * One compare-and-swap, so that two threads cannot both win; a
- * CF_CORO_LOCAL coroutine, confined to its thread, needs no atomic
- * read-modify-write.
+ * The fast claim of a SUSPENDED `t` by the thread it is biased to, with no
+ * slow-path flag set: on success t is RUNNING and cf__cur is &t->base, as
+ * a send into it needs. Anything else is left to cf__claim_from().
  */
-static inline bool cf__claim(cf_coro *t)
+static inline bool cf__claim_fast(cf_coro *t, cf__context *cur)
 {
-    int s = CF_SUSPENDED;
-    if (t->local) {
-        cf__check_thread(t);
-        if (atomic_load_explicit(&t->state, memory_order_relaxed) != s)
-            return false;
-        atomic_store_explicit(&t->state, CF_RUNNING, memory_order_relaxed);
-        return true;
+    uintptr_t me = cf__tag();
+    if (atomic_load_explicit(&t->bias, memory_order_relaxed) != me
+        || atomic_load_explicit(&t->state, memory_order_acquire)
+               != CF_SUSPENDED)
+        return false;
+    cf__set_cur(&t->base);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (CF__UNLIKELY(atomic_load_explicit(&t->bias, memory_order_relaxed)
+                     != me)) {
+        cf__set_cur(cur);
+        return false;
     }
-    return atomic_compare_exchange_strong_explicit(
-        &t->state, &s, CF_RUNNING, memory_order_acquire, memory_order_relaxed);
+    atomic_store_explicit(&t->state, CF_RUNNING, memory_order_relaxed);
+    return true;
 }
+
+/*
+ * Claims `t` in state `s` from any thread, taking its bias over when
+ * another thread holds it: true and t is RUNNING; false with the state it
+ * was in instead in *seen (CF_RUNNING when another thread runs it).
+ */
+bool cf__claim_from(cf_coro *t, int s, int *seen);
 
 /* handler.c */
 cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out);
@@ -291,10 +352,11 @@ cf_status cf__handler_ended(cf_coro *co, cf_status st, cf_error *before);
 static inline cf_status cf__handler_send_inline(cf_coro *co, cf_value v,
                                                 cf_value *out)
 {
-    if (CF__UNLIKELY(!cf__claim(co)))
-        return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
     cf__context *cur = cf__cur;
-    cf_error *before = cur != NULL ? cur->exc : NULL;
+    if (CF__UNLIKELY(cur == NULL
+                     || cf__owner_claim(co, cur, CF_SUSPENDED) != CF__CLAIMED))
+        return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
+    cf_error *before = cur->exc;
     cf_status st = co->step(co->self, CF_OP_SEND, v, out);
     if (CF__LIKELY(st == CF_YIELDED)) {
         atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);

@@ -74,7 +74,6 @@ static inline cf__context *prepare(cf_coro *entry, cf_coro *t, cf_value v,
                                    int op, cf_value *out)
 {
     cf__context *cur = cf__current_context();
-    cf__check_thread(t);
     t->entry = entry;
     t->caller = cur;
     t->outp = out != NULL ? out : &t->out;
@@ -82,7 +81,7 @@ static inline cf__context *prepare(cf_coro *entry, cf_coro *t, cf_value v,
     t->op = (unsigned char)op;
     fp_enter(t);
     cf__fpenv_resumed(t);
-    cf__cur = &t->base;
+    cf__set_cur(&t->base);
     return cur;
 }
 
@@ -139,7 +138,7 @@ int cf__prime(cf_coro *t)
     t->op = CF__OP_SEND;
     fp_enter(t);
     cf__fpenv_resumed(t);
-    cf__cur = &t->base;
+    cf__set_cur(&t->base);
     return (int)cf__send_switch(&cur->ctx, &t->base.ctx, cf_none(), t,
                                 CF__OP_SEND);
 }
@@ -149,7 +148,7 @@ static void leave_to_deliver(cf_coro *co, bool dying)
 {
     cf__context *to = co->caller;
     void *ret = cf__ctx_redirect(&to->ctx, cf__deliver_tramp);
-    cf__cur = to;
+    cf__set_cur(to);
     (void)dying;
     cf__send_switch(&co->base.ctx, &to->ctx, pack(co, ret), co, 0);
 }
@@ -159,7 +158,7 @@ static void leave_yielded(cf_coro *co)
 {
     cf__context *to = co->caller;
     *co->outp = co->out;
-    cf__cur = to;
+    cf__set_cur(to);
     cf__switch_rel(&co->base.ctx, &to->ctx, CF_YIELDED, &co->state);
 }
 
@@ -185,7 +184,7 @@ static cf_status deliver_end(cf__context *cur, cf_coro *y, cf_value *out);
 int cf__deliver_end(cf_coro *y)
 {
     cf__context *cur = y->caller;
-    cf__cur = cur;
+    cf__set_cur(cur);
     if (CF__UNLIKELY(y->entry == NULL)) { /* being primed */
         cf_value ignored;
         cf_coro **out = y->primed;
@@ -207,7 +206,7 @@ cf_status cf__resume(cf_coro *entry, cf_coro *t, cf_value *out)
 /* Back on the caller's side: `y` is the coroutine that switched to us. */
 cf_status cf__deliver(cf__context *cur, cf_coro *y, cf_value *out)
 {
-    cf__cur = cur;
+    cf__set_cur(cur);
     if (CF__LIKELY(y->outk == CF__OUT_YIELDED)) {
         atomic_store_explicit(&y->state, CF_SUSPENDED, memory_order_release);
         if (out != NULL)
@@ -292,10 +291,11 @@ static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
                                       "just-started generator");
             break;
         }
-        if (atomic_compare_exchange_strong_explicit(&t->state, &s, CF_RUNNING,
-                                                    memory_order_acquire,
-                                                    memory_order_relaxed))
+        if (cf__claim_from(t, s, &s))
             return resume(co, t, v, CF__OP_SEND, out);
+        if (s == CF_RUNNING)
+            return cf__raise_here(co, &cf_value_error,
+                                  "generator already executing");
     }
 }
 
@@ -309,15 +309,14 @@ cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
     cf_coro *t = co->leaf;
     cf__context *cur = cf__cur;
 
-    if (CF__LIKELY(t != NULL && cur != NULL && !t->fpenv)
-        && CF__LIKELY(cf__claim(t))) {
+    if (CF__LIKELY(t != NULL && cur != NULL)
+        && CF__LIKELY(cf__claim_fast(t, cur))) {
         t->entry = co;
         t->caller = cur;
         t->outp = out != NULL ? out : &t->out;
         t->in = v;
         t->op = CF__OP_SEND;
         cf__fpenv_resumed(t);
-        cf__cur = &t->base;
 #if CF__FAST
         return cf__send_switch(&cur->ctx, &t->base.ctx, v, t, CF__OP_SEND);
 #else
@@ -371,11 +370,34 @@ static cf_status throw_exit_chain(cf_coro *co, cf_error *err, cf_value *out)
     return cf_throw(co, err, out);
 }
 
+/* Python's message for g.throw(None) (3.11). */
+#define NOT_AN_ERROR                                                           \
+    "exceptions must be classes or instances deriving from BaseException, "    \
+    "not NoneType"
+
+/*
+ * cf_throw(co, NULL) is Python's g.throw(None): a TypeError raised at the
+ * caller, the coroutine left as it was. In a yield from chain it is the
+ * innermost generator's throw that fails, so the TypeError comes out of its
+ * delegator's yield from, and the innermost is left suspended, detached.
+ */
+static cf_status throw_null(cf_coro *co, cf_value *out)
+{
+    if (co->kind == CF__BODY && co->delegate != NULL
+        && cf__state(co) == CF_SUSPENDED) {
+        cf_coro *leaf = co->top->leaf;
+        cf__unlink(leaf);
+        return cf_throw(
+            co, cf__error_at(&cf_type_error, leaf->name, "%s", NOT_AN_ERROR),
+            out);
+    }
+    return cf__raise_here(co, &cf_type_error, NOT_AN_ERROR);
+}
+
 cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out)
 {
     if (err == NULL)
-        err = cf__error_at(&cf_type_error, co->name,
-                           "cf_throw() of a NULL error");
+        return throw_null(co, out);
     if (co->kind == CF__HANDLER)
         return cf__handler_resume(co, CF_OP_THROW, cf_none(), err, out);
     if (co->delegate != NULL && cf_error_is(err, &cf_generator_exit)
@@ -393,14 +415,12 @@ cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out)
             return raise_out(err);
         case CF_CREATED:
             /* Raised "at the start of the body": no code runs. */
-            if (!atomic_compare_exchange_strong(&t->state, &s, CF_RUNNING))
+            if (!cf__claim_from(t, s, &s))
                 continue;
             closed(t);
             return raise_out(err);
         case CF_SUSPENDED:
-            if (!atomic_compare_exchange_strong_explicit(
-                    &t->state, &s, CF_RUNNING, memory_order_acquire,
-                    memory_order_relaxed))
+            if (!cf__claim_from(t, s, &s))
                 continue;
             t->in_err = err;
             return resume(co, t, cf_none(), CF__OP_THROW, out);
@@ -426,7 +446,8 @@ cf_status cf_throw_new(cf_coro *co, const cf_error_type *t, const char *msg,
 static bool close_at_rest(cf_coro *co)
 {
 #if CF__FAST
-    if (co->kind != CF__BODY || !cf__claim(co))
+    int s;
+    if (co->kind != CF__BODY || !cf__claim_from(co, CF_SUSPENDED, &s))
         return false;
     /* Claimed: what it left suspended stays as it is while we look. */
     if (co->base.cleanups != NULL || co->delegate != NULL
@@ -454,8 +475,7 @@ cf_status cf_close(cf_coro *co, cf_value *out)
         return cf__raise_here(co, &cf_value_error,
                               "generator already executing");
     case CF_CREATED:
-        s = CF_CREATED;
-        if (atomic_compare_exchange_strong(&co->state, &s, CF_RUNNING))
+        if (cf__claim_from(co, CF_CREATED, &s))
             closed(co);
         CF__FALLTHROUGH;
     case CF_CLOSED:
@@ -494,23 +514,6 @@ cf_status cf_close(cf_coro *co, cf_value *out)
     cf__set_exc(cur, saved);
     return cf__raise_here(co, &cf_runtime_error,
                           "generator ignored GeneratorExit");
-}
-
-
-static CF__TLS char thread_tag;
-
-const void *cf__thread_tag(void)
-{
-    return &thread_tag;
-}
-
-void cf__wrong_thread(const cf_coro *co)
-{
-    fprintf(stderr,
-            "coflow: coroutine '%s' was created with CF_CORO_LOCAL but resumed "
-            "from another thread\n",
-            co->name);
-    abort();
 }
 
 
@@ -564,7 +567,7 @@ cf_value cf_yield(cf_value v)
     *co->outp = v;
     co->outk = CF__OUT_YIELDED;
     cf__context *to = co->caller;
-    cf__cur = to;
+    cf__set_cur(to);
     return cf__yield_switch(&co->base.ctx, &to->ctx, CF_YIELDED, &co->state);
 #else
     co->out = v;
@@ -634,7 +637,7 @@ void cf__finish(cf_coro *co, enum cf__out k)
         d->op = CF__OP_SUB_DONE;
         d->done = co;
         fp_enter(d);
-        cf__cur = &d->base;
+        cf__set_cur(&d->base);
         cf__jump(&co->base, &d->base, co, true);
     } else {
         if (d != NULL)

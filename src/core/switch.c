@@ -4,10 +4,26 @@
  * telling AddressSanitizer and ThreadSanitizer about each switch so they
  * follow the program from stack to stack.
  */
+#include <errno.h>
+#include <linux/membarrier.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "internal.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define CF_VALGRIND 1
+#endif
+#endif
+#ifndef CF_VALGRIND
+#define CF_VALGRIND 0
+#endif
 
 #if CF_ASAN
 #include <sanitizer/common_interface_defs.h>
@@ -20,6 +36,66 @@ void __tsan_switch_to_fiber(void *fiber, unsigned flags);
 CF__TLS cf__context *cf__cur;
 static CF__TLS cf__context thread_base;
 
+/*
+ * The threads that may hold a coroutine's bias: every thread that has used
+ * coflow, from its first use to its exit. A thread taking a coroutine over
+ * reads its owner's cf__cur, which lives in the owner's TLS, so it does that
+ * only while the owner is listed here, with the list locked (an exiting
+ * thread unlists itself under the same lock, before its TLS goes away).
+ */
+struct thread_node {
+    struct thread_node *prev, *next;
+    uintptr_t tag;
+};
+
+static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct thread_node *threads;
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+static CF__TLS struct thread_node thread_node;
+
+static void thread_unlist(void *arg)
+{
+    struct thread_node *n = arg;
+    pthread_mutex_lock(&threads_lock);
+    if (n->prev != NULL)
+        n->prev->next = n->next;
+    else
+        threads = n->next;
+    if (n->next != NULL)
+        n->next->prev = n->prev;
+    pthread_mutex_unlock(&threads_lock);
+}
+
+static void thread_key_make(void)
+{
+    pthread_key_create(&thread_key, thread_unlist);
+}
+
+static void thread_list(void)
+{
+    struct thread_node *n = &thread_node;
+    pthread_once(&thread_once, thread_key_make);
+    n->tag = cf__tag();
+    pthread_mutex_lock(&threads_lock);
+    n->prev = NULL;
+    n->next = threads;
+    if (threads != NULL)
+        threads->prev = n;
+    threads = n;
+    pthread_mutex_unlock(&threads_lock);
+    pthread_setspecific(thread_key, n);
+}
+
+/* Whether the thread of `tag` is alive (threads_lock held). */
+static bool thread_listed(uintptr_t tag)
+{
+    for (const struct thread_node *n = threads; n != NULL; n = n->next)
+        if (n->tag == tag)
+            return true;
+    return false;
+}
+
 cf__context *cf__thread_base(void)
 {
     cf__context *b = &thread_base;
@@ -29,9 +105,138 @@ cf__context *cf__thread_base(void)
 #endif
     if (cf__cur == NULL) {
         cf__overflow_thread_init();
-        cf__cur = b;
+        thread_list();
+        cf__set_cur(b);
     }
     return b;
+}
+
+/*
+ * The asymmetric fence: when it returns, every other thread of the process
+ * has executed a full memory barrier, so a store made before it is seen by
+ * their later loads, and their stores made before that barrier are seen by
+ * ours after it. membarrier(2) (Linux 4.14) does it with an IPI to the CPUs
+ * running our threads. Without it, changing a page's protection from
+ * writable to read-only makes the kernel shoot down that page's TLB entries
+ * with IPIs to the same CPUs (what HotSpot and folly did before
+ * membarrier). Valgrind runs one thread at a time, in order: nothing needed.
+ */
+enum fence_kind { FENCE_UNKNOWN, FENCE_MEMBARRIER, FENCE_MPROTECT, FENCE_NONE };
+
+static enum fence_kind fence_kind; /* threads_lock */
+static volatile char *fence_page;  /* FENCE_MPROTECT */
+
+static void fence_choose(void)
+{
+#if CF_VALGRIND
+    if (RUNNING_ON_VALGRIND) {
+        fence_kind = FENCE_NONE;
+        return;
+    }
+#endif
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0)
+        == 0) {
+        fence_kind = FENCE_MEMBARRIER;
+        return;
+    }
+    void *p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        fputs("coflow: neither membarrier(2) nor a page for the mprotect "
+              "fence: a coroutine cannot be taken over by another thread\n",
+              stderr);
+        abort();
+    }
+    fence_page = p;
+    fence_kind = FENCE_MPROTECT;
+}
+
+static void fence_others(void)
+{
+    switch (fence_kind) {
+    case FENCE_UNKNOWN:
+        fence_choose();
+        fence_others();
+        return;
+    case FENCE_MEMBARRIER:
+        if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0)
+            == 0)
+            return;
+        /* Refused (a seccomp filter, say): fall back. */
+        if (fence_page == NULL) {
+            fence_page = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE),
+                              PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (fence_page == MAP_FAILED)
+                abort();
+        }
+        fence_kind = FENCE_MPROTECT;
+        fence_others();
+        return;
+    case FENCE_MPROTECT: {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        mprotect((void *)fence_page, page, PROT_READ | PROT_WRITE);
+        *fence_page = 1; /* mapped and dirty: the downgrade must flush */
+        mprotect((void *)fence_page, page, PROT_READ);
+        return;
+    }
+    case FENCE_NONE:
+        atomic_thread_fence(memory_order_seq_cst);
+        return;
+    }
+}
+
+/*
+ * The taker's half of the handshake (docs/design.md, "The guard"): under
+ * threads_lock, which serialises takers, it stores its own tag in t's bias,
+ * fences every other thread, then looks at what the owner was doing. If the
+ * owner has announced a claim of t (its cf__cur is t) or t is RUNNING, the
+ * owner wins: the bias goes back and the taker sees t as RUNNING. Else the
+ * owner can no longer claim t (its next check of the bias fails), and t is
+ * biased to the taker.
+ */
+bool cf__take_bias(cf_coro *t)
+{
+    uintptr_t me = cf__tag();
+    bool took = true;
+
+    pthread_mutex_lock(&threads_lock);
+    uintptr_t b = atomic_load_explicit(&t->bias, memory_order_relaxed);
+    uintptr_t owner = b & ~(uintptr_t)CF__BIAS_FLAGS;
+    if (owner != me) {
+        atomic_store_explicit(&t->bias, me | (b & CF__BIAS_FLAGS),
+                              memory_order_seq_cst);
+        if (thread_listed(owner)) {
+            fence_others();
+            cf__context *c =
+                __atomic_load_n((cf__context **)owner, __ATOMIC_ACQUIRE);
+            int s = atomic_load_explicit(&t->state, memory_order_acquire);
+            if (c == &t->base || s == CF_RUNNING) {
+                atomic_store_explicit(&t->bias, b, memory_order_relaxed);
+                took = false;
+            }
+        }
+    }
+    pthread_mutex_unlock(&threads_lock);
+    return took;
+}
+
+bool cf__claim_from(cf_coro *t, int s, int *seen)
+{
+    cf__context *cur = cf__current_context();
+    for (;;) {
+        int r = cf__owner_claim(t, cur, s);
+        if (r == CF__CLAIMED)
+            return true;
+        if (r != CF__MOVED) {
+            *seen = r;
+            return false;
+        }
+        if (!cf__take_bias(t)) {
+            *seen = CF_RUNNING;
+            return false;
+        }
+    }
 }
 
 cf_coro *cf_current(void)
