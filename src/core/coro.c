@@ -182,10 +182,23 @@ static void body_entry(void *arg)
     cf__finish(co, CF__OUT_RETURNED);
 }
 
+void cf__bad_handle(const cf_coro *co, const char *fn)
+{
+    if (co == NULL)
+        fprintf(stderr, "coflow: %s() of a NULL coroutine\n", fn);
+    else
+        fprintf(stderr,
+                "coflow: %s() of a freed coroutine (it was '%.*s'); a "
+                "coroutine may not be used after cf_coro_free()\n",
+                fn, CF__NAME_MAX - 1, co->name);
+    abort();
+}
+
 int cf_coro_free(cf_coro *co)
 {
     if (co == NULL)
         return 0;
+    cf__check(co, "cf_coro_free");
     cf_state s = cf__state(co);
     if (s == CF_RUNNING)
         return -EBUSY;
@@ -215,6 +228,10 @@ int cf_coro_free(cf_coro *co)
     if (co->base.tsan_fiber != NULL)
         __tsan_destroy_fiber(co->base.tsan_fiber);
 #endif
+    /* Unbiased and its own leaf: a stale cf_send() takes the slow path. */
+    atomic_store_explicit(&co->bias, 0, memory_order_relaxed);
+    if (co->kind == CF__BODY)
+        co->leaf = co;
     if (co->slab != NULL)
         cf__stack_free(co);
     else
@@ -235,6 +252,7 @@ cf_state cf__chain_state(const cf_coro *co)
 
 cf_state cf_coro_state(const cf_coro *co)
 {
+    cf__check(co, "cf_coro_state");
     return cf__state(co);
 }
 
@@ -255,17 +273,26 @@ const char *cf_state_name(cf_state s)
 
 const char *cf_coro_name(const cf_coro *co)
 {
-    return co != NULL ? co->name : "";
+    if (co == NULL)
+        return "";
+    cf__check(co, "cf_coro_name");
+    return co->name;
 }
 
 bool cf_coro_is_handler(const cf_coro *co)
 {
-    return co != NULL && co->kind == CF__HANDLER;
+    if (co == NULL)
+        return false;
+    cf__check(co, "cf_coro_is_handler");
+    return co->kind == CF__HANDLER;
 }
 
 cf_coro *cf_coro_delegate(const cf_coro *co)
 {
-    if (co == NULL || co->delegate == NULL)
+    if (co == NULL)
+        return NULL;
+    cf__check(co, "cf_coro_delegate");
+    if (co->delegate == NULL)
         return NULL;
     return cf_coro_state(co) == CF_RUNNING ? NULL : co->delegate;
 }

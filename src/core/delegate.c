@@ -158,6 +158,7 @@ cf_status cf_yield_from_catch(cf_coro *sub, cf_value *result)
 
     if (sub == NULL)
         return cf_fail(&cf_type_error, "yield from a NULL coroutine");
+    cf__check(sub, "cf_yield_from");
     if (sub->kind == CF__HANDLER) {
         struct sub_ops ops = {h_next, h_send, h_throw, h_close, sub};
         return delegate_loop(co, &ops, result);

@@ -78,6 +78,7 @@ cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
     cf_value tmp;
     int s;
 
+    cf__check(co, op == CF_OP_THROW ? "cf_throw" : "cf_send");
     if (out == NULL)
         out = &tmp;
     for (;;) {

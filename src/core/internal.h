@@ -219,6 +219,21 @@ static inline cf_state cf__state(const cf_coro *co)
     return (cf_state)s;
 }
 
+/*
+ * Handles that cannot be confused (docs/design.md, "Handles"): every public
+ * entry that takes a coroutine checks it is one, and aborts naming the call
+ * and, for a freed one, the coroutine it was. A freed coroutine also has no
+ * bias and is its own leaf, so cf_send()'s fast path, which checks neither,
+ * sends it to the slow path, which does.
+ */
+CF_NORETURN void cf__bad_handle(const cf_coro *co, const char *fn);
+
+static inline void cf__check(const cf_coro *co, const char *fn)
+{
+    if (CF__UNLIKELY(co == NULL || co->magic != CF__LIVE))
+        cf__bad_handle(co, fn);
+}
+
 /* registry.c */
 int cf__coro_alloc(cf_coro **out, size_t stack_size); /* 0: a handler */
 void cf__coro_dispose(cf_coro *co);

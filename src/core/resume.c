@@ -269,6 +269,7 @@ static inline cf_coro *leaf_of(cf_coro *co)
 static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
                                                      cf_value *out)
 {
+    cf__check(co, "cf_send");
     if (co->kind == CF__HANDLER)
         return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
     for (;;) {
@@ -306,6 +307,8 @@ static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
  */
 cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
 {
+    if (CF__UNLIKELY(co == NULL))
+        cf__bad_handle(co, "cf_send");
     cf_coro *t = co->leaf;
     cf__context *cur = cf__cur;
 
@@ -396,6 +399,7 @@ static cf_status throw_null(cf_coro *co, cf_value *out)
 
 cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out)
 {
+    cf__check(co, "cf_throw");
     if (err == NULL)
         return throw_null(co, out);
     if (co->kind == CF__HANDLER)
@@ -431,6 +435,7 @@ cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out)
 cf_status cf_throw_new(cf_coro *co, const cf_error_type *t, const char *msg,
                        cf_value *out)
 {
+    cf__check(co, "cf_throw_new");
     return cf_throw(co, cf__error_at(t, "", "%s", msg != NULL ? msg : ""), out);
 }
 
@@ -470,6 +475,7 @@ cf_status cf_close(cf_coro *co, cf_value *out)
     cf_value r = cf_none();
     int s;
 
+    cf__check(co, "cf_close");
     switch (cf__state(co)) {
     case CF_RUNNING:
         return cf__raise_here(co, &cf_value_error,
