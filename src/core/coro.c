@@ -28,7 +28,7 @@ static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
     co->top = co;
     co->leaf = co;
     /* Biased to its creator, which is a registered thread from here on. */
-    cf__current_context();
+    cf__registered();
     bool fpenv =
         stack_size != 0 && opts != NULL && (opts->flags & CF_CORO_FPENV) != 0;
     atomic_store_explicit(&co->bias, cf__tag() | (fpenv ? CF__BIAS_FPENV : 0),
@@ -229,7 +229,7 @@ int cf_coro_free(cf_coro *co)
         __tsan_destroy_fiber(co->base.tsan_fiber);
 #endif
     /* Unbiased and its own leaf: a stale cf_send() takes the slow path. */
-    atomic_store_explicit(&co->bias, 0, memory_order_relaxed);
+    atomic_store_explicit(&co->bias, CF__BIAS_FREED, memory_order_relaxed);
     if (co->kind == CF__BODY)
         co->leaf = co;
     if (co->slab != NULL)

@@ -91,6 +91,7 @@ enum cf__kind { CF__BODY, CF__HANDLER };
  * to the slow path at no cost to the fast one, which compares the whole
  * word with its thread's tag. */
 #define CF__BIAS_FPENV 1u /* CF_CORO_FPENV: the FP environment is swapped */
+#define CF__BIAS_FREED 2u /* freed: no owner, every entry checks it */
 #define CF__BIAS_FLAGS 7u /* all of them (a tag is 8-aligned) */
 
 struct cf_coro {
@@ -145,17 +146,27 @@ struct cf_coro {
  * stores on x86-64) and release (so that a new context seen there implies
  * the claim made before it).
  */
-extern CF__TLS cf__context *cf__cur;
+struct cf__tls {
+    cf__context *cur; /* cf__cur */
+    uintptr_t me;     /* cf__tag() */
+};
+extern CF__TLS struct cf__tls cf__tls; /* one block: one TLS offset for both */
+#define cf__cur (cf__tls.cur)
 
 static inline void cf__set_cur(cf__context *c)
 {
-    __atomic_store_n(&cf__cur, c, __ATOMIC_RELEASE);
+    __atomic_store_n(&cf__tls.cur, c, __ATOMIC_RELEASE);
 }
 
-/* This thread's tag: the address of its cf__cur, unique while it lives. */
+/*
+ * This thread's tag: its entry in the list of threads (switch.c), 0 until
+ * it first uses coflow, so that a bias never matches a thread that has not
+ * set up its context (a bias is never 0: a freed coroutine's is
+ * CF__BIAS_FREED).
+ */
 static inline uintptr_t cf__tag(void)
 {
-    return (uintptr_t)&cf__cur;
+    return cf__tls.me;
 }
 
 /* This thread's base context (created on first use). */
@@ -165,6 +176,13 @@ static inline cf__context *cf__current_context(void)
 {
     cf__context *c = cf__cur;
     return CF__LIKELY(c != NULL) ? c : cf__thread_base();
+}
+
+/* Makes sure this thread has its context and its tag. */
+static inline void cf__registered(void)
+{
+    if (CF__UNLIKELY(cf__tls.me == 0 || cf__tls.cur == NULL))
+        cf__thread_base();
 }
 
 /* error.c */
@@ -262,10 +280,9 @@ void cf__unlink(cf_coro *co);
 
 #if CF__FAST
 /* arch/x86_64/switch.S */
-cf_status cf__send_switch(struct cf__ctx *from, struct cf__ctx *to, cf_value v,
+cf_status cf__send_switch(struct cf__ctx *from, cf_value v, struct cf__ctx *to,
                           cf_coro *t, int op);
-cf_value cf__yield_switch(struct cf__ctx *from, struct cf__ctx *to, long status,
-                          _Atomic int *state);
+cf_value cf__yield_switch(cf_coro *co, struct cf__ctx *to);
 void cf__switch_rel(struct cf__ctx *from, struct cf__ctx *to, long status,
                     _Atomic int *state);
 /* The fast protocol's first resume of a body, for opts->prime. */

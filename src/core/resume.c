@@ -86,6 +86,9 @@ static inline cf__context *prepare(cf_coro *entry, cf_coro *t, cf_value v,
 }
 
 #if CF__FAST
+/* arch/x86_64/switch.S stores the state at this offset. */
+_Static_assert(offsetof(cf_coro, state) == 0x50, "CF__STATE_OFF in switch.S");
+
 /*
  * The fast protocol. The sender tail-calls the switch, so the switch saves
  * the resume address of the sender's own caller, and whatever the coroutine
@@ -106,7 +109,7 @@ static inline cf_status resume(cf_coro *entry, cf_coro *t, cf_value v, int op,
                                cf_value *out)
 {
     cf__context *cur = prepare(entry, t, v, op, out);
-    return cf__send_switch(&cur->ctx, &t->base.ctx, v, t, op);
+    return cf__send_switch(&cur->ctx, v, &t->base.ctx, t, op);
 }
 
 static cf_value pack(cf_coro *y, void *ret)
@@ -139,7 +142,7 @@ int cf__prime(cf_coro *t)
     fp_enter(t);
     cf__fpenv_resumed(t);
     cf__set_cur(&t->base);
-    return (int)cf__send_switch(&cur->ctx, &t->base.ctx, cf_none(), t,
+    return (int)cf__send_switch(&cur->ctx, cf_none(), &t->base.ctx, t,
                                 CF__OP_SEND);
 }
 
@@ -150,7 +153,7 @@ static void leave_to_deliver(cf_coro *co, bool dying)
     void *ret = cf__ctx_redirect(&to->ctx, cf__deliver_tramp);
     cf__set_cur(to);
     (void)dying;
-    cf__send_switch(&co->base.ctx, &to->ctx, pack(co, ret), co, 0);
+    cf__send_switch(&co->base.ctx, pack(co, ret), &to->ctx, co, 0);
 }
 
 /* Yields `co->out` from a resume point other than cf_yield()'s. */
@@ -312,16 +315,17 @@ cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
     cf_coro *t = co->leaf;
     cf__context *cur = cf__cur;
 
-    if (CF__LIKELY(t != NULL && cur != NULL)
-        && CF__LIKELY(cf__claim_fast(t, cur))) {
+    /* A bias that matches this thread implies its context is set up. */
+    if (CF__LIKELY(t != NULL) && CF__LIKELY(cf__claim_fast(t, cur))) {
         t->entry = co;
+        __asm__("" ::: "memory"); /* two plain stores, not a vector pair */
         t->caller = cur;
         t->outp = out != NULL ? out : &t->out;
         t->in = v;
         t->op = CF__OP_SEND;
         cf__fpenv_resumed(t);
 #if CF__FAST
-        return cf__send_switch(&cur->ctx, &t->base.ctx, v, t, CF__OP_SEND);
+        return cf__send_switch(&cur->ctx, v, &t->base.ctx, t, CF__OP_SEND);
 #else
         cf_coro *y = cf__jump(cur, &t->base, t, false);
         return cf__deliver(cur, y, out);
@@ -571,10 +575,11 @@ cf_value cf_yield(cf_value v)
     fp_check(co);
     fp_leave(co);
     *co->outp = v;
-    co->outk = CF__OUT_YIELDED;
+    /* co->outk is CF__OUT_YIELDED already: only finishing and entering a
+     * yield from change it, and deliver_end() puts the latter back. */
     cf__context *to = co->caller;
     cf__set_cur(to);
-    return cf__yield_switch(&co->base.ctx, &to->ctx, CF_YIELDED, &co->state);
+    return cf__yield_switch(co, &to->ctx);
 #else
     co->out = v;
     co->outk = CF__OUT_YIELDED;

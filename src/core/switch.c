@@ -33,37 +33,41 @@ void *__tsan_get_current_fiber(void);
 void __tsan_switch_to_fiber(void *fiber, unsigned flags);
 #endif
 
-CF__TLS cf__context *cf__cur;
+CF__TLS struct cf__tls cf__tls;
 static CF__TLS cf__context thread_base;
 
 /*
  * The threads that may hold a coroutine's bias: every thread that has used
- * coflow, from its first use to its exit. A thread taking a coroutine over
- * reads its owner's cf__cur, which lives in the owner's TLS, so it does that
- * only while the owner is listed here, with the list locked (an exiting
- * thread unlists itself under the same lock, before its TLS goes away).
+ * coflow, from its first use to its exit, each with an entry whose address
+ * is its tag. A thread taking a coroutine over reads its owner's cf__cur,
+ * which lives in the owner's TLS, so it does that only while the owner is
+ * alive, under threads_lock (an exiting thread marks its entry dead under
+ * the same lock, before its TLS goes away). Entries are never freed: a
+ * dead thread's entry goes to the next new thread, which inherits its
+ * biases (the lock orders the old thread's last use before the new one's
+ * first).
  */
 struct thread_node {
-    struct thread_node *prev, *next;
-    uintptr_t tag;
+    struct thread_node *next_free;
+    cf__context **curp; /* its cf__cur, while alive */
+    bool alive;
 };
 
 static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct thread_node *threads;
+static struct thread_node *free_nodes;
 static pthread_key_t thread_key;
 static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
-static CF__TLS struct thread_node thread_node;
 
 static void thread_unlist(void *arg)
 {
     struct thread_node *n = arg;
     pthread_mutex_lock(&threads_lock);
-    if (n->prev != NULL)
-        n->prev->next = n->next;
-    else
-        threads = n->next;
-    if (n->next != NULL)
-        n->next->prev = n->prev;
+    n->alive = false;
+    n->curp = NULL;
+    n->next_free = free_nodes;
+    free_nodes = n;
+    /* Claims after this (a later key destructor) register again. */
+    __atomic_store_n(&cf__tls.me, 0, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&threads_lock);
 }
 
@@ -74,26 +78,21 @@ static void thread_key_make(void)
 
 static void thread_list(void)
 {
-    struct thread_node *n = &thread_node;
     pthread_once(&thread_once, thread_key_make);
-    n->tag = cf__tag();
     pthread_mutex_lock(&threads_lock);
-    n->prev = NULL;
-    n->next = threads;
-    if (threads != NULL)
-        threads->prev = n;
-    threads = n;
+    struct thread_node *n = free_nodes;
+    if (n != NULL)
+        free_nodes = n->next_free;
+    else if ((n = calloc(1, sizeof *n)) == NULL) {
+        fputs("coflow: out of memory for a thread's entry\n", stderr);
+        abort();
+    }
+    n->next_free = NULL;
+    n->curp = &cf__tls.cur;
+    n->alive = true;
+    __atomic_store_n(&cf__tls.me, (uintptr_t)n, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&threads_lock);
     pthread_setspecific(thread_key, n);
-}
-
-/* Whether the thread of `tag` is alive (threads_lock held). */
-static bool thread_listed(uintptr_t tag)
-{
-    for (const struct thread_node *n = threads; n != NULL; n = n->next)
-        if (n->tag == tag)
-            return true;
-    return false;
 }
 
 cf__context *cf__thread_base(void)
@@ -103,9 +102,10 @@ cf__context *cf__thread_base(void)
     if (b->tsan_fiber == NULL)
         b->tsan_fiber = __tsan_get_current_fiber();
 #endif
+    if (CF__UNLIKELY(cf__tls.me == 0))
+        thread_list();
     if (cf__cur == NULL) {
         cf__overflow_thread_init();
-        thread_list();
         cf__set_cur(b);
     }
     return b;
@@ -206,10 +206,10 @@ bool cf__take_bias(cf_coro *t)
     if (owner != me) {
         atomic_store_explicit(&t->bias, me | (b & CF__BIAS_FLAGS),
                               memory_order_seq_cst);
-        if (thread_listed(owner)) {
+        const struct thread_node *n = (const struct thread_node *)owner;
+        if (n != NULL && n->alive) {
             fence_others();
-            cf__context *c =
-                __atomic_load_n((cf__context **)owner, __ATOMIC_ACQUIRE);
+            cf__context *c = __atomic_load_n(n->curp, __ATOMIC_ACQUIRE);
             int s = atomic_load_explicit(&t->state, memory_order_acquire);
             if (c == &t->base || s == CF_RUNNING) {
                 atomic_store_explicit(&t->bias, b, memory_order_relaxed);
@@ -223,7 +223,8 @@ bool cf__take_bias(cf_coro *t)
 
 bool cf__claim_from(cf_coro *t, int s, int *seen)
 {
-    cf__context *cur = cf__current_context();
+    cf__registered();
+    cf__context *cur = cf__cur;
     for (;;) {
         int r = cf__owner_claim(t, cur, s);
         if (r == CF__CLAIMED)

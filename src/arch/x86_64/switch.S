@@ -17,8 +17,11 @@
  *     +0  r15   +8  r14   +16 r13   +24 r12   +32 rbx   +40 rbp
  *     +48 resume address
  *
- * CET: both entry points start with endbr64, and the jump is `notrack`, as
- * the resume address is a call's return address and has no endbr64. The
+ * CET: cf__switch starts with endbr64, and every jump to a resume address is
+ * `notrack`, as that is a call's return address and has no endbr64. The
+ * entry points of the fast protocol below are reached only by direct calls
+ * and jumps, and cf__yield_resume only by a `notrack` jump, so they need no
+ * endbr64 (each would be one more instruction on every switch). The
  * object is marked IBT-compatible only: shadow stacks (SHSTK) would need a
  * shadow stack per coroutine, which coflow does not switch, so a binary
  * linked with coflow runs without them.
@@ -84,8 +87,8 @@ cf__switch:
     movq    %rsp, (%rdi)
 .endm
 
-.macro LOAD_AND_JUMP
-    movq    (%rsi), %rsp
+.macro LOAD_AND_JUMP to=%rsi
+    movq    (\to), %rsp
     popq    %r15
     popq    %r14
     popq    %r13
@@ -96,42 +99,44 @@ cf__switch:
     notrack jmp *%r11
 .endm
 
+/* The offset of a cf_coro's state word (checked in core/resume.c). */
+#define CF__STATE_OFF 0x50
+
 /*
- * cf_status-or-value cf__send_switch(from, to, lo, hi, t, op):
+ * cf_status-or-value cf__send_switch(from, lo, hi, to, t, op):
  * a sender resumes `to` with rax:rdx = lo:hi (a cf_value), r8 = t (the
- * coroutine) and r9 = op; cf__yield_resume reads all four.
+ * coroutine) and r9 = op; cf__yield_resume reads all four. The value comes
+ * in rsi:rdx, where cf_send() receives it, so a send moves little.
  */
     .globl  cf__send_switch
     .hidden cf__send_switch
     .type   cf__send_switch, @function
     .p2align 4
 cf__send_switch:
-    endbr64
     SAVE_AND_LOAD
-    movq    %rdx, %rax
-    movq    %rcx, %rdx
-    LOAD_AND_JUMP
+    movq    %rsi, %rax
+    LOAD_AND_JUMP %rcx
     .size   cf__send_switch, .-cf__send_switch
 
 /*
- * cf__yield_switch(from, to, status, state): a coroutine in cf_yield goes
- * back to its sender. Below its caller's return address it leaves
- * cf__yield_resume as the resume address, so that the next resume lands
- * there; once its registers are saved it marks itself SUSPENDED (2) with a
- * plain store, which is a release on x86-64: from then on another thread may
- * resume it. The sender returns `status`.
+ * cf__yield_switch(co, to): a coroutine in cf_yield goes back to its sender
+ * (`co` is also its saved context: the context is the object's first
+ * member). Below its caller's return address it leaves cf__yield_resume as
+ * the resume address, so that the next resume lands there; once its
+ * registers are saved it marks itself SUSPENDED (2) with a plain store,
+ * which is a release on x86-64: from then on another thread may resume it.
+ * The sender returns CF_YIELDED (0).
  */
     .globl  cf__yield_switch
     .hidden cf__yield_switch
     .type   cf__yield_switch, @function
     .p2align 4
 cf__yield_switch:
-    endbr64
     leaq    cf__yield_resume(%rip), %rax
     pushq   %rax
     SAVE_AND_LOAD
-    movl    $2, (%rcx)
-    movq    %rdx, %rax
+    movl    $2, CF__STATE_OFF(%rdi)
+    xorl    %eax, %eax
     LOAD_AND_JUMP
     .size   cf__yield_switch, .-cf__yield_switch
 
@@ -141,7 +146,6 @@ cf__yield_switch:
     .type   cf__switch_rel, @function
     .p2align 4
 cf__switch_rel:
-    endbr64
     SAVE_AND_LOAD
     movl    $2, (%rcx)
     movq    %rdx, %rax
@@ -159,7 +163,6 @@ cf__switch_rel:
     .type   cf__yield_resume, @function
     .p2align 4
 cf__yield_resume:
-    endbr64
     testl   %r9d, %r9d
     jne     1f
     popq    %rcx
