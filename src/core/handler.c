@@ -68,8 +68,9 @@ cf_status cf__handler_ended(cf_coro *co, cf_status st, cf_error *before)
 /* cf_send() into a handler: see cf__handler_send_inline(). */
 cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out)
 {
-    cf_value tmp;
-    return cf__handler_send_inline(co, v, out != NULL ? out : &tmp);
+    if (CF__UNLIKELY(out == NULL)) /* the slow path has a place for it */
+        return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
+    return cf__handler_send_inline(co, v, out);
 }
 
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
@@ -82,12 +83,12 @@ cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
     if (out == NULL)
         out = &tmp;
     for (;;) {
-        if (cf__claim_from(co, CF_SUSPENDED, &s))
+        if (cf__claim(co, CF_SUSPENDED, &s))
             break;
         cf_status st = not_suspended(co, s, op, v, err, out);
         if (s != CF_CREATED || st != CF_YIELDED)
             return st;
-        if (!cf__claim_from(co, CF_CREATED, &s))
+        if (!cf__claim(co, CF_CREATED, &s))
             continue;
         if (op != CF_OP_THROW)
             break;

@@ -135,6 +135,7 @@ struct cf_coro {
 
     cf_step_fn step;
     void *self;
+    cf_error *before; /* the error handled when the step was called */
 
     char name[CF__NAME_MAX]; /* last: a reused object is cleared up to it */
 };
@@ -367,6 +368,22 @@ static inline bool cf__claim_fast(cf_coro *t, cf__context *cur)
  */
 bool cf__claim_from(cf_coro *t, int s, int *seen);
 
+/* cf__claim_from(), with the owner's claim inline. */
+static inline bool cf__claim(cf_coro *t, int s, int *seen)
+{
+    cf__context *cur = cf__cur;
+    if (CF__LIKELY(cur != NULL)) {
+        int r = cf__owner_claim(t, cur, s);
+        if (CF__LIKELY(r == CF__CLAIMED))
+            return true;
+        if (r != CF__MOVED) {
+            *seen = r;
+            return false;
+        }
+    }
+    return cf__claim_from(t, s, seen);
+}
+
 /* handler.c */
 cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out);
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
@@ -381,20 +398,40 @@ cf_status cf__handler_ended(cf_coro *co, cf_status st, cf_error *before);
  * a layer that sends per event (the sax source) and knows its target is a
  * handler.
  */
+/*
+ * The owner's claim of a SUSPENDED handler (cf__owner_claim() without the
+ * flags: a handler's bias has none but CF__BIAS_FREED, which must fail).
+ * A thread whose tag is still 0 never matches.
+ */
+static inline bool cf__handler_claim(cf_coro *co, cf__context *cur)
+{
+    uintptr_t me = cf__tag();
+    if (atomic_load_explicit(&co->bias, memory_order_relaxed) != me
+        || atomic_load_explicit(&co->state, memory_order_acquire)
+               != CF_SUSPENDED)
+        return false;
+    cf__set_cur(&co->base); /* "claiming co", for a taker to see */
+    atomic_signal_fence(memory_order_seq_cst);
+    bool mine = atomic_load_explicit(&co->bias, memory_order_relaxed) == me;
+    if (CF__LIKELY(mine))
+        atomic_store_explicit(&co->state, CF_RUNNING, memory_order_relaxed);
+    cf__set_cur(cur);
+    return mine;
+}
+
 static inline cf_status cf__handler_send_inline(cf_coro *co, cf_value v,
                                                 cf_value *out)
 {
     cf__context *cur = cf__cur;
-    if (CF__UNLIKELY(cur == NULL
-                     || cf__owner_claim(co, cur, CF_SUSPENDED) != CF__CLAIMED))
+    if (CF__UNLIKELY(!cf__handler_claim(co, cur)))
         return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
-    cf_error *before = cur->exc;
+    co->before = cur->exc; /* in the object: one register less to keep */
     cf_status st = co->step(co->self, CF_OP_SEND, v, out);
     if (CF__LIKELY(st == CF_YIELDED)) {
         atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);
         return st;
     }
-    return cf__handler_ended(co, st, before);
+    return cf__handler_ended(co, st, co->before);
 }
 
 

@@ -295,7 +295,7 @@ static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
                                       "just-started generator");
             break;
         }
-        if (cf__claim_from(t, s, &s))
+        if (cf__claim(t, s, &s))
             return resume(co, t, v, CF__OP_SEND, out);
         if (s == CF_RUNNING)
             return cf__raise_here(co, &cf_value_error,
@@ -423,12 +423,12 @@ cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out)
             return raise_out(err);
         case CF_CREATED:
             /* Raised "at the start of the body": no code runs. */
-            if (!cf__claim_from(t, s, &s))
+            if (!cf__claim(t, s, &s))
                 continue;
             closed(t);
             return raise_out(err);
         case CF_SUSPENDED:
-            if (!cf__claim_from(t, s, &s))
+            if (!cf__claim(t, s, &s))
                 continue;
             t->in_err = err;
             return resume(co, t, cf_none(), CF__OP_THROW, out);
@@ -456,7 +456,7 @@ static bool close_at_rest(cf_coro *co)
 {
 #if CF__FAST
     int s;
-    if (co->kind != CF__BODY || !cf__claim_from(co, CF_SUSPENDED, &s))
+    if (co->kind != CF__BODY || !cf__claim(co, CF_SUSPENDED, &s))
         return false;
     /* Claimed: what it left suspended stays as it is while we look. */
     if (co->base.cleanups != NULL || co->delegate != NULL
@@ -485,7 +485,7 @@ cf_status cf_close(cf_coro *co, cf_value *out)
         return cf__raise_here(co, &cf_value_error,
                               "generator already executing");
     case CF_CREATED:
-        if (cf__claim_from(co, CF_CREATED, &s))
+        if (cf__claim(co, CF_CREATED, &s))
             closed(co);
         CF__FALLTHROUGH;
     case CF_CLOSED:
