@@ -23,7 +23,7 @@ static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
                              : cf__coro_alloc(&co, 0);
     if (rc < 0)
         return rc;
-    co->base.is_coro = true;
+    co->base.is_coro = CF__CORO_PLAIN;
     atomic_init(&co->state, CF_CREATED);
     co->top = co;
     co->leaf = co;
@@ -88,8 +88,10 @@ static struct made new_body(cf_body_fn fn, void *arg,
     co->fn = fn;
     co->arg = arg;
     co->fpenv = opts != NULL && (opts->flags & CF_CORO_FPENV) != 0;
-    if (co->fpenv)
-        cf__fpenv_save(&co->env); /* starts with its creator's */
+    if (co->fpenv) {
+        cf__fpenv_save(&co->env);          /* starts with its creator's */
+        co->base.is_coro = CF__CORO_FPENV; /* cf_yield's slow path */
+    }
     cf__ctx_make(&co->base.ctx, (void *)co->base.stack_lo, co->base.stack_size,
                  body_entry);
 #if CF_TSAN

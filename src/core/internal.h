@@ -58,17 +58,21 @@
 #define CF__NAME_MAX    48
 
 typedef struct cf__context {
-    struct cf__ctx ctx;   /* saved registers, while not running */
-    cf_error *exc;        /* the error being handled (sys.exception()) */
-    cf_cleanup *cleanups; /* innermost cleanup or cf_try record */
-    bool is_coro;         /* a cf_coro, or a thread's base context */
-    const void *stack_lo; /* for sanitizers: this context's stack */
+    struct cf__ctx ctx;    /* saved registers, while not running */
+    cf_error *exc;         /* the error being handled (sys.exception()) */
+    cf_cleanup *cleanups;  /* innermost cleanup or cf_try record */
+    unsigned char is_coro; /* 0 a thread's base context, else a cf_coro:
+                              CF__CORO_FPENV if it swaps its FP env */
+    const void *stack_lo;  /* for sanitizers: this context's stack */
     size_t stack_size;
     void *asan_fake;     /* ASan's fake stack, saved across a switch */
     void *tsan_fiber;    /* TSan's fiber for this context */
     const void *peer_lo; /* for ASan: the stack we last came from */
     size_t peer_size;
 } cf__context;
+
+#define CF__CORO_PLAIN 1
+#define CF__CORO_FPENV 2
 
 /* How a coroutine was last resumed; read by the code it resumes in. */
 enum cf__op {
@@ -339,6 +343,22 @@ static inline int cf__owner_claim(cf_coro *t, cf__context *cur, int s)
 }
 
 /*
+ * Loads of the bias and the state in the fast claims. On x86-64 without a
+ * sanitizer they are plain loads (which every load is there: an acquire),
+ * which the compiler may fold into a compare, as it does not with
+ * atomic_load; the compiler barrier in the claim makes the second load of
+ * the bias a fresh one. Elsewhere they are what they say.
+ */
+#if CF__FAST
+#define CF__PEEK_BIAS(t)  (*(const uintptr_t *)(const void *)&(t)->bias)
+#define CF__PEEK_STATE(t) (*(const int *)(const void *)&(t)->state)
+#else
+#define CF__PEEK_BIAS(t) atomic_load_explicit(&(t)->bias, memory_order_relaxed)
+#define CF__PEEK_STATE(t)                                                      \
+    atomic_load_explicit(&(t)->state, memory_order_acquire)
+#endif
+
+/*
  * The fast claim of a SUSPENDED `t` by the thread it is biased to, with no
  * slow-path flag set: on success t is RUNNING and cf__cur is &t->base, as
  * a send into it needs. Anything else is left to cf__claim_from().
@@ -346,14 +366,11 @@ static inline int cf__owner_claim(cf_coro *t, cf__context *cur, int s)
 static inline bool cf__claim_fast(cf_coro *t, cf__context *cur)
 {
     uintptr_t me = cf__tag();
-    if (atomic_load_explicit(&t->bias, memory_order_relaxed) != me
-        || atomic_load_explicit(&t->state, memory_order_acquire)
-               != CF_SUSPENDED)
+    if (CF__PEEK_BIAS(t) != me || CF__PEEK_STATE(t) != CF_SUSPENDED)
         return false;
     cf__set_cur(&t->base);
     atomic_signal_fence(memory_order_seq_cst);
-    if (CF__UNLIKELY(atomic_load_explicit(&t->bias, memory_order_relaxed)
-                     != me)) {
+    if (CF__UNLIKELY(CF__PEEK_BIAS(t) != me)) {
         cf__set_cur(cur);
         return false;
     }
@@ -406,13 +423,11 @@ cf_status cf__handler_ended(cf_coro *co, cf_status st, cf_error *before);
 static inline bool cf__handler_claim(cf_coro *co, cf__context *cur)
 {
     uintptr_t me = cf__tag();
-    if (atomic_load_explicit(&co->bias, memory_order_relaxed) != me
-        || atomic_load_explicit(&co->state, memory_order_acquire)
-               != CF_SUSPENDED)
+    if (CF__PEEK_BIAS(co) != me || CF__PEEK_STATE(co) != CF_SUSPENDED)
         return false;
     cf__set_cur(&co->base); /* "claiming co", for a taker to see */
     atomic_signal_fence(memory_order_seq_cst);
-    bool mine = atomic_load_explicit(&co->bias, memory_order_relaxed) == me;
+    bool mine = CF__PEEK_BIAS(co) == me;
     if (CF__LIKELY(mine))
         atomic_store_explicit(&co->state, CF_RUNNING, memory_order_relaxed);
     cf__set_cur(cur);

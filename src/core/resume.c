@@ -88,6 +88,7 @@ static inline cf__context *prepare(cf_coro *entry, cf_coro *t, cf_value v,
 #if CF__FAST
 /* arch/x86_64/switch.S stores the state at this offset. */
 _Static_assert(offsetof(cf_coro, state) == 0x50, "CF__STATE_OFF in switch.S");
+_Static_assert(offsetof(cf_coro, in) == 0x60, "CF__IN_OFF in switch.S");
 
 /*
  * The fast protocol. The sender tail-calls the switch, so the switch saves
@@ -321,12 +322,14 @@ cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
         __asm__("" ::: "memory"); /* two plain stores, not a vector pair */
         t->caller = cur;
         t->outp = out != NULL ? out : &t->out;
-        t->in = v;
         t->op = CF__OP_SEND;
         cf__fpenv_resumed(t);
 #if CF__FAST
+        /* `v` travels in registers: cf__yield_resume hands it to the body,
+         * cf__rel_resume stores it in t->in for the other resume points. */
         return cf__send_switch(&cur->ctx, v, &t->base.ctx, t, CF__OP_SEND);
 #else
+        t->in = v;
         cf_coro *y = cf__jump(cur, &t->base, t, false);
         return cf__deliver(cur, y, out);
 #endif
@@ -568,12 +571,28 @@ void cf__raise_thrown(cf_coro *co)
     cf__unwind(&co->base, e);
 }
 
-cf_value cf_yield(cf_value v)
+#if CF__FAST
+/* cf_yield() outside a body, or from one with its own FP environment. */
+static __attribute__((noinline)) cf_value yield_slow(cf_value v)
 {
     cf_coro *co = running("cf_yield");
-#if CF__FAST
     fp_check(co);
     fp_leave(co);
+    *co->outp = v;
+    cf__context *to = co->caller;
+    cf__set_cur(to);
+    return cf__yield_switch(co, &to->ctx);
+}
+#endif
+
+cf_value cf_yield(cf_value v)
+{
+#if CF__FAST
+    cf__context *c = cf__cur;
+    if (CF__UNLIKELY(c == NULL || c->is_coro != CF__CORO_PLAIN))
+        return yield_slow(v);
+    cf_coro *co = (cf_coro *)c;
+    fp_check(co);
     *co->outp = v;
     /* co->outk is CF__OUT_YIELDED already: only finishing and entering a
      * yield from change it, and deliver_end() puts the latter back. */
@@ -581,6 +600,7 @@ cf_value cf_yield(cf_value v)
     cf__set_cur(to);
     return cf__yield_switch(co, &to->ctx);
 #else
+    cf_coro *co = running("cf_yield");
     co->out = v;
     co->outk = CF__OUT_YIELDED;
     cf__suspend(co);

@@ -99,8 +99,9 @@ cf__switch:
     notrack jmp *%r11
 .endm
 
-/* The offset of a cf_coro's state word (checked in core/resume.c). */
+/* Offsets in a cf_coro: its state word and `in` (checked in core/resume.c). */
 #define CF__STATE_OFF 0x50
+#define CF__IN_OFF    0x60
 
 /*
  * cf_status-or-value cf__send_switch(from, lo, hi, to, t, op):
@@ -140,17 +141,33 @@ cf__yield_switch:
     LOAD_AND_JUMP
     .size   cf__yield_switch, .-cf__yield_switch
 
-/* cf__switch_rel(from, to, status, state): as above, resuming at its return. */
+/*
+ * cf__switch_rel(from, to, status, state): as above, resuming at its return
+ * through cf__rel_resume, which stores the value sent (rax:rdx) in the
+ * coroutine's `in` (r8 is the coroutine): a send passes it in registers
+ * only, and the resume points other than cf_yield's read it from there.
+ */
     .globl  cf__switch_rel
     .hidden cf__switch_rel
     .type   cf__switch_rel, @function
     .p2align 4
 cf__switch_rel:
+    leaq    cf__rel_resume(%rip), %rax
+    pushq   %rax
     SAVE_AND_LOAD
     movl    $2, (%rcx)
     movq    %rdx, %rax
     LOAD_AND_JUMP
     .size   cf__switch_rel, .-cf__switch_rel
+
+    .type   cf__rel_resume, @function
+    .p2align 4
+cf__rel_resume:
+    movq    %rax, CF__IN_OFF(%r8)
+    movq    %rdx, CF__IN_OFF+8(%r8)
+    popq    %rcx
+    notrack jmp *%rcx
+    .size   cf__rel_resume, .-cf__rel_resume
 
 /*
  * Where a coroutine suspended in cf_yield resumes: rax:rdx is the value sent
