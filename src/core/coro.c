@@ -14,6 +14,8 @@ void __tsan_destroy_fiber(void *fiber);
 
 static void body_entry(void *arg);
 
+cf_coro cf__no_leaf = {.bias = CF__BIAS_FREED, .state = CF_CLOSED};
+
 /* A zeroed coroutine: a body at the top of its stack, or a handler. */
 static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
                  const char *dflt, size_t stack_size)
@@ -150,7 +152,7 @@ int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
     if (rc < 0)
         return rc;
     co->kind = CF__HANDLER;
-    co->leaf = NULL; /* sends take the handler path, never a switch */
+    co->leaf = &cf__no_leaf; /* sends take the handler path, no switch */
     co->step = step;
     co->self = self;
     if (opts != NULL && opts->prime && (rc = prime(co)) < 0)

@@ -37,7 +37,7 @@ static void link(cf_coro *co, cf_coro *sub)
     co->delegate = sub;
     for (cf_coro *x = sub; x != NULL; x = x->delegate)
         x->top = top;
-    sub->leaf = NULL;
+    sub->leaf = &cf__no_leaf;
     co->pending_leaf = leaf; /* published by the caller: cf__deliver() */
 }
 

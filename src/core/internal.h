@@ -117,7 +117,7 @@ struct cf_coro {
     cf_coro **primed;    /* cf__prime: the creator's `out` */
 
     /* yield from: a chain top -> ... -> leaf of delegating coroutines */
-    cf_coro *leaf;         /* at a chain's top: its innermost; else NULL */
+    cf_coro *leaf;         /* a chain's top: its innermost; else cf__no_leaf */
     cf_coro *top;          /* the chain's top (itself when not delegated to) */
     cf_coro *delegate;     /* the coroutine this one yields from, or NULL */
     cf_coro *delegator;    /* the coroutine yielding from this one, or NULL */
@@ -143,6 +143,13 @@ struct cf_coro {
 
     char name[CF__NAME_MAX]; /* last: a reused object is cleared up to it */
 };
+
+/*
+ * The `leaf` of what is not a chain's top (a delegate, a handler): a
+ * coroutine no thread's tag matches, so that cf_send()'s fast path needs no
+ * NULL test to send those to the slow path.
+ */
+extern cf_coro cf__no_leaf;
 
 /*
  * The running context of this thread; NULL until the thread first needs it.
@@ -287,6 +294,8 @@ void cf__unlink(cf_coro *co);
 /* arch/x86_64/switch.S */
 cf_status cf__send_switch(struct cf__ctx *from, cf_value v, struct cf__ctx *to,
                           cf_coro *t, int op);
+cf_status cf__send_fast(struct cf__ctx *from, cf_value v, cf_value *out,
+                        cf_coro *t);
 cf_value cf__yield_switch(cf_coro *co, struct cf__ctx *to);
 void cf__switch_rel(struct cf__ctx *from, struct cf__ctx *to, long status,
                     _Atomic int *state);

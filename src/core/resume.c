@@ -110,6 +110,9 @@ static inline cf_status resume(cf_coro *entry, cf_coro *t, cf_value v, int op,
                                cf_value *out)
 {
     cf__context *cur = prepare(entry, t, v, op, out);
+    /* cf__yield_resume only returns the value: a throw lands elsewhere. */
+    if (op == CF__OP_THROW && cf__ctx_in_yield(&t->base.ctx))
+        cf__ctx_redirect(&t->base.ctx, cf__yield_throw);
     return cf__send_switch(&cur->ctx, v, &t->base.ctx, t, op);
 }
 
@@ -263,7 +266,7 @@ static cf_status deliver_end(cf__context *cur, cf_coro *y, cf_value *out)
 static inline cf_coro *leaf_of(cf_coro *co)
 {
     cf_coro *t = co->leaf;
-    return t != NULL ? t : co->top->leaf;
+    return t != &cf__no_leaf ? t : co->top->leaf;
 }
 
 /*
@@ -316,8 +319,9 @@ cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
     cf_coro *t = co->leaf;
     cf__context *cur = cf__cur;
 
-    /* A bias that matches this thread implies its context is set up. */
-    if (CF__LIKELY(t != NULL) && CF__LIKELY(cf__claim_fast(t, cur))) {
+    /* A bias that matches this thread implies its context is set up; a
+     * handler's or a delegate's leaf, cf__no_leaf, matches no thread. */
+    if (CF__LIKELY(cf__claim_fast(t, cur))) {
         t->entry = co;
         __asm__("" ::: "memory"); /* two plain stores, not a vector pair */
         t->caller = cur;
@@ -327,7 +331,7 @@ cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
 #if CF__FAST
         /* `v` travels in registers: cf__yield_resume hands it to the body,
          * cf__rel_resume stores it in t->in for the other resume points. */
-        return cf__send_switch(&cur->ctx, v, &t->base.ctx, t, CF__OP_SEND);
+        return cf__send_fast(&cur->ctx, v, out, t);
 #else
         t->in = v;
         cf_coro *y = cf__jump(cur, &t->base, t, false);

@@ -120,6 +120,21 @@ cf__send_switch:
     .size   cf__send_switch, .-cf__send_switch
 
 /*
+ * cf_status-or-value cf__send_fast(from, lo, hi, out, t): cf_send()'s
+ * switch into the coroutine `t` itself (its context is its first member),
+ * the arguments left where cf_send() has them.
+ */
+    .globl  cf__send_fast
+    .hidden cf__send_fast
+    .type   cf__send_fast, @function
+    .p2align 4
+cf__send_fast:
+    SAVE_AND_LOAD
+    movq    %rsi, %rax
+    LOAD_AND_JUMP %r8
+    .size   cf__send_fast, .-cf__send_fast
+
+/*
  * cf__yield_switch(co, to): a coroutine in cf_yield goes back to its sender
  * (`co` is also its saved context: the context is the object's first
  * member). Below its caller's return address it leaves cf__yield_resume as
@@ -171,22 +186,28 @@ cf__rel_resume:
 
 /*
  * Where a coroutine suspended in cf_yield resumes: rax:rdx is the value sent
- * (cf_yield's result), r8 the coroutine, r9 the op. A send pops cf_yield's
- * return address and jumps there; a throw raises at the yield, as if the
- * body had called cf__raise_thrown(co) itself.
+ * (cf_yield's result); it pops cf_yield's return address and jumps there.
+ * A throw first redirects the suspended coroutine to cf__yield_throw (see
+ * core/resume.c), which raises at the yield, as if the body had called
+ * cf__raise_thrown(co) itself (r8 is the coroutine).
  */
     .globl  cf__yield_resume
     .hidden cf__yield_resume
     .type   cf__yield_resume, @function
     .p2align 4
 cf__yield_resume:
-    testl   %r9d, %r9d
-    jne     1f
     popq    %rcx
     notrack jmp *%rcx
-1:  movq    %r8, %rdi
-    jmp     cf__raise_thrown
     .size   cf__yield_resume, .-cf__yield_resume
+
+    .globl  cf__yield_throw
+    .hidden cf__yield_throw
+    .type   cf__yield_throw, @function
+    .p2align 4
+cf__yield_throw:
+    movq    %r8, %rdi
+    jmp     cf__raise_thrown
+    .size   cf__yield_throw, .-cf__yield_throw
 
 /*
  * Where a sender resumes when the coroutine did not simply yield: rax is the
