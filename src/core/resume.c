@@ -331,7 +331,7 @@ cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
 #if CF__FAST
         /* `v` travels in registers: cf__yield_resume hands it to the body,
          * cf__rel_resume stores it in t->in for the other resume points. */
-        return cf__send_fast(&cur->ctx, v, out, t);
+        return cf__send_fast(co, v, out, t, &cur->ctx);
 #else
         t->in = v;
         cf_coro *y = cf__jump(cur, &t->base, t, false);
@@ -585,7 +585,7 @@ static __attribute__((noinline)) cf_value yield_slow(cf_value v)
     *co->outp = v;
     cf__context *to = co->caller;
     cf__set_cur(to);
-    return cf__yield_switch(co, &to->ctx);
+    return cf__yield_switch(v, co, &to->ctx);
 }
 #endif
 
@@ -602,7 +602,7 @@ cf_value cf_yield(cf_value v)
      * yield from change it, and deliver_end() puts the latter back. */
     cf__context *to = co->caller;
     cf__set_cur(to);
-    return cf__yield_switch(co, &to->ctx);
+    return cf__yield_switch(v, co, &to->ctx);
 #else
     cf_coro *co = running("cf_yield");
     co->out = v;

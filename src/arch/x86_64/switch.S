@@ -77,14 +77,14 @@ cf__switch:
  */
 
 /* Saves this side, restores `to`; shared tail of the switches below. */
-.macro SAVE_AND_LOAD
+.macro SAVE_AND_LOAD from=%rdi
     pushq   %rbp
     pushq   %rbx
     pushq   %r12
     pushq   %r13
     pushq   %r14
     pushq   %r15
-    movq    %rsp, (%rdi)
+    movq    %rsp, (\from)
 .endm
 
 .macro LOAD_AND_JUMP to=%rsi
@@ -120,24 +120,24 @@ cf__send_switch:
     .size   cf__send_switch, .-cf__send_switch
 
 /*
- * cf_status-or-value cf__send_fast(from, lo, hi, out, t): cf_send()'s
+ * cf_status-or-value cf__send_fast(co, lo, hi, out, t, from): cf_send()'s
  * switch into the coroutine `t` itself (its context is its first member),
- * the arguments left where cf_send() has them.
+ * the arguments left where cf_send() has them (co and out unused).
  */
     .globl  cf__send_fast
     .hidden cf__send_fast
     .type   cf__send_fast, @function
     .p2align 4
 cf__send_fast:
-    SAVE_AND_LOAD
+    SAVE_AND_LOAD %r9
     movq    %rsi, %rax
     LOAD_AND_JUMP %r8
     .size   cf__send_fast, .-cf__send_fast
 
 /*
- * cf__yield_switch(co, to): a coroutine in cf_yield goes back to its sender
- * (`co` is also its saved context: the context is the object's first
- * member). Below its caller's return address it leaves cf__yield_resume as
+ * cf__yield_switch(lo, hi, co, to): a coroutine in cf_yield goes back to its
+ * sender (`co` is also its saved context: the context is the object's first
+ * member; lo:hi, the value yielded, is already stored and is unused). Below its caller's return address it leaves cf__yield_resume as
  * the resume address, so that the next resume lands there; once its
  * registers are saved it marks itself SUSPENDED (2) with a plain store,
  * which is a release on x86-64: from then on another thread may resume it.
@@ -150,10 +150,10 @@ cf__send_fast:
 cf__yield_switch:
     leaq    cf__yield_resume(%rip), %rax
     pushq   %rax
-    SAVE_AND_LOAD
-    movl    $2, CF__STATE_OFF(%rdi)
+    SAVE_AND_LOAD %rdx
+    movl    $2, CF__STATE_OFF(%rdx)
     xorl    %eax, %eax
-    LOAD_AND_JUMP
+    LOAD_AND_JUMP %rcx
     .size   cf__yield_switch, .-cf__yield_switch
 
 /*
