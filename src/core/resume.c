@@ -215,9 +215,11 @@ cf_status cf__deliver(cf__context *cur, cf_coro *y, cf_value *out)
 {
     cf__set_cur(cur);
     if (CF__LIKELY(y->outk == CF__OUT_YIELDED)) {
-        atomic_store_explicit(&y->state, CF_SUSPENDED, memory_order_release);
+        /* Read before the release: once SUSPENDED, another thread may
+         * resume `y` and overwrite its `out`. */
         if (out != NULL)
             *out = y->out;
+        atomic_store_explicit(&y->state, CF_SUSPENDED, memory_order_release);
         return CF_YIELDED;
     }
     return deliver_end(cur, y, out);
@@ -240,13 +242,18 @@ static cf_status deliver_end(cf__context *cur, cf_coro *y, cf_value *out)
     case CF__OUT_DELEGATED:
         /* `y` entered a yield from: publish its chain's new leaf now that
          * its own context is saved and a send may switch past it. */
-        atomic_store_explicit(&y->state, CF_SUSPENDED, memory_order_release);
-        y->top->leaf = y->pending_leaf;
-        y->pending_leaf = NULL;
-        y->outk = CF__OUT_YIELDED;
-        if (out != NULL)
-            *out = y->out;
-        return CF_YIELDED;
+        {
+            /* What `y` holds is read before the release, as in cf__deliver(). */
+            cf_coro *top = y->top, *leaf = y->pending_leaf;
+            if (out != NULL)
+                *out = y->out;
+            y->pending_leaf = NULL;
+            y->outk = CF__OUT_YIELDED;
+            atomic_store_explicit(&y->state, CF_SUSPENDED,
+                                  memory_order_release);
+            top->leaf = leaf;
+            return CF_YIELDED;
+        }
     case CF__OUT_RETURNED:
         if (out != NULL)
             *out = y->out;
