@@ -11,7 +11,6 @@
 
 CONFIG  ?= debug
 ARCH    ?= $(shell uname -m)
-SHARED  ?= ../shared
 PREFIX  ?= /usr/local
 B       := build/$(CONFIG)
 
@@ -54,7 +53,7 @@ CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(HARDEN) $(WARN) -Iinclude -I$(ARCHDIR
            -fPIC -fvisibility=hidden -DCF_BUILDING $(EXTRA_CFLAGS)
 LDFLAGS := $(filter -fsanitize%,$(OPT)) $(EXTRA_LDFLAGS)
 TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(OPT) $(HARDEN) $(filter-out -Wpedantic -Wconversion -Wshorten-64-to-32 -Wmissing-prototypes,$(WARN)) \
-           -Wno-unused-parameter -Iinclude -Itests -DCF_SHARED_DIR='"$(SHARED)"'
+           -Wno-unused-parameter -Iinclude -Itests
 
 # What the library, the tests and the demo are made of. Each layer's
 # fragment, mk/<layer>.mk, adds its sources, libraries, tests and examples

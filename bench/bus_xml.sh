@@ -11,7 +11,7 @@
 #
 # Makes OUTDIR/bus-<MB>m.xml once by repeating the <bus> records of SRC
 # (default examples/data/buses.xml; make bench-bus-xml passes
-# shared/data/allroutes.xml when it is there), warms the page cache, then
+# tests/data/allroutes.xml, the CTA's bus file), warms the page cache, then
 # runs REPS (default 5) repetitions. Writes OUTDIR/bus_xml.tsv and
 # replaces the bus_xml lines of OUTDIR/results.tsv (creating it if
 # needed). Fails if the systems print different numbers of lines.

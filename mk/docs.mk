@@ -2,12 +2,15 @@
 # docs, headers and exports in step (STYLE.md 2.8, 2.9, 2.11).
 #
 #   make check-meta   headers compile alone; every public function has a page;
-#                     exports match cf.map and the headers; page EXAMPLEs run
+#                     exports match cf.map and the headers; page EXAMPLEs run;
+#                     every "item N" cited is in docs/semantics.md; the trace
+#                     cases' Python prints tests/cases/expected/ exactly
 #   make man          docs/man/*.3.md -> build/man/man3/*.3 (needs pandoc)
 
 MAN_PAGES := $(wildcard docs/man/*.3.md)
 
-.PHONY: check-meta check-headers check-docs check-exports check-examples man
+.PHONY: check-meta check-headers check-docs check-exports check-examples man \
+        check-items
 
 # Runs every check even when one fails, so one run reports all problems.
 check-meta:
@@ -17,6 +20,8 @@ check-meta:
 	tools/check-docs || rc=1; \
 	tools/check-exports build/debug/libcoflow.so || rc=1; \
 	LIBS='$(LIBS)' tools/check-examples || rc=1; \
+	tools/check-items || rc=1; \
+	tools/check-cases || rc=1; \
 	if [ $$rc -ne 0 ]; then echo "check-meta: FAILED (see above)" >&2; fi; \
 	exit $$rc
 
@@ -24,6 +29,8 @@ test-extra: check-meta
 
 check-headers:
 	tools/check-headers
+check-items:
+	tools/check-items
 check-docs:
 	tools/check-docs
 check-exports:

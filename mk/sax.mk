@@ -29,9 +29,8 @@ sax-demo:
 	$(MAKE) CONFIG=release examples
 	@echo "==== buses (examples/data/buses.xml)"
 	build/release/examples/buses examples/data/buses.xml
-	@if [ -r $(SHARED)/data/allroutes.xml ]; then \
-	    echo "==== buses ($(SHARED)/data/allroutes.xml)"; \
-	    build/release/examples/buses $(SHARED)/data/allroutes.xml; fi
+	@echo "==== buses (tests/data/allroutes.xml, the CTA's bus file)"
+	build/release/examples/buses tests/data/allroutes.xml
 
 # ---- the fuzz target ----
 SAX_FUZZ_SECONDS ?= 20
@@ -78,6 +77,6 @@ bench-bus-xml:
 	$(MAKE) CONFIG=release lib
 	$(MAKE) build/bench/bus_xml
 	bench/bus_xml.sh build/bench/bus_xml build/bench $(BENCH_BUS_MB) \
-	    $(BENCH_BUS_REPS) $(if $(wildcard $(SHARED)/data/allroutes.xml),$(SHARED)/data/allroutes.xml,examples/data/buses.xml)
+	    $(BENCH_BUS_REPS) tests/data/allroutes.xml
 
 bench-extra: bench-bus-xml

@@ -8,8 +8,10 @@
 
 #include "support.h"
 
-#ifndef CF_SHARED_DIR
-#define CF_SHARED_DIR "../shared"
+/* The expected traces (CPython's output), relative to the repository's root,
+ * where make runs the tests; $COFLOW_CASES names another directory. */
+#ifndef CF_CASES_DIR
+#define CF_CASES_DIR "tests/cases/expected"
 #endif
 
 static char *read_file(const char *path, size_t *len)
@@ -34,13 +36,13 @@ static char *read_file(const char *path, size_t *len)
 
 bool run_case(const char *name, case_fn fn)
 {
-    const char *dir = getenv("COFLOW_SHARED");
+    const char *dir = getenv("COFLOW_CASES");
     char path[4096];
     char *got = NULL;
     size_t got_len = 0, want_len = 0;
 
-    snprintf(path, sizeof path, "%s/cases/%s.expected",
-             dir != NULL ? dir : CF_SHARED_DIR, name);
+    snprintf(path, sizeof path, "%s/%s.expected",
+             dir != NULL ? dir : CF_CASES_DIR, name);
     char *want = read_file(path, &want_len);
     if (want == NULL) {
         fprintf(stderr, "case %s: cannot read %s\n", name, path);

@@ -15,9 +15,10 @@
 typedef void (*case_fn)(FILE *out);
 
 /*
- * Runs `fn`, compares its trace byte for byte with
- * $COFLOW_SHARED/cases/NAME.expected (default CF_SHARED_DIR), and on a
- * difference prints both to stderr. Returns true when they are equal.
+ * Runs `fn`, compares its trace byte for byte with CPython's, in
+ * tests/cases/expected/NAME.expected ($COFLOW_CASES/NAME.expected when that
+ * is set), and on a difference prints both to stderr. Returns true when
+ * they are equal.
  */
 bool run_case(const char *name, case_fn fn);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/cases/cases.h - the trace cases ported from shared/cases/. Each
+ * tests/cases/cases.h - the trace cases ported from tests/cases/py/. Each
  * NAME_case.c defines case_NAME(FILE *out), which prints what NAME.py
  * prints; add each new one to the list.
  */

@@ -2,7 +2,7 @@
 /*
  * close_created_closed: closing a coroutine that never started runs none of
  * it; closing a finished one, or closing twice, does nothing.
- * Mirrors shared/cases/close_created_closed.py (SEMANTICS items 34, 35).
+ * Mirrors tests/cases/py/close_created_closed.py (SEMANTICS items 34, 35).
  */
 #include "cases/cases.h"
 

@@ -2,7 +2,7 @@
 /*
  * close_grep: Beazley's grepclose.py - a coroutine that catches the close,
  * cleans up and returns; closing again is a no-op and a send gets a stop.
- * Mirrors shared/cases/close_grep.py (SEMANTICS items 32, 35).
+ * Mirrors tests/cases/py/close_grep.py (SEMANTICS items 32, 35).
  */
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * close_ignored: a coroutine that yields after GeneratorExit makes close
  * raise RuntimeError("generator ignored GeneratorExit") and stays SUSPENDED
  * at the new yield; the next close tries again.
- * Mirrors shared/cases/close_ignored.py (SEMANTICS item 36).
+ * Mirrors tests/cases/py/close_ignored.py (SEMANTICS item 36).
  */
 #include "cases/cases.h"
 

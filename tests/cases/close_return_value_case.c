@@ -3,7 +3,7 @@
  * close_return_value: close returns the body's result when it catches
  * GeneratorExit and returns, and none in every other case (Python 3.13).
  * cf_close() has the 3.13 semantics, so it stands for the script's close313.
- * Mirrors shared/cases/close_return_value.py (SEMANTICS items 39, 44).
+ * Mirrors tests/cases/py/close_return_value.py (SEMANTICS items 39, 44).
  */
 #include "cases/cases.h"
 

@@ -3,7 +3,7 @@
  * gen_exception_escapes: an error raised in the body comes out of the send
  * that resumed it, after its finally ran; the coroutine is then dead: send
  * and next return none, close does nothing, throw raises what it is given.
- * Mirrors shared/cases/gen_exception_escapes.py (SEMANTICS items 4, 20).
+ * Mirrors tests/cases/py/gen_exception_escapes.py (SEMANTICS items 4, 20).
  */
 #include "cases/cases.h"
 

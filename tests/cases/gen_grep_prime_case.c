@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * gen_grep_prime: Beazley's first coroutine (grep.py), primed by hand.
- * Mirrors shared/cases/gen_grep_prime.py (SEMANTICS items 1, 8, 9).
+ * Mirrors tests/cases/py/gen_grep_prime.py (SEMANTICS items 1, 8, 9).
  */
 #include <string.h>
 

@@ -2,7 +2,7 @@
 /*
  * gen_priming_decorator: send(non-None) to a new generator is a TypeError
  * that leaves it CREATED; send(None) is next(); the @coroutine decorator.
- * Mirrors shared/cases/gen_priming_decorator.py (SEMANTICS items 7, 10, 11).
+ * Mirrors tests/cases/py/gen_priming_decorator.py (SEMANTICS items 7, 10, 11).
  */
 #include <string.h>
 

@@ -2,7 +2,7 @@
 /*
  * gen_reentrant: resuming a running coroutine raises ValueError("generator
  * already executing") at the call site; a send cycle hits the same guard.
- * Mirrors shared/cases/gen_reentrant.py (SEMANTICS items 45, 46).
+ * Mirrors tests/cases/py/gen_reentrant.py (SEMANTICS items 45, 46).
  */
 #include "cases/cases.h"
 

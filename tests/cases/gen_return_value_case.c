@@ -2,7 +2,7 @@
 /*
  * gen_return_value: a body's return value comes out once, as the result of
  * the resume that ran it; a finally runs before it is delivered.
- * Mirrors shared/cases/gen_return_value.py (SEMANTICS items 17-19).
+ * Mirrors tests/cases/py/gen_return_value.py (SEMANTICS items 17-19).
  */
 #include "cases/cases.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * gen_states: the state after every step, seen from outside and inside.
- * Mirrors shared/cases/gen_states.py (SEMANTICS items 2, 3).
+ * Mirrors tests/cases/py/gen_states.py (SEMANTICS items 2, 3).
  */
 #include "cases/cases.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pipe_broadcast3: broadcast to three grep -> printer branches, built from
- * the pipe layer's stages. Mirrors shared/cases/pipe_broadcast3.py
+ * the pipe layer's stages. Mirrors tests/cases/py/pipe_broadcast3.py
  * (SEMANTICS items 62, 64).
  */
 #include <string.h>

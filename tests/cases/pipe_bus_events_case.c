@@ -3,7 +3,7 @@
  * pipe_bus_events: expat's events sent into a pipeline of coroutines,
  * buses_to_dicts -> filter_on_field(route=22) ->
  * filter_on_field(direction=North Bound) -> bus_locations, each a body
- * coroutine written as the Python is. Mirrors shared/cases/pipe_bus_events.py
+ * coroutine written as the Python is. Mirrors tests/cases/py/pipe_bus_events.py
  * (SEMANTICS item 67); the XML is the case's 5-bus excerpt, which is also
  * examples/data/buses.xml.
  */

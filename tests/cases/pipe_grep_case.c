@@ -2,7 +2,7 @@
 /*
  * pipe_grep: array source -> grep -> printer, built from the pipe layer's
  * stages; the trace function prints what the Python stages print.
- * Mirrors shared/cases/pipe_grep.py (SEMANTICS items 61, 64).
+ * Mirrors tests/cases/py/pipe_grep.py (SEMANTICS items 61, 64).
  */
 #include <string.h>
 

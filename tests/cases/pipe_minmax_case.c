@@ -2,7 +2,7 @@
 /*
  * pipe_minmax: min, max and count reducers behind a broadcast; each reports
  * its result when closed, and a direct send shows the running value.
- * Mirrors shared/cases/pipe_minmax.py (SEMANTICS items 62, 64).
+ * Mirrors tests/cases/py/pipe_minmax.py (SEMANTICS items 62, 64).
  */
 #include <string.h>
 

@@ -2,7 +2,7 @@
 /*
  * pipe_round_robin: a squaring map feeds a round-robin dispatcher over two
  * collecting consumers; closing the map closes everything downstream and
- * each consumer prints its list. Mirrors shared/cases/pipe_round_robin.py
+ * each consumer prints its list. Mirrors tests/cases/py/pipe_round_robin.py
  * (SEMANTICS items 64, 65).
  */
 #include <string.h>

@@ -3,7 +3,7 @@
  * sched_io_pipe: pyos step 6 (pyos7.py) - ReadWait/WriteWait traps and the
  * iotask, over a pipe. The iotask polls without blocking while other tasks
  * are ready and blocks otherwise; it ends when it is the only task left.
- * Mirrors shared/cases/sched_io_pipe.py (SEMANTICS item 72).
+ * Mirrors tests/cases/py/sched_io_pipe.py (SEMANTICS item 72).
  * `sched_case_poller` picks the poller (NULL: the default).
  */
 #include <string.h>

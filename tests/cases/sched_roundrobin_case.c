@@ -2,7 +2,7 @@
 /*
  * sched_roundrobin: pyos steps 1-4 - tasks wrapping coroutines, a FIFO
  * ready queue, task exit, and GetTid; a plain yield after GetTid receives
- * the stale sendval. Mirrors shared/cases/sched_roundrobin.py (SEMANTICS
+ * the stale sendval. Mirrors tests/cases/py/sched_roundrobin.py (SEMANTICS
  * items 69, 70, 71).
  */
 #include <coflow/sched.h>

@@ -3,7 +3,7 @@
  * sched_syscalls: pyos steps 5-6 - NewTask, KillTask and WaitTask as raw
  * traps: the killed task's cleanup runs inside the kill, it is reaped when
  * next popped; unknown ids answer False. Mirrors
- * shared/cases/sched_syscalls.py (SEMANTICS items 70, 71).
+ * tests/cases/py/sched_syscalls.py (SEMANTICS items 70, 71).
  */
 #include <coflow/sched.h>
 

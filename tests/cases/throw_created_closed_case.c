@@ -3,7 +3,7 @@
  * throw_created_closed: a throw into a coroutine that never started runs
  * nothing of it, not even its finally; a throw into a finished one raises
  * the error it was given.
- * Mirrors shared/cases/throw_created_closed.py (SEMANTICS items 28, 29).
+ * Mirrors tests/cases/py/throw_created_closed.py (SEMANTICS items 28, 29).
  */
 #include "cases/cases.h"
 

@@ -3,7 +3,7 @@
  * throw_handled_yield: a body that catches the thrown error and yields makes
  * throw return that value; one that catches it and returns makes throw
  * return its result.
- * Mirrors shared/cases/throw_handled_yield.py (SEMANTICS items 23-25).
+ * Mirrors tests/cases/py/throw_handled_yield.py (SEMANTICS items 23-25).
  */
 #include "cases/cases.h"
 

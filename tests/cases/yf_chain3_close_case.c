@@ -4,7 +4,7 @@
  * closes the innermost first; an error from g3's cleanup replaces the
  * GeneratorExit; g3 ignoring GeneratorExit gives RuntimeError and is left
  * SUSPENDED.
- * Mirrors shared/cases/yf_chain3_close.py (SEMANTICS items 56-58).
+ * Mirrors tests/cases/py/yf_chain3_close.py (SEMANTICS items 56-58).
  */
 #include <string.h>
 

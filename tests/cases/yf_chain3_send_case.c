@@ -3,7 +3,7 @@
  * yf_chain3_send: a chain g1 -> g2 -> g3 of yield froms driven by next and
  * send; every send reaches the innermost coroutine and return values climb
  * one level at a time within the same send.
- * Mirrors shared/cases/yf_chain3_send.py (SEMANTICS items 50-53).
+ * Mirrors tests/cases/py/yf_chain3_send.py (SEMANTICS items 50-53).
  */
 #include "cases/cases.h"
 

@@ -4,7 +4,7 @@
  * or close: next and send(None) are delegated, close and throw land in the
  * delegator, and a send of anything else raises in the delegator (CPython's
  * AttributeError; coflow documents TypeError for it).
- * Mirrors shared/cases/yf_plain_iterator.py (SEMANTICS items 51, 55, 56, 59).
+ * Mirrors tests/cases/py/yf_plain_iterator.py (SEMANTICS items 51, 55, 56, 59).
  */
 #include "cases/cases.h"
 

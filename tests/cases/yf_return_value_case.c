@@ -3,7 +3,7 @@
  * yf_return_value: a sub-coroutine's return value collected with yield
  * from; the delegator carries on in the same send; closing the delegator
  * closes the active sub-coroutine first.
- * Mirrors shared/cases/yf_return_value.py (SEMANTICS items 53, 56).
+ * Mirrors tests/cases/py/yf_return_value.py (SEMANTICS items 53, 56).
  */
 #include <stdint.h>
 

@@ -3,7 +3,7 @@
  * yf_subgen_exception: an error a sub-coroutine raises, at its first next
  * or at a later send, is raised in the delegator at its yield from, which
  * may catch it; uncaught, it unwinds the delegator too.
- * Mirrors shared/cases/yf_subgen_exception.py (SEMANTICS item 54).
+ * Mirrors tests/cases/py/yf_subgen_exception.py (SEMANTICS item 54).
  */
 #include "cases/cases.h"
 

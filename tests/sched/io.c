@@ -43,7 +43,7 @@ static void nonblock(int fd)
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-/* Item 72: the pyos7 trace of shared/cases/sched_io_pipe, on each poller. */
+/* Item 72: the pyos7 trace of tests/cases/py/sched_io_pipe, on each poller. */
 IO_TEST(k72_io_pipe_case)
 {
     cf_sched *s = sched_on(poller, NULL); /* skips when unavailable */
