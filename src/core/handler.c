@@ -57,7 +57,8 @@ static void name_error(cf_coro *co, cf_error *before, cf__context *cur)
 }
 
 /* The end of a step that did not yield: CLOSED, and a raised error named. */
-cf_status cf__handler_ended(cf_coro *co, cf_status st, cf_error *before)
+__attribute__((noinline)) cf_status cf__handler_ended(cf_coro *co, cf_status st,
+                                                      cf_error *before)
 {
     if (st == CF_RAISED)
         name_error(co, before, cf__current_context());
@@ -66,11 +67,26 @@ cf_status cf__handler_ended(cf_coro *co, cf_status st, cf_error *before)
 }
 
 /* cf_send() into a handler: see cf__handler_send_inline(). */
+/* Out of line, so that the fast path keeps no registers for it. */
+static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
+                                                     cf_value *out)
+{
+    return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
+}
+
 cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out)
 {
-    if (CF__UNLIKELY(out == NULL)) /* the slow path has a place for it */
-        return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
-    return cf__handler_send_inline(co, v, out);
+    cf__context *cur = cf__cur;
+    /* A NULL `out`: the slow path has a place for it. */
+    if (CF__UNLIKELY(out == NULL || !cf__handler_claim(co, cur)))
+        return send_slow(co, v, out);
+    co->before = cur->exc;
+    cf_status st = co->step(co->self, CF_OP_SEND, v, out);
+    if (CF__LIKELY(st == CF_YIELDED)) {
+        atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);
+        return st;
+    }
+    return cf__handler_ended(co, st, co->before);
 }
 
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
