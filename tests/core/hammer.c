@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "support.h"
@@ -113,6 +114,14 @@ static void hammer(cf_coro *co)
 
 Test(hammer, threads_hammer_one_body)
 {
+    runs = 0;
+    hammer(new_coro(counted_body, NULL, "hammered", true));
+}
+
+/* The same with the fence used where membarrier(2) is missing. */
+Test(hammer, threads_hammer_with_the_mprotect_fence)
+{
+    setenv("COFLOW_FENCE", "mprotect", 1); /* before the first takeover */
     runs = 0;
     hammer(new_coro(counted_body, NULL, "hammered", true));
 }
