@@ -65,9 +65,10 @@ static void *sender(void *arg)
         cf_status st = cf_send(t->co, cf_none(), &v);
         if (st == CF_YIELDED) {
             t->ran++;
-        } else if (st == CF_RAISED
-                   && strcmp(err_text(),
-                             "ValueError: generator already executing")
+        } else if (st == CF_RAISED /* (err_text() is not thread-safe) */
+                   && cf_error_is(cf_error_last(), &cf_value_error)
+                   && strcmp(cf_error_message(cf_error_last()),
+                             "generator already executing")
                           == 0) {
             t->busy++;
             cf_error_clear();
