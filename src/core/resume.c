@@ -478,7 +478,8 @@ static bool close_at_rest(cf_coro *co)
         atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);
         return false;
     }
-    cf__set_exc(&co->base, NULL); /* as finishing with an error does */
+    if (co->base.exc != NULL)
+        cf__set_exc(&co->base, NULL); /* as finishing with an error does */
     closed(co);
     return true;
 #else
