@@ -132,7 +132,8 @@ int main(int argc, char **argv)
     const char *log = optind + 1 < argc ? argv[optind + 1] : "-";
 
     cf_pipe *p;
-    cf_coro *status, *sum, *bytes, *printer, *targets[3], *b, *grep;
+    cf_coro *status = NULL, *sum = NULL, *bytes = NULL, *printer = NULL;
+    cf_coro *targets[3], *b, *grep;
     static struct status_count counts;
     int rc = cf_pipe_new(&p);
     if (rc == 0)

@@ -9,6 +9,7 @@
 #include "coflow/core.h"
 #include "coflow/pipe.h"
 #include "coflow/sched.h"
+#include "coflow/coop.h"
 #include "coflow/sax.h"
 #include "coflow/bridge.h"
 

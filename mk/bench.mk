@@ -65,7 +65,7 @@ bench-report:
 	$(BENCH_PY) bench/report.py $(BENCH_B)
 
 $(BENCH_B)/coflow_bench: $(BENCH_COFLOW_SRC) bench/bench.h bench/floor.h bench/coflow_cases.h $(BENCH_LIB)
-	@$(call bench_log,$(CC_release) $(BENCH_CFLAGS) -o $@ $(BENCH_COFLOW_SRC) $(BENCH_LIB) $(LIBS))
+	@$(call bench_log,$(CC_release) $(BENCH_CFLAGS) -o $@ $(BENCH_COFLOW_SRC) $(BENCH_LIB))
 
 $(patsubst %,$(BENCH_B)/%,$(BENCH_PEERS_C)): $(BENCH_B)/%: bench/%.c bench/bench.h
 	@$(call bench_log,gcc $(BENCH_CFLAGS) -o $@ $< $(LIBS_$*))

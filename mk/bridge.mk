@@ -4,16 +4,23 @@
 #
 #   make check-bridge-tsan    the thread-bridge tests built with CONFIG=tsan
 #   make check-bridge-fuzz    a short libFuzzer run on the frame decoder
+#   make fuzz                 every fuzz target for FUZZ_SECONDS (300) each
 #   make bridge-demo          the three-process ZeroMQ log pipeline
 #   make bench-bridge         bridge_thread, bridge_process, bridge_zmq
 #                             -> build/bench/results.tsv
 
 # Like the pipe layer, which it builds on, the layer stays out of the
 # cross builds.
+# libcoflow-bridge: the sched layer (a thread stage waits on an eventfd in
+# a scheduler's task), the pipe layer and the core, MessagePack and ZeroMQ.
 ifeq ($(filter cross-%,$(CONFIG)),)
-LIB_SRC  += $(wildcard src/bridge/*.c)
-LIBS     += -lmsgpackc -lzmq
-UNIT_SRC += $(wildcard tests/bridge/*.c)
+LAYERS      += bridge
+bridge_SRC  := $(wildcard src/bridge/*.c)
+bridge_USES := sched pipe core
+bridge_EXT  := -lmsgpackc -lzmq
+bridge_PC   := msgpack libzmq
+UNIT_SRC    += $(wildcard tests/bridge/*.c)
+$(foreach e,coprocess cothread zmq_pipeline,$(eval EXAMPLE_LAYERS_$e := bridge))
 else
 EXAMPLES := $(filter-out cothread coprocess zmq_pipeline,$(EXAMPLES))
 endif
@@ -27,14 +34,15 @@ test-extra: check-bridge-tsan check-bridge-fuzz
 
 BRIDGE_TSAN_SRC := tests/bridge/thread.c tests/bridge/common.c tests/support.c \
                    tests/bridge/tsan/main.c
-build/tsan/tests/bridge_thread: $(BRIDGE_TSAN_SRC) build/tsan/libcoflow.a \
+BRIDGE_TSAN_LIB := $(call lib_a,bridge,build/tsan)
+build/tsan/tests/bridge_thread: $(BRIDGE_TSAN_SRC) $(BRIDGE_TSAN_LIB) \
                                 tests/bridge/tsan/criterion/criterion.h
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Itests/bridge/tsan -o $@ $(BRIDGE_TSAN_SRC) \
-	    build/tsan/libcoflow.a $(LDFLAGS) $(LIBS)
+	    $(BRIDGE_TSAN_LIB) $(LDFLAGS) $(call lib_ext,bridge)
 
 check-bridge-tsan:
-	$(MAKE) CONFIG=tsan build/tsan/libcoflow.a build/tsan/tests/bridge_thread
+	$(MAKE) CONFIG=tsan $(BRIDGE_TSAN_LIB) build/tsan/tests/bridge_thread
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
 	    build/tsan/tests/bridge_thread
 
@@ -42,38 +50,62 @@ check-bridge-tsan:
 BRIDGE_FUZZ_SECONDS ?= 20
 BRIDGE_FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -I$(ARCHDIR) \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# The frame code built with the fuzzer's instrumentation, over the pipe
+# layer and the core it uses.
+BRIDGE_FUZZ_LIB := $(call lib_a,pipe core,build/asan)
 build/fuzz/frame_fuzz: tests/fuzz/frame_fuzz.c src/bridge/frame.c \
-                       src/bridge/codec.c build/asan/libcoflow.a
+                       src/bridge/codec.c src/bridge/internal.h \
+                       tests/guarded.h $(BRIDGE_FUZZ_LIB)
 	@mkdir -p $(@D)
 	clang $(BRIDGE_FUZZ_CFLAGS) -o $@ tests/fuzz/frame_fuzz.c \
-	    src/bridge/frame.c src/bridge/codec.c build/asan/libcoflow.a $(LIBS)
+	    src/bridge/frame.c src/bridge/codec.c $(BRIDGE_FUZZ_LIB) \
+	    $(call lib_ext,bridge)
 
+# The build and the run are separate recipes, so that `make -n` shows
+# the run instead of trying it.
 check-bridge-fuzz:
 	@if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' \
 	    | clang -x c -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1; then \
 	    echo "check-bridge-fuzz: libFuzzer is missing (clang -fsanitize=fuzzer); skipped"; \
 	    exit 0; fi; \
-	$(MAKE) CONFIG=asan build/asan/libcoflow.a && \
+	$(MAKE) CONFIG=asan $(BRIDGE_FUZZ_LIB) && \
 	$(MAKE) CONFIG=asan build/fuzz/frame_fuzz && \
+	$(MAKE) check-bridge-fuzz-run
+
+.PHONY: check-bridge-fuzz-run
+check-bridge-fuzz-run:
 	mkdir -p build/fuzz/corpus && \
 	printf '\x92\x00\xa3abc' > build/fuzz/corpus/value && \
 	printf '\x92\x01\x2a' > build/fuzz/corpus/close && \
 	printf '\x94\x02\xaaValueError\xa4boom\xa1g' > build/fuzz/corpus/error && \
 	printf '\x92\x00\xd6\x01\x00\x01hi' > build/fuzz/corpus/ptr && \
+	printf "\x94\x02\xaaValueError\xa8 (via ')\xa1g" > build/fuzz/corpus/via-open && \
+	printf "\x94\x02\xaaValueError\xa7 (via '\xa1g" > build/fuzz/corpus/via-cut && \
+	printf "\x94\x02\xa1T\xb5boom (via 'a' <- 'b')\xa0" > build/fuzz/corpus/via-text && \
+	printf "\x95\x02\xa1T\xa4boom\xa1g\x92\xa5inner\xa6thread" > build/fuzz/corpus/via-array && \
+	printf "\x95\x02\xa1T\xa0\xa0\xdc\x00\x02\xa1a\xa2')" > build/fuzz/corpus/via-array16 && \
 	{ build/fuzz/frame_fuzz -max_total_time=$(BRIDGE_FUZZ_SECONDS) -max_len=4096 \
 	    -rss_limit_mb=1024 -malloc_limit_mb=256 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
 	    build/fuzz/corpus > build/fuzz/frame_fuzz.log 2>&1; rc=$$?; \
 	  tail -n 12 build/fuzz/frame_fuzz.log; exit $$rc; }
+
+# `make fuzz`: each target for minutes (FUZZ_SECONDS each, niced); the
+# short runs above stay in make test.
+FUZZ_SECONDS ?= 300
+.PHONY: fuzz fuzz-frame
+fuzz: fuzz-frame
+fuzz-frame:
+	nice -n 10 $(MAKE) check-bridge-fuzz BRIDGE_FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # ---- benchmarks (shared/BENCH.md: bridge_thread, bridge_process,
 # bridge_zmq; items/s) ----
 BRIDGE_BENCH := bridge_thread bridge_process bridge_zmq
 bench-extra: bench-bridge
 
-build/bench/bridge_%: bench/bridge_%.c bench/bridge_common.h build/release/libcoflow.a
+build/bench/bridge_%: bench/bridge_%.c bench/bridge_common.h $(call lib_a,bridge,build/release)
 	@mkdir -p $(@D)
 	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Iinclude -o $@ $< \
-	    build/release/libcoflow.a $(LIBS)
+	    $(call lib_a,bridge,build/release) $(call lib_ext,bridge)
 
 # Replaces the bridge_* lines of build/bench/results.tsv, keeping the rest.
 bench-bridge:

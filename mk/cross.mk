@@ -11,7 +11,8 @@
 # Under emulation only plain programs that never fork run: qemu-aarch64 7.2
 # hangs in a forked child, and Debian has no riscv64 Criterion, so
 # Criterion's suite stays native. A cross configuration is debug-like (-O2
-# with CF_DEBUG) and builds only libcoflow.a and the two test programs.
+# with CF_DEBUG) and builds only the core's libcoflow.a and the two test
+# programs.
 
 CROSS_CC_aarch64  := aarch64-linux-gnu-gcc
 CROSS_CC_riscv64  := riscv64-linux-gnu-gcc
@@ -37,7 +38,7 @@ $(B)/tests/conformance/conformance.o: TEST_CFLAGS += -frounding-math \
     -DCF_TEST_GENERIC=$(if $(filter %/generic,$(ARCHDIR)),1,0)
 
 $(CONFORMANCE): $(B)/tests/conformance/conformance.o $(B)/libcoflow.a
-	$(CC) -o $@ $^ $(LDFLAGS) $(LIBS)
+	$(CC) -o $@ $^ $(LDFLAGS) -lm
 
 .PHONY: check-conformance test-conformance check-cross test-cross \
         cross-aarch64 cross-riscv64

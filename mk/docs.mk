@@ -2,15 +2,18 @@
 # docs, headers and exports in step (STYLE.md 2.8, 2.9, 2.11).
 #
 #   make check-meta   headers compile alone; every public function has a page;
-#                     exports match cf.map and the headers; page EXAMPLEs run;
-#                     every "item N" cited is in docs/semantics.md; the trace
-#                     cases' Python prints tests/cases/expected/ exactly
+#                     each library's exports match its map (src/<layer>/
+#                     lib<name>.map) and headers; page EXAMPLEs run; each
+#                     layer includes only what docs/design.md lets it
+#                     (tools/check-layers); every "item N" cited is in
+#                     docs/semantics.md; the trace cases' Python prints
+#                     tests/cases/expected/ exactly
 #   make man          docs/man/*.3.md -> build/man/man3/*.3 (needs pandoc)
 
 MAN_PAGES := $(wildcard docs/man/*.3.md)
 
-.PHONY: check-meta check-headers check-docs check-exports check-examples man \
-        check-items
+.PHONY: check-meta check-headers check-docs check-exports check-examples \
+        check-layers check-items man
 
 # Runs every check even when one fails, so one run reports all problems.
 check-meta:
@@ -18,8 +21,10 @@ check-meta:
 	@rc=0; \
 	tools/check-headers || rc=1; \
 	tools/check-docs || rc=1; \
-	tools/check-exports build/debug/libcoflow.so || rc=1; \
-	LIBS='$(LIBS)' tools/check-examples || rc=1; \
+	tools/check-layers || rc=1; \
+	tools/check-exports build/debug || rc=1; \
+	LIBCOFLOW='$(call lib_a,$(LAYERS),build/debug)' LIBS='$(LIBS)' \
+	    tools/check-examples || rc=1; \
 	tools/check-items || rc=1; \
 	tools/check-cases || rc=1; \
 	if [ $$rc -ne 0 ]; then echo "check-meta: FAILED (see above)" >&2; fi; \
@@ -33,10 +38,13 @@ check-items:
 	tools/check-items
 check-docs:
 	tools/check-docs
+check-layers:
+	tools/check-layers
 check-exports:
 	$(MAKE) CONFIG=debug lib
-	tools/check-exports build/debug/libcoflow.so
-check-examples: export LIBS := $(LIBS)
+	tools/check-exports build/debug
+check-examples: export LIBS = $(call lib_ext,$(LAYERS))
+check-examples: export LIBCOFLOW = $(call lib_a,$(LAYERS),build/debug)
 check-examples:
 	$(MAKE) CONFIG=debug lib
 	tools/check-examples

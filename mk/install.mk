@@ -1,19 +1,150 @@
-# mk/install.mk - `make install` tested end to end: install under a scratch
-# PREFIX, then build an example against the installed headers and shared
-# library through pkg-config, and run it.
+# mk/install.mk - make install, and its end-to-end check.
+#
+#   make install [PREFIX=/usr/local] [DESTDIR=]
+#                        under PREFIX: include/coflow.h and include/coflow/,
+#                        each layer's lib<name>.a and lib<name>.so.$(VERSION)
+#                        (with the .so.$(SOVERSION) and .so links),
+#                        lib/pkgconfig/<name>.pc, lib/cmake/coflow/ (the
+#                        CMake package) and share/man/man3/ (the man pages,
+#                        made from docs/man/*.3.md by pandoc)
+#   make check-install   installs under build/install-test and uses it as a
+#                        program would (part of make test)
 
-INSTALL_TEST := $(CURDIR)/build/install-test
-
-.PHONY: check-install
+.PHONY: install check-install
 test-extra: check-install
+VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
+VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))
+LIBDIR := $(DESTDIR)$(PREFIX)/lib
+
+# A layer's .pc file: the layers it uses are public requirements (their
+# headers and functions are the program's too), its third-party libraries
+# private ones, which `pkg-config --static` adds (the core's libm, with the
+# ucontext switch only, as Libs.private: it has no .pc).
+pc_requires = $(strip $(foreach u,$($1_USES),$(call lib_name,$u)))
+define install_pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@NAME@|$(call lib_name,$1)|' \
+	    -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@DESCRIPTION@|$(PC_DESCRIPTION_$1)|' \
+	    -e 's|@REQUIRES@|$(call pc_requires,$1)|' \
+	    -e 's|@REQUIRES_PRIVATE@|$($1_PC)|' \
+	    -e 's|@LIBS_PRIVATE@|$(if $($1_PC),,$($1_EXT))|' \
+	    coflow.pc.in > $(LIBDIR)/pkgconfig/$(call lib_name,$1).pc
+
+endef
+PC_DESCRIPTION_core   := Python-style generator coroutines for C (needs only libc)
+PC_DESCRIPTION_pipe   := coflow: coroutine pipelines: sources, filters, routing, sinks (PCRE2)
+PC_DESCRIPTION_sax    := coflow: XML events sent into coroutines (expat)
+PC_DESCRIPTION_sched  := coflow: task scheduler on coroutines (epoll, io_uring)
+PC_DESCRIPTION_bridge := coflow: pipeline stages on threads, processes and ZeroMQ (MessagePack)
+
+define install_lib
+	install -m 644 build/release/lib$(call lib_name,$1).a $(LIBDIR)/
+	install -m 755 build/release/lib$(call lib_name,$1).so \
+	    $(LIBDIR)/lib$(call lib_name,$1).so.$(VERSION)
+	ln -sf lib$(call lib_name,$1).so.$(VERSION) $(LIBDIR)/lib$(call lib_name,$1).so.$(SOVERSION)
+	ln -sf lib$(call lib_name,$1).so.$(SOVERSION) $(LIBDIR)/lib$(call lib_name,$1).so
+
+endef
+
+# The CMake package's table: name|library|layers used|third-party libraries.
+CMAKE_TARGETS = $(foreach l,$(LAYERS),"$l|$(call lib_name,$l)|$(subst $(eval) ,$(comma),$(strip $($l_USES)))|$(subst $(eval) ,$(comma),$(strip $(patsubst -l%,%,$($l_EXT))))")
+comma := ,
+
+install:
+	@tools/deps.sh build install
+	$(MAKE) CONFIG=release lib
+	$(MAKE) man
+	install -d $(DESTDIR)$(PREFIX)/include/coflow $(LIBDIR)/pkgconfig \
+	    $(LIBDIR)/cmake/coflow $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 644 include/coflow.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/coflow/*.h $(DESTDIR)$(PREFIX)/include/coflow/
+	$(foreach l,$(LAYERS),$(call install_lib,$l))
+	$(foreach l,$(LAYERS),$(call install_pc,$l))
+	sed -e 's/@TARGETS@/$(CMAKE_TARGETS)/' -e 's/@VERSION@/$(VERSION)/' \
+	    -e 's/@SOVERSION@/$(SOVERSION)/' \
+	    cmake/coflowConfig.cmake.in > $(LIBDIR)/cmake/coflow/coflowConfig.cmake
+	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@VERSION_MAJOR@/$(VERSION_MAJOR)/' \
+	    -e 's/@VERSION_MINOR@/$(VERSION_MINOR)/' \
+	    cmake/coflowConfigVersion.cmake.in > $(LIBDIR)/cmake/coflow/coflowConfigVersion.cmake
+	install -m 644 build/man/man3/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+
+# ---- the check ----
+# Installs under a scratch prefix, then, from the installed tree only:
+#   - each library's SONAME and NEEDED entries (readelf -d): libcoflow's are
+#     libc and the loader, each other's the layers it uses and its own
+#     third-party libraries;
+#   - a program per layer built with `pkg-config --cflags --libs`, shared,
+#     and run; the core-only one loads no library but libc (ldd); one built
+#     with `pkg-config --static` and run;
+#   - a program per layer built with CMake (find_package(coflow CONFIG),
+#     coflow::<layer>), and run;
+#   - `man` finds cf_send(3) with MANPATH set to the prefix's share/man.
+INSTALL_TEST := $(CURDIR)/build/install-test
+INSTALL_PKG  := PKG_CONFIG_PATH=$(INSTALL_TEST)/lib/pkgconfig
+# The programs find the libraries as under a prefix the loader does not
+# search by itself.
+INSTALL_RUN  := LD_LIBRARY_PATH=$(INSTALL_TEST)/lib
+# An example per layer, and what its output shows.
+INSTALL_EX_core   := grep_coroutine
+INSTALL_EX_pipe   := pipe_grep
+INSTALL_EX_sax    := buses
+INSTALL_EX_sched  := pyos_roundrobin
+INSTALL_EX_bridge := cothread
+# What each library may need besides the layers it uses: its own libraries.
+INSTALL_NEEDED_OK := libc.so ld-linux
 check-install:
+	@tools/deps.sh build test
 	rm -rf $(INSTALL_TEST)
 	$(MAKE) install PREFIX=$(INSTALL_TEST) >/dev/null
-	test -L $(INSTALL_TEST)/lib/libcoflow.so.0
-	readelf -d $(INSTALL_TEST)/lib/libcoflow.so | grep -q 'SONAME.*libcoflow.so.0'
-	PKG_CONFIG_PATH=$(INSTALL_TEST)/lib/pkgconfig; export PKG_CONFIG_PATH; \
-	$(CC) -std=c11 -Wall -Werror $$(pkg-config --cflags coflow) \
-	    examples/grep_coroutine.c -o $(INSTALL_TEST)/grep_coroutine \
-	    $$(pkg-config --libs coflow) -Wl,-rpath,$(INSTALL_TEST)/lib
-	$(INSTALL_TEST)/grep_coroutine | grep -q 'Going away. Goodbye'
-	@echo "check-install: installed library, headers and coflow.pc work"
+	@set -e; cd $(INSTALL_TEST); for l in $(foreach l,$(LAYERS),$l:$(call lib_name,$l):$(subst $(eval) ,$(comma),$(strip $(foreach u,$($l_USES),lib$(call lib_name,$u).so) $(patsubst -l%,lib%.so,$($l_EXT))))); do \
+	    layer=$${l%%:*}; rest=$${l#*:}; name=$${rest%%:*}; allowed=$${rest#*:}; \
+	    so=lib/lib$$name.so; test -L $$so; test -L $$so.$(SOVERSION); \
+	    readelf -d $$so > readelf-$$name.txt; \
+	    grep -q "SONAME.*\[lib$$name.so.$(SOVERSION)\]" readelf-$$name.txt || \
+	        { echo "check-install: $$so: SONAME is not lib$$name.so.$(SOVERSION)"; exit 1; }; \
+	    for n in $$(sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' readelf-$$name.txt); do \
+	        ok=no; for a in $(INSTALL_NEEDED_OK) $$(echo $$allowed | tr , ' '); do \
+	            case $$n in "$$a"*) ok=yes;; esac; done; \
+	        [ $$ok = yes ] || { echo "check-install: $$so needs $$n"; exit 1; }; done; \
+	    echo "check-install: $$so NEEDED: $$(sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' readelf-$$name.txt | tr '\n' ' ')"; \
+	done
+	@set -e; $(INSTALL_PKG); export PKG_CONFIG_PATH; \
+	for l in $(foreach l,$(LAYERS),$l:$(call lib_name,$l):$(INSTALL_EX_$l)); do \
+	    name=$${l#*:}; ex=$${name#*:}; name=$${name%%:*}; \
+	    $(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $$(pkg-config --cflags $$name) \
+	        examples/$$ex.c -o $(INSTALL_TEST)/pc-$$ex $$(pkg-config --libs $$name); \
+	    (cd examples/data && $(INSTALL_RUN) $(INSTALL_TEST)/pc-$$ex $$( [ $$ex = buses ] && echo buses.xml ) \
+	        > $(INSTALL_TEST)/pc-$$ex.out); \
+	    echo "check-install: $$ex built with pkg-config --libs $$name ($$(pkg-config --libs $$name)) and ran"; \
+	done
+	grep -q 'Going away. Goodbye' $(INSTALL_TEST)/pc-grep_coroutine.out
+	$(INSTALL_RUN) ldd $(INSTALL_TEST)/pc-grep_coroutine > $(INSTALL_TEST)/ldd-core.txt
+	@if grep -v -e 'linux-vdso' -e 'libc\.so' -e 'ld-linux' -e 'libcoflow\.so\.$(SOVERSION) => $(INSTALL_TEST)/lib/' \
+	    $(INSTALL_TEST)/ldd-core.txt; then \
+	    echo "check-install: a core-only program loads the libraries above"; exit 1; fi
+	@echo "check-install: the core-only program loads libcoflow and libc only"
+	@set -e; $(INSTALL_PKG); export PKG_CONFIG_PATH; \
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $$(pkg-config --cflags coflow-sax) \
+	    examples/buses.c -o $(INSTALL_TEST)/static-buses \
+	    -Wl,-Bstatic $$(pkg-config --static --libs coflow-sax) -Wl,-Bdynamic; \
+	$(INSTALL_TEST)/static-buses examples/data/buses.xml > $(INSTALL_TEST)/static-buses.out; \
+	cmp -s $(INSTALL_TEST)/static-buses.out $(INSTALL_TEST)/pc-buses.out; \
+	! ldd $(INSTALL_TEST)/static-buses | grep -e libcoflow -e libexpat -e libpcre2; \
+	echo "check-install: buses linked statically with pkg-config --static --libs coflow-sax ($$(pkg-config --static --libs coflow-sax))"
+	@set -e; rm -rf $(INSTALL_TEST)/cmake-build; \
+	cmake -S tests/install -B $(INSTALL_TEST)/cmake-build \
+	    -DCMAKE_PREFIX_PATH=$(INSTALL_TEST) -DCOFLOW_EXAMPLES=$(CURDIR)/examples \
+	    > $(INSTALL_TEST)/cmake.log 2>&1 \
+	    || { cat $(INSTALL_TEST)/cmake.log; exit 1; }; \
+	cmake --build $(INSTALL_TEST)/cmake-build >> $(INSTALL_TEST)/cmake.log 2>&1 \
+	    || { cat $(INSTALL_TEST)/cmake.log; exit 1; }; \
+	for ex in $(foreach l,$(LAYERS),$(INSTALL_EX_$l)); do \
+	    (cd examples/data && $(INSTALL_RUN) $(INSTALL_TEST)/cmake-build/$$ex $$( [ $$ex = buses ] && echo buses.xml ) \
+	        > $(INSTALL_TEST)/cmake-$$ex.out); \
+	    cmp -s $(INSTALL_TEST)/cmake-$$ex.out $(INSTALL_TEST)/pc-$$ex.out || \
+	        { echo "check-install: $$ex built by CMake printed other output"; exit 1; }; \
+	done; \
+	echo "check-install: CMake find_package(coflow CONFIG) built and ran $(foreach l,$(LAYERS),$(INSTALL_EX_$l))"
+	MANPATH=$(INSTALL_TEST)/share/man man -w cf_send | grep -qx '$(INSTALL_TEST)/share/man/man3/cf_send.3'
+	MANPATH=$(INSTALL_TEST)/share/man MANWIDTH=80 man cf_send 2>/dev/null | grep -q 'resume a coroutine'
+	@echo "check-install: installed libraries, headers, .pc files, CMake package and man pages work"

@@ -8,10 +8,14 @@
 #                         (BENCH_LOG_MB=1024 by default) -> build/bench/results.tsv
 
 # Debian has no PCRE2 for the cross targets: their builds leave the layer out.
+# libcoflow-pipe: the core below it, PCRE2.
 ifeq ($(filter cross-%,$(CONFIG)),)
-LIB_SRC  += $(wildcard src/pipe/*.c)
-LIBS     += -lpcre2-8
-UNIT_SRC += $(wildcard tests/pipe/*.c)
+LAYERS    += pipe
+pipe_SRC  := $(wildcard src/pipe/*.c)
+pipe_USES := core
+pipe_EXT  := -lpcre2-8
+pipe_PC   := libpcre2-8
+UNIT_SRC  += $(wildcard tests/pipe/*.c)
 else
 CASE_SRC := $(filter-out tests/cases/pipe_%,$(CASE_SRC))
 TEST_CFLAGS += -DCF_NO_PIPE
@@ -21,6 +25,8 @@ endif
 # Programs that need arguments or data run from pipe-demo, not DEMO_PROGRAMS.
 DEMO_PROGRAMS += pipe_grep pipe_broadcast pipe_exercises pipe_minmax \
                  pipe_round_robin
+$(foreach e,loggrep log_follower pipe_broadcast pipe_exercises pipe_grep \
+    pipe_minmax pipe_round_robin,$(eval EXAMPLE_LAYERS_$e := pipe))
 PIPE_DEMO_LOG := build/demo/access-log
 
 .PHONY: pipe-demo bench-grep-log
@@ -43,9 +49,10 @@ pipe-demo:
 # ---- the grep_log benchmark (shared/BENCH.md) ----
 BENCH_LOG_MB ?= 1024
 BENCH_LOG_REPS ?= 5
-build/bench/grep_log: bench/grep_log.c build/release/libcoflow.a
+build/bench/grep_log: bench/grep_log.c $(call lib_a,pipe,build/release)
 	@mkdir -p $(@D)
-	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< build/release/libcoflow.a -lpthread -lpcre2-8
+	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< \
+	    $(call lib_a,pipe,build/release) $(call lib_ext,pipe)
 
 bench-grep-log:
 	$(MAKE) CONFIG=release lib examples

@@ -45,11 +45,12 @@ check-gdb-run: $(B)/tests/gdb_target
 	    grep -Eq -- "$$want" $(GDB_OUT) || { echo "check-gdb: missing: $$want"; exit 1; }; \
 	done; echo "check-gdb: the coroutines and the suspended one's backtrace are there"
 
+# Core-only programs: libcoflow.a alone.
 $(B)/tests/fault $(B)/tests/million $(B)/tests/gdb_target: $(B)/tests/%: $(B)/tests/scale/%.o $(B)/libcoflow.a
-	$(CC) -o $@ $^ $(LDFLAGS) $(LIBS)
+	$(CC) -o $@ $^ $(LDFLAGS)
 
 # bench/coflow_scale.c: create_1m and rss_per_coroutine (bench/run.py).
 bench-programs: $(BENCH_B)/coflow_scale
 
 $(BENCH_B)/coflow_scale: bench/coflow_scale.c bench/bench.h $(BENCH_LIB)
-	@$(call bench_log,$(CC_release) $(BENCH_CFLAGS) -o $@ bench/coflow_scale.c $(BENCH_LIB) $(LIBS))
+	@$(call bench_log,$(CC_release) $(BENCH_CFLAGS) -o $@ bench/coflow_scale.c $(BENCH_LIB))

@@ -6,19 +6,48 @@
 #   make bench-echo   echo_blaster and echo_load: coflow (epoll, io_uring)
 #                     against plain-C epoll, threads, Go and CPython
 #                     -> build/bench/results.tsv
+#   make bench-chan   chan_pingpong (one scheduler, Go GOMAXPROCS=1) and
+#                     chan_pingpong_xcore (two schedulers, GOMAXPROCS=2)
+#                     -> build/bench/results.tsv
 
 # Cross builds leave the layer out (no liburing for the cross targets).
+# libcoflow-sched: the core below it (its public API only), liburing.
 ifeq ($(filter cross-%,$(CONFIG)),)
-LIB_SRC  += $(wildcard src/sched/*.c)
-LIBS     += -luring
-UNIT_SRC += $(wildcard tests/sched/*.c)
+LAYERS     += sched
+sched_SRC  := $(wildcard src/sched/*.c)
+sched_USES := core
+sched_EXT  := -luring
+sched_PC   := liburing
+UNIT_SRC   += $(wildcard tests/sched/*.c)
+$(foreach e,echoserver pyos_roundrobin pyos_syscalls pyos_iopipe \
+    pyos_yieldfrom fanout,$(eval EXAMPLE_LAYERS_$e := sched))
 DEMO_PROGRAMS += pyos_roundrobin pyos_syscalls pyos_iopipe pyos_yieldfrom \
-                 echoserver
+                 echoserver fanout
 else
 CASE_SRC := $(filter-out tests/cases/sched_%,$(CASE_SRC))
 TEST_CFLAGS += -DCF_NO_SCHED
-EXAMPLES := $(filter-out echoserver pyos_%,$(EXAMPLES))
+EXAMPLES := $(filter-out echoserver pyos_% fanout,$(EXAMPLES))
 endif
+
+# ---- TSan: the pool's cross-scheduler tests in a program of their own ----
+# Criterion does not start under TSan; tests/sched/pool.c uses only the
+# part of its interface that tests/bridge/tsan/ stands in for.
+.PHONY: check-sched-tsan
+ifeq ($(filter cross-%,$(CONFIG)),)
+test-extra: check-sched-tsan
+endif
+
+SCHED_TSAN_SRC := tests/sched/pool.c tests/bridge/tsan/main.c
+SCHED_TSAN_LIB := $(call lib_a,sched,build/tsan)
+build/tsan/tests/sched_pool: $(SCHED_TSAN_SRC) $(SCHED_TSAN_LIB) \
+                             tests/bridge/tsan/criterion/criterion.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Itests/bridge/tsan -o $@ $(SCHED_TSAN_SRC) \
+	    $(SCHED_TSAN_LIB) $(LDFLAGS) $(call lib_ext,sched)
+
+check-sched-tsan:
+	$(MAKE) CONFIG=tsan $(SCHED_TSAN_LIB) build/tsan/tests/sched_pool
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/sched_pool
 
 # ---- the echo benchmarks (shared/BENCH.md: echo_blaster, echo_load) ----
 .PHONY: bench-echo
@@ -30,9 +59,10 @@ $(ECHO_B)/echo_load $(ECHO_B)/echo_c_epoll: $(ECHO_B)/%: bench/%.c
 $(ECHO_B)/echo_c_threads: bench/echo_c_threads.c
 	@mkdir -p $(@D)
 	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -o $@ $< -lpthread
-$(ECHO_B)/echo_coflow: bench/echo_coflow.c build/release/libcoflow.a
+$(ECHO_B)/echo_coflow: bench/echo_coflow.c $(call lib_a,sched,build/release)
 	@mkdir -p $(@D)
-	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< build/release/libcoflow.a $(LIBS)
+	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< \
+	    $(call lib_a,sched,build/release) $(call lib_ext,sched)
 $(ECHO_B)/echo_go: bench/echo_go.go
 	@mkdir -p $(@D)
 	$(BENCH_GO) go build -o $@ $< || echo "bench-echo: Go server not built" >&2
@@ -42,3 +72,20 @@ bench-echo:
 	$(MAKE) $(ECHO_B)/echo_load $(ECHO_B)/echo_c_epoll $(ECHO_B)/echo_c_threads $(ECHO_B)/echo_coflow
 	-$(MAKE) $(ECHO_B)/echo_go
 	bench/echo_run.sh $(ECHO_B)
+
+# ---- the channel benchmarks (chan_pingpong, chan_pingpong_xcore) ----
+.PHONY: bench-chan
+bench-extra: bench-chan
+$(ECHO_B)/chan_coflow: bench/chan_coflow.c $(call lib_a,sched,build/release)
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< \
+	    $(call lib_a,sched,build/release) $(call lib_ext,sched)
+$(ECHO_B)/chan_go: bench/chan_go.go
+	@mkdir -p $(@D)
+	$(BENCH_GO) go build -o $@ $< || echo "bench-chan: Go peer not built" >&2
+
+bench-chan:
+	$(MAKE) CONFIG=release lib
+	$(MAKE) $(ECHO_B)/chan_coflow
+	-$(MAKE) $(ECHO_B)/chan_go
+	bench/chan_run.sh $(ECHO_B)

@@ -14,12 +14,13 @@ test-extra: check-tsan
 check-tsan:
 	$(MAKE) CONFIG=tsan check-tsan-run
 
-$(B)/tests/tsan/%.o: tests/core/%.c tests/tsan/criterion/criterion.h tests/support.h $(wildcard include/*.h include/coflow/*.h)
+$(B)/tests/tsan/%.o: tests/core/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -Itests/tsan -c $< -o $@
+	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -Itests/tsan -c $< -o $@
 
+# The core's tests: libcoflow.a alone.
 $(B)/tests/tsan_threads: $(patsubst %,$(B)/tests/tsan/%.o,$(TSAN_TESTS)) $(B)/tests/tsan/main.o $(B)/tests/support.o $(B)/libcoflow.a
-	$(CC) -o $@ $^ $(LDFLAGS) $(LIBS)
+	$(CC) -o $@ $^ $(LDFLAGS)
 
 check-tsan-run: $(B)/tests/tsan_threads
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66 $(TSAN_OPTIONS)" \

@@ -147,6 +147,9 @@ struct cf_zmq_stats {
     uint64_t malformed; /* messages that were not coflow frames, skipped */
 };
 
+/* The default largest ZeroMQ message a stage takes or sends: 64 MiB. */
+#define CF_ZMQ_MSG_MAX ((int64_t)64 << 20)
+
 /* Options for the ZeroMQ stages. NULL or 0 means the default. */
 struct cf_zmq_opts {
     const char *name;   /* "zmq-push" or "zmq-pull" */
@@ -164,6 +167,13 @@ struct cf_zmq_opts {
                            (default 30000) */
     bool quiet;         /* pull: do not report malformed frames on stderr */
     struct cf_zmq_stats *stats; /* if set, filled in as the stage runs */
+    int64_t max_msg_size;       /* the largest message, in bytes (default
+                             CF_ZMQ_MSG_MAX; -1: no limit). A pull sets it
+                             as libzmq's ZMQ_MAXMSGSIZE: a peer that sends
+                             more loses its connection before any of it is
+                             buffered, and the source raises BridgeError; a
+                             push refuses to send a larger frame
+                             (BridgeError) */
 };
 
 /*

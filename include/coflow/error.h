@@ -92,20 +92,45 @@ CF_API const cf_error *cf_error_context(const cf_error *e);
 /* The error that directly caused `e` (PEP 479), or NULL. */
 CF_API const cf_error *cf_error_cause(const cf_error *e);
 
+/*
+ * The stages an error passed through on its way up a pipeline (its "via"
+ * chain), first the one nearest to where it was raised. The pipe and bridge
+ * layers add a stage's name as the error leaves it; the chain is data, kept
+ * apart from the message: cf_error_message() gives the message alone, and
+ * cf_error_format() and cf_error_print() show the chain after it as
+ * " (via 'a' <- 'b')". cf_error_via_count() gives the chain's length (0 for
+ * NULL); cf_error_via() its i-th name, or NULL when `i` is past the end.
+ */
+CF_API size_t cf_error_via_count(const cf_error *e);
+CF_API const char *cf_error_via(const cf_error *e, size_t i);
+
+/*
+ * A new error that is `e` having passed through `n` more stages: the same
+ * type, message, coroutine, context and cause, and a chain that is `e`'s
+ * followed by `names` (NUL-terminated; the array may be NULL when `n` is 0).
+ * Errors do not change once made, so this is how a stage adds itself. The
+ * caller owns the one reference. Returns NULL for a NULL `e`; when memory
+ * runs out, the shared MemoryError (which carries no chain).
+ */
+CF_API cf_error *cf_error_via_add(const cf_error *e, size_t n,
+                                  const char *const *names);
+
 /* True when `e` is of type `t` or a type derived from it. */
 CF_API bool cf_error_is(const cf_error *e, const cf_error_type *t);
 
 /*
  * Writes `e` as Python's tests print it: "Type: message", or "Type" when the
- * message is empty. Returns the length the full text needs, as snprintf().
+ * message is empty, followed by its via chain, if any, as
+ * " (via 'a' <- 'b')" (after "Type:" when the message is empty). Returns the length the full text needs, as snprintf().
  */
 CF_API size_t cf_error_format(const cf_error *e, char *buf, size_t n);
 
 /*
  * Prints `e` to `f` the way Python prints a traceback's text: first the
  * error's cause if it has one, else its context (recursively), each followed
- * by the line that links it, then "Type: message (in coroutine 'name')"; the
- * parenthesis is left out when the error came from no coroutine.
+ * by the line that links it, then "Type: message (in coroutine 'name')"
+ * (the message followed by the via chain, as cf_error_format() writes it);
+ * the parenthesis is left out when the error came from no coroutine.
  */
 CF_API void cf_error_print(const cf_error *e, FILE *f);
 

@@ -30,6 +30,13 @@
  * A run of text longer than `max_text` (CF_SAX_TEXT_MAX by default) is an
  * error; `split_text` streams text in pieces instead, with no limit.
  *
+ * Hostile input is bounded: a token (a tag with its attributes, a comment,
+ * a PI, a declaration) longer than `max_token` and elements nested deeper
+ * than `max_depth` are errors, and a large token costs linear time: while
+ * expat reports nothing, the source feeds it exponentially larger pieces,
+ * so that expat 2.5, which rescans an unfinished token at every piece,
+ * rescans it a logarithmic number of times.
+ *
  * The source then behaves as the pipe layer's sources do (coflow/pipe.h):
  * at the end of the document it closes the target and returns the close's
  * result; a target that finishes (returns) stops the parse and its result
@@ -114,18 +121,43 @@ CF_API const char *cf_sax_attr(const cf_sax_event *ev, const char *name);
 /* The default longest run of text a source delivers whole: 16 MiB. */
 #define CF_SAX_TEXT_MAX ((size_t)16 << 20)
 
+/*
+ * The default most bytes fed to expat with nothing reported (one token: a
+ * start tag with its attributes, a comment, a processing instruction, a
+ * declaration): 64 MiB.
+ */
+#define CF_SAX_TOKEN_MAX ((size_t)64 << 20)
+
+/* The default deepest nesting of elements: 10,000. */
+#define CF_SAX_DEPTH_MAX ((size_t)10000)
+
 /* Options for a sax source. NULL, or a zero field, means the default. */
 struct cf_sax_opts {
-    const char *name;  /* for traces and pictures; "sax" */
-    size_t chunk_size; /* bytes read and fed to expat at once; 64 KiB */
-    size_t max_text;   /* the longest text event, in bytes; CF_SAX_TEXT_MAX
+    const char *name;     /* for traces and pictures; "sax" */
+    size_t chunk_size;    /* bytes read and fed to expat at once; 64 KiB */
+    size_t max_text;      /* the longest text event, in bytes; CF_SAX_TEXT_MAX
                           (at most CF_VALUE_MAXLEN). Longer text raises
                           cf_sax_error at the position of the piece of text
                           that went past the limit */
-    bool split_text;   /* send text in the pieces expat reports (never
+    bool split_text;      /* send text in the pieces expat reports (never
                           buffered, no limit): stages join them */
-    bool no_close;     /* never close the target: not at the end of the
+    bool no_close;        /* never close the target: not at the end of the
                           document, not after malformed XML */
+    size_t max_token;     /* the most bytes of one token (everything expat
+                          reads while it reports nothing: a tag with its
+                          attributes, a comment, a PI, a declaration);
+                          CF_SAX_TOKEN_MAX. More raises cf_sax_error at the
+                          token's position */
+    size_t max_depth;     /* the deepest nesting of elements; CF_SAX_DEPTH_MAX.
+                          Deeper raises cf_sax_error at the start tag */
+    const char *encoding; /* the document's encoding, overriding its XML
+                             declaration (pyexpat's ParserCreate(encoding));
+                             NULL: as declared, else UTF-8. Besides expat's
+                             own (UTF-8, UTF-16, ISO-8859-1, US-ASCII), any
+                             ASCII-compatible encoding iconv knows whose
+                             characters take a fixed number of bytes for
+                             each lead byte (windows-1250, ISO-8859-2,
+                             KOI8-R, Shift_JIS, EUC-KR, Big5...) */
 };
 
 /*

@@ -9,12 +9,10 @@
 #include <string.h>
 
 #include "internal.h"
-#include "../core/internal.h"
-#include "../pipe/internal.h"
 
 bool cf__wbuf_reserve(cf__wbuf *b, size_t n)
 {
-    if (CF__PIPE_LIKELY(b->cap - b->len >= n))
+    if (CF__LIKELY(b->cap - b->len >= n))
         return true;
     size_t cap = b->cap != 0 ? b->cap : 256;
     while (cap - b->len < n) {
@@ -163,11 +161,26 @@ cf_status cf__frame_put_error(cf__wbuf *b, const cf_error *e)
     const cf_error_type *t = cf_error_type_of(e);
     const char *strs[3] = {t != NULL ? t->name : "Exception",
                            cf_error_message(e), cf_error_coro(e)};
-    int rc = msgpack_pack_array(&pk, 4);
+    size_t nvia = cf_error_via_count(e);
+    size_t len = b->len;
+    int rc = msgpack_pack_array(&pk, nvia > 0 ? 5 : 4);
     rc |= msgpack_pack_int(&pk, CF__FRAME_ERROR);
     for (int i = 0; i < 3; i++)
         rc |= msgpack_pack_str_with_body(&pk, strs[i], strlen(strs[i]));
-    return rc == 0 ? CF_YIELDED : no_memory();
+    if (nvia > 0) {
+        if (nvia > CF__VIA_MAX)
+            nvia = CF__VIA_MAX; /* the nearest stages are kept */
+        rc |= msgpack_pack_array(&pk, nvia);
+        for (size_t i = 0; i < nvia; i++) {
+            const char *v = cf_error_via(e, i);
+            rc |= msgpack_pack_str_with_body(&pk, v, strlen(v));
+        }
+    }
+    if (rc != 0) {
+        b->len = len;
+        return no_memory();
+    }
+    return CF_YIELDED;
 }
 
 /* ---- reading ---- */
@@ -278,6 +291,41 @@ static size_t scalar_len(const unsigned char *p, size_t n, char *type)
 }
 
 /*
+ * The length of the via array at p[0..n) (an array of at most CF__VIA_MAX
+ * strings): 0 when it is cut short, BAD when it is not one.
+ */
+static size_t via_len(const unsigned char *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    size_t count, off;
+    if (p[0] >= 0x90 && p[0] <= 0x9f) {
+        count = p[0] & 0x0f;
+        off = 1;
+    } else if (p[0] == 0xdc || p[0] == 0xdd) {
+        size_t w = p[0] == 0xdc ? 2 : 4;
+        if (n < 1 + w)
+            return 0;
+        count = (size_t)be(p + 1, w);
+        off = 1 + w;
+    } else {
+        return BAD;
+    }
+    if (count > CF__VIA_MAX)
+        return BAD;
+    for (size_t i = 0; i < count; i++) {
+        char type;
+        size_t l = scalar_len(p + off, n - off, &type);
+        if (l == 0 || l == BAD)
+            return l;
+        if (type != 's')
+            return BAD;
+        off += l;
+    }
+    return off;
+}
+
+/*
  * Checks the shape of the frame at p[0..n): returns its length, 0 when it
  * is cut short, or BAD when it is not a frame.
  */
@@ -285,12 +333,18 @@ static size_t frame_len(const unsigned char *p, size_t n)
 {
     if (n == 0)
         return 0;
-    if (p[0] < 0x91 || p[0] > 0x94)
+    if (p[0] < 0x91 || p[0] > 0x95)
         return BAD;
     size_t count = p[0] & 0x0f, off = 1;
-    char types[4];
+    char types[5];
     for (size_t i = 0; i < count; i++) {
-        size_t l = scalar_len(p + off, n - off, &types[i]);
+        size_t l;
+        if (i == 4) { /* only an error frame has a fifth: its via chain */
+            l = via_len(p + off, n - off);
+            types[i] = 'a';
+        } else {
+            l = scalar_len(p + off, n - off, &types[i]);
+        }
         if (l == 0 || l == BAD)
             return l;
         off += l;
@@ -302,7 +356,7 @@ static size_t frame_len(const unsigned char *p, size_t n)
     case CF__FRAME_CLOSE:
         return count <= 2 ? off : BAD;
     case CF__FRAME_ERROR:
-        return count == 4 && types[1] == 's' && types[2] == 's'
+        return count >= 4 && types[1] == 's' && types[2] == 's'
                        && types[3] == 's'
                    ? off
                    : BAD;
@@ -385,6 +439,10 @@ int cf__frame_decode(cf__decoder *d, const char *buf, size_t len, size_t *off,
         f->msg_len = e[2].via.str.size;
         f->coro = e[3].via.str.ptr;
         f->coro_len = e[3].via.str.size;
+        if (o.via.array.size == 5) {
+            f->via = e[4].via.array.ptr;
+            f->nvia = e[4].via.array.size;
+        }
     } else if (o.via.array.size == 2) {
         if (value_of(&e[1], &f->v) != 0)
             return -1;
@@ -406,69 +464,50 @@ void cf__frame_release(cf__frame *f)
 
 /* ---- errors that crossed ---- */
 
-cf_status cf__bridge_raise(const cf_error_type *t, const char *coro,
-                           const char *msg, size_t msg_len,
-                           const cf_error *like, const char *stage)
+cf_status cf__bridge_pass(const cf_error *e, const char *stage)
 {
-    /* "boom (via 'a' <- 'b')": keep "boom", and tag with "a' <- 'b' <- 'S",
-       which the pipe layer's tagging quotes into the same list. */
-    static const char via[] = " (via '";
-    size_t base = msg_len;
-    const char *chain = NULL;
-    size_t chain_len = 0;
-    if (msg_len >= 2 && memcmp(msg + msg_len - 2, "')", 2) == 0) {
-        for (size_t i = msg_len - 2; i-- > 0;) {
-            if (msg_len - i >= sizeof via - 1
-                && memcmp(msg + i, via, sizeof via - 1) == 0) {
-                base = i;
-                chain = msg + i + sizeof via - 1;
-                chain_len = msg_len - 2 - (i + sizeof via - 1);
-                break;
-            }
-        }
-    }
-    char tag[512];
-    if (chain != NULL)
-        snprintf(tag, sizeof tag, "%.*s' <- '%s", (int)chain_len, chain, stage);
-    else
-        snprintf(tag, sizeof tag, "%s", stage);
-    cf_error *e = cf__error_at(t, coro, "%.*s", (int)base, msg);
-    if (like != NULL && e != like) {
-        if (cf_error_context(like) != NULL)
-            cf__error_set_context(e, (cf_error *)cf_error_context(like));
-        if (cf_error_cause(like) != NULL)
-            cf__error_set_cause(e,
-                                cf_error_ref((cf_error *)cf_error_cause(like)));
-    }
-    cf__set_exc(cf__current_context(), e);
-    return cf__pipe_tag(tag);
+    cf__error_restore(cf_error_via_add(e, 1, &stage));
+    return CF_RAISED;
 }
 
 cf_status cf__bridge_tag(const char *stage)
 {
-    const cf_error *e = cf_error_last();
-    if (e == NULL)
-        return CF_RAISED;
-    cf_error *keep = cf_error_ref((cf_error *)e);
-    const char *msg = cf_error_message(keep);
-    cf__bridge_raise(cf_error_type_of(keep), cf_error_coro(keep), msg,
-                     strlen(msg), keep, stage);
-    cf_error_unref(keep);
-    return CF_RAISED;
+    return cf__pipe_tag(stage);
 }
 
+/*
+ * The error a frame carries: its strings are the frame's (not
+ * NUL-terminated), copied into one block with the stage's name after them.
+ */
 cf_status cf__bridge_raise_frame(const cf__frame *f, const char *stage)
 {
     char coro[64];
     snprintf(coro, sizeof coro, "%.*s", (int)f->coro_len, f->coro);
-    if (stage == NULL) {
-        cf__set_exc(cf__current_context(),
-                    cf__error_at(cf__error_type_named(f->type, f->type_len),
-                                 coro, "%.*s", (int)f->msg_len, f->msg));
-        return CF_RAISED;
+    cf_error *base = cf__error_at(cf__error_type_named(f->type, f->type_len),
+                                  coro, "%.*s", (int)f->msg_len, f->msg);
+    size_t n = f->nvia + (stage != NULL ? 1 : 0), bytes = 0;
+    for (size_t i = 0; i < f->nvia; i++)
+        bytes += f->via[i].via.str.size + 1;
+    const char **names = n > 0 ? malloc(n * sizeof *names + bytes) : NULL;
+    if (n > 0 && names == NULL) {
+        cf_error_unref(base);
+        return cf_fail(&cf_memory_error, NULL);
     }
-    return cf__bridge_raise(cf__error_type_named(f->type, f->type_len), coro,
-                            f->msg, f->msg_len, NULL, stage);
+    char *at = names != NULL ? (char *)(names + n) : NULL;
+    for (size_t i = 0; i < f->nvia; i++) {
+        size_t len = f->via[i].via.str.size;
+        memcpy(at, f->via[i].via.str.ptr, len);
+        at[len] = '\0';
+        names[i] = at;
+        at += len + 1;
+    }
+    if (stage != NULL)
+        names[n - 1] = stage;
+    cf_error *e = cf_error_via_add(base, n, names);
+    free(names);
+    cf_error_unref(base);
+    cf__error_restore(e);
+    return CF_RAISED;
 }
 
 /* ---- results that crossed ---- */
@@ -500,5 +539,5 @@ cf_value cf__bridge_keep(cf_value v)
 
 void cf__bridge_name(char *dst, const char *name, const char *dflt)
 {
-    snprintf(dst, CF__BRIDGE_NAME_MAX, "%s", name != NULL ? name : dflt);
+    snprintf(dst, CF__NAME_MAX, "%s", name != NULL ? name : dflt);
 }

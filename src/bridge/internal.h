@@ -9,6 +9,10 @@
  *     [0, value]                       a value
  *     [1] or [1, value]                close (with the close's result)
  *     [2, type, message, coroutine]    an error (three strings)
+ *     [2, type, message, coroutine, via]
+ *                                      an error that passed stages: `via`
+ *                                      is an array of their names (strings,
+ *                                      at most CF__VIA_MAX), nearest first
  *
  * A value is nil, a bool, an int, a float, a str, a bin, or, for a user
  * pointer, an ext of type 1 whose payload is the tag (2 bytes, big endian)
@@ -25,13 +29,16 @@
 
 #include <msgpack.h>
 
-#include "coflow.h"
+#include "coflow/core.h"
+#include "coflow/sched.h"
 #include "coflow/bridge.h"
+#include "../common.h"
+#include "../core/layer.h"
+#include "../pipe/layer.h"
 
-#define CF__BRIDGE_NAME_MAX    48
-#define CF__LIKELY_BRIDGE(x)   __builtin_expect(!!(x), 1)
-#define CF__UNLIKELY_BRIDGE(x) __builtin_expect(!!(x), 0)
-#define CF__EXT_PTR            1
+#define CF__EXT_PTR 1
+/* The longest via chain an error frame carries (longer: malformed). */
+#define CF__VIA_MAX 1024
 
 enum cf__frame_kind {
     CF__FRAME_VALUE = 0,
@@ -65,6 +72,8 @@ typedef struct cf__frame {
     cf_value v; /* the value, or the close's result */
     const char *type, *msg, *coro;
     size_t type_len, msg_len, coro_len;
+    const msgpack_object *via; /* an error's via chain: nvia strings */
+    size_t nvia;
 } cf__frame;
 
 /* What decodes frames: a MessagePack zone reused frame after frame. */
@@ -89,17 +98,13 @@ void cf__frame_release(cf__frame *f);
 bool cf__codec_get(uint16_t tag, cf_codec *out);
 
 /*
- * frame.c: makes the error being handled an error of type `t` from
- * coroutine `coro` with message `msg` that passed through stage `stage`:
- * the stage's name joins the " (via ...)" list the message may end with, as
- * the pipe layer writes it. `like`, if set, gives its context and cause.
+ * frame.c: makes the error being handled a copy of `e` (which the caller
+ * keeps) that passed through stage `stage`: the name ends its via chain.
  * Returns CF_RAISED.
  */
-cf_status cf__bridge_raise(const cf_error_type *t, const char *coro,
-                           const char *msg, size_t msg_len,
-                           const cf_error *like, const char *stage);
+cf_status cf__bridge_pass(const cf_error *e, const char *stage);
 
-/* The error being handled, passed through `stage`: as cf__bridge_raise(). */
+/* The error being handled, passed through `stage`: as cf__bridge_pass(). */
 cf_status cf__bridge_tag(const char *stage);
 
 /* Raises the error an error frame carries, passed through `stage` (NULL:
@@ -116,7 +121,7 @@ const cf_error_type *cf__error_type_named(const char *name, size_t len);
  */
 cf_value cf__bridge_keep(cf_value v);
 
-/* Copies `name` (NULL: `dflt`) into `dst` of CF__BRIDGE_NAME_MAX bytes. */
+/* Copies `name` (NULL: `dflt`) into `dst` of CF__NAME_MAX bytes. */
 void cf__bridge_name(char *dst, const char *name, const char *dflt);
 
 #endif

@@ -26,10 +26,9 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "../core/internal.h"
 
 typedef struct pbridge {
-    char name[CF__BRIDGE_NAME_MAX];
+    char name[CF__NAME_MAX];
     cf_coro *co;
     bool primed;
     int fd;
@@ -140,7 +139,7 @@ static CF_NORETURN void child(int fd, cf_coro *target, const char *name)
             if (f.kind == CF__FRAME_VALUE) {
                 s = cf_send(target, f.v, &r);
                 cf__frame_release(&f);
-                if (CF__LIKELY_BRIDGE(s == CF_YIELDED))
+                if (CF__LIKELY(s == CF_YIELDED))
                     continue;
             } else if (f.kind == CF__FRAME_CLOSE) {
                 s = cf_close(target, &r);
@@ -263,7 +262,7 @@ static cf_status fail(pbridge *b)
         collect(b, &ignored);
     }
     cf_error_clear();
-    cf__set_exc(cf__current_context(), keep);
+    cf__error_restore(keep);
     return CF_RAISED;
 }
 
@@ -272,12 +271,12 @@ static cf_status step(void *self, cf_op op, cf_value in, cf_value *out)
     pbridge *b = self;
     *out = cf_none();
     if (op == CF_OP_SEND) {
-        if (CF__UNLIKELY_BRIDGE(!b->primed)) {
+        if (CF__UNLIKELY(!b->primed)) {
             b->primed = true;
             return CF_YIELDED;
         }
         cf_status s = cf__frame_put_value(&b->out, in);
-        if (CF__UNLIKELY_BRIDGE(s != CF_YIELDED))
+        if (CF__UNLIKELY(s != CF_YIELDED))
             return fail(b); /* TypeError: a pointer with no codec */
         if (b->out.len < b->batch)
             return CF_YIELDED;

@@ -48,13 +48,6 @@
 
 #include "internal.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define CF__TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define CF__TSAN 1
-#endif
-#endif
 
 enum { RUNNING = 0, ENDED_RETURNED, ENDED_RAISED };
 
@@ -103,7 +96,7 @@ typedef struct tbridge {
     cf_value result;               /* the target's return or close result */
     cf_error *error;               /* the target's error, ENDED_RAISED */
     /* set up once */
-    _Alignas(LINE) char name[CF__BRIDGE_NAME_MAX];
+    _Alignas(LINE) char name[CF__NAME_MAX];
     cf_coro *target;
     struct chunk *ring;
     size_t nring, batch;
@@ -136,7 +129,7 @@ static void futex_wake(_Atomic uint32_t *w)
  */
 static bool asym_barrier_ok(void)
 {
-#ifdef CF__TSAN
+#if CF_TSAN
     return false;
 #else
     static atomic_int state; /* 0 unknown, 1 yes, -1 no */
@@ -254,7 +247,7 @@ static bool run(tbridge *b, uint64_t head, size_t n)
     for (size_t i = 0; i < n; i++) {
         cf_value r;
         cf_status s = cf_send(b->target, v[i], &r);
-        if (CF__LIKELY_BRIDGE(s == CF_YIELDED))
+        if (CF__LIKELY(s == CF_YIELDED))
             continue;
         if (s == CF_RAISED) {
             b->error = cf_error_take();
@@ -334,9 +327,7 @@ static cf_status ended(tbridge *b, cf_value *out)
     if (atomic_load(&b->ended) == ENDED_RAISED) {
         cf_error *e = b->error;
         b->error = NULL;
-        const char *msg = cf_error_message(e);
-        cf__bridge_raise(cf_error_type_of(e), cf_error_coro(e), msg,
-                         strlen(msg), e, b->name);
+        cf__bridge_pass(e, b->name);
         cf_error_unref(e);
         s = CF_RAISED;
     } else {
@@ -457,14 +448,14 @@ static const char *copy_bytes(tbridge *b, const char *s, size_t n)
 
 static cf_status put(tbridge *b, cf_value v, cf_value *out)
 {
-    if (CF__UNLIKELY_BRIDGE(b->vp == b->vend)) {
+    if (CF__UNLIKELY(b->vp == b->vend)) {
         cf_status s = next_chunk(b, out);
         if (s != CF_YIELDED)
             return s;
     }
     if (v.kind == CF_STR || v.kind == CF_BYTES) {
         /* 1 <= len <= the room left (the empty string takes the slow path) */
-        if (CF__LIKELY_BRIDGE((size_t)v.len - 1 < (size_t)(b->aend - b->ap))) {
+        if (CF__LIKELY((size_t)v.len - 1 < (size_t)(b->aend - b->ap))) {
             memcpy(b->ap, v.as.s, v.len);
             v.as.s = b->ap;
             b->ap += v.len;
@@ -476,8 +467,7 @@ static cf_status put(tbridge *b, cf_value v, cf_value *out)
     atomic_store_explicit(&b->tail, ++b->pos, memory_order_release);
     run_barrier(b);
     uint32_t sleep = atomic_load_explicit(&b->c_sleep, memory_order_relaxed);
-    if (CF__UNLIKELY_BRIDGE(sleep != AWAKE)
-        && (sleep == DEEP || b->vp == b->vend))
+    if (CF__UNLIKELY(sleep != AWAKE) && (sleep == DEEP || b->vp == b->vend))
         wake_worker(b);
     return CF_YIELDED;
 }
@@ -487,13 +477,12 @@ static cf_status step(void *self, cf_op op, cf_value in, cf_value *out)
     tbridge *b = self;
     *out = cf_none();
     if (op == CF_OP_SEND) {
-        if (CF__UNLIKELY_BRIDGE(!b->primed)) {
+        if (CF__UNLIKELY(!b->primed)) {
             b->primed = true;
             return CF_YIELDED;
         }
-        if (CF__UNLIKELY_BRIDGE(
-                atomic_load_explicit(&b->ended, memory_order_acquire)
-                != RUNNING))
+        if (CF__UNLIKELY(atomic_load_explicit(&b->ended, memory_order_acquire)
+                         != RUNNING))
             return ended(b, out);
         return put(b, in, out);
     }

@@ -27,7 +27,6 @@
 #include <zmq.h>
 
 #include "internal.h"
-#include "../pipe/internal.h"
 
 static cf_status zfail(const char *what, const char *name)
 {
@@ -38,13 +37,14 @@ static cf_status zfail(const char *what, const char *name)
 /* ---- the push sink ---- */
 
 typedef struct zpush {
-    char name[CF__BRIDGE_NAME_MAX];
+    char name[CF__NAME_MAX];
     void *ctx, *sock, *mon;
     bool primed, waited;
     bool stuck; /* a send timed out: no close frames then */
     unsigned peers, seen, gone;
     unsigned lost; /* peers gone before the close frames were sent */
     int timeout_ms, linger_ms;
+    int64_t max_msg;
     struct cf_zmq_stats local, *stats;
     cf__wbuf out;
 } zpush;
@@ -120,6 +120,11 @@ static cf_status wait_peers(zpush *z)
 
 static cf_status zsend(zpush *z)
 {
+    if (z->max_msg >= 0 && z->out.len > (uint64_t)z->max_msg)
+        return cf_fail(&cf_bridge_error,
+                       "zmq stage '%s': a frame of %zu bytes is over "
+                       "max_msg_size (%lld bytes)",
+                       z->name, z->out.len, (long long)z->max_msg);
     while (zmq_send(z->sock, z->out.data, z->out.len, 0) < 0) {
         if (zmq_errno() == EAGAIN) {
             z->stuck = true;
@@ -193,11 +198,11 @@ static cf_status push_step(void *self, cf_op op, cf_value in, cf_value *out)
     zpush *z = self;
     *out = cf_none();
     if (op == CF_OP_SEND) {
-        if (CF__UNLIKELY_BRIDGE(!z->primed)) {
+        if (CF__UNLIKELY(!z->primed)) {
             z->primed = true;
             return CF_YIELDED;
         }
-        if (CF__UNLIKELY_BRIDGE(!z->waited) && z->peers > 1
+        if (CF__UNLIKELY(!z->waited) && z->peers > 1
             && wait_peers(z) != CF_YIELDED)
             goto failed;
         z->out.len = 0;
@@ -249,9 +254,17 @@ static int open_socket(void **ctx, void **sock, int type, const char *endpoint,
     if (set_int(*sock, type == ZMQ_PUSH ? ZMQ_SNDHWM : ZMQ_RCVHWM, hwm) != 0
         || set_int(*sock, ZMQ_LINGER, linger) != 0)
         return -zmq_errno();
-    if (type == ZMQ_PULL && opts != NULL && opts->timeout_ms > 0
-        && set_int(*sock, ZMQ_RCVTIMEO, opts->timeout_ms) != 0)
-        return -zmq_errno();
+    if (type == ZMQ_PULL) {
+        /* A peer's message over the limit ends its connection before
+           libzmq allocates anything for it. */
+        int64_t most = opts != NULL && opts->max_msg_size != 0
+                           ? opts->max_msg_size
+                           : CF_ZMQ_MSG_MAX;
+        if (most < 0)
+            most = -1;
+        if (zmq_setsockopt(*sock, ZMQ_MAXMSGSIZE, &most, sizeof most) != 0)
+            return -zmq_errno();
+    }
     /* A push: a send no peer takes within the time is an absent peer. */
     if (type == ZMQ_PUSH
         && set_int(*sock, ZMQ_SNDTIMEO,
@@ -292,6 +305,8 @@ int cf_bridge_zmq_push(cf_pipe *p, cf_coro **out, const char *endpoint,
     memset(z->stats, 0, sizeof *z->stats);
     z->linger_ms =
         opts != NULL && opts->linger_ms != 0 ? opts->linger_ms : 30000;
+    z->max_msg = opts != NULL && opts->max_msg_size != 0 ? opts->max_msg_size
+                                                         : CF_ZMQ_MSG_MAX;
     int hwm = opts != NULL && opts->hwm > 0 ? opts->hwm : 1000;
     if (z->peers > 1)
         hwm = 0;
@@ -323,6 +338,24 @@ int cf_bridge_zmq_push(cf_pipe *p, cf_coro **out, const char *endpoint,
 
 /* ---- the pull source ---- */
 
+/* Reads the monitor's events there are; true when a peer went away. */
+static bool peer_events(void *mon, unsigned *gone)
+{
+    bool went = false;
+    unsigned char ev[6];
+    while (zmq_recv(mon, ev, sizeof ev, ZMQ_DONTWAIT) >= 0) {
+        char addr[256];
+        (void)zmq_recv(mon, addr, sizeof addr, 0);
+        unsigned short id;
+        memcpy(&id, ev, sizeof id);
+        if (id == ZMQ_EVENT_DISCONNECTED) {
+            ++*gone;
+            went = true;
+        }
+    }
+    return went;
+}
+
 cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint, cf_coro *target,
                              const struct cf_zmq_opts *opts, cf_value *out)
 {
@@ -330,7 +363,7 @@ cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint, cf_coro *target,
     if (out == NULL)
         out = &ignored;
     *out = cf_none();
-    char name[CF__BRIDGE_NAME_MAX];
+    char name[CF__NAME_MAX];
     cf__bridge_name(name, opts != NULL ? opts->name : NULL, "zmq-pull");
     if (endpoint == NULL || target == NULL)
         return cf_fail(&cf_value_error, "zmq source '%s': no %s", name,
@@ -343,10 +376,14 @@ cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint, cf_coro *target,
     unsigned producers =
         opts != NULL && opts->producers > 1 ? opts->producers : 1;
     int hwm = opts != NULL && opts->hwm > 0 ? opts->hwm : 1000;
-    void *ctx = NULL, *sock = NULL;
+    void *ctx = NULL, *sock = NULL, *mon = NULL;
+    unsigned gone = 0; /* peers disconnected */
+    int wait_ms = opts != NULL && opts->timeout_ms > 0 ? opts->timeout_ms : -1;
+    int64_t most = opts != NULL && opts->max_msg_size != 0 ? opts->max_msg_size
+                                                           : CF_ZMQ_MSG_MAX;
     cf_status s;
     int rc =
-        open_socket(&ctx, &sock, ZMQ_PULL, endpoint, opts, hwm, NULL, NULL);
+        open_socket(&ctx, &sock, ZMQ_PULL, endpoint, opts, hwm, &mon, &gone);
     if (rc != 0) {
         errno = -rc;
         s = cf_fail(&cf_bridge_error, "zmq source '%s': cannot use '%s': %s",
@@ -358,16 +395,38 @@ cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint, cf_coro *target,
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     for (;;) {
-        if (zmq_msg_recv(&msg, sock, 0) < 0) {
+        if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
             if (zmq_errno() == EINTR)
                 continue;
-            if (zmq_errno() == EAGAIN)
+            if (zmq_errno() != EAGAIN) {
+                s = zfail("receive", name);
+                break;
+            }
+            /* Nothing yet: wait for a frame, or a peer that goes away. */
+            zmq_pollitem_t it[2] = {{.socket = sock, .events = ZMQ_POLLIN},
+                                    {.socket = mon, .events = ZMQ_POLLIN}};
+            int n = zmq_poll(it, 2, wait_ms);
+            if (n < 0 && zmq_errno() == EINTR)
+                continue;
+            if (n < 0) {
+                s = zfail("poll", name);
+                break;
+            }
+            if (n == 0) {
                 s = cf_fail(&cf_bridge_error,
                             "zmq source '%s': no frame for %d ms", name,
-                            opts->timeout_ms);
-            else
-                s = zfail("receive", name);
-            break;
+                            wait_ms);
+                break;
+            }
+            if (peer_events(mon, &gone) && gone > st->closes) {
+                s = cf_fail(&cf_bridge_error,
+                            "zmq source '%s': a peer went away before its "
+                            "close frame (a message over max_msg_size, "
+                            "%lld bytes, ends the peer's connection)",
+                            name, (long long)most);
+                break;
+            }
+            continue;
         }
         const char *data = zmq_msg_data(&msg);
         size_t len = zmq_msg_size(&msg), off = 0;
@@ -383,7 +442,7 @@ cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint, cf_coro *target,
             cf_value r;
             s = cf_send(target, f.v, &r);
             cf__frame_release(&f);
-            if (CF__LIKELY_BRIDGE(s == CF_YIELDED))
+            if (CF__LIKELY(s == CF_YIELDED))
                 continue;
             if (s == CF_RETURNED)
                 *out = r;
@@ -408,6 +467,8 @@ cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint, cf_coro *target,
     zmq_msg_close(&msg);
     cf__decoder_fini(&d);
 out:
+    if (mon != NULL)
+        zmq_close(mon);
     if (sock != NULL)
         zmq_close(sock);
     if (ctx != NULL)

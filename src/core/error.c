@@ -24,11 +24,15 @@ struct cf_error {
     cf_error *cause;
     char coro[CF__NAME_MAX];
     const char *msg; /* NUL-terminated; usually `text` */
+    char **via;      /* the stages passed, one block: nvia pointers, then
+                        the names they point at; NULL when none */
+    size_t nvia;
     char text[];
 };
 
 /* What cf_error_new() hands out when malloc fails: it must not allocate. */
-static cf_error oom = {-1, &cf_memory_error, NULL, NULL, "", "out of memory"};
+static cf_error oom = {-1, &cf_memory_error, NULL, NULL,
+                       "", "out of memory",  NULL, 0};
 
 bool cf_type_is(const cf_error_type *t, const cf_error_type *base)
 {
@@ -59,6 +63,8 @@ static cf_error *vnew(const cf_error_type *t, const char *coro, const char *fmt,
     e->type = t != NULL ? t : &cf_exception;
     e->context = NULL;
     e->cause = NULL;
+    e->via = NULL;
+    e->nvia = 0;
     snprintf(e->coro, sizeof e->coro, "%s", coro != NULL ? coro : "");
     e->text[0] = '\0';
     e->msg = e->text;
@@ -99,7 +105,7 @@ cf_error *cf__error_at(const cf_error_type *t, const char *coro,
  * clears what its last use left, and saves a malloc and the formatting;
  * nested closes, and closes on other threads meanwhile, get a new one.
  */
-static cf_error gexit = {1, &cf_generator_exit, NULL, NULL, "", ""};
+static cf_error gexit = {1, &cf_generator_exit, NULL, NULL, "", "", NULL, 0};
 
 cf_error *cf__generator_exit(void)
 {
@@ -133,6 +139,7 @@ void cf_error_unref(cf_error *e)
             return;
         cf_error *context = e->context;
         cf_error_unref(e->cause);
+        free(e->via);
         free(e);
         e = context; /* iterate: context chains can be long */
     }
@@ -161,6 +168,54 @@ const cf_error *cf_error_context(const cf_error *e)
 const cf_error *cf_error_cause(const cf_error *e)
 {
     return e != NULL ? e->cause : NULL;
+}
+
+size_t cf_error_via_count(const cf_error *e)
+{
+    return e != NULL ? e->nvia : 0;
+}
+
+const char *cf_error_via(const cf_error *e, size_t i)
+{
+    return e != NULL && i < e->nvia ? e->via[i] : NULL;
+}
+
+cf_error *cf_error_via_add(const cf_error *e, size_t n,
+                           const char *const *names)
+{
+    if (e == NULL)
+        return NULL;
+    if (e->refs < 0)
+        return (cf_error *)e; /* the shared MemoryError: no room for it */
+    size_t total = e->nvia + n, bytes = 0;
+    for (size_t i = 0; i < e->nvia; i++)
+        bytes += strlen(e->via[i]) + 1;
+    for (size_t i = 0; i < n; i++)
+        bytes += strlen(names[i]) + 1;
+    cf_error *c = cf__error_at(e->type, e->coro, "%s", e->msg);
+    if (c->refs < 0)
+        return c;
+    if (total > 0) {
+        c->via = cf__fault() || total > (SIZE_MAX - bytes) / sizeof(char *)
+                     ? NULL
+                     : malloc(total * sizeof(char *) + bytes);
+        if (c->via == NULL) {
+            free(c);
+            return &oom;
+        }
+        char *at = (char *)(c->via + total);
+        for (size_t i = 0; i < total; i++) {
+            const char *name = i < e->nvia ? e->via[i] : names[i - e->nvia];
+            size_t len = strlen(name) + 1;
+            memcpy(at, name, len);
+            c->via[i] = at;
+            at += len;
+        }
+        c->nvia = total;
+    }
+    c->context = cf_error_ref(e->context);
+    c->cause = cf_error_ref(e->cause);
+    return c;
 }
 
 bool cf_error_is(const cf_error *e, const cf_error_type *t)
@@ -195,17 +250,42 @@ void cf__error_rename(cf_error *e, const char *coro)
         snprintf(e->coro, sizeof e->coro, "%s", coro);
 }
 
+/* Appends to buf[*len..n) as snprintf() would, counting what is cut. */
+CF_PRINTF(4, 5)
+static void put(char *buf, size_t n, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(*len < n ? buf + *len : NULL, *len < n ? n - *len : 0,
+                      fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        *len += (size_t)k;
+}
+
+/* "Type: message (via 'a' <- 'b')", as cf_error_format() describes it. */
+static size_t text_of(const cf_error *e, char *buf, size_t n)
+{
+    size_t len = 0;
+    if (n > 0)
+        buf[0] = '\0';
+    put(buf, n, &len, "%s", e->type->name);
+    if (e->msg[0] != '\0' || e->nvia > 0)
+        put(buf, n, &len, ":%s%s", e->msg[0] != '\0' ? " " : "", e->msg);
+    for (size_t i = 0; i < e->nvia; i++)
+        put(buf, n, &len, "%s'%s'", i == 0 ? " (via " : " <- ", e->via[i]);
+    if (e->nvia > 0)
+        put(buf, n, &len, ")");
+    return len;
+}
+
 size_t cf_error_format(const cf_error *e, char *buf, size_t n)
 {
-    int len;
-
-    if (e == NULL)
-        len = snprintf(buf, n, "None");
-    else if (e->msg[0] == '\0')
-        len = snprintf(buf, n, "%s", e->type->name);
-    else
-        len = snprintf(buf, n, "%s: %s", e->type->name, e->msg);
-    return len < 0 ? 0 : (size_t)len;
+    if (e == NULL) {
+        int len = snprintf(buf, n, "None");
+        return len < 0 ? 0 : (size_t)len;
+    }
+    return text_of(e, buf, n);
 }
 
 static void print_one(const cf_error *e, FILE *f, int depth)
@@ -223,9 +303,13 @@ static void print_one(const cf_error *e, FILE *f, int depth)
               "occurred:\n\n",
               f);
     }
-    fputs(e->type->name, f);
-    if (e->msg[0] != '\0')
-        fprintf(f, ": %s", e->msg);
+    char small[256];
+    size_t len = text_of(e, small, sizeof small);
+    char *big = len < sizeof small ? NULL : malloc(len + 1);
+    if (big != NULL)
+        text_of(e, big, len + 1);
+    fputs(big != NULL ? big : small, f);
+    free(big);
     if (e->coro[0] != '\0')
         fprintf(f, " (in coroutine '%s')", e->coro);
     fputc('\n', f);
@@ -276,6 +360,11 @@ cf_error *cf_error_take(void)
     cf_error *e = ctx->exc;
     ctx->exc = NULL;
     return e;
+}
+
+void cf__error_restore(cf_error *e)
+{
+    cf__set_exc(cf__current_context(), e);
 }
 
 void cf_error_clear(void)

@@ -56,9 +56,12 @@ static void name_error(cf_coro *co, cf_error *before, cf__context *cur)
         cf__error_rename(e, co->name);
 }
 
-/* The end of a step that did not yield: CLOSED, and a raised error named. */
-__attribute__((noinline)) cf_status cf__handler_ended(cf_coro *co, cf_status st,
-                                                      cf_error *before)
+/*
+ * The end of a step that did not yield: CLOSED, and a raised error named.
+ * Out of line, so that cf__handler_send()'s path for a yield stays short.
+ */
+__attribute__((noinline)) static cf_status ended(cf_coro *co, cf_status st,
+                                                 cf_error *before)
 {
     if (st == CF_RAISED)
         name_error(co, before, cf__current_context());
@@ -66,7 +69,25 @@ __attribute__((noinline)) cf_status cf__handler_ended(cf_coro *co, cf_status st,
     return st;
 }
 
-/* cf_send() into a handler: see cf__handler_send_inline(). */
+/*
+ * The owner's claim of a SUSPENDED handler (cf__owner_claim() without the
+ * flags: a handler's bias has none but CF__BIAS_FREED, which must fail).
+ * A thread whose tag is still 0 never matches.
+ */
+static inline bool handler_claim(cf_coro *co, cf__context *cur)
+{
+    uintptr_t me = cf__tag();
+    if (CF__PEEK_BIAS(co) != me || CF__PEEK_STATE(co) != CF_SUSPENDED)
+        return false;
+    cf__set_cur(&co->base); /* "claiming co", for a taker to see */
+    atomic_signal_fence(memory_order_seq_cst);
+    bool mine = CF__PEEK_BIAS(co) == me;
+    if (CF__LIKELY(mine))
+        atomic_store_explicit(&co->state, CF_RUNNING, memory_order_relaxed);
+    cf__set_cur(cur);
+    return mine;
+}
+
 /* Out of line, so that the fast path keeps no registers for it. */
 static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
                                                      cf_value *out)
@@ -74,11 +95,18 @@ static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
     return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
 }
 
-cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out)
+/*
+ * The send into a SUSPENDED handler kept short: claim it, call the step,
+ * release it. Everything else (starting, misuse, closed, a NULL `out`)
+ * takes cf__handler_resume(), and a step that does not yield ended().
+ * `before`, the error handled when the step was called, is kept in the
+ * object: one register less to keep across the step.
+ */
+static inline __attribute__((always_inline)) cf_status
+send_step(cf_coro *co, cf_value v, cf_value *out)
 {
     cf__context *cur = cf__cur;
-    /* A NULL `out`: the slow path has a place for it. */
-    if (CF__UNLIKELY(out == NULL || !cf__handler_claim(co, cur)))
+    if (CF__UNLIKELY(out == NULL || !handler_claim(co, cur)))
         return send_slow(co, v, out);
     co->before = cur->exc;
     cf_status st = co->step(co->self, CF_OP_SEND, v, out);
@@ -86,7 +114,19 @@ cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out)
         atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);
         return st;
     }
-    return cf__handler_ended(co, st, co->before);
+    return ended(co, st, co->before);
+}
+
+/* What the sax layer calls per event (layer.h): `out` is not NULL. */
+cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out)
+{
+    return send_step(co, v, out);
+}
+
+/* cf_send() into a handler. */
+cf_status cf__handler_send_any(cf_coro *co, cf_value v, cf_value *out)
+{
+    return send_step(co, v, out);
 }
 
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,

@@ -15,30 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "coflow.h"
+#include "coflow/version.h"
+#include "coflow/core.h"
 #include "../arch/switch.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define CF_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CF_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define CF_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define CF_TSAN 1
-#endif
-#endif
-
-#ifndef CF_ASAN
-#define CF_ASAN 0
-#endif
-#ifndef CF_TSAN
-#define CF_TSAN 0
-#endif
+#include "../common.h"
+#include "layer.h"
 
 /*
  * The fast protocol (x86-64 without sanitizers): senders tail-call the
@@ -52,10 +33,7 @@
 #endif
 
 #define CF__FALLTHROUGH __attribute__((fallthrough))
-#define CF__LIKELY(x)   __builtin_expect(!!(x), 1)
-#define CF__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define CF__TLS         __thread __attribute__((tls_model("initial-exec")))
-#define CF__NAME_MAX    48
 
 typedef struct cf__context {
     struct cf__ctx ctx;    /* saved registers, while not running */
@@ -200,11 +178,7 @@ static inline void cf__registered(void)
 /* error.c */
 void cf__set_exc(cf__context *ctx, cf_error *e); /* takes `e` */
 cf_error *cf__handled(const cf__context *c);     /* sys.exception() at c */
-cf_error *cf__error_at(const cf_error_type *t, const char *coro,
-                       const char *fmt, ...) CF_PRINTF(3, 4);
 cf_error *cf__generator_exit(void);
-void cf__error_set_context(cf_error *e, cf_error *ctx); /* takes a new ref */
-void cf__error_set_cause(cf_error *e, cf_error *cause); /* takes `cause` */
 void cf__error_rename(cf_error *e, const char *coro);
 cf_status cf__raise_here(cf_coro *co, const cf_error_type *t, const char *msg);
 CF_NORETURN void cf__unwind(cf__context *ctx, cf_error *e);
@@ -410,54 +384,10 @@ static inline bool cf__claim(cf_coro *t, int s, int *seen)
     return cf__claim_from(t, s, seen);
 }
 
-/* handler.c */
-cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out);
+/* handler.c (and cf__handler_send(), layer.h) */
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
                              cf_value *out);
-cf_status cf__handler_ended(cf_coro *co, cf_status st, cf_error *before);
-
-/*
- * The send into a SUSPENDED handler (`out` not NULL), kept short: claim
- * it, call the step, release it. Everything else - starting, misuse,
- * closed - takes cf__handler_resume(), and a step that does not yield
- * cf__handler_ended(). It is what cf_send() does for a handler, inline for
- * a layer that sends per event (the sax source) and knows its target is a
- * handler.
- */
-/*
- * The owner's claim of a SUSPENDED handler (cf__owner_claim() without the
- * flags: a handler's bias has none but CF__BIAS_FREED, which must fail).
- * A thread whose tag is still 0 never matches.
- */
-static inline bool cf__handler_claim(cf_coro *co, cf__context *cur)
-{
-    uintptr_t me = cf__tag();
-    if (CF__PEEK_BIAS(co) != me || CF__PEEK_STATE(co) != CF_SUSPENDED)
-        return false;
-    cf__set_cur(&co->base); /* "claiming co", for a taker to see */
-    atomic_signal_fence(memory_order_seq_cst);
-    bool mine = CF__PEEK_BIAS(co) == me;
-    if (CF__LIKELY(mine))
-        atomic_store_explicit(&co->state, CF_RUNNING, memory_order_relaxed);
-    cf__set_cur(cur);
-    return mine;
-}
-
-static inline cf_status cf__handler_send_inline(cf_coro *co, cf_value v,
-                                                cf_value *out)
-{
-    cf__context *cur = cf__cur;
-    if (CF__UNLIKELY(!cf__handler_claim(co, cur)))
-        return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
-    co->before = cur->exc; /* in the object: one register less to keep */
-    cf_status st = co->step(co->self, CF_OP_SEND, v, out);
-    if (CF__LIKELY(st == CF_YIELDED)) {
-        atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);
-        return st;
-    }
-    return cf__handler_ended(co, st, co->before);
-}
-
+cf_status cf__handler_send_any(cf_coro *co, cf_value v, cf_value *out);
 
 /* Debug builds remember the FP state a coroutine was resumed with. */
 #ifdef CF_DEBUG

@@ -346,7 +346,7 @@ cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
 #endif
     }
     if (co->kind == CF__HANDLER)
-        return cf__handler_send(co, v, out);
+        return cf__handler_send_any(co, v, out);
     return send_slow(co, v, out);
 }
 

@@ -36,15 +36,9 @@
 #if CF_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
+#if CF_VALGRIND
 #include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
-#define CF_VALGRIND 1
-#endif
-#endif
-#ifndef CF_VALGRIND
-#define CF_VALGRIND 0
 #endif
 
 #ifndef MADV_GUARD_INSTALL

@@ -16,10 +16,10 @@ static cf_status dispatch_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct dispatch *d = self;
     cf__stage *st = &d->base;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(st, out);
     *out = cf_none();
-    if (CF__PIPE_UNLIKELY(!st->started)) {
+    if (CF__UNLIKELY(!st->started)) {
         st->started = true;
         return CF_YIELDED;
     }

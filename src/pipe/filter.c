@@ -20,7 +20,7 @@
 /* The first send, from priming, carries no item. */
 static inline bool priming(cf__stage *st, cf_value *out)
 {
-    if (CF__PIPE_LIKELY(st->started))
+    if (CF__LIKELY(st->started))
         return false;
     st->started = true;
     *out = cf_none();
@@ -89,11 +89,11 @@ static bool search(const char *h, size_t n, const char *needle, size_t m)
 static cf_status grep_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct grep *g = self;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(&g->base, out);
     if (priming(&g->base, out))
         return CF_YIELDED;
-    if (CF__PIPE_UNLIKELY(in.kind != CF_STR && in.kind != CF_BYTES))
+    if (CF__UNLIKELY(in.kind != CF_STR && in.kind != CF_BYTES))
         return cf_fail(&cf_type_error,
                        "grep '%s': expected str or bytes, got %s", g->needle,
                        cf__pipe_kind_name(in));
@@ -150,11 +150,11 @@ struct regex {
 static cf_status regex_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct regex *r = self;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(&r->base, out);
     if (priming(&r->base, out))
         return CF_YIELDED;
-    if (CF__PIPE_UNLIKELY(in.kind != CF_STR && in.kind != CF_BYTES))
+    if (CF__UNLIKELY(in.kind != CF_STR && in.kind != CF_BYTES))
         return cf_fail(&cf_type_error,
                        "regex '%s': expected str or bytes, got %s",
                        r->base.name, cf__pipe_kind_name(in));
@@ -162,7 +162,7 @@ static cf_status regex_step(void *self, cf_op op, cf_value in, cf_value *out)
     PCRE2_SPTR s = (PCRE2_SPTR)(in.len > 0 ? in.as.s : "");
     int rc = r->jit ? pcre2_jit_match(r->re, s, in.len, 0, 0, r->md, NULL)
                     : pcre2_match(r->re, s, in.len, 0, 0, r->md, NULL);
-    if (CF__PIPE_UNLIKELY(rc < 0 && rc != PCRE2_ERROR_NOMATCH)) {
+    if (CF__UNLIKELY(rc < 0 && rc != PCRE2_ERROR_NOMATCH)) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(rc, msg, sizeof msg);
         return cf_fail(&cf_value_error, "regex '%s': %s", r->base.name,
@@ -237,7 +237,7 @@ struct filter {
 static cf_status filter_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct filter *f = self;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(&f->base, out);
     if (priming(&f->base, out))
         return CF_YIELDED;

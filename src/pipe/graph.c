@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/internal.h"
 #include "internal.h"
 
 const cf_error_type cf_os_error = {"OSError", &cf_exception};
@@ -143,6 +142,16 @@ int cf_pipe_add(cf_pipe *p, cf_coro *co, cf_coro *const *targets, size_t n)
     return 0;
 }
 
+const cf_pipe_trace_fn *cf__pipe_trace_hook(const cf_pipe *p)
+{
+    return &p->trace;
+}
+
+void cf__pipe_emit(const cf__stage *st, cf_pipe_event ev, cf_value v)
+{
+    cf__pipe_event(st, ev, v);
+}
+
 cf__stage *cf__pipe_find(const cf_pipe *p, const cf_coro *co)
 {
     if (p == NULL || co == NULL)
@@ -178,46 +187,27 @@ const char *cf_pipe_event_name(cf_pipe_event ev)
 }
 
 /*
- * The error this thread tagged last. A pipeline error passing through
- * several stages is tagged once per stage; the later tags extend the first
- * " (via ...)" rather than adding another.
- */
-static _Thread_local const cf_error *tagged;
-
-/*
- * The error is replaced by a copy with the longer message: errors are
- * immutable once raised (someone may hold a reference). The copy keeps the
- * type, the coroutine it came from, the context and the cause, so only the
- * message tells the difference.
+ * The error is replaced by a copy whose via chain ends with `name`: errors
+ * are immutable once raised (someone may hold a reference). The copy keeps
+ * the type, the message, the coroutine it came from, the context and the
+ * cause; the chain is data (cf_error_via()), never parsed out of the text.
  */
 cf_status cf__pipe_tag(const char *name)
 {
-    cf__context *cur = cf__current_context();
-    cf_error *e = cur->exc;
+    cf_error *e = cf_error_take();
     if (e == NULL)
         return CF_RAISED;
-    const char *msg = cf_error_message(e);
-    size_t len = strlen(msg);
-    cf_error *n;
-    if (e == tagged && len >= 2 && strcmp(msg + len - 2, "')") == 0
-        && strstr(msg, " (via '") != NULL)
-        n = cf__error_at(cf_error_type_of(e), cf_error_coro(e), "%.*s <- '%s')",
-                         (int)(len - 1), msg, name);
-    else
-        n = cf__error_at(cf_error_type_of(e), cf_error_coro(e),
-                         "%s%s(via '%s')", msg, len > 0 ? " " : "", name);
+    cf_error *n = cf_error_via_add(e, 1, &name);
     if (n == e
         || (cf_error_is(n, &cf_memory_error)
             && !cf_error_is(e, &cf_memory_error))) {
         /* Out of memory: the shared MemoryError; keep the original. */
         cf_error_unref(n);
+        cf__error_restore(e);
         return CF_RAISED;
     }
-    cf__error_set_context(n, (cf_error *)cf_error_context(e));
-    if (cf_error_cause(e) != NULL)
-        cf__error_set_cause(n, cf_error_ref((cf_error *)cf_error_cause(e)));
-    cf__set_exc(cur, n);
-    tagged = n;
+    cf__error_restore(n);
+    cf_error_unref(e);
     return CF_RAISED;
 }
 
@@ -242,7 +232,7 @@ cf_status cf__stage_thrown(cf__stage *st, cf_value *out)
             cf_error_unref(e);
     }
     if (first != NULL) {
-        cf__set_exc(cf__current_context(), first);
+        cf__error_restore(first);
         return CF_RAISED;
     }
     if (st->result != NULL) {
@@ -287,7 +277,7 @@ int cf_pipe_write_dot(const cf_pipe *p, FILE *f)
           "    node [shape=box, style=rounded, fontname=\"Helvetica\"];\n",
           f);
     for (cf__stage *st = p->head; st != NULL; st = st->next, i++) {
-        char label[2 * CF__PIPE_NAME_MAX + 8];
+        char label[2 * CF__NAME_MAX + 8];
         snprintf(label, sizeof label, "%s\n(%s)", st->name, st->kind);
         fprintf(f, "    n%ld [label=", i);
         dot_str(f, label);

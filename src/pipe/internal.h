@@ -10,14 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "coflow.h"
 #include "coflow/pipe.h"
-
-#define CF__PIPE_LIKELY(x)   __builtin_expect(!!(x), 1)
-#define CF__PIPE_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define CF__PIPE_NAME_MAX    48
-
-typedef struct cf__stage cf__stage;
+#include "../common.h"
+#include "../core/layer.h"
+#include "layer.h"
 
 /*
  * A node of the graph: a built-in stage (`step` set: `co` is its handler and
@@ -29,7 +25,7 @@ struct cf__stage {
     cf_pipe *pipe;
     cf_coro *co;
     const char *kind; /* "grep", "broadcast", ..., "stage", "source" */
-    char name[CF__PIPE_NAME_MAX];
+    char name[CF__NAME_MAX];
     cf_coro **targets;
     size_t ntargets;
     bool started; /* the priming send has been seen */
@@ -51,7 +47,7 @@ static inline void cf__pipe_event(const cf__stage *st, cf_pipe_event ev,
                                   cf_value v)
 {
     cf_pipe *p = st->pipe;
-    if (CF__PIPE_UNLIKELY(p != NULL && p->trace != NULL))
+    if (CF__UNLIKELY(p != NULL && p->trace != NULL))
         p->trace(p->trace_arg, st->name, ev, v);
 }
 
@@ -69,12 +65,6 @@ cf__stage *cf__pipe_node(cf_pipe *p, const char *kind, const char *name,
                          cf_coro *target);
 
 /*
- * The error being handled passed through stage `name` on its way up:
- * appends the name to its message (" (via 'a' <- 'b')"). Returns CF_RAISED.
- */
-cf_status cf__pipe_tag(const char *name);
-
-/*
  * Sends `v` to `target` for stage `st`: CF_YIELDED when it took it,
  * CF_RETURNED (with its result in `*out`) when it has finished, CF_RAISED
  * with the error tagged with `st`'s name.
@@ -84,7 +74,7 @@ static inline cf_status cf__stage_send(cf__stage *st, cf_coro *target,
 {
     cf_value r;
     cf_status s = cf_send(target, v, &r);
-    if (CF__PIPE_LIKELY(s == CF_YIELDED)) {
+    if (CF__LIKELY(s == CF_YIELDED)) {
         *out = cf_none();
         return CF_YIELDED;
     }

@@ -14,10 +14,10 @@ struct map {
 static cf_status map_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct map *m = self;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(&m->base, out);
     *out = cf_none();
-    if (CF__PIPE_UNLIKELY(!m->base.started)) {
+    if (CF__UNLIKELY(!m->base.started)) {
         m->base.started = true;
         return CF_YIELDED;
     }

@@ -62,7 +62,7 @@ cf_status cf__value_cmp(cf_value a, cf_value b, int *cmp)
 /* The first send, from priming, carries no item. */
 static inline bool priming(cf__stage *st, cf_value *out)
 {
-    if (CF__PIPE_LIKELY(st->started))
+    if (CF__LIKELY(st->started))
         return false;
     st->started = true;
     *out = cf_none();
@@ -80,7 +80,7 @@ struct printer {
 static cf_status printer_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct printer *pr = self;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(&pr->base, out);
     if (priming(&pr->base, out))
         return CF_YIELDED;
@@ -108,8 +108,9 @@ static cf_status printer_step(void *self, cf_op op, cf_value in, cf_value *out)
     }
     ok = ok && fputc('\n', pr->f) != EOF;
     if (!ok) {
-        int e = errno != 0 ? errno : EIO;
-        return cf_fail(&cf_os_error, "[Errno %d] %s", e, strerror(e));
+        if (errno == 0)
+            errno = EIO;
+        return cf__pipe_os_error(NULL);
     }
     return CF_YIELDED;
 }
@@ -158,7 +159,7 @@ static cf_value collect_result(cf__stage *st)
 static cf_status collect_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct collect *c = self;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(&c->base, out);
     if (priming(&c->base, out))
         return CF_YIELDED;
@@ -243,9 +244,9 @@ static void reducer_fini(cf__stage *st)
 static cf_status count_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct reducer *r = self;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(&r->base, out);
-    if (CF__PIPE_LIKELY(r->base.started)) {
+    if (CF__LIKELY(r->base.started)) {
         cf__pipe_event(&r->base, CF_PIPE_RECV, in);
         r->acc.as.i++;
     }
@@ -257,7 +258,7 @@ static cf_status count_step(void *self, cf_op op, cf_value in, cf_value *out)
 static cf_status sum_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct reducer *r = self;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(&r->base, out);
     if (priming(&r->base, out)) {
         *out = r->acc;
@@ -282,7 +283,7 @@ static cf_status sum_step(void *self, cf_op op, cf_value in, cf_value *out)
 static cf_status minmax_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     struct reducer *r = self;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(&r->base, out);
     if (priming(&r->base, out))
         return CF_YIELDED;
@@ -314,7 +315,7 @@ static cf_status minmax_step(void *self, cf_op op, cf_value in, cf_value *out)
 static cf_status null_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     (void)in;
-    if (CF__PIPE_UNLIKELY(op == CF_OP_THROW))
+    if (CF__UNLIKELY(op == CF_OP_THROW))
         return cf__stage_thrown(self, out);
     *out = cf_none();
     return CF_YIELDED;

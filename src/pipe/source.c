@@ -24,6 +24,7 @@ struct src {
     cf__stage *node;
     cf_coro *target;
     const struct cf_source_opts *opts;
+    const char *path; /* what errors name (NULL: nothing) */
 };
 
 static const struct cf_source_opts no_opts;
@@ -33,6 +34,7 @@ static void src_begin(struct src *s, cf_pipe *p, cf_coro *target,
 {
     s->opts = opts != NULL ? opts : &no_opts;
     s->target = target;
+    s->path = NULL;
     s->node = p != NULL ? cf__pipe_node(
                   p, "source", s->opts->name != NULL ? s->opts->name : "source",
                   target)
@@ -42,11 +44,11 @@ static void src_begin(struct src *s, cf_pipe *p, cf_coro *target,
 /* One send: CF_YIELDED to go on, CF_RETURNED (target finished), CF_RAISED. */
 static inline cf_status src_send(struct src *s, cf_value v, cf_value *out)
 {
-    if (CF__PIPE_UNLIKELY(s->node != NULL))
+    if (CF__UNLIKELY(s->node != NULL))
         cf__pipe_event(s->node, CF_PIPE_SEND, v);
     cf_value r;
     cf_status st = cf_send(s->target, v, &r);
-    if (CF__PIPE_UNLIKELY(st == CF_RETURNED) && out != NULL)
+    if (CF__UNLIKELY(st == CF_RETURNED) && out != NULL)
         *out = r;
     return st;
 }
@@ -64,7 +66,7 @@ static cf_status src_end(struct src *s, cf_value *out)
     return cf_close(s->target, out);
 }
 
-static cf_status os_error(const char *what)
+cf_status cf__pipe_os_error(const char *what)
 {
     int e = errno;
     if (what != NULL)
@@ -192,7 +194,7 @@ static ssize_t reader_read(struct reader *r, char *buf, size_t n)
 static cf_status send_line(struct src *s, const char *line, size_t len,
                            cf_value *out)
 {
-    if (CF__PIPE_UNLIKELY(!cf_str_fits(len)))
+    if (CF__UNLIKELY(!cf_str_fits(len)))
         return cf_fail(&cf_value_error,
                        "line of %zu bytes is longer than a value can hold",
                        len);
@@ -232,7 +234,13 @@ static cf_status read_lines(struct src *s, struct reader *r, cf_value *out)
         size_t scan = end;
         ssize_t k = reader_read(r, buf + end, cap - end);
         if (k < 0) {
-            st = os_error(NULL);
+            /* The input failed ("[Errno 21] Is a directory: 'PATH'"):
+               the target is closed, as at the end of the input. */
+            st = cf__pipe_os_error(s->path);
+            if (!o->no_close) {
+                cf_value ignored;
+                cf_close(s->target, &ignored);
+            }
             break;
         }
         if (k == 0) {
@@ -246,7 +254,7 @@ static cf_status read_lines(struct src *s, struct reader *r, cf_value *out)
         while ((nl = memchr(buf + scan, '\n', end - scan)) != NULL) {
             size_t at = (size_t)(nl - buf);
             st = send_line(s, buf + start, at - start + keep, out);
-            if (CF__PIPE_UNLIKELY(st != CF_YIELDED))
+            if (CF__UNLIKELY(st != CF_YIELDED))
                 goto done;
             start = scan = at + 1;
         }
@@ -298,8 +306,12 @@ cf_status cf_pipe_source_path(cf_pipe *p, const char *path, cf_coro *target,
         return cf_pipe_source_fd(p, STDIN_FILENO, target, opts, out);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return os_error(path);
-    cf_status st = cf_pipe_source_fd(p, fd, target, opts, out);
+        return cf__pipe_os_error(path);
+    struct src s;
+    src_begin(&s, p, target, opts);
+    s.path = path;
+    struct reader r = {fd, NULL};
+    cf_status st = read_lines(&s, &r, out);
     close(fd);
     return st;
 }

@@ -12,12 +12,11 @@
 
 #include <expat.h>
 
-#include "../pipe/internal.h"
 #include "coflow/sax.h"
+#include "../common.h"
+#include "../core/layer.h"
+#include "../pipe/layer.h"
 
-#define CF__SAX_LIKELY(x)   __builtin_expect(!!(x), 1)
-#define CF__SAX_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define CF__SAX_NAME_MAX    48
 /* Keeps a slow path out of line, so that the hot callback stays a leaf. */
 #define CF__SAX_NOINLINE __attribute__((noinline))
 /* Puts the send into each callback: one call less per event. */
@@ -26,9 +25,11 @@
 struct cf_sax {
     XML_Parser xp;
     cf_coro *target;
-    cf__stage *node; /* the source's node in a graph, or NULL */
-    cf_pipe *pipe;   /* that graph (NULL with no node): its trace is checked
-                        at each event, since it may be set at any time */
+    bool target_handler; /* cf_coro_is_handler(target): sent to in place */
+    cf__stage *node;     /* the source's node in a graph, or NULL */
+    /* That graph's trace function (cf__pipe_trace_hook(); NULL with no
+       node): checked at each event, since it may be set at any time. */
+    const cf_pipe_trace_fn *trace;
     /* One event per kind, its constant fields set once; each send fills
        in the rest. */
     cf_sax_event ev_start, ev_text, ev_end;
@@ -42,6 +43,20 @@ struct cf_sax {
      */
     size_t tlim;
     size_t max_text;
+    /*
+     * Hostile input: `reported` counts what expat reported (tags, text
+     * pieces going past the buffer, comments, PIs); `stall` the bytes fed
+     * since the last parse that reported anything. The sources feed at
+     * least `stall` bytes at once, and a push parser gathers pieces in
+     * `pend` until it has that many, so that expat rescans an unfinished
+     * token only each time it doubles. `depth` is the elements open.
+     */
+    unsigned long reported;
+    unsigned long parses; /* calls into expat (each rescans a token) */
+    size_t stall, max_token;
+    size_t depth, max_depth;
+    char *pend;
+    size_t pend_len, pend_cap;
     bool split_text;
     bool no_close;
     bool busy;       /* inside expat: a push from the target is misuse */
@@ -49,7 +64,7 @@ struct cf_sax {
     bool bad_input;  /* st is CF_RAISED because of the input, not the target */
     cf_status st;    /* CF_YIELDED while the target takes events */
     cf_value result; /* the target's result when it finished */
-    char name[CF__SAX_NAME_MAX];
+    char name[CF__NAME_MAX];
 };
 
 /*
@@ -71,6 +86,15 @@ cf_status cf__sax_check(cf_sax *s);
  */
 cf_status cf__sax_parse(cf_sax *s, const char *data, size_t len, bool final,
                         cf_value *out);
+
+/*
+ * Input could not be read (the OSError is being handled): the parser is
+ * finished and the target closed as for malformed XML. Returns CF_RAISED.
+ */
+cf_status cf__sax_abort(cf_sax *s);
+
+/* How many bytes a source should feed next: at least `chunk`. */
+size_t cf__sax_feed_size(const cf_sax *s, size_t chunk);
 
 /*
  * Reading straight into expat's buffer, without a copy: cf__sax_buffer()

@@ -12,11 +12,11 @@
  * with cf_raise(): a longjmp out of expat would leave it inconsistent.
  */
 #include <errno.h>
+#include <iconv.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/internal.h"
 #include "internal.h"
 
 #if defined(XML_UNICODE) || defined(XML_UNICODE_WCHAR_T)
@@ -51,16 +51,15 @@ CF__SAX_NOINLINE static void stopped(cf_sax *s, cf_status st, cf_value r)
 static CF__SAX_INLINE void deliver(cf_sax *s, cf_sax_event *ev)
 {
     cf_value v = cf_ptr(ev, CF_SAX_EVENT);
-    if (CF__SAX_UNLIKELY(s->pipe != NULL && s->pipe->trace != NULL))
-        cf__pipe_event(s->node, CF_PIPE_SEND, v);
+    if (CF__UNLIKELY(s->trace != NULL && *s->trace != NULL))
+        cf__pipe_emit(s->node, CF_PIPE_SEND, v);
     cf_value r;
     cf_coro *t = s->target;
-    /* A handler target (the usual first stage) is called in place: what
-       cf_send() does, without its two calls. */
-    cf_status st = CF__SAX_LIKELY(t->kind == CF__HANDLER)
-                       ? cf__handler_send_inline(t, v, &r)
-                       : cf_send(t, v, &r);
-    if (CF__SAX_UNLIKELY(st != CF_YIELDED))
+    /* A handler target (the usual first stage) is sent to without the
+       call cf_send() makes to find out that it is one. */
+    cf_status st = CF__LIKELY(s->target_handler) ? cf__handler_send(t, v, &r)
+                                                 : cf_send(t, v, &r);
+    if (CF__UNLIKELY(st != CF_YIELDED))
         stopped(s, st, r);
 }
 
@@ -87,6 +86,19 @@ static CF__SAX_INLINE void flush_text(cf_sax *s)
 static void input_error(cf_sax *s, const char *what, size_t limit)
 {
     cf_fail(&cf_sax_error, "%s %zu bytes: line %lu, column %lu", what, limit,
+            (unsigned long)XML_GetCurrentLineNumber(s->xp),
+            (unsigned long)XML_GetCurrentColumnNumber(s->xp));
+    s->bad_input = true;
+    stopped(s, CF_RAISED, cf_none());
+}
+
+/* Input over one of the limits: the error names the option and the source. */
+static void over_limit(cf_sax *s, const char *what, size_t limit,
+                       const char *unit, const char *option)
+{
+    cf_fail(&cf_sax_error,
+            "%s %zu%s (%s) in sax source '%s': line %lu, column %lu", what,
+            limit, unit, option, s->name,
             (unsigned long)XML_GetCurrentLineNumber(s->xp),
             (unsigned long)XML_GetCurrentColumnNumber(s->xp));
     s->bad_input = true;
@@ -122,9 +134,10 @@ static bool text_room(cf_sax *s, size_t need, size_t most)
  */
 CF__SAX_NOINLINE static void text_slow(cf_sax *s, const XML_Char *text, int len)
 {
-    if (CF__SAX_UNLIKELY(s->st != CF_YIELDED) || len <= 0)
+    if (CF__UNLIKELY(s->st != CF_YIELDED) || len <= 0)
         return;
     size_t n = (size_t)len;
+    s->reported++;
     if (s->split_text) {
         /* expat's piece is not NUL-terminated: copy it to add one. */
         if (text_room(s, n, SIZE_MAX)) {
@@ -134,7 +147,7 @@ CF__SAX_NOINLINE static void text_slow(cf_sax *s, const XML_Char *text, int len)
         return;
     }
     size_t need = s->tlen + n;
-    if (CF__SAX_UNLIKELY(need > s->max_text)) {
+    if (CF__UNLIKELY(need > s->max_text)) {
         input_error(s, "text longer than", s->max_text);
         return;
     }
@@ -156,7 +169,7 @@ static void XMLCALL on_text(void *ud, const XML_Char *text, int len)
 {
     cf_sax *s = ud;
     size_t at = s->tlen;
-    if (CF__SAX_LIKELY((size_t)len < s->tlim - at)) {
+    if (CF__LIKELY((size_t)len < s->tlim - at)) {
         s->tlen = at + (size_t)len;
         if (len == 1) /* a newline, which expat reports on its own */
             s->text[at] = *text;
@@ -171,9 +184,15 @@ static void XMLCALL on_start(void *ud, const XML_Char *name,
                              const XML_Char **attrs)
 {
     cf_sax *s = ud;
+    s->reported++;
+    if (CF__UNLIKELY(++s->depth > s->max_depth)) {
+        over_limit(s, "elements nested deeper than", s->max_depth, "",
+                   "max_depth");
+        return;
+    }
     if (s->tlen != 0)
         flush_text(s);
-    if (CF__SAX_UNLIKELY(s->st != CF_YIELDED))
+    if (CF__UNLIKELY(s->st != CF_YIELDED))
         return;
     size_t n = 0;
     while (attrs[2 * n] != NULL)
@@ -187,12 +206,135 @@ static void XMLCALL on_start(void *ud, const XML_Char *name,
 static void XMLCALL on_end(void *ud, const XML_Char *name)
 {
     cf_sax *s = ud;
+    s->reported++;
+    s->depth--;
     if (s->tlen != 0)
         flush_text(s);
-    if (CF__SAX_UNLIKELY(s->st != CF_YIELDED))
+    if (CF__UNLIKELY(s->st != CF_YIELDED))
         return;
     s->ev_end.name = name;
     deliver(s, &s->ev_end);
+}
+
+/* Comments and PIs are not sent on, but they are progress: see stall. */
+static void XMLCALL on_comment(void *ud, const XML_Char *data)
+{
+    (void)data;
+    ((cf_sax *)ud)->reported++;
+}
+
+static void XMLCALL on_pi(void *ud, const XML_Char *target,
+                          const XML_Char *data)
+{
+    (void)target;
+    (void)data;
+    ((cf_sax *)ud)->reported++;
+}
+
+/*
+ * Encodings expat does not know, through iconv: the 256-entry map expat
+ * asks for says what each byte is - a character (its code point), the
+ * first byte of an n-byte sequence (-n), or invalid (-1) - and expat
+ * calls convert() for each multibyte sequence. Found by asking iconv about
+ * each byte, then each lead byte followed by every possible second (and,
+ * failing that, third) byte.
+ */
+struct xenc {
+    iconv_t cd;
+    signed char len[256]; /* bytes of the sequence a lead byte starts */
+};
+
+/* The one character `in[0..n)` is, or -1 (none, several, invalid). */
+static int one_char(iconv_t cd, const char *in, size_t n, int *err)
+{
+    unsigned char out[8];
+    char *ip = (char *)in, *op = (char *)out;
+    size_t il = n, ol = sizeof out;
+    iconv(cd, NULL, NULL, NULL, NULL);
+    *err = 0;
+    if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+        *err = errno;
+        return -1;
+    }
+    if (iconv(cd, NULL, NULL, &op, &ol) == (size_t)-1 || ol != 4) {
+        *err = EILSEQ;
+        return -1;
+    }
+    long c = (long)out[0] | (long)out[1] << 8 | (long)out[2] << 16
+             | (long)out[3] << 24;
+    /* expat takes only characters of the BMP from such an encoding */
+    return c > 0xffff || (c >= 0xd800 && c <= 0xdfff) ? -1 : (int)c;
+}
+
+static int XMLCALL xenc_convert(void *data, const char *seq)
+{
+    struct xenc *x = data;
+    int err;
+    return one_char(x->cd, seq, (size_t)x->len[(unsigned char)seq[0]], &err);
+}
+
+static void XMLCALL xenc_release(void *data)
+{
+    struct xenc *x = data;
+    iconv_close(x->cd);
+    free(x);
+}
+
+/* The length of the sequences lead byte `b` starts (2 or 3), or 0. */
+static int lead_len(iconv_t cd, unsigned char b)
+{
+    char in[3] = {(char)b, 0, 0};
+    int err, incomplete = 0;
+    for (int t = 0; t < 256; t++) {
+        in[1] = (char)t;
+        if (one_char(cd, in, 2, &err) >= 0)
+            return 2;
+        incomplete |= err == EINVAL;
+    }
+    if (!incomplete)
+        return 0;
+    for (int t = 0; t < 256 * 256; t++) {
+        in[1] = (char)(t >> 8);
+        in[2] = (char)(t & 0xff);
+        if (one_char(cd, in, 3, &err) >= 0)
+            return 3;
+    }
+    return 0;
+}
+
+static int XMLCALL on_unknown_encoding(void *ud, const XML_Char *name,
+                                       XML_Encoding *info)
+{
+    (void)ud;
+    iconv_t cd = iconv_open("UTF-32LE", name);
+    if (cd == (iconv_t)-1)
+        return XML_STATUS_ERROR;
+    struct xenc *x = calloc(1, sizeof *x);
+    if (x == NULL) {
+        iconv_close(cd);
+        return XML_STATUS_ERROR;
+    }
+    x->cd = cd;
+    bool multi = false;
+    for (int b = 0; b < 256; b++) {
+        char in = (char)b;
+        int err, c = one_char(cd, &in, 1, &err);
+        if (c >= 0) {
+            info->map[b] = c;
+            x->len[b] = 1;
+        } else if (err == EINVAL
+                   && (x->len[b] = (signed char)lead_len(cd, (unsigned char)b))
+                          > 0) {
+            info->map[b] = -x->len[b];
+            multi = true;
+        } else {
+            info->map[b] = -1;
+        }
+    }
+    info->data = x;
+    info->convert = multi ? xenc_convert : NULL;
+    info->release = xenc_release;
+    return XML_STATUS_OK;
 }
 
 int cf__sax_init(cf_sax *s, cf_pipe *p, cf_coro *target,
@@ -205,11 +347,16 @@ int cf__sax_init(cf_sax *s, cf_pipe *p, cf_coro *target,
         opts = &no_opts;
     memset(s, 0, sizeof *s);
     s->target = target;
+    s->target_handler = cf_coro_is_handler(target);
     s->split_text = opts->split_text;
     s->no_close = opts->no_close;
     s->max_text = opts->max_text > 0 ? opts->max_text : CF_SAX_TEXT_MAX;
     if (s->max_text > CF_VALUE_MAXLEN)
         s->max_text = CF_VALUE_MAXLEN;
+    s->max_token = opts->max_token > 0 ? opts->max_token : CF_SAX_TOKEN_MAX;
+    if (s->max_token > (size_t)INT_MAX / 2)
+        s->max_token = (size_t)INT_MAX / 2;
+    s->max_depth = opts->max_depth > 0 ? opts->max_depth : CF_SAX_DEPTH_MAX;
     s->st = CF_YIELDED;
     s->result = cf_none();
     s->ev_start.kind = CF_SAX_START;
@@ -219,7 +366,7 @@ int cf__sax_init(cf_sax *s, cf_pipe *p, cf_coro *target,
              opts->name != NULL ? opts->name : "sax");
     s->tcap = TEXT_FIRST;
     s->text = malloc(s->tcap);
-    s->xp = XML_ParserCreate(NULL);
+    s->xp = XML_ParserCreate(opts->encoding);
     if (s->text == NULL || s->xp == NULL) {
         free(s->text);
         if (s->xp != NULL)
@@ -230,13 +377,16 @@ int cf__sax_init(cf_sax *s, cf_pipe *p, cf_coro *target,
     XML_SetUserData(s->xp, s);
     XML_SetElementHandler(s->xp, on_start, on_end);
     XML_SetCharacterDataHandler(s->xp, on_text);
+    XML_SetCommentHandler(s->xp, on_comment);
+    XML_SetProcessingInstructionHandler(s->xp, on_pi);
+    XML_SetUnknownEncodingHandler(s->xp, on_unknown_encoding, NULL);
     if (p != NULL) {
         s->node = cf__pipe_node(p, "sax", s->name, target);
         if (s->node == NULL) {
             cf__sax_fini(s);
             return -ENOMEM;
         }
-        s->pipe = p;
+        s->trace = cf__pipe_trace_hook(p);
     }
     return 0;
 }
@@ -246,8 +396,10 @@ void cf__sax_fini(cf_sax *s)
     if (s->xp != NULL)
         XML_ParserFree(s->xp);
     free(s->text);
+    free(s->pend);
     s->xp = NULL;
     s->text = NULL;
+    s->pend = NULL;
 }
 
 cf_status cf__sax_check(cf_sax *s)
@@ -269,7 +421,7 @@ static cf_status close_target(cf_sax *s, cf_value *out)
         return CF_RETURNED;
     }
     if (s->node != NULL)
-        cf__pipe_event(s->node, CF_PIPE_CLOSE, cf_none());
+        cf__pipe_emit(s->node, CF_PIPE_CLOSE, cf_none());
     return cf_close(s->target, out);
 }
 
@@ -284,6 +436,34 @@ static cf_status bad_input(cf_sax *s)
     return CF_RAISED;
 }
 
+cf_status cf__sax_abort(cf_sax *s)
+{
+    s->finished = true;
+    return bad_input(s);
+}
+
+size_t cf__sax_feed_size(const cf_sax *s, size_t chunk)
+{
+    return s->stall > chunk ? s->stall : chunk;
+}
+
+/*
+ * After a parse of `fed` bytes that were not the last: when expat reported
+ * nothing, it is inside one token (it will rescan the token from its start
+ * at the next piece), and `stall` grows; past max_token it is an error.
+ */
+static void note_stall(cf_sax *s, unsigned long reported, size_t tlen,
+                       size_t fed)
+{
+    if (s->reported != reported || s->tlen != tlen) {
+        s->stall = 0;
+        return;
+    }
+    s->stall = fed > SIZE_MAX - s->stall ? SIZE_MAX : s->stall + fed;
+    if (CF__UNLIKELY(s->stall > s->max_token) && s->st == CF_YIELDED)
+        over_limit(s, "token longer than", s->max_token, " bytes", "max_token");
+}
+
 /* What expat's answer means for the caller. */
 static cf_status outcome(cf_sax *s, enum XML_Status rs, bool final,
                          cf_value *out)
@@ -291,8 +471,8 @@ static cf_status outcome(cf_sax *s, enum XML_Status rs, bool final,
     cf_value tmp;
     if (out == NULL)
         out = &tmp;
-    if (CF__SAX_LIKELY(s->st == CF_YIELDED)) {
-        if (CF__SAX_UNLIKELY(rs == XML_STATUS_ERROR)) {
+    if (CF__LIKELY(s->st == CF_YIELDED)) {
+        if (CF__UNLIKELY(rs == XML_STATUS_ERROR)) {
             enum XML_Error code = XML_GetErrorCode(s->xp);
             s->finished = true;
             cf_fail(&cf_sax_error, "%s: line %lu, column %lu",
@@ -322,12 +502,52 @@ cf_status cf__sax_parse(cf_sax *s, const char *data, size_t len, bool final,
     do {
         int n = len > (size_t)INT_MAX / 2 ? INT_MAX / 2 : (int)len;
         bool last = final && (size_t)n == len;
+        unsigned long reported = s->reported;
+        size_t tlen = s->tlen;
+        s->parses++;
         rs = XML_Parse(s->xp, data, n, last);
+        if (rs == XML_STATUS_OK && !last)
+            note_stall(s, reported, tlen, (size_t)n);
         data += n;
         len -= (size_t)n;
     } while (rs == XML_STATUS_OK && s->st == CF_YIELDED && len > 0);
     s->busy = false;
     return outcome(s, rs, final, out);
+}
+
+/*
+ * A push parser's piece: while expat is inside a token, pieces are
+ * gathered until there are as many bytes as it has been fed since it last
+ * reported anything, then parsed at once.
+ */
+static cf_status push_piece(cf_sax *s, const char *data, size_t len, bool final,
+                            cf_value *out)
+{
+    if (s->pend_len == 0 && (final || len >= s->stall))
+        return cf__sax_parse(s, data, len, final, out);
+    if (len > SIZE_MAX - s->pend_len)
+        goto no_memory;
+    size_t need = s->pend_len + len;
+    if (need > s->pend_cap) {
+        size_t cap = s->pend_cap > 0 ? s->pend_cap : 4096;
+        while (cap < need)
+            cap = cap <= SIZE_MAX / 2 ? 2 * cap : need;
+        char *b = realloc(s->pend, cap);
+        if (b == NULL)
+            goto no_memory;
+        s->pend = b;
+        s->pend_cap = cap;
+    }
+    if (len > 0)
+        memcpy(s->pend + s->pend_len, data, len);
+    s->pend_len = need;
+    if (!final && need < s->stall)
+        return CF_YIELDED;
+    s->pend_len = 0;
+    return cf__sax_parse(s, s->pend, need, final, out);
+no_memory:
+    s->finished = true;
+    return cf_fail(&cf_memory_error, NULL);
 }
 
 void *cf__sax_buffer(cf_sax *s, size_t n)
@@ -338,7 +558,12 @@ void *cf__sax_buffer(cf_sax *s, size_t n)
 cf_status cf__sax_parse_buffer(cf_sax *s, size_t len, bool final, cf_value *out)
 {
     s->busy = true;
+    unsigned long reported = s->reported;
+    size_t tlen = s->tlen;
+    s->parses++;
     enum XML_Status rs = XML_ParseBuffer(s->xp, (int)len, final);
+    if (rs == XML_STATUS_OK && !final)
+        note_stall(s, reported, tlen, len);
     s->busy = false;
     return outcome(s, rs, final, out);
 }
@@ -369,7 +594,7 @@ cf_status cf_sax_push(cf_sax *s, const void *data, size_t len, cf_value *out)
                        s == NULL ? "parser" : "data");
     if (cf__sax_check(s) != CF_YIELDED)
         return CF_RAISED;
-    return cf__sax_parse(s, data, len, false, out);
+    return push_piece(s, data, len, false, out);
 }
 
 cf_status cf_sax_end(cf_sax *s, cf_value *out)
@@ -378,7 +603,7 @@ cf_status cf_sax_end(cf_sax *s, cf_value *out)
         return cf_fail(&cf_value_error, "sax end: no parser");
     if (cf__sax_check(s) != CF_YIELDED)
         return CF_RAISED;
-    return cf__sax_parse(s, "", 0, true, out);
+    return push_piece(s, "", 0, true, out);
 }
 
 void cf_sax_free(cf_sax *s)

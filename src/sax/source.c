@@ -13,15 +13,6 @@
 
 #define CHUNK_DEFAULT ((size_t)64 * 1024)
 
-static cf_status os_error(const char *what)
-{
-    int e = errno;
-    if (what != NULL)
-        return cf_fail(&cf_os_error, "[Errno %d] %s: '%s'", e, strerror(e),
-                       what);
-    return cf_fail(&cf_os_error, "[Errno %d] %s", e, strerror(e));
-}
-
 static cf_status start(cf_sax *s, cf_pipe *p, cf_coro *target,
                        const struct cf_sax_opts *opts)
 {
@@ -52,8 +43,14 @@ static ssize_t read_some(int fd, FILE *f, char *buf, size_t n)
     }
 }
 
-static cf_status parse_stream(cf_pipe *p, int fd, FILE *f, cf_coro *target,
-                              const struct cf_sax_opts *opts, cf_value *out)
+/*
+ * Parses what `fd` or `f` gives; a read error is an OSError naming `path`
+ * (when there is one: "[Errno 21] Is a directory: 'PATH'", as Python says)
+ * and closes the target, as malformed XML does.
+ */
+static cf_status parse_stream(cf_pipe *p, int fd, FILE *f, const char *path,
+                              cf_coro *target, const struct cf_sax_opts *opts,
+                              cf_value *out)
 {
     cf_sax s;
     if (start(&s, p, target, opts) != CF_YIELDED)
@@ -64,14 +61,26 @@ static cf_status parse_stream(cf_pipe *p, int fd, FILE *f, cf_coro *target,
         chunk = (size_t)1 << 30;
     cf_status st;
     do {
-        char *buf = cf__sax_buffer(&s, chunk);
+        size_t n = cf__sax_feed_size(&s, chunk);
+        char *buf = cf__sax_buffer(&s, n);
         if (buf == NULL) {
             st = cf_fail(&cf_memory_error, NULL);
             break;
         }
-        ssize_t k = read_some(fd, f, buf, chunk);
+        /* Inside a token longer than a chunk, reads are gathered until
+           there are `n` bytes (or the end), since expat rescans the token
+           at each parse: see cf__sax_feed_size(). */
+        ssize_t k = read_some(fd, f, buf, n);
+        for (ssize_t more = k; more > 0 && n > chunk && (size_t)k < n;) {
+            more = read_some(fd, f, buf + k, n - (size_t)k);
+            if (more < 0)
+                k = more;
+            else
+                k += more;
+        }
         if (k < 0) {
-            st = os_error(NULL);
+            cf__pipe_os_error(path);
+            st = cf__sax_abort(&s);
             break;
         }
         st = cf__sax_parse_buffer(&s, (size_t)k, k == 0, out);
@@ -83,7 +92,7 @@ static cf_status parse_stream(cf_pipe *p, int fd, FILE *f, cf_coro *target,
 cf_status cf_sax_source_fd(cf_pipe *p, int fd, cf_coro *target,
                            const struct cf_sax_opts *opts, cf_value *out)
 {
-    return parse_stream(p, fd, NULL, target, opts, out);
+    return parse_stream(p, fd, NULL, NULL, target, opts, out);
 }
 
 cf_status cf_sax_source_file(cf_pipe *p, FILE *f, cf_coro *target,
@@ -91,7 +100,7 @@ cf_status cf_sax_source_file(cf_pipe *p, FILE *f, cf_coro *target,
 {
     if (f == NULL)
         return cf_fail(&cf_value_error, "sax source: no file");
-    return parse_stream(p, -1, f, target, opts, out);
+    return parse_stream(p, -1, f, NULL, target, opts, out);
 }
 
 cf_status cf_sax_source_path(cf_pipe *p, const char *path, cf_coro *target,
@@ -101,11 +110,11 @@ cf_status cf_sax_source_path(cf_pipe *p, const char *path, cf_coro *target,
         return cf_fail(&cf_value_error, "sax source: no %s",
                        path == NULL ? "path" : "target");
     if (strcmp(path, "-") == 0)
-        return parse_stream(p, STDIN_FILENO, NULL, target, opts, out);
+        return parse_stream(p, STDIN_FILENO, NULL, NULL, target, opts, out);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return os_error(path);
-    cf_status st = parse_stream(p, fd, NULL, target, opts, out);
+        return cf__pipe_os_error(path);
+    cf_status st = parse_stream(p, fd, NULL, path, target, opts, out);
     close(fd);
     return st;
 }
@@ -125,7 +134,8 @@ cf_status cf_sax_source_buffer(cf_pipe *p, const void *data, size_t len,
     const char *d = data != NULL ? data : "";
     cf_status st;
     do {
-        size_t n = len < chunk ? len : chunk;
+        size_t want = cf__sax_feed_size(&s, chunk);
+        size_t n = len < want ? len : want;
         st = cf__sax_parse(&s, d, n, n == len, out);
         d += n;
         len -= n;

@@ -9,16 +9,16 @@
 #ifndef CF_SCHED_INTERNAL_H
 #define CF_SCHED_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "coflow.h"
+#include "coflow/core.h"
 #include "coflow/sched.h"
+#include "coflow/coop.h"
 #include "poller.h"
-
-#define CF__LIKELY(x)   __builtin_expect(!!(x), 1)
-#define CF__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#include "../common.h"
 
 /* Internal trap kinds: the socket helpers' waits, fd already known valid. */
 #define CF__TRAP_READ_OK   100
@@ -27,11 +27,16 @@
 
 /* Where a task is. */
 enum cf__where {
-    CF__READY = 0,   /* in the ready queue, or running */
-    CF__PARKED_WAIT, /* waiting for another task to end */
-    CF__PARKED_IO,   /* waiting for an fd (maybe with a timer) */
-    CF__PARKED_SLEEP /* on the timer heap only */
+    CF__READY = 0,    /* in the ready queue, or running */
+    CF__PARKED_WAIT,  /* waiting for another task to end */
+    CF__PARKED_IO,    /* waiting for an fd (maybe with a timer) */
+    CF__PARKED_SLEEP, /* on the timer heap only */
+    CF__PARKED_OBJ    /* on a cf__wait: channels, select, sync, groups */
 };
+
+typedef struct cf__wait cf__wait;
+struct cf_group;
+struct cf__pool;
 
 typedef struct cf__task cf__task;
 struct cf__task {
@@ -57,6 +62,15 @@ struct cf__task {
     cf__task *waiting_on;
     cf__task *next_waiter;
     cf__task *waiters_head, *waiters_tail;
+    /* CF__PARKED_OBJ: what it waits on (chan.c) */
+    cf__wait *wait;
+    /* cf_group membership (group.c) */
+    struct cf_group *group;
+    cf__task *gprev, *gnext;
+    /* a remote wake in flight (multi.c): the struct outlives the task */
+    _Atomic(cf__task *) inbox_next;
+    bool inbox_pending; /* a remote wake will still arrive */
+    bool dead;          /* exited while inbox_pending: freed when drained */
 };
 
 struct cf_sched {
@@ -86,10 +100,16 @@ struct cf_sched {
     int unwaited; /* failed tasks nobody waited for, this run */
     cf__task *current;
     struct cf_sched_opts opts;
+    /* multi.c: the pool it belongs to, its inbox (an MPSC queue of tasks
+       woken or spawned by other threads) and the wakeup task parked on
+       its eventfd; NULL/unused for a scheduler outside a pool */
+    struct cf__pool *pool;
+    struct cf__inbox *inbox;
 };
 
 /* The scheduler running on this thread, while cf_sched_run() runs. */
-extern _Thread_local cf_sched *cf__sched_tls;
+extern __thread __attribute__((tls_model("initial-exec")))
+cf_sched *cf__sched_tls;
 
 /* sched.c */
 int cf__ready_push(cf_sched *s, cf__task *t);
@@ -107,6 +127,69 @@ void cf__task_wake(cf_sched *s, cf__task *t, int rc);
 
 /* trap.c */
 void cf__trap_handle(cf_sched *s, cf__task *t, cf_trap *trap);
+
+/*
+ * Parking on objects (chan.c): a task that waits on channels or sync
+ * objects fills a cf__wait on its stack, links one cf__wnode per thing it
+ * waits on into that thing's queue, and parks. Whoever completes it first
+ * claims the wait (cf__wait_claim(): a CAS when a shared channel is
+ * involved, so a timeout, a kill and wakers on other threads agree on one
+ * winner), writes the result into the node and wakes the task. The waiter,
+ * back from cf__wait_park(), takes its other nodes off their queues.
+ */
+#define CF__W_WAITING (-1)
+#define CF__W_TIMEOUT (-2)
+#define CF__W_CANCEL  (-3)
+
+typedef struct cf__wnode cf__wnode;
+struct cf__wnode {
+    cf__wnode *prev, *next;
+    struct cf__wq *q; /* the queue it is on, NULL when off */
+    cf__wait *w;
+    int idx;      /* the case index cf__wait_claim() records */
+    cf_value val; /* a send's value, or the value received */
+};
+struct cf__wq {
+    cf__wnode *head, *tail;
+};
+struct cf__wait {
+    cf__task *task;
+    cf_sched *sched;
+    _Atomic int fired; /* CF__W_*, or the index of the case that completed */
+    int rc;            /* that case's result */
+    bool shared;       /* claims are CASes */
+    void (*unlink)(cf__wait *w); /* takes its nodes off their queues */
+    void *arg;                   /* for `unlink` */
+    void *gone; /* a channel freed under it: `unlink` must not lock it */
+};
+
+void cf__wq_push(struct cf__wq *q, cf__wnode *n);
+cf__wnode *cf__wq_pop(struct cf__wq *q);
+void cf__wq_remove(cf__wnode *n);
+bool cf__wait_claim(cf__wait *w, int idx);
+void cf__wait_wake(cf__wait *w, int rc);
+int cf__wait_park(cf__wait *w, int64_t timeout_ms);
+bool cf__in_task(void);
+void cf__wait_init(cf__wait *w, void (*unlink)(cf__wait *), void *arg);
+/* Wakes every node of `q` that can be claimed with `rc`; local queues. */
+void cf__wq_wake_all(struct cf__wq *q, int rc);
+
+/* chan.c: the scheduler's side */
+void cf__wait_timeout(cf_sched *s, cf__task *t);
+void cf__wait_cancel(cf_sched *s, cf__task *t);
+
+/* group.c: a member ended; returns true when the group took `err` */
+bool cf__group_exit(cf_sched *s, cf__task *t, cf_error *err);
+
+/* multi.c */
+void cf__pool_wake(cf_sched *s, cf__task *t);
+bool cf__pool_hold(cf_sched *s);
+void cf__pool_live(cf_sched *s, int delta);
+bool cf__pool_marker(cf_sched *s, cf__task *t);
+void cf__pool_turn(cf_sched *s);
+int cf__pool_idle(cf_sched *s, int timeout);
+void cf__pool_awake(cf_sched *s);
+size_t cf__pool_watch(cf_sched *s);
 
 /* timer.c */
 int cf__timer_add(cf_sched *s, cf__task *t, int64_t deadline_ns);

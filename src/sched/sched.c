@@ -11,7 +11,7 @@
 
 #include "internal.h"
 
-_Thread_local cf_sched *cf__sched_tls;
+__thread __attribute__((tls_model("initial-exec"))) cf_sched *cf__sched_tls;
 
 int64_t cf__now_ns(void)
 {
@@ -26,23 +26,30 @@ void cf__trace(cf_sched *s, cf_sched_event ev, int64_t tid, int fd)
         s->opts.trace(s->opts.arg, ev, tid, fd);
 }
 
+/* Doubles the ready queue; out of line, so that the common push saves no
+   registers. */
+__attribute__((noinline)) static int ring_grow(cf_sched *s)
+{
+    size_t cap = s->ring_cap ? s->ring_cap * 2 : 64;
+    cf__task **r = malloc(cap * sizeof *r);
+    if (r == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < s->ring_len; i++)
+        r[i] = s->ring[(s->ring_head + i) & (s->ring_cap - 1)];
+    free(s->ring);
+    s->ring = r;
+    s->ring_cap = cap;
+    s->ring_head = 0;
+    return 0;
+}
+
 /* Appends `t` to the ready queue unless it is there already. */
 int cf__ready_push(cf_sched *s, cf__task *t)
 {
     if (t->queued)
         return 0;
-    if (CF__UNLIKELY(s->ring_len == s->ring_cap)) {
-        size_t cap = s->ring_cap ? s->ring_cap * 2 : 64;
-        cf__task **r = malloc(cap * sizeof *r);
-        if (r == NULL)
-            return -ENOMEM;
-        for (size_t i = 0; i < s->ring_len; i++)
-            r[i] = s->ring[(s->ring_head + i) & (s->ring_cap - 1)];
-        free(s->ring);
-        s->ring = r;
-        s->ring_cap = cap;
-        s->ring_head = 0;
-    }
+    if (CF__UNLIKELY(s->ring_len == s->ring_cap) && ring_grow(s) < 0)
+        return -ENOMEM;
     s->ring[(s->ring_head + s->ring_len) & (s->ring_cap - 1)] = t;
     s->ring_len++;
     t->queued = true;
@@ -138,7 +145,7 @@ static void run_task(cf_sched *s, cf__task *t)
     if (CF__LIKELY(st == CF_YIELDED)) {
         if (out.kind == CF_PTR && out.tag == CF_TRAP_TAG && out.as.p != NULL)
             cf__trap_handle(s, t, out.as.p);
-        else
+        else if (t->where != CF__PARKED_OBJ) /* chan.c: it parked itself */
             cf__ready_push(s, t);
     } else if (st == CF_RETURNED) {
         cf__task_exit(s, t, out, NULL);
@@ -156,7 +163,9 @@ static void run_task(cf_sched *s, cf__task *t)
  */
 static bool iotask_turn(cf_sched *s, int *rc)
 {
-    if (s->nlive == 0) {
+    if (CF__UNLIKELY(s->pool != NULL))
+        cf__pool_turn(s);
+    if (s->nlive == 0 && (s->pool == NULL || !cf__pool_hold(s))) {
         s->iotask_alive = false;
         if (s->iotask.tid != 0)
             cf__trace(s, CF_SCHED_EXIT, s->iotask.tid, -1);
@@ -176,8 +185,16 @@ static bool iotask_turn(cf_sched *s, int *rc)
             timeout = d <= 0 ? 0 : (int)((d + 999999) / 1000000);
         }
     }
-    if (s->nwatch > 0 || timeout != 0)
+    size_t nwatch = s->nwatch;
+    if (CF__UNLIKELY(s->pool != NULL)) {
+        nwatch = cf__pool_watch(s); /* not counting the pool's own fd */
+        if (timeout != 0)
+            timeout = cf__pool_idle(s, timeout);
+    }
+    if (nwatch > 0 || timeout != 0)
         cf__io_poll(s, timeout);
+    if (CF__UNLIKELY(s->pool != NULL))
+        cf__pool_awake(s);
     if (s->heap_len > 0)
         cf__timer_expire(s, cf__now_ns());
     cf__ready_push(s, &s->iotask);
@@ -206,7 +223,8 @@ int cf_sched_run(cf_sched *s)
         }
     }
     for (;;) {
-        if (s->nlive == 0 && !(s->iotask.tid != 0 && s->iotask_alive))
+        if (s->nlive == 0 && !(s->iotask.tid != 0 && s->iotask_alive)
+            && (s->pool == NULL || !cf__pool_hold(s)))
             break;
         cf__task *t = ready_pop(s);
         if (t == &s->iotask) {
@@ -214,6 +232,8 @@ int cf_sched_run(cf_sched *s)
                 break;
             continue;
         }
+        if (CF__UNLIKELY(t->co == NULL) && cf__pool_marker(s, t))
+            continue;
         run_task(s, t);
     }
     if (rc == -EDEADLK)

@@ -96,6 +96,8 @@ int64_t cf__task_add(cf_sched *s, cf_coro *co)
     s->next_tid++;
     map_put(s, t);
     s->nlive++;
+    if (s->pool != NULL)
+        cf__pool_live(s, 1);
     return t->tid;
 }
 
@@ -115,6 +117,8 @@ void cf__task_unpark(cf_sched *s, cf__task *t)
         cf__timer_remove(s, t);
     if (t->where == CF__PARKED_IO) {
         cf__io_cancel(s, t);
+    } else if (t->where == CF__PARKED_OBJ) {
+        cf__wait_cancel(s, t);
     } else if (t->where == CF__PARKED_WAIT && t->waiting_on != NULL) {
         cf__task *target = t->waiting_on, **pp = &target->waiters_head;
         cf__task *prev = NULL;
@@ -159,7 +163,8 @@ void cf__task_exit(cf_sched *s, cf__task *t, cf_value result, cf_error *err)
         err = cf_error_new(&cf_task_cancelled, "task %lld was killed",
                            (long long)t->tid);
     cf__task *w = t->waiters_head;
-    if (w == NULL && err != NULL
+    bool taken = t->group != NULL && cf__group_exit(s, t, err);
+    if (w == NULL && err != NULL && !taken
         && !(t->killed && cf_error_is(err, &cf_task_cancelled)))
         report(s, t, err);
     while (w != NULL) {
@@ -176,7 +181,14 @@ void cf__task_exit(cf_sched *s, cf__task *t, cf_value result, cf_error *err)
     cf_error_unref(err);
     cf_error_unref(t->throw_in);
     cf_coro_free(t->co);
-    free(t);
+    t->co = NULL;
+    t->throw_in = NULL;
+    if (s->pool != NULL)
+        cf__pool_live(s, -1);
+    if (t->inbox_pending)
+        t->dead = true; /* freed when its remote wake is drained */
+    else
+        free(t);
 }
 
 /*
@@ -214,6 +226,10 @@ void cf__task_free_all(cf_sched *s)
             cf__timer_remove(s, t);
         if (t->where == CF__PARKED_IO)
             cf__io_cancel(s, t);
+        else if (t->where == CF__PARKED_OBJ)
+            cf__wait_cancel(s, t);
+        if (t->group != NULL)
+            cf__group_exit(s, t, NULL);
         cf_coro_free(t->co);
         cf_error_unref(t->error);
         cf_error_unref(t->throw_in);

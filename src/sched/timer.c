@@ -95,6 +95,8 @@ void cf__timer_expire(cf_sched *s, int64_t now)
         if (t->where == CF__PARKED_IO) {
             cf__io_cancel(s, t);
             cf__task_wake(s, t, -ETIMEDOUT);
+        } else if (t->where == CF__PARKED_OBJ) {
+            cf__wait_timeout(s, t);
         } else {
             cf__task_wake(s, t, 0);
         }

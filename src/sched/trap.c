@@ -10,11 +10,8 @@
 
 #include "internal.h"
 
-#if __has_include(<valgrind/memcheck.h>)
+#if CF_VALGRIND
 #include <valgrind/memcheck.h>
-#define CF_VALGRIND 1
-#else
-#define CF_VALGRIND 0
 #endif
 
 static void handle_spawn(cf_sched *s, cf__task *t, cf_trap *trap)

@@ -53,8 +53,14 @@ static void *pull_main(void *arg)
     return NULL;
 }
 
-static void pull_start(struct puller *pl, const char *ep, unsigned producers,
-                       int64_t stride)
+static void pull_go(struct puller *pl)
+{
+    cr_assert_eq(pthread_create(&pl->thr, NULL, pull_main, pl), 0);
+}
+
+/* Sets up a puller without starting it: its options may be changed. */
+static void pull_prepare(struct puller *pl, const char *ep, unsigned producers,
+                         int64_t stride)
 {
     memset(pl, 0, sizeof *pl);
     pl->stride = stride;
@@ -63,7 +69,13 @@ static void pull_start(struct puller *pl, const char *ep, unsigned producers,
     pl->opts.producers = producers;
     pl->opts.timeout_ms = 20000;
     pl->opts.quiet = true;
-    cr_assert_eq(pthread_create(&pl->thr, NULL, pull_main, pl), 0);
+}
+
+static void pull_start(struct puller *pl, const char *ep, unsigned producers,
+                       int64_t stride)
+{
+    pull_prepare(pl, ep, producers, stride);
+    pull_go(pl);
 }
 
 Test(bridge_zmq, million_in_order)
@@ -238,6 +250,87 @@ Test(bridge_zmq, error_crosses)
     cr_assert_eq(pl.st, CF_RAISED);
     cr_assert_str_eq(pl.err, "RuntimeError: upstream broke (via 'zmq-pull')");
     cr_assert_eq(pl.c.count, 10);
+}
+
+/*
+ * Issue 15, item 1: a peer's error frame whose message looks like the end
+ * of a via chain. It once made the decoder print past the message (heap
+ * bytes in the text, a crash at a page end); the chain is now a field of
+ * the frame, and the message comes back as it was sent.
+ */
+Test(bridge_zmq, hostile_error_message_from_a_peer)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "hostile");
+    struct puller pl;
+    pull_start(&pl, ep, 1, 1);
+    void *ctx = zmq_ctx_new(), *raw = zmq_socket(ctx, ZMQ_PUSH);
+    cr_assert_eq(zmq_connect(raw, ep), 0);
+    static const char frame[] = "\x94\x02\xaaValueError\xa8 (via ')\xa1g";
+    cr_assert_eq(zmq_send(raw, frame, sizeof frame - 1, 0),
+                 (int)sizeof frame - 1);
+    pthread_join(pl.thr, NULL);
+    zmq_close(raw);
+    zmq_ctx_term(ctx);
+    cr_assert_eq(pl.st, CF_RAISED);
+    cr_assert_str_eq(pl.err, "ValueError:  (via ') (via 'zmq-pull')");
+}
+
+/*
+ * Issue 15, item 9: a peer's message over max_msg_size is refused by libzmq
+ * (ZMQ_MAXMSGSIZE: the connection ends before the message is buffered) and
+ * the source says so, rather than buffering it whole (it once took 512 MiB
+ * and would take up to 4 GiB) or waiting forever for the lost peer.
+ */
+Test(bridge_zmq, oversized_message_is_refused)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "oversized");
+    struct puller pl;
+    pull_prepare(&pl, ep, 1, 1);
+    pl.opts.max_msg_size = 1 << 20;
+    pull_go(&pl);
+    void *ctx = zmq_ctx_new(), *raw = zmq_socket(ctx, ZMQ_PUSH);
+    cr_assert_eq(zmq_connect(raw, ep), 0);
+    size_t big = (size_t)2 << 20;
+    char *junk = calloc(1, big);
+    cr_assert_eq(zmq_send(raw, junk, big, 0), (int)big);
+    free(junk);
+    pthread_join(pl.thr, NULL);
+    int zero = 0; /* the refused message is still queued: drop it */
+    zmq_setsockopt(raw, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_close(raw);
+    zmq_ctx_term(ctx);
+    cr_assert_eq(pl.st, CF_RAISED);
+    cr_assert_str_eq(pl.err,
+                     "BridgeError: zmq source 'zmq-pull': a peer went away "
+                     "before its close frame (a message over max_msg_size, "
+                     "1048576 bytes, ends the peer's connection)");
+    cr_assert_eq(pl.c.count, 0);
+}
+
+/* A push will not send a frame over max_msg_size: a clear error instead. */
+Test(bridge_zmq, oversized_frame_is_not_sent)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "toobig");
+    struct puller pl;
+    pull_start(&pl, ep, 1, 1);
+    cf_coro *push;
+    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep,
+                                    &(struct cf_zmq_opts){
+                                        .name = "out", .max_msg_size = 1024}),
+                 0);
+    cr_assert_eq(cf_send(push, cf_int(0), NULL), CF_YIELDED);
+    static char text[2000];
+    memset(text, 'a', sizeof text);
+    cr_assert_eq(cf_send(push, cf_strn(text, sizeof text), NULL), CF_RAISED);
+    assert_error("BridgeError: zmq stage 'out': a frame of 2005 bytes is "
+                 "over max_msg_size (1024 bytes)");
+    cf_coro_free(push);
+    pthread_join(pl.thr, NULL);
+    cr_assert_eq(pl.st, CF_RETURNED, "%s", pl.err); /* it got a close */
+    cr_assert_eq(pl.c.count, 1);
 }
 
 Test(bridge_zmq, source_times_out)

@@ -538,3 +538,92 @@ Test(raise, strerror)
     cr_assert(CF_CHECK_VERSION(0, 1));
     cr_assert_not(CF_CHECK_VERSION(1, 0));
 }
+
+/*
+ * Issue 15, item 1: the via chain is a field of the error. A copy with
+ * names added keeps the type, message, coroutine, context and cause; the
+ * printed text shows the chain after the message, and the message stays
+ * the message, whatever it looks like.
+ */
+Test(raise, via_chain_is_data)
+{
+    cf_error *e = cf_error_new(&cf_value_error, " (via ')");
+    cr_assert_eq(cf_error_via_count(e), 0);
+    cr_assert_null(cf_error_via(e, 0));
+    cr_assert_eq(cf_error_via_add(NULL, 0, NULL), NULL);
+    cr_assert_eq(cf_error_via_count(NULL), 0);
+    cr_assert_null(cf_error_via(NULL, 0));
+
+    static const char *const ab[] = {"a", "b"};
+    cf_error *v1 = cf_error_via_add(e, 2, ab);
+    static const char *const c[] = {"c"};
+    cf_error *v2 = cf_error_via_add(v1, 1, c);
+    cr_assert_eq(cf_error_via_count(v1), 2);
+    cr_assert_eq(cf_error_via_count(v2), 3);
+    cr_assert_str_eq(cf_error_via(v2, 0), "a");
+    cr_assert_str_eq(cf_error_via(v2, 2), "c");
+    cr_assert_null(cf_error_via(v2, 3));
+    cr_assert_str_eq(cf_error_message(v2), " (via ')");
+    cr_assert(cf_error_is(v2, &cf_value_error));
+    char buf[128];
+    cf_error_format(v2, buf, sizeof buf);
+    cr_assert_str_eq(buf, "ValueError:  (via ') (via 'a' <- 'b' <- 'c')");
+    /* Cut short as snprintf() cuts, with the full length returned. */
+    cr_assert_eq(cf_error_format(v2, buf, 12), strlen("ValueError:  (via ') "
+                                                      "(via 'a' <- 'b' <- "
+                                                      "'c')"));
+    cr_assert_str_eq(buf, "ValueError:");
+    cf_error_unref(v1);
+
+    /* An empty message: "Type: (via ...)", as the pipe layer always wrote. */
+    cf_error *empty = cf_error_new(&cf_runtime_error, NULL);
+    cf_error *ev = cf_error_via_add(empty, 1, c);
+    cf_error_format(ev, buf, sizeof buf);
+    cr_assert_str_eq(buf, "RuntimeError: (via 'c')");
+    cf_error_format(empty, buf, sizeof buf);
+    cr_assert_str_eq(buf, "RuntimeError");
+    cf_error_unref(empty);
+    cf_error_unref(ev);
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cf_error_print(v2, f);
+    fclose(f);
+    cr_assert_str_eq(text, "ValueError:  (via ') (via 'a' <- 'b' <- 'c')\n");
+    free(text);
+    cf_error_unref(v2);
+    cf_error_unref(e);
+}
+
+static cf_value raise_via(void *arg)
+{
+    (void)arg;
+    cf_raise(&cf_value_error, "inner");
+}
+
+/* A copy keeps the context and the cause of the error it copies. */
+Test(raise, via_copy_keeps_links)
+{
+    cf_error *outer = NULL;
+    cr_assert_eq(cf_try(raise_via, NULL, NULL), CF_RAISED);
+    cr_assert_eq(cf_try(raise_via, NULL, NULL), CF_RAISED); /* context */
+    outer = cf_error_take();
+    cr_assert_not_null(cf_error_context(outer));
+    static const char *const s[] = {"stage"};
+    cf_error *v = cf_error_via_add(outer, 1, s);
+    cr_assert_eq(cf_error_context(v), cf_error_context(outer));
+    cr_assert_eq(cf_error_cause(v), cf_error_cause(outer));
+    cr_assert_str_eq(cf_error_coro(v), cf_error_coro(outer));
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cf_error_print(v, f);
+    fclose(f);
+    cr_assert_str_eq(text, "ValueError: inner\n\nDuring handling of the above "
+                           "exception, another exception occurred:\n\n"
+                           "ValueError: inner (via 'stage')\n");
+    free(text);
+    cf_error_unref(v);
+    cf_error_unref(outer);
+}

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../../src/bridge/internal.h"
+#include "../guarded.h"
 
 static ptrdiff_t enc(void *arg, const void *p, void *buf, size_t cap)
 {
@@ -50,6 +51,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cf_codec_register(1, &c);
         once = 1;
     }
+    guarded g;
+    const uint8_t *in = guarded_copy(&g, data, size);
+    if (in == NULL)
+        abort();
+    data = in;
     cf__decoder d, d2;
     cf__decoder_init(&d);
     cf__decoder_init(&d2);
@@ -58,6 +64,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (cf__frame_decode(&d, (const char *)data, size, &off, &f) == 1) {
         if (f.kind == CF__FRAME_ERROR) {
             cf__bridge_raise_frame(&f, "fuzz");
+            const cf_error *e = cf_error_last();
+            size_t need = cf_error_format(e, NULL, 0);
+            char *text = malloc(need + 1);
+            if (text == NULL || cf_error_format(e, text, need + 1) != need
+                || strlen(text) != need)
+                abort();
+            free(text);
+            static FILE *sink;
+            if (sink == NULL && (sink = fopen("/dev/null", "w")) == NULL)
+                abort();
+            cf_error_print(e, sink);
+            /* Written back and read again: the same chain and message. */
+            cf__wbuf w = {0};
+            if (cf__frame_put_error(&w, e) == CF_YIELDED) {
+                size_t o2 = 0;
+                cf__frame g2;
+                if (cf__frame_decode(&d2, w.data, w.len, &o2, &g2) != 1
+                    || g2.nvia
+                           != (cf_error_via_count(e) > CF__VIA_MAX
+                                   ? CF__VIA_MAX
+                                   : cf_error_via_count(e))
+                    || g2.msg_len != strlen(cf_error_message(e)))
+                    abort();
+            }
+            cf__wbuf_free(&w);
             cf_error_clear();
         } else if (f.kind == CF__FRAME_VALUE) {
             cf__wbuf w = {0};
@@ -84,5 +115,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     cf__decoder_fini(&d);
     cf__decoder_fini(&d2);
+    guarded_free(&g);
     return 0;
 }

@@ -6,8 +6,10 @@
  * Whatever the input, the source must return CF_RETURNED or CF_RAISED
  * with a sensible error, never crash, leak or send a malformed event.
  *
- * The first two bytes choose the options; the rest is the document.
- * `make check-sax-fuzz` runs it for a short time (part of `make test`).
+ * The first two bytes choose the options; the rest is the document, which
+ * is copied to the end of a guarded page (tests/guarded.h) so that a read
+ * past it faults. `make check-sax-fuzz` runs it for a short time (part of
+ * `make test`); `make fuzz` for minutes (FUZZ_SECONDS).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +18,8 @@
 
 #include <coflow.h>
 #include <coflow/sax.h>
+
+#include "../guarded.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -120,6 +124,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t a = data[0], b = data[1];
     data += 2;
     size -= 2;
+    guarded g;
+    data = guarded_copy(&g, data, size);
+    check(data != NULL);
     struct sink s;
     memset(&s, 0, sizeof s);
     s.stop_at = (a & 0x08) ? b % 32 + 1 : 0;
@@ -130,6 +137,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .max_text = (a & 0x20) ? (size_t)(b % 16) + 1 : 0,
         .chunk_size = (size_t)(b % 7) + 1,
     };
+    if (a & 0x80) { /* small limits, and an encoding given */
+        o.max_token = (size_t)b * 8 + 1;
+        o.max_depth = (size_t)(b % 8) + 1;
+        o.encoding = (b & 0x40)   ? "Shift_JIS"
+                     : (b & 0x80) ? "windows-1250"
+                                  : NULL;
+    }
     cf_coro *co;
     int rc =
         (a & 0x01)
@@ -186,5 +200,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     cf_error_clear();
     cf_coro_free(co);
+    guarded_free(&g);
     return 0;
 }

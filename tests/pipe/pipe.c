@@ -171,6 +171,20 @@ Test(pipe, missing_file)
     cr_assert_eq(cf_coro_state(c), CF_SUSPENDED);
 }
 
+/*
+ * Issue 15, item 10: a directory opens but cannot be read: an OSError
+ * naming the path, as Python's open(path) says it, and the target is
+ * closed (it once had no path and left the target open).
+ */
+Test(pipe, directory_closes_target)
+{
+    cf_coro *c;
+    cf_pipe_count(p, &c, NULL);
+    cr_assert_eq(cf_pipe_source_path(p, "/tmp", c, NULL, NULL), CF_RAISED);
+    assert_error("OSError: [Errno 21] Is a directory: '/tmp'");
+    cr_assert_eq(cf_coro_state(c), CF_CLOSED);
+}
+
 /* Bad input: an fd that cannot be read. */
 Test(pipe, unreadable_fd)
 {

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/layer.h - what the layers built on the core (pipe, sax, bridge) may
+ * use of it besides the public API: the whole of it, in one place.
+ *
+ * libcoflow.so exports these under the version node COFLOW_PRIVATE
+ * (src/core/libcoflow.map): they are for coflow's own libraries, which are
+ * built and installed together, and carry no promise to anyone else. They
+ * take no struct cf_coro field: an upper layer sees a coroutine through
+ * the public functions only, as src/sched does.
+ */
+#ifndef CF_CORE_LAYER_H
+#define CF_CORE_LAYER_H
+
+#include "coflow/core.h"
+#include "coflow/error.h"
+#include "../common.h"
+
+/*
+ * A new error of type `t` (NULL: Exception) from the coroutine named `coro`
+ * (NULL: none), its message formatted from `fmt` (NULL: empty). Out of
+ * memory gives the shared MemoryError. Unlike cf_error_new(), which names
+ * the running coroutine, the caller says which coroutine the error is from:
+ * an error rebuilt after crossing a thread, a process or a stage keeps the
+ * name it had.
+ */
+CF__LAYER_API cf_error *cf__error_at(const cf_error_type *t, const char *coro,
+                                     const char *fmt, ...) CF_PRINTF(3, 4);
+
+/*
+ * Links `ctx` as `e`'s __context__ (a new reference) unless `e` has one, is
+ * `ctx`, or the link would make a cycle.
+ */
+CF__LAYER_API void cf__error_set_context(cf_error *e, cf_error *ctx);
+
+/* Sets `e`'s __cause__ to `cause`, taking the caller's reference. */
+CF__LAYER_API void cf__error_set_cause(cf_error *e, cf_error *cause);
+
+/*
+ * Makes `e` (the caller's reference, taken; NULL clears) the error the
+ * running context handles, the one cf_error_last() and cf_error_take()
+ * then give, releasing the one it handled: the inverse of cf_error_take().
+ * Unlike cf_raise_error(), it does not unwind and links no context.
+ */
+CF__LAYER_API void cf__error_restore(cf_error *e);
+
+/*
+ * cf_send() into a coroutine known to be a handler (cf_coro_is_handler()),
+ * without the call cf_send() makes to find that out: for a layer that
+ * sends once per event, as the sax parser does. `out` must not be NULL.
+ */
+CF__LAYER_API cf_status cf__handler_send(cf_coro *co, cf_value v,
+                                         cf_value *out);
+
+#endif
