@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /* bench/echo_coflow.c - the echo server on coflow's scheduler: a task per
-   connection. Usage: echo_coflow epoll|uring (prints its port). */
+   connection. Usage: echo_coflow epoll|uring [THREADS] (prints its port).
+   With THREADS > 1, one scheduler per thread, each with its own
+   SO_REUSEPORT listener on the same port (examples/echo_cores.c). */
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 
 #include <coflow.h>
 
-static int l;
+static const char *poller;
 
 static cf_value client(void *arg)
 {
     int fd = (int)(intptr_t)arg;
-    static char buf[65536]; /* one task runs at a time */
+    static _Thread_local char buf[65536]; /* one task runs at a time */
     ssize_t n;
     while ((n = cf_sock_read(fd, buf, sizeof buf, -1)) > 0)
         if (cf_sock_write(fd, buf, (size_t)n, -1) < 0)
@@ -23,9 +27,9 @@ static cf_value client(void *arg)
 
 static cf_value server(void *arg)
 {
-    (void)arg;
+    int l = (int)(intptr_t)arg;
     for (;;) {
-        int c = cf_sock_accept(l, NULL, NULL, -1);
+        int c = cf_net_accept(l, NULL, NULL, -1);
         cf_coro *co;
         struct cf_coro_opts o = {.stack_size = CF_STACK_MIN};
         if (c >= 0 && cf_coro_new(&co, client, (void *)(intptr_t)c, &o) == 0)
@@ -34,22 +38,39 @@ static cf_value server(void *arg)
     return cf_none();
 }
 
-int main(int argc, char **argv)
+static void *run(void *arg)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    socklen_t len = sizeof a;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1024)
-        || getsockname(l, (struct sockaddr *)&a, &len))
-        return 1;
-    struct cf_sched_opts opts = {.poller = argc > 1 ? argv[1] : NULL};
+    struct cf_sched_opts opts = {.poller = poller};
     cf_sched *s;
     cf_coro *co;
-    if (cf_sched_new(&s, &opts) != 0 || cf_coro_new(&co, server, NULL, NULL))
+    if (cf_sched_new(&s, &opts) != 0 || cf_coro_new(&co, server, arg, NULL))
+        exit(1);
+    cf_sched_add(s, co);
+    cf_sched_run(s);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    poller = argc > 1 ? argv[1] : NULL;
+    int n = argc > 2 ? atoi(argv[2]) : 1;
+    struct cf_net_opts no = {.backlog = 1024,
+                             .flags = n > 1 ? CF_NET_REUSEPORT : 0};
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    int l = cf_net_listen("tcp4", "127.0.0.1:0", &no);
+    if (l < 0 || getsockname(l, (struct sockaddr *)&a, &len))
         return 1;
+    char where[32];
+    snprintf(where, sizeof where, "127.0.0.1:%d", ntohs(a.sin_port));
+    for (int i = 1; i < n; i++) {
+        pthread_t t;
+        int li = cf_net_listen("tcp4", where, &no);
+        if (li < 0 || pthread_create(&t, NULL, run, (void *)(intptr_t)li))
+            return 1;
+    }
     printf("%d\n", ntohs(a.sin_port));
     fflush(stdout);
-    cf_sched_add(s, co);
-    return cf_sched_run(s);
+    run((void *)(intptr_t)l);
+    return 0;
 }

@@ -5,8 +5,11 @@
  *
  *   echo_load blaster PORT   300 connections, 100,000 sequential 1 KiB
  *                            echoes over randomly chosen ones: prints seconds
- *   echo_load load PORT SEC  all 300 connections echoing 1 KiB at once for
- *                            SEC seconds (epoll): prints MB/s echoed
+ *   echo_load load PORT SEC [PROCS]
+ *                            all 300 connections echoing 1 KiB at once for
+ *                            SEC seconds (epoll): prints MB/s echoed; with
+ *                            PROCS, PROCS processes share the connections
+ *                            (the load on every core) and the sum is printed
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +62,68 @@ static void full(int fd, char *buf, size_t n, int rd)
     }
 }
 
+/* The load on `n` connections for `secs`: bytes echoed per second. */
+static double load(const int *fds, int n, double secs)
+{
+    char msg[MSG], back[MSG];
+    memset(msg, 'x', sizeof msg);
+    int ep = epoll_create1(0);
+    size_t got[CONNS] = {0};
+    long long bytes = 0;
+    for (int i = 0; i < n; i++) {
+        struct epoll_event e = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+        epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &e);
+        full(fds[i], msg, MSG, 0);
+    }
+    double t0 = now(), t;
+    struct epoll_event ev[CONNS];
+    while ((t = now()) - t0 < secs) {
+        int k = epoll_wait(ep, ev, CONNS, 100);
+        for (int j = 0; j < k; j++) {
+            int i = (int)ev[j].data.u32;
+            ssize_t r = read(fds[i], back, MSG - got[i]);
+            if (r <= 0) {
+                perror("echo_load: read");
+                exit(1);
+            }
+            got[i] += (size_t)r;
+            bytes += r;
+            if (got[i] == MSG) {
+                got[i] = 0;
+                full(fds[i], msg, MSG, 0);
+            }
+        }
+    }
+    close(ep);
+    return (double)bytes / (t - t0);
+}
+
+/* PROCS processes, each with its share of the connections; the sum. */
+static double load_procs(int port, double secs, int procs)
+{
+    int pfd[2];
+    if (pipe(pfd) != 0)
+        exit(1);
+    for (int p = 0; p < procs; p++) {
+        if (fork() == 0) {
+            int n = CONNS / procs + (p < CONNS % procs), fds[CONNS];
+            for (int i = 0; i < n; i++)
+                fds[i] = dial(port);
+            double r = load(fds, n, secs);
+            if (write(pfd[1], &r, sizeof r) != sizeof r)
+                _exit(1);
+            _exit(0);
+        }
+    }
+    double sum = 0, r;
+    for (int p = 0; p < procs; p++)
+        if (read(pfd[0], &r, sizeof r) == sizeof r)
+            sum += r;
+    while (wait(NULL) > 0)
+        ;
+    return sum;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3)
@@ -65,6 +131,10 @@ int main(int argc, char **argv)
     int port = atoi(argv[2]), fds[CONNS];
     char msg[MSG], back[MSG];
     memset(msg, 'x', sizeof msg);
+    if (strcmp(argv[1], "load") == 0 && argc > 4 && atoi(argv[4]) > 1) {
+        printf("%.2f\n", load_procs(port, atof(argv[3]), atoi(argv[4])) / 1e6);
+        return 0;
+    }
     for (int i = 0; i < CONNS; i++)
         fds[i] = dial(port);
     if (strcmp(argv[1], "blaster") == 0) {
@@ -78,34 +148,7 @@ int main(int argc, char **argv)
         printf("%.4f\n", now() - t0);
     } else {
         double secs = argc > 3 ? atof(argv[3]) : 1.0;
-        int ep = epoll_create1(0);
-        size_t got[CONNS] = {0};
-        long long bytes = 0;
-        for (int i = 0; i < CONNS; i++) {
-            struct epoll_event e = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
-            epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &e);
-            full(fds[i], msg, MSG, 0);
-        }
-        double t0 = now(), t;
-        struct epoll_event ev[CONNS];
-        while ((t = now()) - t0 < secs) {
-            int n = epoll_wait(ep, ev, CONNS, 100);
-            for (int k = 0; k < n; k++) {
-                int i = (int)ev[k].data.u32;
-                ssize_t r = read(fds[i], back, MSG - got[i]);
-                if (r <= 0) {
-                    perror("echo_load: read");
-                    return 1;
-                }
-                got[i] += (size_t)r;
-                bytes += r;
-                if (got[i] == MSG) {
-                    got[i] = 0;
-                    full(fds[i], msg, MSG, 0);
-                }
-            }
-        }
-        printf("%.2f\n", (double)bytes / (t - t0) / 1e6);
+        printf("%.2f\n", load(fds, CONNS, secs) / 1e6);
     }
     for (int i = 0; i < CONNS; i++)
         close(fds[i]);

@@ -6,10 +6,19 @@
  *
  *   echoserver                 a demo: the server and ten client tasks in
  *                              one scheduler, on an ephemeral port; exits
- *   echoserver -p PORT [-n N]  serves 127.0.0.1:PORT (N connections, or
- *                              until killed)
+ *   echoserver -p PORT [-n N] [-i MS]
+ *                              serves 127.0.0.1:PORT (N connections, or
+ *                              until killed; PORT 0: any free port)
+ *
+ * It survives running out of fds: cf_net_accept() backs off and keeps the
+ * listener when accept fails with EMFILE (as Go's and nginx's accept loops
+ * do), and serves new clients once others leave. A client that sends
+ * nothing for MS milliseconds (-i, default 60000; 0: never) is dropped, so
+ * idle connections - slowloris - cannot hold every fd.
  */
+#include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +29,7 @@
 static int listen_fd;
 static int max_conns = -1;
 static int demo_clients;
+static int64_t idle_ms = 60000;
 
 static cf_coro *coro(cf_body_fn fn, void *arg, const char *name)
 {
@@ -38,12 +48,12 @@ static cf_value handle_client(void *arg)
     ssize_t n;
     if (!demo_clients)
         printf("Connection on fd %d\n", fd);
-    while ((n = cf_sock_read(fd, buf, sizeof buf, -1)) > 0)
-        if (cf_sock_write(fd, buf, (size_t)n, -1) < 0)
+    while ((n = cf_sock_read(fd, buf, sizeof buf, idle_ms)) > 0)
+        if (cf_sock_write(fd, buf, (size_t)n, idle_ms) < 0)
             break;
     cf_sock_close(fd);
     if (!demo_clients)
-        printf("Client closed\n");
+        printf(n == -ETIMEDOUT ? "Client idle: dropped\n" : "Client closed\n");
     return cf_none();
 }
 
@@ -51,7 +61,7 @@ static cf_value server(void *arg)
 {
     (void)arg;
     for (int i = 0; max_conns < 0 || i < max_conns; i++) {
-        int c = cf_sock_accept(listen_fd, NULL, NULL, -1);
+        int c = cf_net_accept(listen_fd, NULL, NULL, -1);
         if (c < 0) {
             fprintf(stderr, "accept: %s\n", cf_strerror(c));
             break;
@@ -67,13 +77,11 @@ static uint16_t port;
 static cf_value client(void *arg)
 {
     int id = (int)(intptr_t)arg;
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons(port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int rc = cf_sock_connect(fd, (struct sockaddr *)&a, sizeof a, 1000);
-    if (rc < 0)
-        cf_raise(&cf_runtime_error, "connect: %s", cf_strerror(rc));
+    char addr[32];
+    snprintf(addr, sizeof addr, "127.0.0.1:%u", port);
+    int fd = cf_net_dial("tcp", addr, 1000);
+    if (fd < 0)
+        cf_raise(&cf_runtime_error, "connect: %s", cf_strerror(fd));
     char msg[64], back[64];
     int len = snprintf(msg, sizeof msg, "hello from client %d", id);
     cf_sock_write(fd, msg, (size_t)len, 1000);
@@ -86,31 +94,37 @@ static cf_value client(void *arg)
 int main(int argc, char **argv)
 {
     int opt;
-    while ((opt = getopt(argc, argv, "p:n:")) != -1) {
-        if (opt == 'p')
+    bool serve = false;
+    while ((opt = getopt(argc, argv, "p:n:i:")) != -1) {
+        if (opt == 'p') {
             port = (uint16_t)atoi(optarg);
-        else if (opt == 'n')
+            serve = true;
+        } else if (opt == 'n') {
             max_conns = atoi(optarg);
-        else {
-            fprintf(stderr, "usage: %s [-p PORT [-n CONNECTIONS]]\n", argv[0]);
+        } else if (opt == 'i') {
+            idle_ms = atoll(optarg);
+            if (idle_ms <= 0)
+                idle_ms = -1;
+        } else {
+            fprintf(stderr,
+                    "usage: %s [-p PORT [-n CONNECTIONS] [-i IDLE_MS]]\n",
+                    argv[0]);
             return 2;
         }
     }
-    if (port == 0) {
+    if (!serve) {
         demo_clients = 10;
         max_conns = demo_clients;
     }
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons(port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    char where[32];
+    snprintf(where, sizeof where, "127.0.0.1:%u", port);
+    listen_fd = cf_net_listen("tcp4", where, NULL);
+    struct sockaddr_in a;
     socklen_t alen = sizeof a;
-    int one = 1;
-    listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&a, sizeof a) != 0
-        || listen(listen_fd, 512) != 0
+    if (listen_fd < 0
         || getsockname(listen_fd, (struct sockaddr *)&a, &alen) != 0) {
-        perror("echoserver: listen");
+        fprintf(stderr, "echoserver: listen on %s: %s\n", where,
+                cf_strerror(listen_fd < 0 ? listen_fd : -errno));
         return 1;
     }
     port = ntohs(a.sin_port);

@@ -10,6 +10,7 @@
 #include "coflow/pipe.h"
 #include "coflow/sched.h"
 #include "coflow/coop.h"
+#include "coflow/net.h"
 #include "coflow/sax.h"
 #include "coflow/bridge.h"
 

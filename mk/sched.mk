@@ -4,7 +4,10 @@
 # the echo benchmarks (docs/sched.md).
 #
 #   make bench-echo   echo_blaster and echo_load: coflow (epoll, io_uring)
-#                     against plain-C epoll, threads, Go and CPython
+#                     against plain-C epoll, threads, Go and CPython;
+#                     echo_load_cores: coflow on every core (one scheduler
+#                     per thread, SO_REUSEPORT) against coflow on one core,
+#                     C threads and Go with GOMAXPROCS=cores
 #                     -> build/bench/results.tsv
 #   make bench-chan   chan_pingpong (one scheduler, Go GOMAXPROCS=1) and
 #                     chan_pingpong_xcore (two schedulers, GOMAXPROCS=2)
@@ -19,14 +22,17 @@ sched_USES := core
 sched_EXT  := -luring
 sched_PC   := liburing
 UNIT_SRC   += $(wildcard tests/sched/*.c)
-$(foreach e,echoserver pyos_roundrobin pyos_syscalls pyos_iopipe \
-    pyos_yieldfrom fanout,$(eval EXAMPLE_LAYERS_$e := sched))
+$(foreach e,echoserver chatserver echo_cores pyos_roundrobin pyos_syscalls \
+    pyos_iopipe pyos_yieldfrom fanout,$(eval EXAMPLE_LAYERS_$e := sched))
 DEMO_PROGRAMS += pyos_roundrobin pyos_syscalls pyos_iopipe pyos_yieldfrom \
                  echoserver fanout
+# tests/sched/examples.c runs the echo and chat servers.
+TEST_CFLAGS += -DCF_EXAMPLES_DIR='"$(B)/examples"'
+$(B)/tests/unit: | $(B)/examples/echoserver $(B)/examples/chatserver
 else
 CASE_SRC := $(filter-out tests/cases/sched_%,$(CASE_SRC))
 TEST_CFLAGS += -DCF_NO_SCHED
-EXAMPLES := $(filter-out echoserver pyos_% fanout,$(EXAMPLES))
+EXAMPLES := $(filter-out echoserver chatserver echo_cores pyos_% fanout,$(EXAMPLES))
 endif
 
 # ---- TSan: the pool's cross-scheduler tests in a program of their own ----
@@ -62,7 +68,7 @@ $(ECHO_B)/echo_c_threads: bench/echo_c_threads.c
 $(ECHO_B)/echo_coflow: bench/echo_coflow.c $(call lib_a,sched,build/release)
 	@mkdir -p $(@D)
 	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< \
-	    $(call lib_a,sched,build/release) $(call lib_ext,sched)
+	    $(call lib_a,sched,build/release) $(call lib_ext,sched) -lpthread
 $(ECHO_B)/echo_go: bench/echo_go.go
 	@mkdir -p $(@D)
 	$(BENCH_GO) go build -o $@ $< || echo "bench-echo: Go server not built" >&2
@@ -89,3 +95,16 @@ bench-chan:
 	$(MAKE) $(ECHO_B)/chan_coflow
 	-$(MAKE) $(ECHO_B)/chan_go
 	bench/chan_run.sh $(ECHO_B)
+
+# ---- the chat example's throughput (reported, not in make bench) ----
+.PHONY: bench-chat
+$(ECHO_B)/chat_load: bench/chat_load.c $(call lib_a,sched,build/release)
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< \
+	    $(call lib_a,sched,build/release) $(call lib_ext,sched) -lpthread
+bench-chat:
+	$(MAKE) CONFIG=release lib examples
+	$(MAKE) $(ECHO_B)/chat_load
+	build/release/examples/chatserver -p 0 > $(ECHO_B)/chat_port & \
+	    sleep 0.5; port=$$(grep -o '[0-9]*$$' $(ECHO_B)/chat_port); \
+	    for i in 1 2 3; do $(ECHO_B)/chat_load $$port 200 50; done; kill $$!

@@ -183,9 +183,11 @@ CF_API void cf_task_sleep(int64_t ms);
 /*
  * Park until `fd` is readable / writable (ReadWait / WriteWait), at most
  * `timeout_ms` milliseconds (negative: no limit). Return 0, -ETIMEDOUT,
- * -EBADF for a closed or invalid fd, -EBUSY when another task already waits
- * on `fd` in that direction (pyos would lose that task), or the poller's
- * error. Outside any scheduler they block in poll(2).
+ * -EBADF for a closed or invalid fd (or one closed with cf_sock_close()
+ * while waiting), or the poller's error. Any number of tasks may wait on
+ * one fd in each direction (pyos keeps only the last): they queue in the
+ * order they came and readiness wakes them all. Outside any scheduler they
+ * block in poll(2).
  */
 CF_API int cf_task_readable(int fd, int64_t timeout_ms);
 CF_API int cf_task_writable(int fd, int64_t timeout_ms);
@@ -202,9 +204,14 @@ CF_API int cf_task_writable(int fd, int64_t timeout_ms);
  * cf_sock_read():   one read of at most `n` bytes: the count, 0 at end of
  *                   file, or -errno. After a short read from a stream the
  *                   next call waits before it reads; on io_uring a call
- *                   with no deadline lets the ring do the read.
+ *                   with no deadline lets the ring do the read (when no
+ *                   other task waits to read `fd`). Several readers of one
+ *                   fd each get whole reads, in the order they came.
  * cf_sock_write():  writes all `n` bytes: `n`, or -errno (some may have
  *                   been written). Never raises SIGPIPE on a socket.
+ *                   Writes from several tasks to one fd never interleave:
+ *                   a write that has to wait keeps the fd until it ends
+ *                   (or its task is killed), and the others wait for it.
  * cf_sock_close():  forgets `fd` in the running scheduler, then closes it.
  *                   Close through this any fd a task has waited on.
  */

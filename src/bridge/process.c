@@ -13,6 +13,14 @@
  * when the child has died. A write that finds the child gone (EPIPE) reads
  * what it left. Writes use MSG_NOSIGNAL: a dead child never kills the
  * parent with SIGPIPE.
+ *
+ * The parent never blocks in a system call: its writes and reads are
+ * MSG_DONTWAIT, and when the socket is full (or, collecting, empty) it waits
+ * with cf_task_writable() / cf_task_readable(). Inside a scheduler task
+ * that parks only the task, so a slow child never stalls the other tasks;
+ * elsewhere it blocks in poll(2). A task killed while it waits ends the
+ * stage: the child sees the end of its input, closes the target (what was
+ * sent before still reaches it) and is reaped, and the kill goes on.
  */
 #include <errno.h>
 #include <poll.h>
@@ -177,9 +185,56 @@ static void pbridge_free(pbridge *b)
 {
     unlist(b);
     if (b->fd >= 0)
-        close(b->fd);
+        cf_sock_close(b->fd); /* a scheduler may have waited on it */
     cf__wbuf_free(&b->out);
     free(b);
+}
+
+static cf_value wait_try(void *arg)
+{
+    const int *a = arg;
+    return cf_int(a[1] ? cf_task_writable(a[0], -1)
+                       : cf_task_readable(a[0], -1));
+}
+
+/*
+ * Waits until the socket is writable (`dir` 1) or readable (0): 0, -errno,
+ * or -ECANCELED when the wait raised (a task killed while it waits): the
+ * stage is then ended and freed, and that error is the one being handled.
+ */
+static int wait_fd(pbridge *b, int dir)
+{
+    int a[2] = {b->fd, dir};
+    cf_value rc;
+    if (cf_try(wait_try, a, &rc) != CF_RAISED)
+        return (int)rc.as.i;
+    shutdown(b->fd, SHUT_WR); /* the child closes the target and exits */
+    while (waitpid(b->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    pbridge_free(b);
+    return -ECANCELED;
+}
+
+/* Writes all of buf to the child: 0, -errno, or -ECANCELED (see
+   wait_fd(): `b` is gone). */
+static int send_all(pbridge *b, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(b->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN)
+                return -errno;
+            int rc = wait_fd(b, 1);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
 }
 
 /*
@@ -193,9 +248,19 @@ static cf_status collect(pbridge *b, cf_value *out)
     for (;;) {
         if (!cf__wbuf_reserve(&in, 4096))
             break;
-        ssize_t n = read(b->fd, in.data + in.len, in.cap - in.len);
+        ssize_t n =
+            recv(b->fd, in.data + in.len, in.cap - in.len, MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && errno == EAGAIN) {
+            int rc = wait_fd(b, 0);
+            if (rc == -ECANCELED) {
+                cf__wbuf_free(&in);
+                return CF_RAISED;
+            }
+            if (rc == 0)
+                continue;
+        }
         if (n <= 0)
             break;
         in.len += (size_t)n;
@@ -240,7 +305,9 @@ static cf_status flush(pbridge *b, cf_value *out)
     struct pollfd pfd = {.fd = b->fd, .events = POLLIN};
     if (poll(&pfd, 1, 0) > 0)
         return collect(b, out);
-    int rc = write_all(b->fd, b->out.data, b->out.len);
+    int rc = send_all(b, b->out.data, b->out.len);
+    if (rc == -ECANCELED)
+        return CF_RAISED;
     b->out.len = 0;
     if (rc != 0)
         return collect(b, out);

@@ -17,12 +17,19 @@
  * queue is full; so that each of `peers` pull peers gets one close frame,
  * a sink with several peers waits for them all to connect before its first
  * send and keeps no high-water mark of its own.
+ *
+ * The push sink never blocks in libzmq: it sends with ZMQ_DONTWAIT and reads
+ * its monitor without waiting, and when it must wait it waits on the
+ * socket's ZMQ_FD with cf_task_readable() (ZMQ_FD is edge-like: ZMQ_EVENTS
+ * is read again after each wake and before each wait). Inside a scheduler
+ * task that parks only the task; elsewhere it blocks in poll(2).
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <zmq.h>
 
@@ -69,6 +76,51 @@ static void zpush_free(zpush *z)
     free(z);
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static cf_value wait_try(void *arg)
+{
+    const int64_t *a = arg;
+    return cf_int(cf_task_readable((int)a[0], a[1]));
+}
+
+/*
+ * Waits up to `ms` (-1: no limit) until `sock` has `want` (ZMQ_POLLIN or
+ * ZMQ_POLLOUT) in its ZMQ_EVENTS, waiting on its ZMQ_FD: 1, 0 when the time
+ * ran out, -1 on an error (the wait raised: a task killed while it waits;
+ * that error is then the one being handled).
+ */
+static int zwait(void *sock, int want, int ms)
+{
+    int64_t deadline = ms < 0 ? -1 : now_ms() + ms;
+    int fd;
+    size_t len = sizeof fd;
+    if (zmq_getsockopt(sock, ZMQ_FD, &fd, &len) != 0)
+        return 0;
+    for (;;) {
+        int ev = 0;
+        len = sizeof ev;
+        if (zmq_getsockopt(sock, ZMQ_EVENTS, &ev, &len) != 0)
+            return 0;
+        if (ev & want)
+            return 1;
+        int64_t left = deadline < 0 ? -1 : deadline - now_ms();
+        if (deadline >= 0 && left <= 0)
+            return 0;
+        int64_t a[2] = {fd, left};
+        cf_value rc;
+        if (cf_try(wait_try, a, &rc) == CF_RAISED)
+            return -1;
+        if (rc.as.i < 0 && rc.as.i != -ETIMEDOUT)
+            return 0;
+    }
+}
+
 /*
  * Reads the monitor's events for up to `ms` (-1: no limit) until `*count`
  * reaches `want`: peers connected (`seen`) or gone (`gone`). False when
@@ -77,15 +129,14 @@ static void zpush_free(zpush *z)
 static bool watch(zpush *z, const unsigned *count, unsigned want, int ms)
 {
     while (*count < want) {
-        zmq_pollitem_t it = {.socket = z->mon, .events = ZMQ_POLLIN};
-        int n = zmq_poll(&it, 1, ms);
-        if (n < 0 && zmq_errno() == EINTR)
-            continue;
-        if (n <= 0)
+        if (zwait(z->mon, ZMQ_POLLIN, ms) <= 0)
             return false;
         unsigned char ev[6];
-        if (zmq_recv(z->mon, ev, sizeof ev, 0) < 0)
+        if (zmq_recv(z->mon, ev, sizeof ev, ZMQ_DONTWAIT) < 0) {
+            if (zmq_errno() == EAGAIN || zmq_errno() == EINTR)
+                continue;
             return false;
+        }
         char addr[256];
         (void)zmq_recv(z->mon, addr, sizeof addr, 0);
         unsigned short id;
@@ -125,18 +176,27 @@ static cf_status zsend(zpush *z)
                        "zmq stage '%s': a frame of %zu bytes is over "
                        "max_msg_size (%lld bytes)",
                        z->name, z->out.len, (long long)z->max_msg);
-    while (zmq_send(z->sock, z->out.data, z->out.len, 0) < 0) {
-        if (zmq_errno() == EAGAIN) {
+    int64_t deadline = now_ms() + z->timeout_ms;
+    for (;;) {
+        if (zmq_send(z->sock, z->out.data, z->out.len, ZMQ_DONTWAIT) >= 0)
+            return CF_YIELDED;
+        int err = zmq_errno();
+        if (err == EINTR)
+            continue;
+        if (err != EAGAIN)
+            return zfail("send", z->name);
+        int64_t left = deadline - now_ms();
+        int w = left > 0 ? zwait(z->sock, ZMQ_POLLOUT, (int)left) : 0;
+        if (w < 0)
+            return CF_RAISED; /* the wait raised: that error goes on */
+        if (w == 0) {
             z->stuck = true;
             return cf_fail(&cf_bridge_error,
                            "zmq stage '%s': no peer took a frame for %d ms "
                            "(none connected, or each gone or stuck)",
                            z->name, z->timeout_ms);
         }
-        if (zmq_errno() != EINTR)
-            return zfail("send", z->name);
     }
-    return CF_YIELDED;
 }
 
 /*

@@ -51,8 +51,10 @@ struct cf__task {
     cf_error *throw_in; /* thrown in at its next run instead of a send */
     /* CF__PARKED_IO */
     int io_fd;
-    int io_dir;   /* 0 read, 1 write */
-    void *io_buf; /* CF__TRAP_RING_READ: where the poller reads to */
+    int io_dir;        /* 0 read, 1 write */
+    bool io_ring;      /* its read is done by the poller (io_buf) */
+    cf__task *io_next; /* the next task waiting on io_fd in io_dir */
+    void *io_buf;      /* CF__TRAP_RING_READ: where the poller reads to */
     unsigned io_len;
     /* the timer heap: deadline in ns, index, or SIZE_MAX when not on it */
     int64_t deadline;

@@ -38,10 +38,51 @@ static unsigned want(const struct cf__fdslot *f)
            | (f->waiter[1] ? CF__POLL_OUT : 0u);
 }
 
+/* Appends `t` to the queue of `fd`'s waiters in direction `dir`. */
+static void enqueue(cf_sched *s, struct cf__fdslot *f, cf__task *t, int fd,
+                    int dir)
+{
+    t->io_next = NULL;
+    if (f->wtail[dir] != NULL)
+        f->wtail[dir]->io_next = t;
+    else
+        f->waiter[dir] = t;
+    f->wtail[dir] = t;
+    t->where = CF__PARKED_IO;
+    t->io_fd = fd;
+    t->io_dir = dir;
+    s->nwatch++;
+}
+
+/* Takes `t` out of its queue; false when it was not there. */
+static bool dequeue(cf_sched *s, struct cf__fdslot *f, cf__task *t)
+{
+    int dir = t->io_dir;
+    cf__task *prev = NULL, *w = f->waiter[dir];
+    while (w != NULL && w != t) {
+        prev = w;
+        w = w->io_next;
+    }
+    if (w == NULL)
+        return false;
+    if (prev != NULL)
+        prev->io_next = t->io_next;
+    else
+        f->waiter[dir] = t->io_next;
+    if (f->wtail[dir] == t)
+        f->wtail[dir] = prev;
+    t->io_next = NULL;
+    s->nwatch--;
+    return true;
+}
+
 /*
  * Parks `t` until `fd` is ready in direction `dir` (0 read, 1 write), at
  * most `timeout_ms`. `check`: the fd comes from the user and may be
- * invalid. Errors wake the task at once with the code in its trap.
+ * invalid. Errors wake the task at once with the code in its trap. Any
+ * number of tasks may wait on one fd in each direction: they queue in the
+ * order they came, and readiness wakes them all (each retries its system
+ * call, and the ones that find nothing wait again).
  */
 int cf__io_wait(cf_sched *s, cf__task *t, int fd, int dir, int64_t timeout_ms,
                 bool check)
@@ -58,10 +99,8 @@ int cf__io_wait(cf_sched *s, cf__task *t, int fd, int dir, int64_t timeout_ms,
         rc = -ENOMEM;
         goto fail;
     }
-    if (f->waiter[dir] != NULL) {
-        rc = -EBUSY; /* pyos replaces the earlier waiter, which is lost */
-        goto fail;
-    }
+    /* A pending ring read holds CF__POLL_IN: readers queued behind it are
+       armed when it completes. */
     unsigned mask = dir ? CF__POLL_OUT : CF__POLL_IN;
     if ((f->armed & mask) == 0) {
         rc = s->poller.ops->arm(&s->poller, fd, f, want(f) | mask);
@@ -74,11 +113,8 @@ int cf__io_wait(cf_sched *s, cf__task *t, int fd, int dir, int64_t timeout_ms,
         if (rc < 0)
             goto fail;
     }
-    f->waiter[dir] = t;
-    t->where = CF__PARKED_IO;
-    t->io_fd = fd;
-    t->io_dir = dir;
-    s->nwatch++;
+    t->io_ring = false;
+    enqueue(s, f, t, fd, dir);
     cf__trace(s, dir ? CF_SCHED_WAIT_WRITE : CF_SCHED_WAIT_READ, t->tid, fd);
     if (timeout_ms >= 0
         && cf__timer_add(s, t, cf__now_ns() + timeout_ms * 1000000) < 0) {
@@ -94,7 +130,8 @@ fail:
 
 /*
  * Parks `t` until the poller has read its io_buf from `fd` (cf_sock_read()
- * on io_uring): the wake's code is the read's result.
+ * on io_uring): the wake's code is the read's result. Only when no other
+ * task waits to read `fd`; else -EAGAIN, and the caller polls and reads.
  */
 int cf__io_read(cf_sched *s, cf__task *t, int fd)
 {
@@ -105,7 +142,7 @@ int cf__io_read(cf_sched *s, cf__task *t, int fd)
         goto fail;
     }
     if (f->waiter[0] != NULL) {
-        rc = -EBUSY;
+        rc = -EAGAIN;
         goto fail;
     }
     if (f->armed & CF__POLL_IN)
@@ -113,11 +150,8 @@ int cf__io_read(cf_sched *s, cf__task *t, int fd)
     rc = s->poller.ops->read(&s->poller, fd, f, t->io_buf, t->io_len);
     if (rc < 0)
         goto fail;
-    f->waiter[0] = t;
-    t->where = CF__PARKED_IO;
-    t->io_fd = fd;
-    t->io_dir = 0;
-    s->nwatch++;
+    t->io_ring = true;
+    enqueue(s, f, t, fd, 0);
     cf__trace(s, CF_SCHED_WAIT_READ, t->tid, fd);
     return 0;
 fail:
@@ -125,19 +159,61 @@ fail:
     return rc;
 }
 
+/* Readers queued behind a ring read that ended: ask for readiness. */
+static void rearm_readers(cf_sched *s, struct cf__fdslot *f, int fd)
+{
+    if (f->waiter[0] != NULL && !(f->armed & CF__POLL_IN)) {
+        int rc = s->poller.ops->arm(&s->poller, fd, f, want(f));
+        while (rc < 0 && f->waiter[0] != NULL) {
+            cf__task *w = f->waiter[0];
+            cf__io_cancel(s, w);
+            cf__task_wake(s, w, rc);
+        }
+    }
+}
+
 /* Takes `t` off its fd (a kill, a timeout, the end); does not wake it. */
 void cf__io_cancel(cf_sched *s, cf__task *t)
 {
-    struct cf__fdslot *f = &s->fds[t->io_fd];
-    if (f->waiter[t->io_dir] == t) {
-        f->waiter[t->io_dir] = NULL;
-        s->nwatch--;
+    int fd = t->io_fd;
+    struct cf__fdslot *f = &s->fds[fd];
+    if (dequeue(s, f, t)) {
         unsigned mask = t->io_dir ? CF__POLL_OUT : CF__POLL_IN;
-        if (f->armed & mask)
-            s->poller.ops->disarm(&s->poller, t->io_fd, f, mask, 0);
+        if (t->io_ring) {
+            /* its read is withdrawn; the readers behind it poll */
+            if (f->armed & mask)
+                s->poller.ops->disarm(&s->poller, fd, f, mask, 0);
+            t->io_ring = false;
+            rearm_readers(s, f, fd);
+        } else if (f->waiter[t->io_dir] == NULL && (f->armed & mask)
+                   && !(t->io_dir == 0 && (f->flags & CF__FD_RDRING))) {
+            s->poller.ops->disarm(&s->poller, fd, f, mask, 0);
+        }
     }
     t->io_fd = -1;
     t->where = CF__READY;
+}
+
+/* Wakes every task waiting on `fd` in direction `dir` with `rc`. */
+static void wake_all(cf_sched *s, struct cf__fdslot *f, int dir, int fd, int rc,
+                     bool trace)
+{
+    cf__task *t = f->waiter[dir];
+    f->waiter[dir] = f->wtail[dir] = NULL;
+    while (t != NULL) {
+        cf__task *next = t->io_next;
+        t->io_next = NULL;
+        t->io_ring = false;
+        s->nwatch--;
+        if (t->heap_idx != SIZE_MAX)
+            cf__timer_remove(s, t);
+        t->io_fd = -1;
+        if (trace)
+            cf__trace(s, dir ? CF_SCHED_CAN_WRITE : CF_SCHED_CAN_READ, t->tid,
+                      fd);
+        cf__task_wake(s, t, rc);
+        t = next;
+    }
 }
 
 /* The fd is about to be closed: drop every record of it. */
@@ -146,21 +222,13 @@ void cf__io_forget(cf_sched *s, int fd)
     if (fd < 0 || fd >= s->nfds)
         return;
     struct cf__fdslot *f = &s->fds[fd];
-    for (int dir = 0; dir < 2; dir++) {
-        cf__task *t = f->waiter[dir];
-        if (t != NULL) {
-            if (t->heap_idx != SIZE_MAX)
-                cf__timer_remove(s, t);
-            f->waiter[dir] = NULL;
-            s->nwatch--;
-            t->io_fd = -1;
-            cf__task_wake(s, t, -EBADF);
-        }
-    }
+    for (int dir = 0; dir < 2; dir++)
+        wake_all(s, f, dir, fd, -EBADF, false);
     if (f->armed)
         s->poller.ops->disarm(&s->poller, fd, f, f->armed, 1);
     f->armed = 0;
     f->flags = 0;
+    f->wlock = 0;
 }
 
 static struct cf__fdslot *slot_cb(void *ctx, int fd)
@@ -169,18 +237,26 @@ static struct cf__fdslot *slot_cb(void *ctx, int fd)
     return fd >= 0 && fd < s->nfds ? &s->fds[fd] : NULL;
 }
 
-static void wake_io(cf_sched *s, struct cf__fdslot *f, int dir, int fd, int rc)
+/* What the poller reported for `fd` in direction `dir`. */
+static void wake_io(cf_sched *s, struct cf__fdslot *f, int dir, int fd,
+                    const struct cf__pevent *e)
 {
     cf__task *t = f->waiter[dir];
     if (t == NULL)
         return;
-    f->waiter[dir] = NULL;
-    s->nwatch--;
-    if (t->heap_idx != SIZE_MAX)
-        cf__timer_remove(s, t);
-    t->io_fd = -1;
-    cf__trace(s, dir ? CF_SCHED_CAN_WRITE : CF_SCHED_CAN_READ, t->tid, fd);
-    cf__task_wake(s, t, rc);
+    if (dir == 0 && (e->events & CF__POLL_RING)) {
+        /* the read is the first reader's alone; the rest poll after it */
+        if (!t->io_ring)
+            return;
+        dequeue(s, f, t);
+        t->io_ring = false;
+        t->io_fd = -1;
+        cf__trace(s, CF_SCHED_CAN_READ, t->tid, fd);
+        cf__task_wake(s, t, e->err);
+        rearm_readers(s, f, fd);
+        return;
+    }
+    wake_all(s, f, dir, fd, e->err, true);
 }
 
 /*
@@ -210,7 +286,7 @@ int cf__io_poll(cf_sched *s, int timeout_ms)
         for (int i = 0; i < n; i++) {
             struct cf__pevent *e = &s->events[i];
             if (e->events & (bit | CF__POLL_ERR))
-                wake_io(s, &s->fds[e->fd], pass, e->fd, e->err);
+                wake_io(s, &s->fds[e->fd], pass, e->fd, e);
         }
     }
     return n;

@@ -198,7 +198,7 @@ static int ur_wait(struct cf__poller *p, int timeout_ms, struct cf__pevent *ev,
         if (cqe->res == -ECANCELED)
             continue;
         ev[k].fd = fd;
-        ev[k].events = bit;
+        ev[k].events = bit | (read ? CF__POLL_RING : 0u);
         ev[k].err = read || cqe->res < 0 ? cqe->res : 0;
         k++;
     }

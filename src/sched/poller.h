@@ -15,8 +15,8 @@
  *     backends whose readiness requests are one-shot.
  *   - read(fd, buf, n), where the backend has it (NULL else), asks the
  *     kernel to do the read itself: it is armed as CF__POLL_IN and reported
- *     by wait() like readiness, with the read's result (a count or -errno)
- *     in `err`. disarm() cancels it synchronously: once it returns the
+ *     by wait() like readiness, with CF__POLL_RING and the read's result
+ *     (a count or -errno) in `err`. disarm() cancels it synchronously: once it returns the
  *     kernel no longer writes to `buf`.
  */
 #ifndef CF_SCHED_POLLER_H
@@ -24,13 +24,16 @@
 
 #include <stdint.h>
 
-#define CF__POLL_IN  0x1u
-#define CF__POLL_OUT 0x2u
-#define CF__POLL_ERR 0x4u /* error or hang-up: wakes both directions */
+#define CF__POLL_IN   0x1u
+#define CF__POLL_OUT  0x2u
+#define CF__POLL_ERR  0x4u /* error or hang-up: wakes both directions */
+#define CF__POLL_RING 0x8u /* with CF__POLL_IN: a read() request finished */
 
 /* What the scheduler keeps per fd; the backends read and update `armed`. */
 struct cf__fdslot {
-    struct cf__task *waiter[2]; /* reader, writer */
+    struct cf__task *waiter[2]; /* readers, writers: first of each queue */
+    struct cf__task *wtail[2];  /* last of each queue */
+    int64_t wlock;              /* tid of the cf_sock_write() in progress */
     unsigned armed;             /* CF__POLL_* the backend has asked for */
     uint32_t gen[2];            /* io_uring: generation of each request */
     unsigned flags;             /* CF__FD_* */

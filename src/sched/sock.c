@@ -42,7 +42,7 @@ static void fresh_fd(int fd)
 {
     cf_sched *s = cf__sched_tls;
     if (s != NULL && fd < s->nfds && s->fds[fd].armed == 0
-        && s->fds[fd].flags == 0)
+        && s->fds[fd].flags == 0 && s->fds[fd].wlock == 0)
         return;
     if (s != NULL)
         cf__io_forget(s, fd);
@@ -200,11 +200,51 @@ static ssize_t write_some(int fd, const char *p, size_t n)
     return write(fd, p, n);
 }
 
+/*
+ * Writes from several tasks to one fd do not interleave: a write that has
+ * to wait holds `wlock` (its task's id) until it ends, and another task's
+ * write waits for writability, then for the lock, before it starts. A lock
+ * whose task is gone (killed while it waited) is free.
+ */
+static bool write_locked(cf_sched *s, int fd)
+{
+    if (s == NULL || s->current == NULL || fd < 0 || fd >= s->nfds)
+        return false;
+    int64_t owner = s->fds[fd].wlock;
+    if (owner == 0 || owner == s->current->tid)
+        return false;
+    cf__task *o = cf__task_find(s, owner);
+    if (o == NULL || o->killed) {
+        s->fds[fd].wlock = 0;
+        return false;
+    }
+    return true;
+}
+
+static void write_lock(cf_sched *s, int fd, bool on)
+{
+    if (s == NULL || s->current == NULL)
+        return;
+    struct cf__fdslot *f = cf__fd_slot(s, fd);
+    if (f != NULL && (on || f->wlock == s->current->tid))
+        f->wlock = on ? s->current->tid : 0;
+}
+
 ssize_t cf_sock_write(int fd, const void *buf, size_t n, int64_t timeout_ms)
 {
     const char *p = buf;
     size_t done = 0;
     int64_t deadline = -2;
+    cf_sched *s = cf__sched_tls;
+    ssize_t rc = (ssize_t)n;
+    bool locked = false;
+    while (CF__UNLIKELY(write_locked(s, fd))) {
+        if (deadline == -2)
+            deadline = deadline_of(timeout_ms);
+        int w = wait_again(fd, 1, deadline);
+        if (w < 0)
+            return w;
+    }
     while (done < n) {
         ssize_t r = write_some(fd, p + done, n - done);
         if (r >= 0) {
@@ -213,15 +253,25 @@ ssize_t cf_sock_write(int fd, const void *buf, size_t n, int64_t timeout_ms)
         }
         if (errno == EINTR)
             continue;
-        if (errno != EAGAIN)
-            return -errno;
+        if (errno != EAGAIN) {
+            rc = -errno;
+            break;
+        }
         if (deadline == -2)
             deadline = deadline_of(timeout_ms);
-        int rc = wait_again(fd, 1, deadline);
-        if (rc < 0)
-            return rc;
+        if (!locked) {
+            write_lock(s, fd, true);
+            locked = true;
+        }
+        int w = wait_again(fd, 1, deadline);
+        if (w < 0) {
+            rc = w;
+            break;
+        }
     }
-    return (ssize_t)n;
+    if (locked && cf__sched_tls == s)
+        write_lock(s, fd, false);
+    return rc;
 }
 
 int cf_sock_close(int fd)

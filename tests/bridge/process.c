@@ -208,3 +208,73 @@ Test(bridge_process, thrown_error_crosses)
     cr_assert_eq(cf_throw_new(t, &cf_type_error, "stop", NULL), CF_RAISED);
     assert_error("TypeError: stop (via 'process')");
 }
+
+/* ---- inside a scheduler task, a full socket parks only the task ---- */
+
+#define SLOW_N 200000
+
+static cf_status slow_counter(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    static int64_t count;
+    (void)self;
+    *out = cf_none();
+    if (op == CF_OP_SEND) {
+        if (in.kind == CF_NONE)
+            return CF_YIELDED; /* the priming */
+        if (count++ == 0)
+            usleep(300000); /* the parent fills the socket meanwhile */
+        return cf_to_int(in) == count - 1
+                   ? CF_YIELDED
+                   : cf_fail(&cf_value_error, "out of order at %lld",
+                             (long long)count);
+    }
+    if (cf_error_is(cf_error_last(), &cf_generator_exit)) {
+        cf_error_clear();
+        *out = cf_int(count);
+        return CF_RETURNED;
+    }
+    return CF_RAISED;
+}
+
+static int ticks, producing;
+
+static cf_value ticker_task(void *arg)
+{
+    (void)arg;
+    while (producing) {
+        ticks++;
+        cf_task_yield();
+    }
+    return cf_none();
+}
+
+static cf_value slow_producer(void *arg)
+{
+    cf_coro *t = (cf_coro *)arg;
+    int before = ticks;
+    for (int64_t i = 0; i < SLOW_N; i++)
+        cr_assert_eq(cf_send(t, cf_int(i), NULL), CF_YIELDED, "%s", err_text());
+    cr_assert_gt(ticks, before, "the other task never ran: the send blocked");
+    cf_value r;
+    cr_assert_eq(cf_close(t, &r), CF_RETURNED, "%s", err_text());
+    cr_assert_eq(cf_to_int(r), SLOW_N);
+    producing = 0;
+    return cf_none();
+}
+
+/* A send that would block (the child is slow) lets another task run. */
+Test(bridge_process, full_socket_suspends_only_the_task)
+{
+    cf_coro *sc = new_handler(slow_counter, NULL, "slow", true), *t;
+    cr_assert_eq(cf_pipe_add(bp, sc, NULL, 0), 0);
+    cr_assert_eq(cf_bridge_process(bp, &t, sc, NULL), 0);
+    ticks = 0;
+    producing = 1;
+    cf_sched *s = bridge_sched();
+    cr_assert_gt(cf_sched_add(s, new_coro(slow_producer, t, "producer", false)),
+                 0);
+    cr_assert_gt(cf_sched_add(s, new_coro(ticker_task, NULL, "ticker", false)),
+                 0);
+    cr_assert_eq(cf_sched_run(s), 0);
+    cf_sched_free(s);
+}

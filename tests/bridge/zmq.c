@@ -436,3 +436,70 @@ Test(bridge_zmq, peer_gone_during_the_stream_is_reported)
                  "the stream; frames queued to it may be lost");
     zmq_ctx_term(ctx);
 }
+
+/* ---- inside a scheduler task, a full queue parks only the task ---- */
+
+#define ZN 20000
+
+static void *zq_sock;
+static int zq_read, zq_ticks_during;
+
+/* Reads the raw peer without blocking, as a task; closes it once the close
+   frame (message ZN + 1) has come, which confirms the sink's end. */
+static cf_value zq_reader(void *arg)
+{
+    (void)arg;
+    char buf[256];
+    cf_task_sleep(200); /* the producer fills the queue meanwhile */
+    while (zq_read < ZN + 1) {
+        if (zmq_recv(zq_sock, buf, sizeof buf, ZMQ_DONTWAIT) >= 0)
+            zq_read++;
+        else
+            cf_task_yield();
+    }
+    zmq_close(zq_sock);
+    return cf_none();
+}
+
+static cf_value zq_producer(void *arg)
+{
+    cf_coro *push = (cf_coro *)arg;
+    for (int64_t i = 0; i < ZN; i++) {
+        int before = zq_read;
+        cr_assert_eq(cf_send(push, cf_int(i), NULL), CF_YIELDED, "%s",
+                     err_text());
+        zq_ticks_during += zq_read != before;
+    }
+    /* the close waits for the peer's disconnect, which the reader task
+       makes: a blocking wait would never see it */
+    cr_assert_eq(cf_close(push, NULL), CF_RETURNED, "%s", err_text());
+    return cf_none();
+}
+
+Test(bridge_zmq, full_queue_suspends_only_the_task)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "task");
+    void *ctx = zmq_ctx_new();
+    zq_sock = raw_pull(ctx, ep);
+    int one = 1;
+    zmq_setsockopt(zq_sock, ZMQ_RCVHWM, &one, sizeof one);
+    cf_coro *push;
+    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep,
+                                    &(struct cf_zmq_opts){.hwm = 1,
+                                                          .linger_ms = 5000,
+                                                          .timeout_ms = 10000}),
+                 0);
+    zq_read = zq_ticks_during = 0;
+    cf_sched *s = bridge_sched();
+    cr_assert_gt(
+        cf_sched_add(s, new_coro(zq_producer, push, "producer", false)), 0);
+    cr_assert_gt(cf_sched_add(s, new_coro(zq_reader, NULL, "reader", false)),
+                 0);
+    cr_assert_eq(cf_sched_run(s), 0);
+    cf_sched_free(s);
+    cr_assert_eq(zq_read, ZN + 1);
+    cr_assert_gt(zq_ticks_during, 0, "the reader never ran during a send");
+    cf_coro_free(push);
+    zmq_ctx_term(ctx);
+}
