@@ -10,6 +10,7 @@ static const struct bench_case cases[] = {
     {"roundtrip", "coflow", coflow_roundtrip},
     {"roundtrip", "coflow-fpenv", coflow_roundtrip_fpenv},
     {"roundtrip", "floor", floor_roundtrip},
+    {"roundtrip_owned_str", "coflow", coflow_roundtrip_owned_str},
     {"indirect_call", "floor", floor_indirect_call},
     {"handler_send", "coflow", coflow_handler_send},
     {"yield_from_d1", "coflow", coflow_yield_from_d1},

@@ -12,6 +12,7 @@ double coflow_roundtrip(long iters, long warmup, int64_t *check);
 double coflow_roundtrip_fpenv(long iters, long warmup, int64_t *check);
 double coflow_handler_send(long iters, long warmup, int64_t *check);
 double coflow_create_destroy(long iters, long warmup, int64_t *check);
+double coflow_roundtrip_owned_str(long iters, long warmup, int64_t *check);
 
 /* coflow_delegate.c */
 double coflow_yield_from_d1(long iters, long warmup, int64_t *check);

@@ -131,3 +131,56 @@ double coflow_create_destroy(long iters, long warmup, int64_t *check)
     uint64_t t1 = bench_now_ns();
     return bench_per_op(t0, t1, iters);
 }
+
+/*
+ * The body of the owned-string round trip: keeps each string sent in past
+ * its frame (cf_value_keep: a reference, no copy), drops the one it kept
+ * before, and yields back its length.
+ */
+static void drop_kept(void *kept)
+{
+    cf_value_drop(*(cf_value *)kept);
+}
+
+static cf_value owned_keeper(void *arg)
+{
+    (void)arg;
+    cf_value kept = cf_none();
+    cf_cleanup fin; /* the close at cf_coro_free() drops the last one */
+    cf_cleanup_push(&fin, drop_kept, &kept);
+    cf_value v = cf_yield(cf_none());
+    while (cf_kind_of(v) != CF_NONE) {
+        cf_value_drop(kept);
+        kept = cf_value_keep(v);
+        v = cf_yield(cf_int((int64_t)cf_len(kept)));
+    }
+    cf_cleanup_pop(&fin, true); /* a none sent in ends it */
+    return cf_none();
+}
+
+/* `iters` sends of one owned string; returns the sum of what came back. */
+static int64_t owned_send_loop(cf_coro *co, cf_value s, long iters)
+{
+    int64_t sum = 0;
+    cf_value out;
+    for (long i = 0; i < iters; i++) {
+        cf_status st = cf_send(co, s, &out);
+        if (__builtin_expect(st != CF_YIELDED, 0))
+            unexpected(st);
+        sum += cf_to_int(out);
+    }
+    return sum;
+}
+
+double coflow_roundtrip_owned_str(long iters, long warmup, int64_t *check)
+{
+    cf_coro *co = bench_new_body(owned_keeper, NULL, "keeper", 0, true);
+    cf_value s = cf_str_own("python is nice");
+    owned_send_loop(co, s, warmup);
+    uint64_t t0 = bench_now_ns();
+    *check = owned_send_loop(co, s, iters) - 14 * (int64_t)iters;
+    uint64_t t1 = bench_now_ns();
+    cf_coro_free(co);
+    cf_value_drop(s);
+    return bench_per_op(t0, t1, iters);
+}

@@ -2,11 +2,14 @@
 /*
  * bench/grep_log.c - grep_log (shared/BENCH.md), coflow's side: the
  * pipeline source -> grep -> count over a log file, every line its own
- * send into the grep stage. Prints "seconds<TAB>matching lines".
+ * send into the grep stage (with -E, the regex stage: PCRE2's JIT).
+ * Prints "seconds<TAB>matching lines".
  *
- *     grep_log FILE PATTERN
+ *     grep_log [-E] FILE PATTERN
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <coflow.h>
@@ -21,15 +24,22 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
+    bool regex = argc == 4 && strcmp(argv[1], "-E") == 0;
+    if (regex) {
+        argv++;
+        argc--;
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: grep_log FILE PATTERN\n");
+        fprintf(stderr, "usage: grep_log [-E] FILE PATTERN\n");
         return 2;
     }
     cf_pipe *p;
     cf_coro *count, *grep;
     cf_value n;
     if (cf_pipe_new(&p) < 0 || cf_pipe_count(p, &count, "count") < 0
-        || cf_pipe_grep(p, &grep, "grep", argv[2], count) < 0) {
+        || (regex ? cf_pipe_regex(p, &grep, "regex", argv[2], 0, count)
+                  : cf_pipe_grep(p, &grep, "grep", argv[2], count))
+               < 0) {
         fprintf(stderr, "grep_log: cannot build the pipeline\n");
         return 1;
     }

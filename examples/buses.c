@@ -5,11 +5,13 @@
  * filter_on_field("direction", DIRECTION) -> bus_locations, which prints
  * `route,id,"direction",latitude,longitude` for each bus that passes.
  *
- *     buses [-r ROUTE] [-d DIRECTION] [-v] [-H] [FILE]
+ *     buses [-r ROUTE] [-d DIRECTION] [-v] [-H] [-g DOT] [-t TRACE] [FILE]
  *
  * ROUTE defaults to 22, DIRECTION to "North Bound", FILE to the sample
- * examples/data/buses.xml ("-" is stdin); -v prints counts to stderr. The
- * Python it mirrors:
+ * examples/data/buses.xml ("-" is stdin); -v prints counts to stderr, -g
+ * writes the pipeline's graph to DOT (Graphviz), -t a trace of the run to
+ * TRACE (docs/trace.md: open it in ui.perfetto.dev). The Python it
+ * mirrors:
  *
  *     expat_parse(open(FILE),
  *         buses_to_dicts(
@@ -326,6 +328,9 @@ static cf_status bus_locations(void *self, cf_op op, cf_value in, cf_value *out)
 
 /* ---- the pipeline ---- */
 
+/* -g: where buses_run() draws the pipeline (NULL: nowhere). */
+static const char *buses_dot;
+
 struct buses_stats {
     long buses;   /* bus records seen */
     long printed; /* lines printed */
@@ -386,6 +391,13 @@ done:
         stats->buses = d.buses;
         stats->printed = loc.count;
     }
+    if (buses_dot != NULL) {
+        FILE *f = fopen(buses_dot, "w");
+        if (f == NULL || cf_pipe_write_dot(p, f) < 0 || fclose(f) != 0) {
+            perror(buses_dot);
+            st = CF_RAISED;
+        }
+    }
     cf_pipe_free(p);
     free(d.bus.at);
     free(d.bus.arena);
@@ -398,9 +410,10 @@ int main(int argc, char **argv)
 {
     const char *route = "22", *direction = "North Bound";
     const char *path = "examples/data/buses.xml";
+    const char *trace = NULL;
     bool verbose = false, handler = false;
     int c;
-    while ((c = getopt(argc, argv, "r:d:vH")) != -1) {
+    while ((c = getopt(argc, argv, "r:d:vHg:t:")) != -1) {
         switch (c) {
         case 'r':
             route = optarg;
@@ -414,21 +427,35 @@ int main(int argc, char **argv)
         case 'H':
             handler = true;
             break;
+        case 'g':
+            buses_dot = optarg;
+            break;
+        case 't':
+            trace = optarg;
+            break;
         default:
-            fprintf(
-                stderr,
-                "usage: buses [-r ROUTE] [-d DIRECTION] [-v] [-H] [FILE]\n");
+            fprintf(stderr, "usage: buses [-r ROUTE] [-d DIRECTION] [-v] [-H] "
+                            "[-g DOT] [-t TRACE] [FILE]\n");
             return 2;
         }
     }
     if (optind < argc)
         path = argv[optind];
+    int trc = trace != NULL ? cf_trace_start(trace) : 0;
+    if (trc < 0) {
+        fprintf(stderr, "buses: %s: %s\n", trace, strerror(-trc));
+        return 1;
+    }
     struct buses_stats stats = {0, 0};
     int rc =
         buses_run(path, NULL, 0, route, direction, handler, stdout, &stats);
     if (verbose)
         fprintf(stderr, "buses: %ld buses, %ld on route %s %s\n", stats.buses,
                 stats.printed, route, direction);
+    if (trace != NULL && (trc = cf_trace_stop()) < 0) {
+        fprintf(stderr, "buses: %s: %s\n", trace, strerror(-trc));
+        return 1;
+    }
     return rc;
 }
 #endif

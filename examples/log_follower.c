@@ -2,7 +2,8 @@
 /*
  * log_follower - Beazley's follow() (tail -f) feeding grep -> printer:
  * waits at the end of FILE for new lines (inotify) and prints those that
- * contain PATTERN, until SECONDS have passed or Ctrl-C.
+ * contain PATTERN, until SECONDS have passed, Ctrl-C or SIGTERM. A
+ * truncated or rotated FILE is followed as tail -F follows it.
  *
  *     log_follower FILE PATTERN [SECONDS]
  *
@@ -81,8 +82,10 @@ int main(int argc, char **argv)
         deadline = now() + atof(argv[3]);
         appending = pthread_create(&t, NULL, appender, argv[1]) == 0;
     }
-    struct cf_source_opts o = {
-        .follow = true, .stop = time_up, .stop_signal = SIGINT, .poll_ms = 50};
+    struct cf_source_opts o = {.follow = true,
+                               .stop = time_up,
+                               .stop_signals = {SIGINT, SIGTERM},
+                               .poll_ms = 50};
     cf_status st = cf_pipe_source_fd(p, fd, grep, &o, NULL);
     if (appending)
         pthread_join(t, NULL);

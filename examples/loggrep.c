@@ -11,10 +11,12 @@
  *
  *   -E  PATTERN is a PCRE2 regular expression (else a fixed string)
  *   -i  ignore case (with -E)
- *   -f  follow LOG as it grows (tail -f) until Ctrl-C
+ *   -f  follow LOG as it grows (tail -F) until Ctrl-C or SIGTERM
  *   -q  do not print the matching lines, only the summary
  *   -d  write the pipeline as Graphviz DOT to FILE.dot
- * LOG defaults to stdin ("-").
+ * LOG defaults to stdin ("-"). For grep's own interface (-c -v -n -l -o
+ * -w -x -m, several files, exit statuses), see coflow-grep(1), the tool
+ * built on the same layer (cmd/coflow-grep/).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -167,18 +169,18 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    /* The source does not close grep: the total is read first. */
+    /* The source closes grep, which closes everything downstream; the sum
+       behind the broadcast keeps its result (cf_pipe_result). */
     struct cf_source_opts o = {
-        .name = log, .follow = follow, .stop_signal = SIGINT, .no_close = true};
+        .name = log, .follow = follow, .stop_signals = {SIGINT, SIGTERM}};
     cf_status st = cf_pipe_source_path(p, log, grep, &o, NULL);
     if (st == CF_RAISED) {
         cf_error_print(cf_error_last(), stderr);
         cf_pipe_free(p);
         return 1;
     }
-    cf_value total;
-    cf_send(sum, cf_int(0), &total); /* the running total (+ 0) */
-    cf_close(grep, NULL);            /* closes everything downstream */
+    cf_value total = cf_int(0);
+    cf_pipe_result(p, sum, &total);
     printf("bytes total: %lld\n", (long long)cf_to_int(total));
     if (dotfile != NULL) {
         FILE *f = fopen(dotfile, "w");

@@ -7,6 +7,7 @@
 #include "coflow/value.h"
 #include "coflow/error.h"
 #include "coflow/core.h"
+#include "coflow/trace.h"
 #include "coflow/pipe.h"
 #include "coflow/sched.h"
 #include "coflow/coop.h"

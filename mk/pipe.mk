@@ -4,8 +4,10 @@
 # and the grep_log benchmark (docs/pipe.md).
 #
 #   make demo             also runs the pipe examples on build/demo/access-log
-#   make bench-grep-log   grep_log: coflow vs GNU grep -F -c vs Python
-#                         (BENCH_LOG_MB=1024 by default) -> build/bench/results.tsv
+#   make bench-grep-log   grep_log and grep_log_regex: coflow's pipeline,
+#                         coflow-grep, GNU grep -c, Python (BENCH_LOG_MB=1024
+#                         by default) -> build/bench/results.tsv; part of
+#                         make bench (bench-extra)
 
 # Debian has no PCRE2 for the cross targets: their builds leave the layer out.
 # libcoflow-pipe: the core below it, PCRE2.
@@ -54,8 +56,9 @@ build/bench/grep_log: bench/grep_log.c $(call lib_a,pipe,build/release)
 	gcc -std=gnu11 -D_GNU_SOURCE -O2 -g -Iinclude -o $@ $< \
 	    $(call lib_a,pipe,build/release) $(call lib_ext,pipe)
 
+bench-extra: bench-grep-log
 bench-grep-log:
-	$(MAKE) CONFIG=release lib examples
+	$(MAKE) CONFIG=release lib examples grep
 	$(MAKE) build/bench/grep_log
 	bench/run_grep_log.sh build/release/examples/logsim build/bench/grep_log \
-	    build/bench $(BENCH_LOG_MB) $(BENCH_LOG_REPS)
+	    build/release/bin/coflow-grep build/bench $(BENCH_LOG_MB) $(BENCH_LOG_REPS)

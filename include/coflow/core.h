@@ -67,6 +67,20 @@ struct cf_coro_opts {
 #define CF_CORO_FPENV 0x1u
 
 /*
+ * The coroutine is owned by the delegation it is handed to:
+ * cf_yield_from(), cf_yield_from_catch() and cf_yield_from_new() free it
+ * (cf_coro_free()) when the delegation ends, however it ends - a return, an
+ * error it raises, an error thrown into it, a close of the delegator - after
+ * taking its return value, which must therefore not point into its stack.
+ * Nothing else may free it once it is handed over. A delegation refused
+ * because the coroutine is running or delegated to by another leaves it to
+ * its owner. Until it is handed to a delegation, and for every other use,
+ * the flag changes nothing: whoever created it frees it, or the layer it is
+ * given to (cf_sched_add(), cf_pipe_add()) does.
+ */
+#define CF_CORO_AUTOFREE 0x4u
+
+/*
  * Creates a body coroutine that will run fn(arg) on its own stack, and stores
  * it in `*out`. Nothing of the body runs unless `opts->prime` is set; then
  * the body runs to its first yield, whose value is discarded, and the new
@@ -89,6 +103,19 @@ CF_API int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
  * as finished).
  */
 CF_API int cf_coro_free(cf_coro *co);
+
+/*
+ * cf_coro_new() in one expression: returns the new coroutine, or NULL with
+ * errno set to what cf_coro_new() returned (as a positive code) and an
+ * error being handled (cf_error_last()): ValueError for EINVAL, MemoryError
+ * for ENOMEM, or for ECANCELED the error priming ended with (StopIteration
+ * when the body returned). Unwinds: no.
+ *
+ *     cf_value r = cf_yield_from(cf_coro_make(sub, arg, &(struct cf_coro_opts){
+ *         .flags = CF_CORO_AUTOFREE}));
+ */
+CF_API cf_coro *cf_coro_make(cf_body_fn fn, void *arg,
+                             const struct cf_coro_opts *opts);
 
 /* The state of `co`. A delegating coroutine is RUNNING while its chain runs. */
 CF_API cf_state cf_coro_state(const cf_coro *co);
@@ -151,6 +178,22 @@ CF_API cf_status cf_send(cf_coro *co, cf_value v, cf_value *out);
 CF_API cf_status cf_next(cf_coro *co, cf_value *out);
 
 /*
+ * Python's built-in next(co) for code that may raise (a body, or inside
+ * cf_try() or CF_TRY): returns the value `co` yields. When `co` returns,
+ * raises StopIteration carrying the return value (cf_error_value()), as
+ * next() does; when `co` raises, raises that error again here. A closed
+ * `co` raises StopIteration carrying none. Misuse raises as cf_send().
+ * Raises: StopIteration, the error `co` raised, TypeError for a NULL `co`.
+ */
+CF_API cf_value cf_next_in(cf_coro *co);
+
+/*
+ * Python's co.send(v) for code that may raise; otherwise as cf_next_in().
+ * Raises: as cf_next_in().
+ */
+CF_API cf_value cf_send_in(cf_coro *co, cf_value v);
+
+/*
  * Raises `err` inside `co` at its pending yield, taking over the caller's
  * reference to it. If the body catches it and yields, CF_YIELDED; if it
  * returns, CF_RETURNED; otherwise the error (or the one the body raised
@@ -208,6 +251,17 @@ CF_API cf_status cf_yield_catch(cf_value v, cf_value *in);
 CF_API cf_value cf_yield_from(cf_coro *sub);
 
 /*
+ * Inside a body: Python's `r = yield from fn(arg)`. Creates a body coroutine
+ * running fn(arg) with `opts` (NULL for the defaults) and CF_CORO_AUTOFREE,
+ * delegates to it as cf_yield_from() does, and frees it however the
+ * delegation ends. Returns its return value, which must not point into its
+ * stack. Raises what the delegate raises, or, when it cannot be created,
+ * ValueError (bad options), MemoryError, or the error priming it ended with.
+ */
+CF_API cf_value cf_yield_from_new(cf_body_fn fn, void *arg,
+                                  const struct cf_coro_opts *opts);
+
+/*
  * The catching form of cf_yield_from(): CF_RETURNED with sub's return value
  * in `*result` (may be NULL), or CF_RAISED with the error being handled.
  */
@@ -223,7 +277,8 @@ typedef cf_status (*cf_iter_fn)(void *state, cf_value *out);
 /*
  * Inside a body: `r = yield from it` for a plain iterator, which has no send,
  * throw or close. A none sent in asks for the next value; any other value
- * raises TypeError in this body, a thrown error is raised here, and a close
+ * raises AttributeError("'iterator' object has no attribute 'send'") in
+ * this body, as Python's, a thrown error is raised here, and a close
  * abandons the iterator. Returns the iterator's result.
  */
 CF_API cf_value cf_yield_from_iter(cf_iter_fn next, void *state);

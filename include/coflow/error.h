@@ -21,6 +21,7 @@
 #ifndef COFLOW_ERROR_H
 #define COFLOW_ERROR_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -53,6 +54,8 @@ CF_API extern const cf_error_type
 CF_API extern const cf_error_type cf_value_error;  /* ValueError: Exception */
 CF_API extern const cf_error_type cf_type_error;   /* TypeError: Exception */
 CF_API extern const cf_error_type cf_memory_error; /* MemoryError: Exception */
+CF_API extern const cf_error_type
+    cf_attribute_error; /* AttributeError: Exception */
 
 /* The three outcomes of a send, next, throw, close or protected call. */
 typedef enum cf_status {
@@ -75,6 +78,26 @@ CF_API bool cf_type_is(const cf_error_type *t, const cf_error_type *base);
  */
 CF_API cf_error *cf_error_new(const cf_error_type *t, const char *fmt, ...)
     CF_PRINTF(2, 3);
+
+/*
+ * cf_error_new() of an error that also carries `v` as its argument, as
+ * Python's StopIteration(value) or ValueError(arg) do: cf_error_value()
+ * gives it back, and with an empty message (NULL or "") the error prints as
+ * "Type: str(v)", as Python prints it. The error keeps `v`
+ * (cf_value_keep(): a borrowed string or bytes value is copied, an owned
+ * one gets a reference) until it is freed. Never returns NULL (the shared
+ * MemoryError, which carries none, when memory runs out). Unwinds: no.
+ */
+CF_API cf_error *cf_error_new_value(const cf_error_type *t, cf_value v,
+                                    const char *fmt, ...) CF_PRINTF(3, 4);
+
+/*
+ * The argument `e` carries (cf_error_new_value()), none for NULL or an
+ * error made without one. A StopIteration raised by cf_next_in() or
+ * cf_send_in() carries the coroutine's return value: Python's e.value.
+ * Unwinds: no.
+ */
+CF_API cf_value cf_error_value(const cf_error *e);
 
 /* Adds a reference to `e` and returns it. */
 CF_API cf_error *cf_error_ref(cf_error *e);
@@ -119,9 +142,11 @@ CF_API cf_error *cf_error_via_add(const cf_error *e, size_t n,
 CF_API bool cf_error_is(const cf_error *e, const cf_error_type *t);
 
 /*
- * Writes `e` as Python's tests print it: "Type: message", or "Type" when the
- * message is empty, followed by its via chain, if any, as
- * " (via 'a' <- 'b')" (after "Type:" when the message is empty). Returns the length the full text needs, as snprintf().
+ * Writes `e` as Python's tests print it: "Type: message", "Type: str(value)"
+ * when the message is empty and the error carries a value, or "Type" when
+ * it carries neither, followed by its via chain, if any, as
+ * " (via 'a' <- 'b')" (after "Type:" when the message and value are empty).
+ * Returns the length the full text needs, as snprintf().
  */
 CF_API size_t cf_error_format(const cf_error *e, char *buf, size_t n);
 
@@ -225,6 +250,127 @@ CF_API void cf_cleanup_push(cf_cleanup *c, void (*fn)(void *), void *arg);
  * record is a broken invariant: the process aborts with a message.
  */
 CF_API void cf_cleanup_pop(cf_cleanup *c, bool run);
+
+/*
+ * try/except/else/finally as a statement, over the same unwinding as
+ * cf_try(), with no callback:
+ *
+ *     CF_TRY {
+ *         ...                          // may raise, yield, call anything
+ *     } CF_EXCEPT (&cf_value_error, e) {
+ *         ...                          // e: the error, as `except ... as e`
+ *     } CF_EXCEPT (&cf_exception, e2) {
+ *         ...
+ *     } CF_ELSE {
+ *         ...                          // the body raised nothing
+ *     } CF_FINALLY {
+ *         ...                          // always
+ *     } CF_END_TRY;
+ *
+ * Each clause but CF_TRY's is optional; their order is Python's. An except
+ * clause matches by type, hierarchy included, the first that matches runs;
+ * while it runs, its error is the error being handled (cf_error_last()),
+ * and when it ends the error being handled is again the one before the try,
+ * as CPython restores it. An error no clause matches, or one raised in an
+ * except or else clause, runs the finally clause (with that error being
+ * handled) and is then raised again from CF_END_TRY; one raised in the
+ * finally clause replaces it, with it as its context. CF_FINALLY_RETURN(v)
+ * in the finally clause drops such an error and returns v from the
+ * enclosing function, as Python's `return` in `finally` does.
+ *
+ * Rules, as for setjmp(): (1) a local variable of the enclosing function
+ * that a clause assigns and that is read after an error reached this try -
+ * in a later clause or after CF_END_TRY - must be volatile (GCC's -Wclobbered
+ * finds the ones that are not); (2) `break` and `continue` leave the clause
+ * they are in, and the try goes on as if it had ended there; `return`,
+ * `goto` and longjmp() out of a clause are not allowed (use
+ * CF_FINALLY_RETURN); (3) two CF_TRY on one source line are not allowed;
+ * (4) under -Wshadow, nested except clauses need distinct names for `e`.
+ * A cleanup pushed in a clause must be popped in it. Works in a body and
+ * outside any coroutine; a clause may yield.
+ */
+typedef struct cf_try_block {
+    jmp_buf jb;        /* private: where an error lands */
+    cf_error *err;     /* private: the error that landed */
+    cf_cleanup rec;    /* private: registered while the try runs */
+    cf_error *outer;   /* private: the error handled before the try */
+    cf_error *caught;  /* private: the error the except clauses see */
+    cf_error *pending; /* private: raised again at the end */
+    unsigned magic;    /* private */
+    unsigned char phase, once, matched, landed;
+} cf_try_block;
+
+/* The clauses of a try block, for cf_try_clause(). */
+enum cf_try_phase {
+    CF_TRY_BODY = 1,
+    CF_TRY_EXCEPT,
+    CF_TRY_ELSE,
+    CF_TRY_FINALLY
+};
+
+/* CF_TRY's parts; called only by the macros below. Unwinds: no. */
+CF_API void cf_try_begin(cf_try_block *b);
+
+/*
+ * CF_TRY's driver: ends the clause that ran and returns nonzero while a
+ * clause is still to run; at the end, raises the error the try lets
+ * through. Raises: the error no except clause handled, or the one an
+ * except, else or finally clause raised.
+ */
+CF_API int cf_try_next(void);
+
+/*
+ * True when the clause of `phase` runs now; for CF_TRY_EXCEPT, when the
+ * error caught is of type `t` (hierarchy included) and no earlier clause
+ * took it, which makes it the error being handled. Unwinds: no.
+ */
+CF_API bool cf_try_clause(int phase, const cf_error_type *t);
+
+/* True the first time it is called in a clause: CF_TRY's loop. Unwinds: no. */
+CF_API bool cf_try_once(const void *unused);
+
+/*
+ * In a finally clause: drops the error the try would raise again, restores
+ * the error handled before the try and ends the try, so that the enclosing
+ * function may return (CF_FINALLY_RETURN). Elsewhere the process aborts
+ * with a message. Unwinds: no.
+ */
+CF_API void cf_try_leave(void);
+
+#define CF__TRY_CAT2(a, b) a##b
+#define CF__TRY_CAT(a, b)  CF__TRY_CAT2(a, b)
+#define CF__TRY_NAME       CF__TRY_CAT(cf__try_block_, __LINE__)
+
+#define CF_TRY                                                                 \
+    {                                                                          \
+        cf_try_block CF__TRY_NAME;                                             \
+        cf_try_begin(&CF__TRY_NAME);                                           \
+        (void)setjmp(CF__TRY_NAME.jb);                                         \
+        while (cf_try_next())                                                  \
+            if (cf_try_clause(CF_TRY_BODY, NULL))                              \
+                for (; cf_try_once(NULL);)
+
+#define CF_EXCEPT(type, e)                                                     \
+    else if (cf_try_clause(CF_TRY_EXCEPT, (type))) for (const cf_error *e =    \
+                                                            cf_error_last();   \
+                                                        cf_try_once(e);)
+
+#define CF_ELSE                                                                \
+    else if (cf_try_clause(CF_TRY_ELSE, NULL)) for (; cf_try_once(NULL);)
+
+#define CF_FINALLY                                                             \
+    else if (cf_try_clause(CF_TRY_FINALLY, NULL)) for (; cf_try_once(NULL);)
+
+#define CF_END_TRY                                                             \
+    }                                                                          \
+    ((void)0)
+
+/* In a finally clause: Python's `return v` there (it swallows the error). */
+#define CF_FINALLY_RETURN(v)                                                   \
+    do {                                                                       \
+        cf_try_leave();                                                        \
+        return v;                                                              \
+    } while (0)
 
 /*
  * Text for a negative errno code returned by a coflow setup call

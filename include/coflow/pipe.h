@@ -92,7 +92,10 @@ CF_API void cf_pipe_free(cf_pipe *p);
  * targets are the `n` coroutines at `targets` (copied; NULL when n is 0).
  * The graph then owns `co` and frees it in cf_pipe_free(). Only the picture
  * uses the targets: the stage sends where its code says. Returns 0,
- * -EINVAL for a NULL `p` or `co`, or -ENOMEM (`co` is then not owned).
+ * -EINVAL for a NULL `p` or `co` or NULL `targets` with `n` > 0, or
+ * -ENOMEM. `co` is taken over whatever the outcome: on a failure it is
+ * freed, as cf_sched_add() does (the rule of every call that takes an
+ * object over).
  */
 CF_API int cf_pipe_add(cf_pipe *p, cf_coro *co, cf_coro *const *targets,
                        size_t n);
@@ -147,10 +150,39 @@ CF_API const char *cf_pipe_event_name(cf_pipe_event ev);
  */
 
 /*
+ * A precomputed substring searcher, made once per needle and used for many
+ * haystacks: it picks the needle's two rarest bytes (by their frequency in
+ * text) and scans for both at their offsets, 32 or 16 start positions at a
+ * time (AVX2 where the CPU has it, else SSE2), checking the few candidates
+ * with memcmp. Opaque; used by one thread at a time or only read.
+ */
+typedef struct cf_finder cf_finder;
+
+/*
+ * Makes a searcher for the `len` bytes at `needle` (copied; NUL bytes are
+ * data; an empty needle is found at the start of every haystack) in
+ * `*out`. Returns 0, -EINVAL for a NULL `out` (or a NULL `needle` with
+ * `len` > 0), or -ENOMEM.
+ */
+CF_API int cf_finder_new(cf_finder **out, const char *needle, size_t len);
+
+/*
+ * The first occurrence of the needle in the `n` bytes at `h`, or NULL
+ * (also for a NULL `f`).
+ */
+CF_API const char *cf_finder_find(const cf_finder *f, const char *h, size_t n);
+
+/* The needle's length in bytes (0 for NULL). */
+CF_API size_t cf_finder_len(const cf_finder *f);
+
+/* Frees `f` (NULL is ignored). */
+CF_API void cf_finder_free(cf_finder *f);
+
+/*
  * grep: passes on the string and bytes values that contain `needle` (its
  * bytes up to the NUL; an empty one matches every value), drops the
  * others. Any other kind of value raises TypeError. The search is a
- * precomputed vector scan; NUL bytes in values are data.
+ * cf_finder made once. NUL bytes in values are data.
  */
 CF_API int cf_pipe_grep(cf_pipe *p, cf_coro **out, const char *name,
                         const char *needle, cf_coro *target);
@@ -158,19 +190,44 @@ CF_API int cf_pipe_grep(cf_pipe *p, cf_coro **out, const char *name,
 /* Flags for cf_pipe_regex(). */
 #define CF_REGEX_CASELESS 0x1u /* match letters in either case */
 #define CF_REGEX_UTF      0x2u /* the pattern and the values are UTF-8 */
+#define CF_REGEX_INVERT   0x4u /* pass on the values that do NOT match */
 
 /*
  * regex grep: passes on the values a PCRE2 regular expression `pattern`
  * matches (anywhere, as re.search), compiled with PCRE2's JIT when the
- * machine has one. An invalid pattern returns -EINVAL and raises
+ * machine has one; with CF_REGEX_INVERT, the values it does not match (as
+ * grep -v). An invalid pattern returns -EINVAL and raises
  * ValueError("invalid regular expression 'a(b' at offset 3: missing closing
  * parenthesis"), PCRE2's message and the offset, into cf_error_last().
- * Under CF_REGEX_UTF, values must be valid UTF-8: without the JIT an
- * invalid one raises ValueError when sent, but PCRE2's JIT does not check,
- * and its result on invalid UTF-8 is undefined; check such input first.
+ *
+ * Long lines: the stage gives the JIT a stack of its own that grows from
+ * 32 KiB to 8 MiB, and a match that needs more runs again in PCRE2's
+ * interpreter. A value on which PCRE2 gives up (its match, depth or heap
+ * limit) is dropped with a warning naming the stage and the value
+ * (cf_pipe_on_warning()), and the stream goes on, as grep -P does.
+ * Under CF_REGEX_UTF the pattern is compiled with PCRE2_MATCH_INVALID_UTF:
+ * values need not be valid UTF-8, and an invalid sequence matches nothing
+ * (no check, no error, no crash).
  */
 CF_API int cf_pipe_regex(cf_pipe *p, cf_coro **out, const char *name,
                          const char *pattern, unsigned flags, cf_coro *target);
+
+/*
+ * A warning function: `stage` names the stage, `msg` says what happened
+ * (both borrowed for the call).
+ */
+typedef void (*cf_pipe_warn_fn)(void *arg, const char *stage, const char *msg);
+
+/*
+ * Sends the warnings of `p`'s stages (a regex stage skipping a value over
+ * PCRE2's limits) to fn(arg, ...) from now on. With no function set (or
+ * NULL `fn`) they go to stderr as "coflow: pipe stage 'NAME': MSG". Every
+ * warning is counted either way (cf_pipe_warnings()).
+ */
+CF_API void cf_pipe_on_warning(cf_pipe *p, cf_pipe_warn_fn fn, void *arg);
+
+/* How many warnings `p`'s stages have given (0 for NULL). */
+CF_API uint64_t cf_pipe_warnings(const cf_pipe *p);
 
 /* A predicate: true to keep `v`. */
 typedef bool (*cf_pred_fn)(void *arg, cf_value v);
@@ -182,13 +239,32 @@ CF_API int cf_pipe_filter(cf_pipe *p, cf_coro **out, const char *name,
 /*
  * A map function: CF_YIELDED with the value to pass on in `*out` (a string
  * must stay valid until the function is called again), CF_RETURNED to drop
- * `in`, or CF_RAISED after cf_fail().
+ * `in`, CF_MAP_END to end the stream (see cf_pipe_map()), or CF_RAISED
+ * after cf_fail().
  */
 typedef cf_status (*cf_map_fn)(void *arg, cf_value in, cf_value *out);
 
-/* map: passes on fn(arg, v) for each value v. */
+/* What a map function returns to end the stream (a generator's return). */
+#define CF_MAP_END ((cf_status)16)
+
+/*
+ * map: passes on fn(arg, v) for each value v. When fn returns CF_MAP_END
+ * (`in` is then not passed on), the stage closes its target and finishes
+ * with what that close returned, as a generator that returns does: the
+ * source stops reading and hands that result back.
+ */
 CF_API int cf_pipe_map(cf_pipe *p, cf_coro **out, const char *name,
                        cf_map_fn fn, void *arg, cf_coro *target);
+
+/*
+ * take (head): passes on the first `n` values, then closes its target and
+ * finishes with what that close returned, so the source stops reading at
+ * once: source -> take(10) -> count reports 10 and reads no further than
+ * the tenth line's block. With `n` 0 it passes nothing and finishes on the
+ * first value. Its own result (cf_pipe_result()) is how many it passed.
+ */
+CF_API int cf_pipe_take(cf_pipe *p, cf_coro **out, const char *name, uint64_t n,
+                        cf_coro *target);
 
 /*
  * broadcast: sends each value to the `n` targets (copied) in order, each
@@ -217,7 +293,9 @@ CF_API int cf_pipe_printer(cf_pipe *p, cf_coro **out, const char *name, FILE *f,
                            const char *prefix);
 
 /*
- * collect: keeps a copy of each value (strings and bytes are copied), yields
+ * collect: keeps each value (cf_value_keep(): a borrowed string or bytes
+ * value is copied, an owned one gets a reference; dropped when the stage is
+ * freed), yields
  * the number kept, and returns that number when closed. The values stay
  * readable through cf_pipe_collected() until the graph is freed.
  */
@@ -249,6 +327,22 @@ CF_API int cf_pipe_min(cf_pipe *p, cf_coro **out, const char *name);
 CF_API int cf_pipe_max(cf_pipe *p, cf_coro **out, const char *name);
 CF_API int cf_pipe_null(cf_pipe *p, cf_coro **out, const char *name);
 
+/*
+ * The result of stage `co` of `p`, wherever it sits in the graph (behind a
+ * broadcast or a dispatch too): a reducer's (count, sum, min, max; collect:
+ * the number kept; take: the number passed), stored in `*out`. Before the
+ * stage is closed it is the running result; after, the final one, readable
+ * until the graph is freed. (Closing a closed stage again returns none, as
+ * Python 3.13's close() of a finished generator does: this is the way to
+ * read a result afterwards.) Returns 0, -EINVAL for a NULL argument,
+ * -ENOENT when `co` is not a stage of `p`, or -ENOTSUP when the stage has
+ * no result (a filter, a printer, broadcast...).
+ */
+CF_API int cf_pipe_result(const cf_pipe *p, const cf_coro *co, cf_value *out);
+
+/* How many signals cf_source_opts.stop_signals holds. */
+#define CF_SOURCE_MAX_SIGNALS 8
+
 /* Options for a source. NULL, or a zero field, means the default. */
 struct cf_source_opts {
     const char *name;  /* for traces, errors and pictures; "source" */
@@ -257,13 +351,23 @@ struct cf_source_opts {
     bool keep_newline; /* deliver each line with its '\n' */
     bool bytes;        /* deliver CF_BYTES values rather than CF_STR */
     bool no_close;     /* do not close the target at the end */
-    /* Follow mode (tail -f): at end of file, wait for more (inotify, or a
-       poll every `poll_ms` where inotify cannot watch the file) until
-       stop(stop_arg) returns true or the signal `stop_signal` arrives. */
+    bool blocks;       /* line sources: send the whole lines of each read as
+                          one value, newlines kept (the last line of the
+                          input may have none), rather than line by line */
+    /* Follow mode (tail -F): at end of file, wait for more (inotify, and a
+       check every `poll_ms`) until stop(stop_arg) returns true or one of the
+       stop signals arrives. A file truncated in place (copytruncate) is
+       read again from its start; a file replaced at its path (rename
+       rotation) is read to its end, then the new file at the path is
+       opened and read from its start. Only whole lines are delivered while
+       following: an unterminated last line waits for its newline (at a
+       truncation it is dropped, having gone with the copy; the last line
+       of a rotated-away file is delivered, that file being complete). */
     bool follow;
     bool (*stop)(void *stop_arg);
     void *stop_arg;
-    int stop_signal;  /* e.g. SIGINT; its handler is replaced meanwhile */
+    int stop_signal; /* e.g. SIGINT; its handler is replaced meanwhile */
+    int stop_signals[CF_SOURCE_MAX_SIGNALS]; /* more of them; 0 ends the list */
     unsigned poll_ms; /* how often stop() is asked while waiting; 100 ms */
 };
 

@@ -68,6 +68,18 @@ typedef struct cf_trap {
     cf_value result;   /* out: WAIT: the return value of the task */
 } cf_trap;
 
+/*
+ * Makes the trap call `trap` (pyos's `yield SystemCall()`): yields it to
+ * the scheduler, which fills its "out" fields, and returns the value the
+ * scheduler sends back (the task's sendval). Raises TypeError for a NULL
+ * trap and RuntimeError outside a scheduler task; the trap's own outcome is
+ * in its "out" fields (`rc`, `id`, `result`), as the scheduler set them.
+ *
+ *     cf_trap t = {.kind = CF_TRAP_GETTID};
+ *     cf_trap_call(&t);   // t.id is the caller's tid
+ */
+CF_API cf_value cf_trap_call(cf_trap *trap);
+
 /* What a trace hook is told (for ports of Beazley's printing schedulers). */
 typedef enum cf_sched_event {
     CF_SCHED_EXIT = 0,   /* task `tid` terminated */
@@ -125,8 +137,9 @@ CF_API void cf_sched_free(cf_sched *s);
  * Makes `co` (a body or handler coroutine, CREATED or SUSPENDED) a new task
  * of `s`, at the back of the ready queue, and takes it over: the scheduler
  * frees it when the task ends. Returns the task id (1, 2, 3, ... in
- * creation order, never reused), -EINVAL for a NULL or CLOSED `co`, or
- * -ENOMEM (`co` is then freed).
+ * creation order, never reused), -EINVAL for a NULL `s` or a NULL or CLOSED
+ * `co`, or -ENOMEM. `co` is taken over whatever the outcome: on a failure
+ * it is freed (the rule of every call that takes an object over).
  */
 CF_API int64_t cf_sched_add(cf_sched *s, cf_coro *co);
 
@@ -153,8 +166,9 @@ CF_API int64_t cf_task_id(void);
 
 /*
  * Makes `co` a new task, appended to the ready queue before the caller
- * (NewTask), and takes it over. Returns its id; raises MemoryError, or
- * TaskError for a NULL or CLOSED `co`.
+ * (NewTask), and takes it over, whatever the outcome (freed on failure).
+ * Returns its id; raises MemoryError, or TaskError for a NULL or CLOSED
+ * `co`.
  */
 CF_API int64_t cf_task_spawn(cf_coro *co);
 
@@ -167,8 +181,10 @@ CF_API int64_t cf_task_spawn(cf_coro *co);
 CF_API void cf_task_kill(int64_t tid);
 
 /*
- * Parks until task `tid` ends (WaitTask) and returns its return value (a
- * string in it must outlive the task). Raises the error the task ended
+ * Parks until task `tid` ends (WaitTask) and returns its return value. An
+ * owned value (cf_str_own()) outlives the task: each waiter gets its own
+ * reference and drops it (cf_value_drop()); a borrowed string must outlive
+ * the task. Raises the error the task ended
  * with, CancelledError when it was killed, and TaskError for an unknown id
  * or the caller's own.
  */

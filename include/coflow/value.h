@@ -5,9 +5,25 @@
  *
  * A value is passed by value (in two registers on x86-64 and aarch64). It is
  * one of: none, bool, int64, double, string, bytes, or a user pointer with a
- * 16-bit type tag. Strings and bytes are borrowed: the pointer must stay valid
- * for as long as the receiver may look at it, which for a send is the
- * duration of the send. Nothing in a value is ever freed by coflow.
+ * 16-bit type tag. By default strings, bytes and pointers are borrowed: the
+ * pointer must stay valid for as long as the receiver may look at it, which
+ * for a send is the duration of the send, and coflow never frees it.
+ *
+ * A value may also own what it points to (cf_str_own(), cf_bytes_own(),
+ * cf_ptr_own(), cf_value_keep()): the text, or the pointer with its
+ * destructor, lives in a reference-counted block freed when the last
+ * reference is dropped (cf_value_drop()). Ownership rules, the same in
+ * every layer:
+ *   - Passing a value (send, yield, a stage's input) lends it: the receiver
+ *     may look at it during the call, and keeps it past the call with
+ *     cf_value_keep() (a reference for an owned value, one copy for a
+ *     borrowed string or bytes).
+ *   - A body's return value is handed over: whoever receives it from
+ *     CF_RETURNED (a send, a close, a yield from) owns its reference and
+ *     drops it; when nobody receives it (`out` NULL) coflow drops it.
+ *   - An error made with a value keeps its own reference (cf_error_value()).
+ * Borrowed values cost nothing; an owned value costs one malloc to make
+ * and an atomic increment to keep.
  */
 #ifndef COFLOW_VALUE_H
 #define COFLOW_VALUE_H
@@ -123,6 +139,60 @@ static inline bool cf_str_fits(size_t len)
     return len <= CF_VALUE_MAXLEN;
 }
 
+/* Private: the block an owned value points into. */
+struct cf__box {
+    long refs;             /* atomic */
+    void (*dtor)(void *p); /* CF_PTR: the user's destructor, or NULL */
+    void *p;               /* CF_PTR: the user's pointer */
+};
+
+/* Private: an owned string or bytes value has tag 1; an owned CF_PTR has
+ * len 1 and points to its box. */
+#define CF__OWNED 1u
+
+/* True when `v` owns what it points to (made by a cf_*_own() or kept). */
+static inline bool cf_value_owned(cf_value v)
+{
+    if (v.kind == CF_STR || v.kind == CF_BYTES)
+        return v.tag == CF__OWNED;
+    return v.kind == CF_PTR && v.len == CF__OWNED;
+}
+
+/*
+ * An owned copy of the `len` bytes at `s`, as a string (cf_strn_own) or
+ * bytes (cf_bytes_own) value; the NUL-terminated string `s` (cf_str_own).
+ * A length above CF_VALUE_MAXLEN is cut as cf_strn() cuts it. Returns none
+ * when memory runs out (or for a NULL `s` with a nonzero length). The
+ * caller owns the one reference. Unwinds: no.
+ */
+CF_API cf_value cf_strn_own(const char *s, size_t len);
+CF_API cf_value cf_bytes_own(const void *s, size_t len);
+CF_API cf_value cf_str_own(const char *s);
+
+/*
+ * A value that owns the user pointer `p` with type tag `tag`: dtor(p) runs
+ * when its last reference is dropped (a NULL dtor runs nothing). Returns
+ * none when memory runs out, after running dtor(p). cf_to_ptr() gives `p`
+ * back. Unwinds: no.
+ */
+CF_API cf_value cf_ptr_own(void *p, uint16_t tag, void (*dtor)(void *p));
+
+/*
+ * A value that stays valid after `v`'s frame is gone: an owned value gets
+ * one more reference; a borrowed string or bytes value is copied once into
+ * an owned one (none when memory runs out); every other value - none,
+ * bool, int, double, and a borrowed pointer, which coflow cannot copy - is
+ * returned as it is. Drop the result with cf_value_drop(). Unwinds: no.
+ */
+CF_API cf_value cf_value_keep(cf_value v);
+
+/*
+ * Drops the caller's reference to `v`: the last one frees the string or runs
+ * the pointer's destructor. A borrowed value is left alone, so any value may
+ * be dropped. Unwinds: no.
+ */
+CF_API void cf_value_drop(cf_value v);
+
 /* Accessors. Each answers for any value; a value of another kind gives 0. */
 static inline cf_kind cf_kind_of(cf_value v)
 {
@@ -164,7 +234,9 @@ static inline size_t cf_len(cf_value v)
 /* The pointer of a CF_PTR value whose tag is `tag`, else NULL. */
 static inline void *cf_to_ptr(cf_value v, uint16_t tag)
 {
-    return v.kind == CF_PTR && v.tag == tag ? v.as.p : NULL;
+    if (v.kind != CF_PTR || v.tag != tag)
+        return NULL;
+    return v.len == CF__OWNED ? ((struct cf__box *)v.as.p)->p : v.as.p;
 }
 
 /*

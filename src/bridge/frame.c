@@ -63,7 +63,8 @@ static cf_status put_ptr(msgpack_packer *pk, cf_value v)
                        "no codec registered for it",
                        (unsigned)v.tag);
     char small[256];
-    ptrdiff_t n = c.encode(c.arg, v.as.p, small, sizeof small);
+    void *p = cf_to_ptr(v, v.tag); /* an owned pointer's own, too */
+    ptrdiff_t n = c.encode(c.arg, p, small, sizeof small);
     if (n < 0)
         goto refused;
     const char *bytes = small;
@@ -72,7 +73,7 @@ static cf_status put_ptr(msgpack_packer *pk, cf_value v)
         big = malloc((size_t)n);
         if (big == NULL)
             return no_memory();
-        ptrdiff_t m = c.encode(c.arg, v.as.p, big, (size_t)n);
+        ptrdiff_t m = c.encode(c.arg, p, big, (size_t)n);
         if (m != n) {
             free(big);
             goto refused;
@@ -92,7 +93,7 @@ static cf_status put_ptr(msgpack_packer *pk, cf_value v)
     return rc == 0 ? CF_YIELDED : no_memory();
 refused:
     return cf_fail(&cf_value_error, "the codec for tag %u cannot encode %p",
-                   (unsigned)v.tag, v.as.p);
+                   (unsigned)v.tag, p);
 }
 
 static cf_status put_v(msgpack_packer *pk, cf_value v)
@@ -534,6 +535,7 @@ cf_value cf__bridge_keep(cf_value v)
     free(old);
     (void)pthread_setspecific(keep_key, copy);
     v.as.s = copy;
+    v.tag = 0; /* borrowed from this thread's copy */
     return v;
 }
 

@@ -247,8 +247,12 @@ static bool run(tbridge *b, uint64_t head, size_t n)
     for (size_t i = 0; i < n; i++) {
         cf_value r;
         cf_status s = cf_send(b->target, v[i], &r);
+        if (CF__UNLIKELY(v[i].kind == CF_PTR && v[i].len != 0))
+            cf_value_drop(v[i]); /* the reference put() kept */
         if (CF__LIKELY(s == CF_YIELDED))
             continue;
+        for (size_t j = i + 1; j < n; j++) /* never sent: dropped */
+            cf_value_drop(v[j]);
         if (s == CF_RAISED) {
             b->error = cf_error_take();
             end(b, ENDED_RAISED);
@@ -462,6 +466,10 @@ static cf_status put(tbridge *b, cf_value v, cf_value *out)
         } else if ((v.as.s = copy_bytes(b, v.as.s, v.len)) == NULL) {
             return fail(b);
         }
+        v.tag = 0; /* the arena's copy is borrowed, even of an owned one */
+    } else if (CF__UNLIKELY(v.kind == CF_PTR && v.len != 0)) {
+        v = cf_value_keep(v); /* an owned pointer lives until the worker
+                                 has sent it on (run()) */
     }
     *b->vp++ = v;
     atomic_store_explicit(&b->tail, ++b->pos, memory_order_release);

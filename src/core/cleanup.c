@@ -11,15 +11,21 @@
  * error; its stack is simply left behind, as nothing on it runs again.
  */
 #include <setjmp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "internal.h"
 
+/* A cf_try() frame; a CF_TRY block (cf_try_block) begins the same way. */
 struct try_frame {
     jmp_buf jb;
     cf_error *err;
 };
+_Static_assert(offsetof(cf_try_block, jb) == offsetof(struct try_frame, jb)
+                   && offsetof(cf_try_block, err)
+                          == offsetof(struct try_frame, err),
+               "a CF_TRY block must begin as a cf_try() frame does");
 
 void cf_cleanup_push(cf_cleanup *c, void (*fn)(void *), void *arg)
 {
@@ -89,6 +95,8 @@ void cf__unwind(cf__context *ctx, cf_error *e)
         ctx->cleanups = c->prev;
         if (c->frame != NULL) {
             struct try_frame *f = c->frame;
+            if (c->arg == c->frame) /* a CF_TRY block: stays registered */
+                ctx->cleanups = c;
             f->err = e;
             longjmp(f->jb, 1);
         }

@@ -29,12 +29,10 @@ static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
     atomic_init(&co->state, CF_CREATED);
     co->top = co;
     co->leaf = co;
+    co->autofree = opts != NULL && (opts->flags & CF_CORO_AUTOFREE) != 0;
     /* Biased to its creator, which is a registered thread from here on. */
     cf__registered();
-    bool fpenv =
-        stack_size != 0 && opts != NULL && (opts->flags & CF_CORO_FPENV) != 0;
-    atomic_store_explicit(&co->bias, cf__tag() | (fpenv ? CF__BIAS_FPENV : 0),
-                          memory_order_relaxed);
+    atomic_store_explicit(&co->bias, cf__tag(), memory_order_relaxed);
     const char *name = opts != NULL && opts->name != NULL ? opts->name : dflt;
     size_t len = 0; /* names are short: a loop beats strnlen + memcpy */
     while (len < sizeof co->name - 1 && name[len] != '\0') {
@@ -68,8 +66,10 @@ int cf__prime_failed(cf_coro *co, cf_status st)
 /* Priming is Python's @coroutine: create, then next() once. */
 static int prime(cf_coro *co)
 {
-    cf_value ignored;
-    return cf__prime_failed(co, cf_next(co, &ignored));
+    cf_value ignored = cf_none();
+    cf_status st = cf_next(co, &ignored);
+    cf_value_drop(ignored); /* a return value nobody receives */
+    return cf__prime_failed(co, st);
 }
 
 /* A new body coroutine, not yet started; NULL and `rc` on failure. */
@@ -89,10 +89,15 @@ static struct made new_body(cf_body_fn fn, void *arg,
     co->kind = CF__BODY;
     co->fn = fn;
     co->arg = arg;
-    co->fpenv = opts != NULL && (opts->flags & CF_CORO_FPENV) != 0;
-    if (co->fpenv) {
-        cf__fpenv_save(&co->env);          /* starts with its creator's */
-        co->base.is_coro = CF__CORO_FPENV; /* cf_yield's slow path */
+    co->slow = cf__trace_flags();
+    if (opts != NULL && (opts->flags & CF_CORO_FPENV) != 0) {
+        co->slow |= CF__SLOW_FPENV;
+        cf__fpenv_save(&co->env); /* starts with its creator's */
+    }
+    if (co->slow != 0) { /* both fast paths send it to the slow one */
+        atomic_store_explicit(&co->bias, cf__tag() | CF__BIAS_SLOW,
+                              memory_order_relaxed);
+        co->base.is_coro = CF__CORO_SLOW;
     }
     cf__ctx_make(&co->base.ctx, (void *)co->base.stack_lo, co->base.stack_size,
                  body_entry);
@@ -113,7 +118,7 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
     if (fn == NULL)
         return -EINVAL;
     if (opts != NULL) {
-        if ((opts->flags & ~CF_CORO_FPENV) != 0)
+        if ((opts->flags & ~(CF_CORO_FPENV | CF_CORO_AUTOFREE)) != 0)
             return -EINVAL;
         if (opts->stack_size != 0)
             size = opts->stack_size;

@@ -85,12 +85,14 @@ static cf_status delegate_loop(cf_coro *co, const struct sub_ops *ops,
         } else if (ops->send != NULL) {
             st = ops->send(ops->sub, v, &y);
         } else {
-            return cf_fail(&cf_type_error,
-                           "can't send non-None value to a plain iterator");
+            return cf_fail(&cf_attribute_error,
+                           "'iterator' object has no attribute 'send'");
         }
     }
     if (st == CF_RETURNED && result != NULL)
         *result = y;
+    else if (st == CF_RETURNED)
+        cf_value_drop(y);
     return st;
 }
 
@@ -127,6 +129,8 @@ static cf_status await_delegate(cf_coro *co, cf_value first, cf_value *result)
         if (x->outk == CF__OUT_RETURNED) {
             if (result != NULL)
                 *result = x->out;
+            else
+                cf_value_drop(x->out);
             x->out = cf_none();
             cf__reap(x);
             return CF_RETURNED;
@@ -151,14 +155,10 @@ static cf_status await_delegate(cf_coro *co, cf_value first, cf_value *result)
     abort();
 }
 
-cf_status cf_yield_from_catch(cf_coro *sub, cf_value *result)
+static cf_status delegate_to(cf_coro *co, cf_coro *sub, cf_value *result)
 {
-    cf_coro *co = running();
     cf_value y;
 
-    if (sub == NULL)
-        return cf_fail(&cf_type_error, "yield from a NULL coroutine");
-    cf__check(sub, "cf_yield_from");
     if (sub->kind == CF__HANDLER) {
         struct sub_ops ops = {h_next, h_send, h_throw, h_close, sub};
         return delegate_loop(co, &ops, result);
@@ -171,10 +171,29 @@ cf_status cf_yield_from_catch(cf_coro *sub, cf_value *result)
     if (st != CF_YIELDED) {
         if (st == CF_RETURNED && result != NULL)
             *result = y;
+        else if (st == CF_RETURNED)
+            cf_value_drop(y);
         return st;
     }
     link(co, sub);
     return await_delegate(co, y, result);
+}
+
+cf_status cf_yield_from_catch(cf_coro *sub, cf_value *result)
+{
+    cf_coro *co = running();
+
+    if (sub == NULL)
+        return cf_fail(&cf_type_error, "yield from a NULL coroutine");
+    cf__check(sub, "cf_yield_from");
+    /* CF_CORO_AUTOFREE: the delegation owns `sub` unless it is refused for
+     * being in use (running, or delegated to by another). */
+    if (CF__LIKELY(!sub->autofree) || cf__state(sub) == CF_RUNNING
+        || (sub->delegator != NULL && cf__state(sub) != CF_CLOSED))
+        return delegate_to(co, sub, result);
+    cf_status st = delegate_to(co, sub, result);
+    cf_coro_free(sub);
+    return st;
 }
 
 cf_value cf_yield_from(cf_coro *sub)

@@ -16,6 +16,7 @@ const cf_error_type cf_runtime_error = {"RuntimeError", &cf_exception};
 const cf_error_type cf_value_error = {"ValueError", &cf_exception};
 const cf_error_type cf_type_error = {"TypeError", &cf_exception};
 const cf_error_type cf_memory_error = {"MemoryError", &cf_exception};
+const cf_error_type cf_attribute_error = {"AttributeError", &cf_exception};
 
 struct cf_error {
     atomic_long refs; /* < 0: immortal (the shared MemoryError) */
@@ -24,6 +25,7 @@ struct cf_error {
     cf_error *cause;
     char coro[CF__NAME_MAX];
     const char *msg; /* NUL-terminated; usually `text` */
+    cf_value value;  /* the argument: StopIteration's value; none if none */
     char **via;      /* the stages passed, one block: nvia pointers, then
                         the names they point at; NULL when none */
     size_t nvia;
@@ -31,8 +33,8 @@ struct cf_error {
 };
 
 /* What cf_error_new() hands out when malloc fails: it must not allocate. */
-static cf_error oom = {-1, &cf_memory_error, NULL, NULL,
-                       "", "out of memory",  NULL, 0};
+static cf_error oom = {
+    .refs = -1, .type = &cf_memory_error, .msg = "out of memory"};
 
 bool cf_type_is(const cf_error_type *t, const cf_error_type *base)
 {
@@ -68,6 +70,7 @@ static cf_error *vnew(const cf_error_type *t, const char *coro, const char *fmt,
     snprintf(e->coro, sizeof e->coro, "%s", coro != NULL ? coro : "");
     e->text[0] = '\0';
     e->msg = e->text;
+    e->value = cf_none();
     if (len > 0)
         vsnprintf(e->text, (size_t)len + 1, fmt, ap);
     return e;
@@ -89,6 +92,23 @@ cf_error *cf_error_new(const cf_error_type *t, const char *fmt, ...)
     return e;
 }
 
+cf_error *cf_error_new_value(const cf_error_type *t, cf_value v,
+                             const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cf_error *e = vnew(t, current_name(), fmt, ap);
+    va_end(ap);
+    if (e->refs >= 0) /* the shared MemoryError carries none */
+        e->value = cf_value_keep(v);
+    return e;
+}
+
+cf_value cf_error_value(const cf_error *e)
+{
+    return e != NULL ? e->value : cf_none();
+}
+
 cf_error *cf__error_at(const cf_error_type *t, const char *coro,
                        const char *fmt, ...)
 {
@@ -105,7 +125,7 @@ cf_error *cf__error_at(const cf_error_type *t, const char *coro,
  * clears what its last use left, and saves a malloc and the formatting;
  * nested closes, and closes on other threads meanwhile, get a new one.
  */
-static cf_error gexit = {1, &cf_generator_exit, NULL, NULL, "", "", NULL, 0};
+static cf_error gexit = {.refs = 1, .type = &cf_generator_exit, .msg = ""};
 
 cf_error *cf__generator_exit(void)
 {
@@ -139,6 +159,7 @@ void cf_error_unref(cf_error *e)
             return;
         cf_error *context = e->context;
         cf_error_unref(e->cause);
+        cf_value_drop(e->value);
         free(e->via);
         free(e);
         e = context; /* iterate: context chains can be long */
@@ -215,6 +236,7 @@ cf_error *cf_error_via_add(const cf_error *e, size_t n,
     }
     c->context = cf_error_ref(e->context);
     c->cause = cf_error_ref(e->cause);
+    c->value = cf_value_keep(e->value); /* the copy carries the value too */
     return c;
 }
 
@@ -270,8 +292,15 @@ static size_t text_of(const cf_error *e, char *buf, size_t n)
     if (n > 0)
         buf[0] = '\0';
     put(buf, n, &len, "%s", e->type->name);
-    if (e->msg[0] != '\0' || e->nvia > 0)
+    if (e->msg[0] == '\0' && !cf_is_none(e->value)) {
+        /* "Type: str(value)", as Python prints an error whose one
+         * argument is it */
+        put(buf, n, &len, ": ");
+        len += cf_value_str(e->value, len < n ? buf + len : NULL,
+                            len < n ? n - len : 0);
+    } else if (e->msg[0] != '\0' || e->nvia > 0) {
         put(buf, n, &len, ":%s%s", e->msg[0] != '\0' ? " " : "", e->msg);
+    }
     for (size_t i = 0; i < e->nvia; i++)
         put(buf, n, &len, "%s'%s'", i == 0 ? " (via " : " <- ", e->via[i]);
     if (e->nvia > 0)

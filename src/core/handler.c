@@ -126,6 +126,8 @@ cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out)
 /* cf_send() into a handler. */
 cf_status cf__handler_send_any(cf_coro *co, cf_value v, cf_value *out)
 {
+    /* A NULL `out` takes cf__handler_resume(), which drops a return value
+     * nobody receives. */
     return send_step(co, v, out);
 }
 
@@ -177,5 +179,7 @@ cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
     }
     if (op == CF_OP_THROW) /* caught: the caller's own error is back */
         cf__set_exc(cur, saved);
+    if (st == CF_RETURNED && out == &tmp) /* nobody receives it */
+        cf_value_drop(tmp);
     return st;
 }

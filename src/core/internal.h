@@ -40,7 +40,7 @@ typedef struct cf__context {
     cf_error *exc;         /* the error being handled (sys.exception()) */
     cf_cleanup *cleanups;  /* innermost cleanup or cf_try record */
     unsigned char is_coro; /* 0 a thread's base context, else a cf_coro:
-                              CF__CORO_FPENV if it swaps its FP env */
+                              CF__CORO_SLOW if its `slow` is nonzero */
     const void *stack_lo;  /* for sanitizers: this context's stack */
     size_t stack_size;
     void *asan_fake;     /* ASan's fake stack, saved across a switch */
@@ -50,7 +50,7 @@ typedef struct cf__context {
 } cf__context;
 
 #define CF__CORO_PLAIN 1
-#define CF__CORO_FPENV 2
+#define CF__CORO_SLOW  2
 
 /* How a coroutine was last resumed; read by the code it resumes in. */
 enum cf__op {
@@ -69,10 +69,20 @@ enum cf__out {
 
 enum cf__kind { CF__BODY, CF__HANDLER };
 
+/*
+ * The bits of cf_coro.slow: each makes every resume and yield of the
+ * coroutine take the slow path, which acts on it; while the byte is nonzero
+ * its bias carries CF__BIAS_SLOW and its context's is_coro is
+ * CF__CORO_SLOW, which is what the fast paths (cf_send()'s claim,
+ * cf_yield()'s test) see, so the bits cost the others nothing.
+ */
+#define CF__SLOW_FPENV 1u /* CF_CORO_FPENV: the FP environment is swapped */
+#define CF__SLOW_TRACE 2u /* trace.c: resumes and yields are traced */
+
 /* Slow-path flags in the low bits of cf_coro.bias: each sends every claim
  * to the slow path at no cost to the fast one, which compares the whole
  * word with its thread's tag. */
-#define CF__BIAS_FPENV 1u /* CF_CORO_FPENV: the FP environment is swapped */
+#define CF__BIAS_SLOW  1u /* its `slow` byte is nonzero */
 #define CF__BIAS_FREED 2u /* freed: no owner, every entry checks it */
 #define CF__BIAS_FLAGS 7u /* all of them (a tag is 8-aligned) */
 
@@ -82,7 +92,7 @@ struct cf_coro {
     unsigned char kind;     /* enum cf__kind */
     unsigned char op;       /* enum cf__op */
     unsigned char outk;     /* enum cf__out */
-    bool fpenv;             /* CF_CORO_FPENV */
+    unsigned char slow;     /* CF__SLOW_* bits (set with cf__slow_set()) */
     _Atomic uintptr_t bias; /* owner thread's tag | CF__BIAS_* flags */
     cf_value in;            /* sent in */
     cf_value out;           /* yielded or returned */
@@ -93,6 +103,9 @@ struct cf_coro {
     cf_coro *entry;      /* the coroutine the caller addressed this round;
                             NULL while being primed (cf__prime) */
     cf_coro **primed;    /* cf__prime: the creator's `out` */
+    bool trace_open;     /* trace.c: its resume slice is open */
+    bool autofree;       /* CF_CORO_AUTOFREE: a delegation frees it */
+    unsigned trace_id;   /* trace.c: its track in the trace (0: none yet) */
 
     /* yield from: a chain top -> ... -> leaf of delegating coroutines */
     cf_coro *leaf;         /* a chain's top: its innermost; else cf__no_leaf */
@@ -256,6 +269,29 @@ static inline bool cf__fault(void)
 }
 #endif
 
+/*
+ * trace.c: the trace (docs/trace.md). cf__trace_state holds CF__SLOW_TRACE
+ * while a trace is being written and CF__TRACE_READY once COFLOW_TRACE has
+ * been read (at the first coroutine created, or the first trace call);
+ * cf__trace_flags() is the bit a new body coroutine takes. The two hooks
+ * run only for coroutines with that bit.
+ */
+#define CF__TRACE_READY 0x80u
+/* A word: riscv64 has no inline fetch_or on a byte (gcc 12). */
+extern _Atomic unsigned cf__trace_state;
+void cf__trace_init(void);
+static inline unsigned char cf__trace_flags(void)
+{
+    unsigned s = atomic_load_explicit(&cf__trace_state, memory_order_relaxed);
+    if (CF__UNLIKELY(!(s & CF__TRACE_READY))) {
+        cf__trace_init();
+        s = atomic_load_explicit(&cf__trace_state, memory_order_relaxed);
+    }
+    return (unsigned char)(s & CF__SLOW_TRACE);
+}
+void cf__trace_resume(cf_coro *co);                 /* before it runs */
+void cf__trace_leave(cf_coro *co, const char *how); /* before it switches out */
+
 /* resume.c */
 void cf__suspend(cf_coro *co);
 void cf__reap(cf_coro *x);
@@ -295,6 +331,14 @@ enum { CF__CLAIMED = -1, CF__MOVED = -2 };
 
 /* Switch.c: moves t's bias to this thread; false if another runs it. */
 bool cf__take_bias(cf_coro *t);
+
+/*
+ * Switch.c: sets t's `slow` byte to `slow`, and its CF__BIAS_SLOW bit and
+ * its is_coro to match, under cf__take_bias()'s lock so that no takeover
+ * in flight puts an old bias back. For a coroutine other threads may see;
+ * a new one sets the three itself.
+ */
+void cf__slow_set(cf_coro *t, unsigned char slow);
 
 /*
  * The owner's claim of `t` in state `s` (SUSPENDED, or CREATED to start

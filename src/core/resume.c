@@ -16,28 +16,49 @@
 
 #include "internal.h"
 
-/* FP control state: a CF_CORO_FPENV coroutine swaps its own in and out. */
-static inline void fp_enter(cf_coro *t)
+/*
+ * What a coroutine with a CF__SLOW_* bit does at each switch: a
+ * CF_CORO_FPENV coroutine swaps its own FP control state in and out, a
+ * traced one opens and closes its slice. The fast paths test the same byte
+ * they always did, so neither costs the others anything.
+ */
+static inline void slow_enter(cf_coro *t)
 {
-    if (CF__UNLIKELY(t->fpenv)) {
+    if (t->slow & CF__SLOW_FPENV) {
         cf__fpenv_save(&t->caller_env);
         cf__fpenv_load(&t->env);
     }
+    if (CF__UNLIKELY(t->slow & CF__SLOW_TRACE))
+        cf__trace_resume(t);
 }
 
-static inline void fp_leave(cf_coro *co)
+static inline void slow_leave(cf_coro *co, const char *how)
 {
-    if (CF__UNLIKELY(co->fpenv)) {
+    if (CF__UNLIKELY(co->slow & CF__SLOW_TRACE))
+        cf__trace_leave(co, how);
+    if (co->slow & CF__SLOW_FPENV) {
         cf__fpenv_save(&co->env);
         cf__fpenv_load(&co->caller_env);
     }
+}
+
+static inline void fp_enter(cf_coro *t)
+{
+    if (CF__UNLIKELY(t->slow))
+        slow_enter(t);
+}
+
+static inline void fp_leave(cf_coro *co, const char *how)
+{
+    if (CF__UNLIKELY(co->slow))
+        slow_leave(co, how);
 }
 
 #ifdef CF_DEBUG
 /* Debug builds: a coroutine without the option must not change FP state. */
 void cf__fpenv_resumed(cf_coro *co)
 {
-    if (!co->fpenv)
+    if (!(co->slow & CF__SLOW_FPENV))
         cf__fpenv_save(&co->env);
 }
 
@@ -46,7 +67,7 @@ static void fp_check(cf_coro *co)
     struct cf__fpenv now;
     char was[96], is[96];
 
-    if (co->fpenv)
+    if (co->slow & CF__SLOW_FPENV)
         return;
     cf__fpenv_save(&now);
     if (cf__fpenv_eq(&now, &co->env))
@@ -193,10 +214,12 @@ int cf__deliver_end(cf_coro *y)
     cf__context *cur = y->caller;
     cf__set_cur(cur);
     if (CF__UNLIKELY(y->entry == NULL)) { /* being primed */
-        cf_value ignored;
+        cf_value ignored = cf_none();
         cf_coro **out = y->primed;
         y->entry = y;
-        int rc = cf__prime_failed(y, deliver_end(cur, y, &ignored));
+        cf_status st = deliver_end(cur, y, &ignored);
+        cf_value_drop(ignored); /* a return value nobody receives */
+        int rc = cf__prime_failed(y, st);
         if (rc < 0)
             *out = NULL;
         return rc;
@@ -255,8 +278,10 @@ static cf_status deliver_end(cf__context *cur, cf_coro *y, cf_value *out)
             return CF_YIELDED;
         }
     case CF__OUT_RETURNED:
-        if (out != NULL)
+        if (out != NULL && out != &y->out)
             *out = y->out;
+        else /* nobody receives the return value: it is dropped */
+            cf_value_drop(y->out);
         y->out = cf_none();
         closed(y);
         return CF_RETURNED;
@@ -317,7 +342,8 @@ static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
 /*
  * The fast path, kept free of calls so that it needs no saved registers:
  * anything unusual - handlers, starting, misuse, a chain's middle, FP
- * environments, a thread's first send - takes send_slow().
+ * environments, traced coroutines, a thread's first send - takes
+ * send_slow().
  */
 cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
 {
@@ -327,7 +353,8 @@ cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
     cf__context *cur = cf__cur;
 
     /* A bias that matches this thread implies its context is set up; a
-     * handler's or a delegate's leaf, cf__no_leaf, matches no thread. */
+     * handler's or a delegate's leaf, cf__no_leaf, matches no thread, nor
+     * does a coroutine with a `slow` bit (CF__BIAS_SLOW). */
     if (CF__LIKELY(cf__claim_fast(t, cur))) {
         t->entry = co;
         __asm__("" ::: "memory"); /* two plain stores, not a vector pair */
@@ -532,6 +559,8 @@ cf_status cf_close(cf_coro *co, cf_value *out)
         cf__set_exc(cur, saved);
         if (out != NULL)
             *out = r;
+        else
+            cf_value_drop(r);
         return CF_RETURNED;
     case CF_YIELDED:
         break;
@@ -558,7 +587,7 @@ static inline cf_coro *running(const char *what)
 void cf__suspend(cf_coro *co)
 {
     fp_check(co);
-    fp_leave(co);
+    fp_leave(co, co->outk == CF__OUT_DELEGATED ? "yield from" : "yield");
 #if CF__FAST
     if (co->outk == CF__OUT_YIELDED)
         leave_yielded(co);
@@ -584,16 +613,41 @@ void cf__raise_thrown(cf_coro *co)
 }
 
 #if CF__FAST
-/* cf_yield() outside a body, or from one with its own FP environment. */
+static inline cf_value yield_switch(cf_coro *co, cf_value v)
+{
+    *co->outp = v;
+    /* co->outk is CF__OUT_YIELDED already: only finishing and entering a
+     * yield from change it, and deliver_end() puts the latter back. */
+    cf__context *to = co->caller;
+    cf__set_cur(to);
+    return cf__yield_switch(v, co, &to->ctx);
+}
+
+/*
+ * A traced yield, one step further out than yield_slow(), so that that one
+ * makes no call and a CF_CORO_FPENV yield stays short.
+ */
+static __attribute__((noinline)) cf_value yield_traced(cf_coro *co, cf_value v)
+{
+    slow_leave(co, "yield");
+    return yield_switch(co, v);
+}
+
+/*
+ * cf_yield() outside a body, or from one with a CF__SLOW_* bit (its is_coro
+ * is CF__CORO_SLOW), out of line so that the fast one needs no frame.
+ */
 static __attribute__((noinline)) cf_value yield_slow(cf_value v)
 {
     cf_coro *co = running("cf_yield");
     fp_check(co);
-    fp_leave(co);
-    *co->outp = v;
-    cf__context *to = co->caller;
-    cf__set_cur(to);
-    return cf__yield_switch(v, co, &to->ctx);
+    if (co->slow & CF__SLOW_TRACE)
+        return yield_traced(co, v);
+    if (co->slow & CF__SLOW_FPENV) {
+        cf__fpenv_save(&co->env);
+        cf__fpenv_load(&co->caller_env);
+    }
+    return yield_switch(co, v);
 }
 #endif
 
@@ -605,12 +659,7 @@ cf_value cf_yield(cf_value v)
         return yield_slow(v);
     cf_coro *co = (cf_coro *)c;
     fp_check(co);
-    *co->outp = v;
-    /* co->outk is CF__OUT_YIELDED already: only finishing and entering a
-     * yield from change it, and deliver_end() puts the latter back. */
-    cf__context *to = co->caller;
-    cf__set_cur(to);
-    return cf__yield_switch(v, co, &to->ctx);
+    return yield_switch(co, v);
 #else
     cf_coro *co = running("cf_yield");
     co->out = v;
@@ -669,7 +718,7 @@ void cf__unlink(cf_coro *co)
 void cf__finish(cf_coro *co, enum cf__out k)
 {
     co->outk = (unsigned char)k;
-    fp_leave(co);
+    fp_leave(co, k == CF__OUT_RETURNED ? "return" : "raise");
     cf_coro *d = co->delegator;
     if (d != NULL && co->entry != co) {
         atomic_store_explicit(&d->state, CF_RUNNING, memory_order_relaxed);

@@ -16,14 +16,8 @@
 
 #include "internal.h"
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
+#if CF_VALGRIND /* src/common.h */
 #include <valgrind/valgrind.h>
-#define CF_VALGRIND 1
-#endif
-#endif
-#ifndef CF_VALGRIND
-#define CF_VALGRIND 0
 #endif
 
 #if CF_ASAN
@@ -225,6 +219,25 @@ bool cf__take_bias(cf_coro *t)
     }
     pthread_mutex_unlock(&threads_lock);
     return took;
+}
+
+void cf__slow_set(cf_coro *t, unsigned char slow)
+{
+    pthread_mutex_lock(&threads_lock);
+    if (slow != 0) { /* the byte first: a slow path sent by the bit sees it */
+        __atomic_store_n(&t->slow, slow, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->base.is_coro, (unsigned char)CF__CORO_SLOW,
+                         __ATOMIC_RELAXED);
+        atomic_fetch_or_explicit(&t->bias, (uintptr_t)CF__BIAS_SLOW,
+                                 memory_order_seq_cst);
+    } else {
+        atomic_fetch_and_explicit(&t->bias, ~(uintptr_t)CF__BIAS_SLOW,
+                                  memory_order_seq_cst);
+        __atomic_store_n(&t->base.is_coro, (unsigned char)CF__CORO_PLAIN,
+                         __ATOMIC_RELAXED);
+        __atomic_store_n(&t->slow, slow, __ATOMIC_RELAXED);
+    }
+    pthread_mutex_unlock(&threads_lock);
 }
 
 bool cf__claim_from(cf_coro *t, int s, int *seen)

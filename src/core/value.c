@@ -12,6 +12,90 @@ cf_value cf_str(const char *s)
     return s != NULL ? cf_strn(s, strlen(s)) : cf_none();
 }
 
+/* An owned string's text follows its box. */
+static cf_value own_copy(const char *s, size_t len, uint16_t kind)
+{
+    if (len > CF_VALUE_MAXLEN)
+        len = CF_VALUE_MAXLEN;
+    if (s == NULL && len > 0)
+        return cf_none();
+    struct cf__box *b = cf__fault() ? NULL : malloc(sizeof *b + len + 1);
+    if (b == NULL)
+        return cf_none();
+    __atomic_store_n(&b->refs, 1, __ATOMIC_RELAXED);
+    b->dtor = NULL;
+    b->p = NULL;
+    char *text = (char *)(b + 1);
+    if (len > 0)
+        memcpy(text, s, len);
+    text[len] = '\0'; /* a NUL after the text, for C callers */
+    cf_value v = cf_strn(text, len);
+    v.kind = kind;
+    v.tag = CF__OWNED;
+    return v;
+}
+
+cf_value cf_strn_own(const char *s, size_t len)
+{
+    return own_copy(s, len, CF_STR);
+}
+
+cf_value cf_bytes_own(const void *s, size_t len)
+{
+    return own_copy(s, len, CF_BYTES);
+}
+
+cf_value cf_str_own(const char *s)
+{
+    return own_copy(s, s != NULL ? strlen(s) : 0, CF_STR);
+}
+
+cf_value cf_ptr_own(void *p, uint16_t tag, void (*dtor)(void *p))
+{
+    struct cf__box *b = cf__fault() ? NULL : malloc(sizeof *b);
+    if (b == NULL) {
+        if (dtor != NULL)
+            dtor(p);
+        return cf_none();
+    }
+    __atomic_store_n(&b->refs, 1, __ATOMIC_RELAXED);
+    b->dtor = dtor;
+    b->p = p;
+    cf_value v = cf_ptr(b, tag);
+    v.len = CF__OWNED;
+    return v;
+}
+
+static struct cf__box *box_of(cf_value v)
+{
+    if (v.kind == CF_PTR)
+        return v.as.p;
+    return (struct cf__box *)(void *)((char *)(uintptr_t)v.as.s
+                                      - sizeof(struct cf__box));
+}
+
+cf_value cf_value_keep(cf_value v)
+{
+    if (cf_value_owned(v)) {
+        __atomic_fetch_add(&box_of(v)->refs, 1, __ATOMIC_RELAXED);
+        return v;
+    }
+    if (v.kind == CF_STR || v.kind == CF_BYTES)
+        return own_copy(v.as.s, v.len, v.kind);
+    return v;
+}
+
+void cf_value_drop(cf_value v)
+{
+    if (!cf_value_owned(v))
+        return;
+    struct cf__box *b = box_of(v);
+    if (__atomic_fetch_sub(&b->refs, 1, __ATOMIC_ACQ_REL) != 1)
+        return;
+    if (b->dtor != NULL)
+        b->dtor(b->p);
+    free(b);
+}
 
 static bool is_number(cf_value v)
 {
@@ -48,7 +132,7 @@ bool cf_value_eq(cf_value a, cf_value b)
         return a.len == b.len
                && (a.len == 0 || memcmp(a.as.s, b.as.s, a.len) == 0);
     case CF_PTR:
-        return a.as.p == b.as.p && a.tag == b.tag;
+        return cf_to_ptr(a, a.tag) == cf_to_ptr(b, b.tag) && a.tag == b.tag;
     }
     return false;
 }
@@ -203,7 +287,7 @@ static void put_value(struct out *o, cf_value v, bool quote)
         return;
     case CF_PTR:
         snprintf(tmp, sizeof tmp, "<ptr tag=%u at %p>", (unsigned)v.tag,
-                 v.as.p);
+                 cf_to_ptr(v, v.tag));
         put(o, tmp, strlen(tmp));
         return;
     }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pipe/filter.c - the filters: substring grep (a precomputed vector
- * search), regular-expression grep (PCRE2 with its JIT), and a predicate.
+ * pipe/filter.c - the filters: the precomputed substring searcher
+ * (cf_finder), substring grep, regular-expression grep (PCRE2 with its JIT,
+ * a JIT stack sized for long lines and the interpreter behind it), and a
+ * predicate.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -40,51 +42,185 @@ static inline cf_status verdict(cf__stage *st, cf_coro *target, bool keep,
     return CF_YIELDED;
 }
 
+/* ---- the precomputed searcher ---- */
+
+/*
+ * How common a byte is in text (logs, source, prose, XML): higher is more
+ * common. The searcher scans for the needle's two rarest bytes at their
+ * offsets, as GNU grep and Rust's memchr pick a rare byte, so that few
+ * places are candidates and the verifying memcmp seldom runs.
+ */
+static unsigned byte_rank(unsigned char c)
+{
+    static const char common[] = " etaoinsrhldcumfpgwybvk"; /* most first */
+    const char *at = c != 0 ? strchr(common, c) : NULL;
+    if (at != NULL)
+        return 255 - (unsigned)(at - common);
+    if (c >= '0' && c <= '9')
+        return 225;
+    if (c >= 'a' && c <= 'z')
+        return 200;
+    if (c == '/' || c == '.' || c == '-' || c == ':' || c == '"' || c == '\t'
+        || c == '<' || c == '>' || c == '=' || c == ',')
+        return 190;
+    if (c >= 'A' && c <= 'Z')
+        return 150;
+    if (c >= 0x21 && c < 0x7f)
+        return 120;
+    if (c == '\n')
+        return 100;
+    return 50; /* control bytes and bytes >= 0x80 */
+}
+
+struct cf_finder {
+    size_t m;      /* the needle's length */
+    size_t i1, i2; /* the offsets of its two rarest bytes, i1 < i2 */
+    unsigned char b1, b2;
+    char needle[];
+};
+
+int cf_finder_new(cf_finder **out, const char *needle, size_t len)
+{
+    if (out == NULL || (needle == NULL && len > 0))
+        return -EINVAL;
+    cf_finder *f = malloc(sizeof *f + len + 1);
+    if (f == NULL)
+        return -ENOMEM;
+    if (len > 0)
+        memcpy(f->needle, needle, len);
+    f->needle[len] = '\0';
+    f->m = len;
+    f->i1 = 0;
+    f->i2 = len > 1 ? len - 1 : 0;
+    if (len > 1) {
+        /* The rarest byte, then the rarest other byte at another offset. */
+        size_t a = 0, b = SIZE_MAX;
+        for (size_t i = 1; i < len; i++)
+            if (byte_rank((unsigned char)needle[i])
+                < byte_rank((unsigned char)needle[a]))
+                a = i;
+        for (size_t i = 0; i < len; i++) {
+            if (i == a)
+                continue;
+            if (b == SIZE_MAX) {
+                b = i;
+                continue;
+            }
+            unsigned ri = byte_rank((unsigned char)needle[i]);
+            unsigned rb = byte_rank((unsigned char)needle[b]);
+            bool same_i = needle[i] == needle[a],
+                 same_b = needle[b] == needle[a];
+            if ((same_b && !same_i) || (same_b == same_i && ri < rb))
+                b = i;
+        }
+        f->i1 = a < b ? a : b;
+        f->i2 = a < b ? b : a;
+    }
+    f->b1 = (unsigned char)f->needle[f->i1];
+    f->b2 = (unsigned char)f->needle[f->i2];
+    *out = f;
+    return 0;
+}
+
+void cf_finder_free(cf_finder *f)
+{
+    free(f);
+}
+
+size_t cf_finder_len(const cf_finder *f)
+{
+    return f != NULL ? f->m : 0;
+}
+
+static inline bool verify(const cf_finder *f, const char *at)
+{
+    return memcmp(at, f->needle, f->m) == 0;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define CF__HAVE_AVX2 1
+/* 32 start positions at a time; the caller checked s + 31 <= last. */
+__attribute__((target("avx2"))) static const char *
+find_avx2(const cf_finder *f, const char *h, size_t n, size_t *pos)
+{
+    size_t last = n - f->m, s = *pos;
+    const __m256i v1 = _mm256_set1_epi8((char)f->b1);
+    const __m256i v2 = _mm256_set1_epi8((char)f->b2);
+    for (; s + 31 <= last; s += 32) {
+        __m256i a =
+            _mm256_loadu_si256((const __m256i *)(const void *)(h + s + f->i1));
+        __m256i b =
+            _mm256_loadu_si256((const __m256i *)(const void *)(h + s + f->i2));
+        unsigned mask = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(
+            _mm256_cmpeq_epi8(a, v1), _mm256_cmpeq_epi8(b, v2)));
+        while (mask != 0) {
+            unsigned bit = (unsigned)__builtin_ctz(mask);
+            if (verify(f, h + s + bit))
+                return h + s + bit;
+            mask &= mask - 1;
+        }
+    }
+    *pos = s;
+    return NULL;
+}
+
+static bool have_avx2(void)
+{
+    static int known = -1;
+    if (known < 0)
+        known = __builtin_cpu_supports("avx2") ? 1 : 0;
+    return known == 1;
+}
+#endif
+
+const char *cf_finder_find(const cf_finder *f, const char *h, size_t n)
+{
+    if (f == NULL || (h == NULL && n > 0) || n < f->m)
+        return NULL;
+    if (f->m <= 1)
+        return f->m == 0 ? h : memchr(h, f->needle[0], n);
+    size_t last = n - f->m; /* the last start position */
+    size_t s = 0;
+#ifdef CF__HAVE_AVX2
+    if (last >= 64 && have_avx2()) {
+        const char *r = find_avx2(f, h, n, &s);
+        if (r != NULL)
+            return r;
+    }
+#endif
+#if defined(__SSE2__)
+    const __m128i v1 = _mm_set1_epi8((char)f->b1);
+    const __m128i v2 = _mm_set1_epi8((char)f->b2);
+    for (; s + 15 <= last; s += 16) {
+        __m128i a =
+            _mm_loadu_si128((const __m128i *)(const void *)(h + s + f->i1));
+        __m128i b =
+            _mm_loadu_si128((const __m128i *)(const void *)(h + s + f->i2));
+        unsigned mask = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(a, v1), _mm_cmpeq_epi8(b, v2)));
+        while (mask != 0) {
+            unsigned bit = (unsigned)__builtin_ctz(mask);
+            if (verify(f, h + s + bit))
+                return h + s + bit;
+            mask &= mask - 1;
+        }
+    }
+#endif
+    for (; s <= last; s++)
+        if ((unsigned char)h[s + f->i1] == f->b1
+            && (unsigned char)h[s + f->i2] == f->b2 && verify(f, h + s))
+            return h + s;
+    return NULL;
+}
+
 /* ---- substring grep ---- */
 
 struct grep {
     cf__stage base;
     cf_coro *target;
-    char *needle;
-    size_t m;
+    cf_finder *finder;
 };
-
-/*
- * Is `needle` (m >= 2 bytes) in h[0..n)? Sixteen start positions at a time:
- * a candidate has the needle's first byte at i and its last at i + m - 1
- * (two compares of overlapping loads), and only candidates are checked
- * with memcmp. Log lines are short, so this beats a skip table, which
- * needs a long haystack to pay for itself.
- */
-static bool search(const char *h, size_t n, const char *needle, size_t m)
-{
-    if (n < m)
-        return false;
-    size_t last = n - m; /* the last start position */
-    size_t i = 0;
-#if defined(__SSE2__)
-    const __m128i f = _mm_set1_epi8(needle[0]);
-    const __m128i l = _mm_set1_epi8(needle[m - 1]);
-    for (; i + 15 <= last; i += 16) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(h + i));
-        __m128i b =
-            _mm_loadu_si128((const __m128i *)(const void *)(h + i + m - 1));
-        unsigned mask = (unsigned)_mm_movemask_epi8(
-            _mm_and_si128(_mm_cmpeq_epi8(a, f), _mm_cmpeq_epi8(b, l)));
-        while (mask != 0) {
-            unsigned bit = (unsigned)__builtin_ctz(mask);
-            if (memcmp(h + i + bit + 1, needle + 1, m - 2) == 0)
-                return true;
-            mask &= mask - 1;
-        }
-    }
-#endif
-    for (; i <= last; i++)
-        if (h[i] == needle[0] && h[i + m - 1] == needle[m - 1]
-            && memcmp(h + i + 1, needle + 1, m - 2) == 0)
-            return true;
-    return false;
-}
 
 static cf_status grep_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
@@ -95,22 +231,16 @@ static cf_status grep_step(void *self, cf_op op, cf_value in, cf_value *out)
         return CF_YIELDED;
     if (CF__UNLIKELY(in.kind != CF_STR && in.kind != CF_BYTES))
         return cf_fail(&cf_type_error,
-                       "grep '%s': expected str or bytes, got %s", g->needle,
-                       cf__pipe_kind_name(in));
+                       "grep '%s': expected str or bytes, got %s",
+                       g->finder->needle, cf__pipe_kind_name(in));
     cf__pipe_event(&g->base, CF_PIPE_RECV, in);
-    bool hit;
-    if (g->m >= 2)
-        hit = search(in.as.s, in.len, g->needle, g->m);
-    else if (g->m == 1)
-        hit = in.len > 0 && memchr(in.as.s, g->needle[0], in.len) != NULL;
-    else
-        hit = true;
+    bool hit = cf_finder_find(g->finder, in.as.s, in.len) != NULL;
     return verdict(&g->base, g->target, hit, in, out);
 }
 
 static void grep_fini(cf__stage *st)
 {
-    free(((struct grep *)st)->needle);
+    cf_finder_free(((struct grep *)st)->finder);
 }
 
 int cf_pipe_grep(cf_pipe *p, cf_coro **out, const char *name,
@@ -118,20 +248,20 @@ int cf_pipe_grep(cf_pipe *p, cf_coro **out, const char *name,
 {
     if (out == NULL || needle == NULL || target == NULL)
         return -EINVAL;
-    char *copy = strdup(needle);
-    if (copy == NULL)
-        return -ENOMEM;
+    cf_finder *f;
+    int rc = cf_finder_new(&f, needle, strlen(needle));
+    if (rc < 0)
+        return rc;
     cf__stage *st;
-    int rc = cf__stage_new(p, sizeof(struct grep), "grep", name, &target, 1,
-                           grep_step, &st);
+    rc = cf__stage_new(p, sizeof(struct grep), "grep", name, &target, 1,
+                       grep_step, &st);
     if (rc < 0) {
-        free(copy);
+        cf_finder_free(f);
         return rc;
     }
     struct grep *g = (struct grep *)st;
     g->target = target;
-    g->needle = copy;
-    g->m = strlen(copy);
+    g->finder = f;
     st->fini = grep_fini;
     *out = st->co;
     return 0;
@@ -139,13 +269,42 @@ int cf_pipe_grep(cf_pipe *p, cf_coro **out, const char *name,
 
 /* ---- regular-expression grep ---- */
 
+/*
+ * The JIT's stack: PCRE2's default is 32 KiB on the machine stack, which a
+ * pattern like ^(a|b)+$ exhausts on a line of about a thousand bytes. The
+ * stage's own stack starts at 32 KiB and grows to JIT_STACK_MAX; a match
+ * that needs more runs again in the interpreter, whose memory is on the
+ * heap and bounded by PCRE2's heap limit (20 MB by default).
+ */
+#define JIT_STACK_MIN ((size_t)32 * 1024)
+#define JIT_STACK_MAX ((size_t)8 * 1024 * 1024)
+
 struct regex {
     cf__stage base;
     cf_coro *target;
     pcre2_code *re;
     pcre2_match_data *md;
-    bool jit;
+    pcre2_match_context *mc;
+    pcre2_jit_stack *stack;
+    uint64_t seen; /* values received, for warnings */
+    bool jit, invert;
 };
+
+/* Runs the match: 1 match, 0 none, or PCRE2's negative error code. */
+static int regex_run(struct regex *r, const char *s, size_t n)
+{
+    PCRE2_SPTR subj = (PCRE2_SPTR)(n > 0 ? s : "");
+    int rc;
+    if (r->jit) {
+        rc = pcre2_jit_match(r->re, subj, n, 0, 0, r->md, r->mc);
+        if (CF__LIKELY(rc != PCRE2_ERROR_JIT_STACKLIMIT))
+            goto done;
+    }
+    rc =
+        pcre2_match(r->re, subj, n, 0, r->jit ? PCRE2_NO_JIT : 0, r->md, r->mc);
+done:
+    return rc >= 0 ? 1 : rc == PCRE2_ERROR_NOMATCH ? 0 : rc;
+}
 
 static cf_status regex_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
@@ -159,36 +318,46 @@ static cf_status regex_step(void *self, cf_op op, cf_value in, cf_value *out)
                        "regex '%s': expected str or bytes, got %s",
                        r->base.name, cf__pipe_kind_name(in));
     cf__pipe_event(&r->base, CF_PIPE_RECV, in);
-    PCRE2_SPTR s = (PCRE2_SPTR)(in.len > 0 ? in.as.s : "");
-    int rc = r->jit ? pcre2_jit_match(r->re, s, in.len, 0, 0, r->md, NULL)
-                    : pcre2_match(r->re, s, in.len, 0, 0, r->md, NULL);
-    if (CF__UNLIKELY(rc < 0 && rc != PCRE2_ERROR_NOMATCH)) {
+    r->seen++;
+    int rc = regex_run(r, in.as.s, in.len);
+    if (CF__UNLIKELY(rc < 0)) {
+        /* A limit (match, depth, heap) or another failure on this value:
+           warn, naming the stage and the value, drop it and go on, as
+           grep -P does. */
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(rc, msg, sizeof msg);
-        return cf_fail(&cf_value_error, "regex '%s': %s", r->base.name,
-                       (const char *)msg);
+        cf__pipe_warn(&r->base, "value %llu (%zu bytes) skipped: %s",
+                      (unsigned long long)r->seen, (size_t)in.len,
+                      (const char *)msg);
+        cf__pipe_event(&r->base, CF_PIPE_DROP, in);
+        *out = cf_none();
+        return CF_YIELDED;
     }
-    return verdict(&r->base, r->target, rc >= 0, in, out);
+    return verdict(&r->base, r->target, (rc == 1) != r->invert, in, out);
 }
 
 static void regex_fini(cf__stage *st)
 {
     struct regex *r = (struct regex *)st;
     pcre2_match_data_free(r->md);
+    pcre2_match_context_free(r->mc);
+    pcre2_jit_stack_free(r->stack);
     pcre2_code_free(r->re);
 }
+
+#define CF__REGEX_FLAGS (CF_REGEX_CASELESS | CF_REGEX_UTF | CF_REGEX_INVERT)
 
 int cf_pipe_regex(cf_pipe *p, cf_coro **out, const char *name,
                   const char *pattern, unsigned flags, cf_coro *target)
 {
     if (out == NULL || pattern == NULL || target == NULL
-        || (flags & ~(CF_REGEX_CASELESS | CF_REGEX_UTF)) != 0)
+        || (flags & ~(unsigned)CF__REGEX_FLAGS) != 0)
         return -EINVAL;
     uint32_t options = 0;
     if (flags & CF_REGEX_CASELESS)
         options |= PCRE2_CASELESS;
     if (flags & CF_REGEX_UTF)
-        options |= PCRE2_UTF;
+        options |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
     int err;
     PCRE2_SIZE off;
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
@@ -203,23 +372,31 @@ int cf_pipe_regex(cf_pipe *p, cf_coro **out, const char *name,
     }
     bool jit = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-    if (md == NULL) {
-        pcre2_code_free(re);
-        return -ENOMEM;
-    }
-    cf__stage *st;
-    int rc = cf__stage_new(p, sizeof(struct regex), "regex", name, &target, 1,
-                           regex_step, &st);
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    pcre2_jit_stack *stack =
+        jit ? pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL) : NULL;
+    cf__stage *st = NULL;
+    int rc = md == NULL || mc == NULL || (jit && stack == NULL)
+                 ? -ENOMEM
+                 : cf__stage_new(p, sizeof(struct regex), "regex", name,
+                                 &target, 1, regex_step, &st);
     if (rc < 0) {
+        pcre2_jit_stack_free(stack);
+        pcre2_match_context_free(mc);
         pcre2_match_data_free(md);
         pcre2_code_free(re);
         return rc;
     }
+    if (stack != NULL)
+        pcre2_jit_stack_assign(mc, NULL, stack);
     struct regex *r = (struct regex *)st;
     r->target = target;
     r->re = re;
     r->md = md;
+    r->mc = mc;
+    r->stack = stack;
     r->jit = jit;
+    r->invert = (flags & CF_REGEX_INVERT) != 0;
     st->fini = regex_fini;
     *out = st->co;
     return 0;

@@ -5,6 +5,8 @@
  * tagging an error on its way up), traces, and the Graphviz picture.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,12 +14,76 @@
 
 const cf_error_type cf_os_error = {"OSError", &cf_exception};
 
+/* ---- the trace (coflow/trace.h, docs/trace.md) ---- */
+
+/* The track of the stage or source called `name` in `p`. */
+static long stage_track(const cf_pipe *p, const char *name)
+{
+    for (const cf__stage *st = p->head; st != NULL; st = st->next)
+        if (strcmp(st->name, name) == 0) {
+            if (st->co != NULL)
+                return cf_trace_track(st->co, NULL);
+            break;
+        }
+    char track[CF__NAME_MAX + 8];
+    snprintf(track, sizeof track, "source %s", name);
+    return cf_trace_track(NULL, track);
+}
+
+/*
+ * The graph's events, as instants on their stage's track: what a source
+ * sends, what a filter passes and drops, a reducer's updates and result, a
+ * close (a stage's "recv" is its slice). A graph created while a trace is
+ * being written reports them until cf_pipe_trace() replaces this.
+ */
+static void trace_event(void *arg, const char *stage, cf_pipe_event ev,
+                        cf_value v)
+{
+    if (ev == CF_PIPE_RECV)
+        return;
+    char d[96];
+    cf_value_repr(v, d, sizeof d);
+    cf_trace_instant(stage_track(arg, stage), "pipe", cf_pipe_event_name(ev),
+                     d);
+}
+
+/*
+ * A built-in stage's step while traced: a slice on the stage's track for
+ * each value it takes (named "recv", the value its detail) or close, which
+ * nests the slices of the stages it sends to in time.
+ */
+static cf_status traced_step(void *self, cf_op op, cf_value v, cf_value *out)
+{
+    cf__stage *st = self;
+    if (st->co == NULL || !cf_trace_enabled()) /* priming, or no trace */
+        return st->traced(self, op, v, out);
+    long track = cf_trace_track(st->co, NULL);
+    char d[96] = "";
+    const char *what = "close";
+    if (op == CF_OP_SEND) {
+        what = "recv";
+        cf_value_repr(v, d, sizeof d);
+    } else if (!cf_error_is(cf_error_last(), &cf_generator_exit)) {
+        what = "throw";
+    }
+    cf_trace_begin(track, "pipe", what, d[0] != '\0' ? d : NULL);
+    cf_status s = st->traced(self, op, v, out);
+    cf_trace_end(track);
+    return s;
+}
+
 int cf_pipe_new(cf_pipe **out)
 {
     if (out == NULL)
         return -EINVAL;
     *out = calloc(1, sizeof **out);
-    return *out == NULL ? -ENOMEM : 0;
+    if (*out == NULL)
+        return -ENOMEM;
+    if (cf_trace_enabled()) {
+        (*out)->trace = trace_event;
+        (*out)->trace_arg = *out;
+    }
+    return 0;
 }
 
 static void link_node(cf_pipe *p, cf__stage *st)
@@ -106,6 +172,10 @@ int cf__stage_new(cf_pipe *p, size_t size, const char *kind, const char *name,
     cf__stage *st = node_new(p, size, kind, name, targets, n);
     if (st == NULL)
         return -ENOMEM;
+    if (cf_trace_enabled()) {
+        st->traced = step;
+        step = traced_step;
+    }
     int rc =
         cf_handler_new(&st->co, step, st,
                        &(struct cf_coro_opts){.name = st->name, .prime = true});
@@ -131,12 +201,17 @@ cf__stage *cf__pipe_node(cf_pipe *p, const char *kind, const char *name,
 
 int cf_pipe_add(cf_pipe *p, cf_coro *co, cf_coro *const *targets, size_t n)
 {
-    if (p == NULL || co == NULL || (n > 0 && targets == NULL))
+    /* `co` is taken over whatever the outcome: freed when this fails. */
+    if (p == NULL || co == NULL || (n > 0 && targets == NULL)) {
+        cf_coro_free(co);
         return -EINVAL;
+    }
     cf__stage *st =
         node_new(p, sizeof *st, "stage", cf_coro_name(co), targets, n);
-    if (st == NULL)
+    if (st == NULL) {
+        cf_coro_free(co);
         return -ENOMEM;
+    }
     st->co = co;
     link_node(p, st);
     return 0;
@@ -177,6 +252,48 @@ void cf_pipe_trace(cf_pipe *p, cf_pipe_trace_fn fn, void *arg)
         return;
     p->trace = fn;
     p->trace_arg = arg;
+}
+
+void cf_pipe_on_warning(cf_pipe *p, cf_pipe_warn_fn fn, void *arg)
+{
+    if (p == NULL)
+        return;
+    p->warn = fn;
+    p->warn_arg = arg;
+}
+
+uint64_t cf_pipe_warnings(const cf_pipe *p)
+{
+    return p != NULL ? p->warnings : 0;
+}
+
+void cf__pipe_warn(cf__stage *st, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cf_pipe *p = st->pipe;
+    if (p != NULL)
+        p->warnings++;
+    if (p != NULL && p->warn != NULL)
+        p->warn(p->warn_arg, st->name, msg);
+    else
+        fprintf(stderr, "coflow: pipe stage '%s': %s\n", st->name, msg);
+}
+
+int cf_pipe_result(const cf_pipe *p, const cf_coro *co, cf_value *out)
+{
+    if (p == NULL || co == NULL || out == NULL)
+        return -EINVAL;
+    cf__stage *st = cf__pipe_find(p, co);
+    if (st == NULL)
+        return -ENOENT;
+    if (st->result == NULL)
+        return -ENOTSUP;
+    *out = st->result(st);
+    return 0;
 }
 
 const char *cf_pipe_event_name(cf_pipe_event ev)
@@ -235,7 +352,7 @@ cf_status cf__stage_thrown(cf__stage *st, cf_value *out)
         cf__error_restore(first);
         return CF_RAISED;
     }
-    if (st->result != NULL) {
+    if (st->result != NULL && st->ntargets == 0) { /* a reducer */
         *out = st->result(st);
         cf__pipe_event(st, CF_PIPE_RESULT, *out);
     } else if (st->ntargets == 1) {

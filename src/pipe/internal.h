@@ -9,8 +9,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "coflow/pipe.h"
+#include "coflow/trace.h"
 #include "../common.h"
 #include "../core/layer.h"
 #include "layer.h"
@@ -33,12 +35,18 @@ struct cf__stage {
        what to free with the node. */
     cf_value (*result)(cf__stage *st);
     void (*fini)(cf__stage *st);
+    /* Built-in stages created while a trace was being written: the step
+       the handler's tracing step calls (graph.c). */
+    cf_step_fn traced;
 };
 
 struct cf_pipe {
     cf__stage *head, *tail;
     cf_pipe_trace_fn trace;
     void *trace_arg;
+    cf_pipe_warn_fn warn;
+    void *warn_arg;
+    uint64_t warnings;
     bool freeing; /* cf_pipe_free(): closes no longer propagate */
 };
 
@@ -50,6 +58,10 @@ static inline void cf__pipe_event(const cf__stage *st, cf_pipe_event ev,
     if (CF__UNLIKELY(p != NULL && p->trace != NULL))
         p->trace(p->trace_arg, st->name, ev, v);
 }
+
+/* Gives a warning for stage `st` (printf-style message); counted. */
+void cf__pipe_warn(cf__stage *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * Allocates a built-in stage of `size` bytes (the header first), copies

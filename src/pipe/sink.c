@@ -172,15 +172,11 @@ static cf_status collect_step(void *self, cf_op op, cf_value in, cf_value *out)
         c->v = v;
         c->cap = cap;
     }
-    cf_value keep = in;
-    if (in.kind == CF_STR || in.kind == CF_BYTES) {
-        char *copy = malloc(in.len > 0 ? in.len : 1);
-        if (copy == NULL)
-            return cf_fail(&cf_memory_error, NULL);
-        if (in.len > 0)
-            memcpy(copy, in.as.s, in.len);
-        keep.as.s = copy;
-    }
+    /* A copy of a borrowed string, a reference to an owned value: either
+     * way one the stage drops when it is freed. */
+    cf_value keep = cf_value_keep(in);
+    if ((in.kind == CF_STR || in.kind == CF_BYTES) && cf_is_none(keep))
+        return cf_fail(&cf_memory_error, NULL);
     c->v[c->n++] = keep;
     *out = collect_result(&c->base);
     return CF_YIELDED;
@@ -190,8 +186,7 @@ static void collect_fini(cf__stage *st)
 {
     struct collect *c = (struct collect *)st;
     for (size_t i = 0; i < c->n; i++)
-        if (c->v[i].kind == CF_STR || c->v[i].kind == CF_BYTES)
-            free((void *)c->v[i].as.s);
+        cf_value_drop(c->v[i]);
     free(c->v);
 }
 
@@ -304,6 +299,7 @@ static cf_status minmax_step(void *self, cf_op op, cf_value in, cf_value *out)
             if (in.len > 0)
                 memcpy(r->buf, in.as.s, in.len);
             keep.as.s = r->buf;
+            keep.tag = 0; /* the stage's own copy: borrowed from it */
         }
         r->acc = keep;
         cf__pipe_event(&r->base, CF_PIPE_UPDATE, r->acc);

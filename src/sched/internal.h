@@ -17,6 +17,8 @@
 #include "coflow/core.h"
 #include "coflow/sched.h"
 #include "coflow/coop.h"
+#include "coflow/net.h"
+#include "coflow/trace.h"
 #include "poller.h"
 #include "../common.h"
 
@@ -45,6 +47,7 @@ struct cf__task {
     cf_value sendval; /* pyos's sendval: never reset (item 69) */
     enum cf__where where;
     bool queued;        /* in the ready queue */
+    bool traced;        /* a "ready" or wait slice is open on its track */
     bool killed;        /* closed by a kill: reaped when next popped */
     cf_trap *trap;      /* the trap it is parked in, else NULL */
     cf_error *error;    /* the error it ended or was killed with */
@@ -97,6 +100,7 @@ struct cf_sched {
     cf__task iotask;
     bool iotask_alive;
     bool running;
+    bool trace_on; /* a trace was being written when cf_sched_run() began */
     int64_t next_tid;
     size_t nlive; /* user tasks in the map */
     int unwaited; /* failed tasks nobody waited for, this run */
@@ -117,6 +121,9 @@ cf_sched *cf__sched_tls;
 int cf__ready_push(cf_sched *s, cf__task *t);
 void cf__trace(cf_sched *s, cf_sched_event ev, int64_t tid, int fd);
 int64_t cf__now_ns(void);
+/* The trace (coflow/trace.h): slices on a task's track, while trace_on. */
+void cf__trace_task_begin(cf__task *t, const char *name, const char *detail);
+void cf__trace_task_end(cf__task *t);
 
 /* task.c */
 cf__task *cf__task_find(cf_sched *s, int64_t tid);

@@ -20,10 +20,71 @@ int64_t cf__now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static const char *const event_names[] = {"exit", "wait read", "wait write",
+                                          "can read", "can write"};
+
 void cf__trace(cf_sched *s, cf_sched_event ev, int64_t tid, int fd)
 {
     if (s->opts.trace != NULL)
         s->opts.trace(s->opts.arg, ev, tid, fd);
+    if (CF__UNLIKELY(s->trace_on)) {
+        char d[64];
+        if (fd >= 0)
+            snprintf(d, sizeof d, "task %lld, fd %d", (long long)tid, fd);
+        else
+            snprintf(d, sizeof d, "task %lld", (long long)tid);
+        cf_trace_instant(0, "sched", event_names[ev], d);
+    }
+}
+
+/*
+ * A task's time off the CPU, on its coroutine's track between the slices
+ * of its resumes: "ready" from being queued to being run, a wait ("wait
+ * read", "sleep", "wait task") from parking to being woken.
+ */
+void cf__trace_task_begin(cf__task *t, const char *name, const char *detail)
+{
+    if (t->traced)
+        return;
+    cf_trace_begin(cf_trace_track(t->co, NULL), "sched", name, detail);
+    t->traced = true;
+}
+
+void cf__trace_task_end(cf__task *t)
+{
+    if (!t->traced)
+        return;
+    cf_trace_end(cf_trace_track(t->co, NULL));
+    t->traced = false;
+}
+
+/* What `t` does now that its run is over, for the trace. */
+static void trace_parked(cf__task *t)
+{
+    char d[64] = "";
+    const char *name = "ready";
+    switch (t->where) {
+    case CF__READY:
+        if (!t->queued)
+            return;
+        break;
+    case CF__PARKED_IO:
+        name = t->io_dir ? "wait write" : "wait read";
+        snprintf(d, sizeof d, "fd %d", t->io_fd);
+        break;
+    case CF__PARKED_SLEEP:
+        name = "sleep";
+        break;
+    case CF__PARKED_WAIT:
+        name = "wait task";
+        if (t->waiting_on != NULL)
+            snprintf(d, sizeof d, "task %lld", (long long)t->waiting_on->tid);
+        break;
+    case CF__PARKED_OBJ:
+        name = "wait object"; /* a channel, select, a lock, a group */
+        break;
+    }
+    cf__trace_task_begin(t, name, d[0] != '\0' ? d : NULL);
 }
 
 /* Doubles the ready queue; out of line, so that the common push saves no
@@ -116,9 +177,11 @@ const char *cf_sched_poller(const cf_sched *s)
 
 int64_t cf_sched_add(cf_sched *s, cf_coro *co)
 {
-    if (s == NULL || co == NULL || cf_coro_state(co) == CF_CLOSED)
+    if (s == NULL || co == NULL || cf_coro_state(co) == CF_CLOSED) {
+        cf_coro_free(co); /* taken over whatever the outcome */
         return -EINVAL;
-    return cf__task_add(s, co);
+    }
+    return cf__task_add(s, co); /* frees `co` on -ENOMEM */
 }
 
 /* Runs one task until its next yield, return or raise. */
@@ -133,6 +196,8 @@ static void run_task(cf_sched *s, cf__task *t)
         cf__task_exit(s, t, cf_none(), e);
         return;
     }
+    if (CF__UNLIKELY(s->trace_on))
+        cf__trace_task_end(t);
     s->current = t;
     if (CF__UNLIKELY(t->throw_in != NULL)) {
         cf_error *e = t->throw_in;
@@ -147,6 +212,8 @@ static void run_task(cf_sched *s, cf__task *t)
             cf__trap_handle(s, t, out.as.p);
         else if (t->where != CF__PARKED_OBJ) /* chan.c: it parked itself */
             cf__ready_push(s, t);
+        if (CF__UNLIKELY(s->trace_on))
+            trace_parked(t);
     } else if (st == CF_RETURNED) {
         cf__task_exit(s, t, out, NULL);
     } else {
@@ -191,8 +258,17 @@ static bool iotask_turn(cf_sched *s, int *rc)
         if (timeout != 0)
             timeout = cf__pool_idle(s, timeout);
     }
-    if (nwatch > 0 || timeout != 0)
-        cf__io_poll(s, timeout);
+    if (nwatch > 0 || timeout != 0) {
+        if (CF__UNLIKELY(s->trace_on)) {
+            char d[48];
+            snprintf(d, sizeof d, "timeout %d ms, %zu fds", timeout, nwatch);
+            cf_trace_begin(0, "sched", "poll", d);
+            cf__io_poll(s, timeout);
+            cf_trace_end(0);
+        } else {
+            cf__io_poll(s, timeout);
+        }
+    }
     if (CF__UNLIKELY(s->pool != NULL))
         cf__pool_awake(s);
     if (s->heap_len > 0)
@@ -210,6 +286,7 @@ int cf_sched_run(cf_sched *s)
     cf_sched *saved = cf__sched_tls;
     int rc = 0;
     s->running = true;
+    s->trace_on = cf_trace_enabled();
     s->unwaited = 0;
     cf__sched_tls = s;
     if (!s->iotask_alive) {

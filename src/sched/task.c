@@ -98,6 +98,14 @@ int64_t cf__task_add(cf_sched *s, cf_coro *co)
     s->nlive++;
     if (s->pool != NULL)
         cf__pool_live(s, 1);
+    if (CF__UNLIKELY(s->trace_on)) {
+        char d[80];
+        snprintf(d, sizeof d, "task %lld (%s)", (long long)t->tid,
+                 cf_coro_name(co));
+        cf_trace_instant(0, "sched", "spawn", d);
+        if (t->queued)
+            cf__trace_task_begin(t, "ready", NULL);
+    }
     return t->tid;
 }
 
@@ -108,6 +116,10 @@ void cf__task_wake(cf_sched *s, cf__task *t, int rc)
         t->trap->rc = rc;
     t->where = CF__READY;
     cf__ready_push(s, t);
+    if (CF__UNLIKELY(s->trace_on)) {
+        cf__trace_task_end(t);
+        cf__trace_task_begin(t, "ready", NULL);
+    }
 }
 
 /* Takes `t` off whatever it is parked on, without waking it. */
@@ -133,6 +145,8 @@ void cf__task_unpark(cf_sched *s, cf__task *t)
         t->waiting_on = NULL;
     }
     t->where = CF__READY;
+    if (CF__UNLIKELY(t->traced))
+        cf__trace_task_end(t);
 }
 
 static void report(cf_sched *s, cf__task *t, const cf_error *e)
@@ -157,6 +171,8 @@ static void report(cf_sched *s, cf__task *t, const cf_error *e)
 void cf__task_exit(cf_sched *s, cf__task *t, cf_value result, cf_error *err)
 {
     cf__trace(s, CF_SCHED_EXIT, t->tid, -1);
+    if (CF__UNLIKELY(t->traced))
+        cf__trace_task_end(t);
     map_del(s, t);
     s->nlive--;
     if (err == NULL && t->killed)
@@ -171,13 +187,15 @@ void cf__task_exit(cf_sched *s, cf__task *t, cf_value result, cf_error *err)
         cf__task *next = w->next_waiter;
         w->next_waiter = NULL;
         w->waiting_on = NULL;
-        if (w->trap != NULL)
-            w->trap->result = result;
+        if (w->trap != NULL) /* each waiter owns a reference of an owned one */
+            w->trap->result =
+                cf_value_owned(result) ? cf_value_keep(result) : result;
         if (err != NULL)
             w->throw_in = cf_error_ref(err);
         cf__task_wake(s, w, 0);
         w = next;
     }
+    cf_value_drop(result); /* the task's own reference */
     cf_error_unref(err);
     cf_error_unref(t->throw_in);
     cf_coro_free(t->co);

@@ -17,6 +17,7 @@
 static void handle_spawn(cf_sched *s, cf__task *t, cf_trap *trap)
 {
     if (trap->co == NULL || cf_coro_state(trap->co) == CF_CLOSED) {
+        cf_coro_free(trap->co); /* taken over whatever the outcome */
         trap->rc = -EINVAL;
         t->sendval = cf_none();
     } else {
@@ -133,6 +134,16 @@ static void trap_yield(cf_trap *trap, const char *fn)
     if (cf__sched_tls == NULL || cf_current() == NULL)
         cf_raise(&cf_runtime_error, "%s: not called from a scheduler task", fn);
     cf_yield(cf_ptr(trap, CF_TRAP_TAG));
+}
+
+cf_value cf_trap_call(cf_trap *trap)
+{
+    if (trap == NULL)
+        cf_raise(&cf_type_error, "cf_trap_call: NULL trap");
+    if (cf__sched_tls == NULL || cf_current() == NULL)
+        cf_raise(&cf_runtime_error,
+                 "cf_trap_call: not called from a scheduler task");
+    return cf_yield(cf_ptr(trap, CF_TRAP_TAG));
 }
 
 int64_t cf_task_id(void)

@@ -296,3 +296,48 @@ Test(bridge_thread, task_killed_on_a_full_queue)
     cr_assert_eq(cf_coro_state(g), CF_CLOSED);
     cr_assert_gt(sum, 0);
 }
+
+static atomic_int owned_freed;
+
+static void owned_free(void *p)
+{
+    (void)p;
+    atomic_fetch_add(&owned_freed, 1);
+}
+
+/*
+ * Owned values crossing: the sender drops its string and pointer as soon as
+ * each send returns; the worker still sees them whole (the string was
+ * copied into the arena, the pointer kept until the worker sent it on), the
+ * collect sink keeps them, and each destructor runs exactly once.
+ */
+Test(bridge_thread, owned_values_cross_and_are_dropped)
+{
+    static int obj = 5;
+    atomic_store(&owned_freed, 0);
+    cf_coro *coll, *t;
+    cr_assert_eq(cf_pipe_collect(bp, &coll, "c"), 0);
+    struct cf_bridge_opts o = {.queue = 8, .batch = 4};
+    cr_assert_eq(cf_bridge_thread(bp, &t, coll, &o), 0);
+    for (int i = 0; i < 20; i++) {
+        char buf[16];
+        snprintf(buf, sizeof buf, "s%d", i);
+        cf_value s = cf_str_own(buf);
+        cf_value p = cf_ptr_own(&obj, 9, owned_free);
+        cr_assert_eq(cf_send(t, s, NULL), CF_YIELDED, "%s", err_text());
+        cr_assert_eq(cf_send(t, p, NULL), CF_YIELDED, "%s", err_text());
+        cf_value_drop(s);
+        cf_value_drop(p);
+    }
+    cf_value r;
+    cr_assert_eq(cf_close(t, &r), CF_RETURNED, "%s", err_text());
+    size_t n;
+    const cf_value *v = cf_pipe_collected(bp, coll, &n);
+    cr_assert_eq(n, 40);
+    cr_assert_str_eq(str_of(v[38]), "s19");
+    cr_assert_eq(cf_to_ptr(v[39], 9), &obj);
+    cr_assert_eq(atomic_load(&owned_freed), 0, "the sink keeps them");
+    cf_pipe_free(bp);
+    bp = NULL;
+    cr_assert_eq(atomic_load(&owned_freed), 20);
+}

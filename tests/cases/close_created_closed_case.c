@@ -8,23 +8,22 @@
 
 static FILE *out;
 
-static void careful_finally(void *arg)
-{
-    fprintf(out, "finally\n");
-}
-
 static cf_value careful(void *arg)
 {
-    cf_cleanup fin;
-    cf_cleanup_push(&fin, careful_finally, NULL);
-    fprintf(out, "body started\n");
-    if (cf_yield_catch(cf_int(1), NULL) == CF_RAISED) {
-        if (!cf_error_is(cf_error_last(), &cf_generator_exit))
-            cf_reraise();
-        fprintf(out, "caught GeneratorExit\n");
-        cf_error_clear();
+    CF_TRY
+    {
+        fprintf(out, "body started\n");
+        cf_yield(cf_int(1));
     }
-    cf_cleanup_pop(&fin, true);
+    CF_EXCEPT(&cf_generator_exit, e)
+    {
+        fprintf(out, "caught GeneratorExit\n");
+    }
+    CF_FINALLY
+    {
+        fprintf(out, "finally\n");
+    }
+    CF_END_TRY;
     return cf_none();
 }
 

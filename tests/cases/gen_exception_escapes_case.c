@@ -9,22 +9,23 @@
 
 static FILE *out;
 
-static void checker_finally(void *arg)
-{
-    fprintf(out, "finally\n");
-}
-
 static cf_value checker(void *arg)
 {
-    cf_cleanup fin;
-    cf_cleanup_push(&fin, checker_finally, NULL);
-    fprintf(out, "start\n");
-    for (;;) {
-        cf_value x = cf_yield(cf_str("ok"));
-        fprintf(out, "recv %s\n", str_of(x));
-        if (cf_to_int(x) < 0)
-            cf_raise(&cf_value_error, "negative");
+    CF_TRY
+    {
+        fprintf(out, "start\n");
+        for (;;) {
+            cf_value x = cf_yield(cf_str("ok"));
+            fprintf(out, "recv %s\n", str_of(x));
+            if (cf_to_int(x) < 0)
+                cf_raise(&cf_value_error, "negative");
+        }
     }
+    CF_FINALLY
+    {
+        fprintf(out, "finally\n");
+    }
+    CF_END_TRY;
     return cf_none(); /* not reached: the loop ends only by raising */
 }
 

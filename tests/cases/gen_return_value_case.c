@@ -18,17 +18,17 @@ static cf_value g(void *arg)
     return r;
 }
 
-static void with_finally_finally(void *arg)
-{
-    fprintf(out, "finally runs before StopIteration\n");
-}
-
 static cf_value with_finally(void *arg)
 {
-    cf_cleanup fin;
-    cf_cleanup_push(&fin, with_finally_finally, NULL);
-    cf_yield(cf_int(1));
-    cf_cleanup_pop(&fin, true);
+    CF_TRY
+    {
+        cf_yield(cf_int(1));
+    }
+    CF_FINALLY
+    {
+        fprintf(out, "finally runs before StopIteration\n");
+    }
+    CF_END_TRY;
     return cf_int(42);
 }
 

@@ -22,8 +22,7 @@ static void trace(void *arg, cf_sched_event ev, int64_t tid, int fd)
 
 static cf_value syscall(cf_trap_kind kind, int64_t tid, cf_coro *co)
 {
-    cf_trap t = {.kind = kind, .tid = tid, .co = co};
-    return cf_yield(cf_ptr(&t, CF_TRAP_TAG));
+    return cf_trap_call(&(cf_trap){.kind = kind, .tid = tid, .co = co});
 }
 
 static void foo_cleanup(void *arg)

@@ -9,24 +9,23 @@
 
 static FILE *out;
 
-static void guarded_finally(void *arg)
-{
-    fprintf(out, "inside finally\n");
-}
-
 static cf_value guarded(void *arg)
 {
-    cf_cleanup fin;
-    cf_cleanup_push(&fin, guarded_finally, NULL);
-    fprintf(out, "body started\n");
-    if (cf_yield_catch(cf_int(1), NULL) == CF_RAISED) {
-        if (!cf_error_is(cf_error_last(), &cf_value_error))
-            cf_reraise();
+    CF_TRY
+    {
+        fprintf(out, "body started\n");
+        cf_yield(cf_int(1));
+    }
+    CF_EXCEPT(&cf_value_error, e)
+    {
         fprintf(out, "inside caught %s\n", err_text());
         cf_yield(cf_int(2));
-        cf_error_clear();
     }
-    cf_cleanup_pop(&fin, true);
+    CF_FINALLY
+    {
+        fprintf(out, "inside finally\n");
+    }
+    CF_END_TRY;
     return cf_none();
 }
 

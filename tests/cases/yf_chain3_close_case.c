@@ -12,67 +12,64 @@
 
 static FILE *out;
 
-static void g1_finally(void *arg)
-{
-    fprintf(out, "Finishing g1\n");
-}
-
 static cf_value g1(void *sub)
 {
-    cf_cleanup fin;
-    cf_cleanup_push(&fin, g1_finally, NULL);
     fprintf(out, "Starting g1\n");
-    cf_yield(cf_str("g1 ham"));
-    cf_yield_from(sub);
-    cf_yield(cf_str("g1 eggs"));
-    cf_cleanup_pop(&fin, true);
+    CF_TRY
+    {
+        cf_yield(cf_str("g1 ham"));
+        cf_yield_from(sub);
+        cf_yield(cf_str("g1 eggs"));
+    }
+    CF_FINALLY
+    {
+        fprintf(out, "Finishing g1\n");
+    }
+    CF_END_TRY;
     return cf_none();
-}
-
-static void g2_finally(void *arg)
-{
-    fprintf(out, "Finishing g2\n");
 }
 
 static cf_value g2(void *sub)
 {
-    cf_cleanup fin;
-    cf_cleanup_push(&fin, g2_finally, NULL);
     fprintf(out, "Starting g2\n");
-    cf_yield_from(sub);
-    cf_yield(cf_str("g2 eggs"));
-    cf_cleanup_pop(&fin, true);
-    return cf_none();
-}
-
-static void g3_finally(void *kind)
-{
-    fprintf(out, "Finishing g3\n");
-    if (strcmp(kind, "raise") == 0)
-        cf_raise(&cf_value_error, "nybbles have exploded with delight");
-}
-
-/* The `except GeneratorExit:` clause of g3, entered with an error caught. */
-static _Noreturn void g3_except(const char *kind)
-{
-    if (cf_error_is(cf_error_last(), &cf_generator_exit)
-        && strcmp(kind, "ignore") == 0) {
-        fprintf(out, "g3 ignoring GeneratorExit\n");
-        cf_yield(cf_str("g3 still here"));
+    CF_TRY
+    {
+        cf_yield_from(sub);
+        cf_yield(cf_str("g2 eggs"));
     }
-    cf_reraise();
+    CF_FINALLY
+    {
+        fprintf(out, "Finishing g2\n");
+    }
+    CF_END_TRY;
+    return cf_none();
 }
 
 static cf_value g3(void *kind)
 {
-    cf_cleanup fin;
-    cf_cleanup_push(&fin, g3_finally, kind);
     fprintf(out, "Starting g3\n");
-    if (cf_yield_catch(cf_str("g3 spam"), NULL) == CF_RAISED)
-        g3_except(kind);
-    if (cf_yield_catch(cf_str("g3 more spam"), NULL) == CF_RAISED)
-        g3_except(kind);
-    cf_cleanup_pop(&fin, true);
+    CF_TRY
+    {
+        CF_TRY
+        {
+            cf_yield(cf_str("g3 spam"));
+        }
+        CF_EXCEPT(&cf_generator_exit, e)
+        {
+            if (strcmp(kind, "ignore") != 0)
+                cf_reraise();
+            fprintf(out, "g3 ignoring GeneratorExit\n");
+            cf_yield(cf_str("g3 still here"));
+        }
+        CF_END_TRY;
+    }
+    CF_FINALLY
+    {
+        fprintf(out, "Finishing g3\n");
+        if (strcmp(kind, "raise") == 0)
+            cf_raise(&cf_value_error, "nybbles have exploded with delight");
+    }
+    CF_END_TRY;
     return cf_none();
 }
 

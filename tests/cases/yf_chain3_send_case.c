@@ -9,22 +9,6 @@
 
 static FILE *out;
 
-static void free_coro(void *co)
-{
-    cf_coro_free(co);
-}
-
-/* `yield from fn()`: the new sub-coroutine is freed however this ends. */
-static cf_value yield_from_new(cf_body_fn fn, const char *name)
-{
-    cf_coro *sub = new_coro(fn, NULL, name, false);
-    cf_cleanup drop;
-    cf_cleanup_push(&drop, free_coro, sub);
-    cf_value r = cf_yield_from(sub);
-    cf_cleanup_pop(&drop, true);
-    return r;
-}
-
 static cf_value g3(void *arg)
 {
     fprintf(out, "Starting g3\n");
@@ -39,7 +23,7 @@ static cf_value g2(void *arg)
     fprintf(out, "Starting g2\n");
     cf_value x = cf_yield(cf_str("g2 spam"));
     fprintf(out, "g2 received %s\n", str_of(x));
-    cf_value r = yield_from_new(g3, "g3");
+    cf_value r = cf_yield_from_new(g3, NULL, NULL);
     fprintf(out, "g2 got %s from g3\n", str_of(r));
     x = cf_yield(cf_str("g2 more spam"));
     fprintf(out, "g2 received %s\n", str_of(x));
@@ -52,7 +36,7 @@ static cf_value g1(void *arg)
     fprintf(out, "Starting g1\n");
     cf_value x = cf_yield(cf_str("g1 ham"));
     fprintf(out, "g1 received %s\n", str_of(x));
-    cf_value r = yield_from_new(g2, "g2");
+    cf_value r = cf_yield_from_new(g2, NULL, NULL);
     fprintf(out, "g1 got %s from g2\n", str_of(r));
     x = cf_yield(cf_str("g1 eggs"));
     fprintf(out, "g1 received %s\n", str_of(x));

@@ -2,8 +2,8 @@
 /*
  * yf_plain_iterator: yield from a plain iterator, which has no send, throw
  * or close: next and send(None) are delegated, close and throw land in the
- * delegator, and a send of anything else raises in the delegator (CPython's
- * AttributeError; coflow documents TypeError for it).
+ * delegator, and a send of anything else raises AttributeError in the
+ * delegator, as CPython does.
  * Mirrors tests/cases/py/yf_plain_iterator.py (SEMANTICS items 51, 55, 56, 59).
  */
 #include "cases/cases.h"
@@ -89,7 +89,7 @@ void case_yf_plain_iterator(FILE *o)
     gi = new_coro(g, &three, "g", false);
     cf_next(gi, NULL);
     if (cf_send(gi, cf_int(42), &v) == CF_RAISED
-        && cf_error_is(cf_error_last(), &cf_type_error))
+        && cf_error_is(cf_error_last(), &cf_attribute_error))
         fprintf(out, "error AttributeError (subiterator has no send)\n");
     else
         fprintf(out, "send non-None gave %s\n", err_text());

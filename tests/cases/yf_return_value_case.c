@@ -11,53 +11,44 @@
 
 static FILE *out;
 
-static void summer_finally(void *arg)
-{
-    fprintf(out, "summer%d finally\n", (int)(intptr_t)arg);
-}
-
 static cf_value summer(void *arg)
 {
     int n = (int)(intptr_t)arg;
-    int64_t total = 0;
-    cf_cleanup fin;
-    cf_cleanup_push(&fin, summer_finally, arg);
-    for (;;) {
-        cf_value x = cf_yield(cf_none());
-        if (cf_is_none(x))
-            break;
-        fprintf(out, "summer%d recv %s\n", n, str_of(x));
-        total += cf_to_int(x);
+    volatile int64_t total = 0; /* read after the try: the setjmp rule */
+    CF_TRY
+    {
+        cf_value x;
+        while (!cf_is_none(x = cf_yield(cf_none()))) {
+            fprintf(out, "summer%d recv %s\n", n, str_of(x));
+            total += cf_to_int(x);
+        }
+        fprintf(out, "summer%d returning %lld\n", n, (long long)total);
     }
-    fprintf(out, "summer%d returning %lld\n", n, (long long)total);
-    cf_cleanup_pop(&fin, true);
+    CF_FINALLY
+    {
+        fprintf(out, "summer%d finally\n", n);
+    }
+    CF_END_TRY;
     return cf_int(total);
-}
-
-static void collector_finally(void *arg)
-{
-    fprintf(out, "collector finally\n");
-}
-
-/* Python drops the finished summer; here a cleanup frees it. */
-static void free_coro(void *co)
-{
-    cf_coro_free(co);
 }
 
 static cf_value collector(void *arg)
 {
-    cf_cleanup fin;
-    cf_cleanup_push(&fin, collector_finally, NULL);
-    for (int n = 1;; n++) {
-        fprintf(out, "collector starts summer%d\n", n);
-        cf_coro *sub = new_coro(summer, (void *)(intptr_t)n, "summer", false);
-        cf_cleanup drop;
-        cf_cleanup_push(&drop, free_coro, sub);
-        cf_value total = cf_yield_from(sub);
-        cf_cleanup_pop(&drop, true);
-        fprintf(out, "collector got %s\n", str_of(total));
+    CF_TRY
+    {
+        for (int n = 1;; n++) {
+            fprintf(out, "collector starts summer%d\n", n);
+            cf_value total =
+                cf_yield_from_new(summer, (void *)(intptr_t)n,
+                                  &(struct cf_coro_opts){.name = "summer"});
+            fprintf(out, "collector got %s\n", str_of(total));
+        }
     }
+    CF_FINALLY
+    {
+        fprintf(out, "collector finally\n");
+    }
+    CF_END_TRY;
     return cf_none(); /* not reached: the loop ends only by raising */
 }
 

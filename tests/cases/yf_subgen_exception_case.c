@@ -9,47 +9,33 @@
 
 static FILE *out;
 
-static void free_coro(void *co)
-{
-    cf_coro_free(co);
-}
-
-/* `yield from fn()`: the new sub-coroutine is freed however this ends. */
-static cf_value yield_from_new(cf_body_fn fn, const char *name)
-{
-    cf_coro *sub = new_coro(fn, NULL, name, false);
-    cf_cleanup drop;
-    cf_cleanup_push(&drop, free_coro, sub);
-    cf_value r = cf_yield_from(sub);
-    cf_cleanup_pop(&drop, true);
-    return r;
-}
-
-static void g2_finally(void *arg)
-{
-    fprintf(out, "Finishing g2\n");
-}
-
-static void g1_finally(void *arg)
-{
-    fprintf(out, "Finishing g1\n");
-}
-
 static cf_value fails_at_start(void *arg)
 {
-    cf_cleanup fin;
-    cf_cleanup_push(&fin, g2_finally, NULL);
-    fprintf(out, "Starting g2\n");
-    cf_raise(&cf_value_error, "spanish inquisition occurred");
+    CF_TRY
+    {
+        fprintf(out, "Starting g2\n");
+        cf_raise(&cf_value_error, "spanish inquisition occurred");
+    }
+    CF_FINALLY
+    {
+        fprintf(out, "Finishing g2\n");
+    }
+    CF_END_TRY;
+    return cf_none();
 }
 
 static cf_value g1_start(void *arg)
 {
-    cf_cleanup fin;
-    cf_cleanup_push(&fin, g1_finally, NULL);
     fprintf(out, "Starting g1\n");
-    yield_from_new(fails_at_start, "fails_at_start");
-    cf_cleanup_pop(&fin, true);
+    CF_TRY
+    {
+        cf_yield_from_new(fails_at_start, NULL, NULL);
+    }
+    CF_FINALLY
+    {
+        fprintf(out, "Finishing g1\n");
+    }
+    CF_END_TRY;
     return cf_none();
 }
 
@@ -66,7 +52,7 @@ static cf_value g1_send(void *arg)
     fprintf(out, "Starting g1\n");
     cf_value x = cf_yield(cf_str("g1 ham"));
     fprintf(out, "g1 received %s\n", str_of(x));
-    yield_from_new(fails_on_send, "fails_on_send");
+    cf_yield_from_new(fails_on_send, NULL, NULL);
     fprintf(out, "g1 should not be here\n");
     return cf_none();
 }
@@ -74,17 +60,18 @@ static cf_value g1_send(void *arg)
 static cf_value recovering(void *arg)
 {
     cf_coro *sub = new_coro(fails_on_send, NULL, "fails_on_send", false);
-    cf_cleanup drop;
-    cf_cleanup_push(&drop, free_coro, sub);
-    if (cf_yield_from_catch(sub, NULL) == CF_RAISED) {
-        if (!cf_error_is(cf_error_last(), &cf_value_error))
-            cf_reraise();
+    CF_TRY
+    {
+        cf_yield_from(sub);
+    }
+    CF_EXCEPT(&cf_value_error, e)
+    {
         fprintf(out, "delegator caught %s\n", err_text());
         fprintf(out, "sub state %s\n", state_of(sub));
-        cf_error_clear();
     }
+    CF_END_TRY;
+    cf_coro_free(sub);
     cf_yield(cf_str("delegator continues"));
-    cf_cleanup_pop(&drop, true);
     return cf_none();
 }
 
