@@ -9,12 +9,10 @@
 static const struct bench_case cases[] = {
     {"roundtrip", "coflow", coflow_roundtrip},
     {"roundtrip", "coflow-fpenv", coflow_roundtrip_fpenv},
-    {"roundtrip", "coflow-local", coflow_roundtrip_local},
     {"roundtrip", "floor", floor_roundtrip},
     {"roundtrip_owned_str", "coflow", coflow_roundtrip_owned_str},
     {"indirect_call", "floor", floor_indirect_call},
     {"handler_send", "coflow", coflow_handler_send},
-    {"handler_send", "coflow-local", coflow_handler_send_local},
     {"yield_from_d1", "coflow", coflow_yield_from_d1},
     {"yield_from_d8", "coflow", coflow_yield_from_d8},
     {"yield_from_d64", "coflow", coflow_yield_from_d64},

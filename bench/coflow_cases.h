@@ -11,8 +11,6 @@
 double coflow_roundtrip(long iters, long warmup, int64_t *check);
 double coflow_roundtrip_fpenv(long iters, long warmup, int64_t *check);
 double coflow_handler_send(long iters, long warmup, int64_t *check);
-double coflow_roundtrip_local(long iters, long warmup, int64_t *check);
-double coflow_handler_send_local(long iters, long warmup, int64_t *check);
 double coflow_create_destroy(long iters, long warmup, int64_t *check);
 double coflow_roundtrip_owned_str(long iters, long warmup, int64_t *check);
 

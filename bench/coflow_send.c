@@ -77,15 +77,6 @@ double coflow_roundtrip_fpenv(long iters, long warmup, int64_t *check)
     return ns;
 }
 
-double coflow_roundtrip_local(long iters, long warmup, int64_t *check)
-{
-    cf_coro *co =
-        bench_new_body(bench_adder, NULL, "adder", CF_CORO_LOCAL, true);
-    double ns = timed_sends(co, iters, warmup, check);
-    cf_coro_free(co);
-    return ns;
-}
-
 /* The handler's step: the same adder, as an object. */
 static cf_status adder_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
@@ -115,11 +106,6 @@ static double handler_send(long iters, long warmup, int64_t *check,
 double coflow_handler_send(long iters, long warmup, int64_t *check)
 {
     return handler_send(iters, warmup, check, 0);
-}
-
-double coflow_handler_send_local(long iters, long warmup, int64_t *check)
-{
-    return handler_send(iters, warmup, check, CF_CORO_LOCAL);
 }
 
 /* Create, run to the first yield (prime), close, free. */

@@ -356,10 +356,9 @@ static int buses_run(const char *path, const void *data, size_t len,
     memset(&d, 0, sizeof d);
     if (cf_pipe_new(&p) < 0)
         return 1;
-    if (cf_handler_new(&locations, bus_locations, &loc,
-                       &(struct cf_coro_opts){.name = "bus_locations",
-                                              .prime = true,
-                                              .flags = CF_CORO_LOCAL})
+    if (cf_handler_new(
+            &locations, bus_locations, &loc,
+            &(struct cf_coro_opts){.name = "bus_locations", .prime = true})
             < 0
         || cf_pipe_add(p, locations, NULL, 0) < 0
         || cf_pipe_filter(p, &by_direction, "filter_on_field direction",
@@ -370,9 +369,7 @@ static int buses_run(const char *path, const void *data, size_t len,
                < 0)
         goto done;
     d.target = by_route;
-    /* CF_CORO_LOCAL: only this thread sends to it, so no atomic guard. */
-    const struct cf_coro_opts o = {
-        .name = "buses_to_dicts", .prime = true, .flags = CF_CORO_LOCAL};
+    const struct cf_coro_opts o = {.name = "buses_to_dicts", .prime = true};
     if ((handler ? cf_handler_new(&to_dicts, buses_to_dicts_step, &d, &o)
                  : cf_coro_new(&to_dicts, buses_to_dicts, &d, &o))
             < 0

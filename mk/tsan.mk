@@ -5,8 +5,8 @@
 # against a small stand-in for its interface (tests/tsan/) into a plain
 # program, build/tsan/tests/tsan_threads.
 
-TSAN_TESTS   := threads guard
-TSAN_FILTERS := 'threads/*' 'guard/*thread*'
+TSAN_TESTS   := threads guard hammer
+TSAN_FILTERS := 'threads/*' 'guard/*thread*' 'hammer/*'
 
 .PHONY: check-tsan check-tsan-run
 test-extra: check-tsan

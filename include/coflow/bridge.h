@@ -117,9 +117,8 @@ struct cf_bridge_opts {
  * closes `target` on the worker, joins the worker and returns the target's
  * close result. An error the target raises ends the worker (the rest of
  * the queue is dropped) and comes out of the next send or the close.
- * `target` (which must not be CF_CORO_LOCAL) belongs to the worker from
- * now on. `p` may be NULL; otherwise the stage is added to it (drawn and
- * freed with it). Returns 0, -EINVAL, -ENOMEM, or -EAGAIN (no thread).
+ * `target` belongs to the worker from now on. `p` may be NULL; otherwise
+ * the stage is added to it (drawn and freed with it). Returns 0, -EINVAL, -ENOMEM, or -EAGAIN (no thread).
  */
 CF_API int cf_bridge_thread(cf_pipe *p, cf_coro **out, cf_coro *target,
                             const struct cf_bridge_opts *opts);

@@ -50,7 +50,7 @@ struct cf_coro_opts {
     const char *name;  /* for errors and debuggers; copied (up to 47 bytes) */
     size_t stack_size; /* usable bytes of stack; default CF_STACK_DEFAULT */
     bool prime;        /* run to the first yield now (Python's @coroutine) */
-    unsigned flags;    /* CF_CORO_FPENV, CF_CORO_LOCAL */
+    unsigned flags;    /* CF_CORO_FPENV */
 };
 
 /* The default and the smallest stack a body coroutine gets, in bytes. */
@@ -65,17 +65,6 @@ struct cf_coro_opts {
  * switch does not touch FP state, which keeps it fast.
  */
 #define CF_CORO_FPENV 0x1u
-
-/*
- * The coroutine is only ever resumed from the thread that created it, so its
- * "already executing" guard is a plain load and store instead of an atomic
- * compare-and-swap, which costs more than the whole context switch on
- * current x86-64 machines. Re-entrant resumes still raise ValueError. A
- * debug build (CF_DEBUG) aborts, naming the coroutine, when one is resumed
- * from another thread; a release build does not check, and two threads
- * resuming it at once is undefined behaviour. Applies to handlers too.
- */
-#define CF_CORO_LOCAL 0x2u
 
 /*
  * The coroutine is owned by the delegation it is handed to:
@@ -212,6 +201,9 @@ CF_API cf_value cf_send_in(cf_coro *co, cf_value v);
  * run and `err` comes straight out; so does it from a CLOSED one. A RUNNING
  * one raises ValueError, as cf_send() does. GeneratorExit thrown into a
  * coroutine in a yield from first closes the delegates, innermost first.
+ * A NULL `err` is Python's g.throw(None): TypeError raised at the caller,
+ * the coroutine left as it was (in a yield from, the TypeError comes out of
+ * the innermost delegator's yield from).
  */
 CF_API cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out);
 
@@ -312,7 +304,7 @@ typedef cf_status (*cf_step_fn)(void *self, cf_op op, cf_value in,
  * Creates a handler coroutine: step(self, ...) is called, in the sender's
  * context, for each send, next or throw. It starts CREATED; the first resume
  * must be a none, like a body's; `opts->prime` makes that first call now.
- * `opts->stack_size` and CF_CORO_FPENV are ignored; CF_CORO_LOCAL applies.
+ * `opts->stack_size` and CF_CORO_FPENV are ignored.
  * Returns as cf_coro_new().
  */
 CF_API int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,

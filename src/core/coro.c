@@ -14,6 +14,8 @@ void __tsan_destroy_fiber(void *fiber);
 
 static void body_entry(void *arg);
 
+cf_coro cf__no_leaf = {.bias = CF__BIAS_FREED, .state = CF_CLOSED};
+
 /* A zeroed coroutine: a body at the top of its stack, or a handler. */
 static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
                  const char *dflt, size_t stack_size)
@@ -23,13 +25,14 @@ static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
                              : cf__coro_alloc(&co, 0);
     if (rc < 0)
         return rc;
-    co->base.is_coro = true;
+    co->base.is_coro = CF__CORO_PLAIN;
     atomic_init(&co->state, CF_CREATED);
     co->top = co;
     co->leaf = co;
-    co->local = opts != NULL && (opts->flags & CF_CORO_LOCAL) != 0;
     co->autofree = opts != NULL && (opts->flags & CF_CORO_AUTOFREE) != 0;
-    co->owner = cf__thread_tag();
+    /* Biased to its creator, which is a registered thread from here on. */
+    cf__registered();
+    atomic_store_explicit(&co->bias, cf__tag(), memory_order_relaxed);
     const char *name = opts != NULL && opts->name != NULL ? opts->name : dflt;
     size_t len = 0; /* names are short: a loop beats strnlen + memcpy */
     while (len < sizeof co->name - 1 && name[len] != '\0') {
@@ -91,6 +94,11 @@ static struct made new_body(cf_body_fn fn, void *arg,
         co->slow |= CF__SLOW_FPENV;
         cf__fpenv_save(&co->env); /* starts with its creator's */
     }
+    if (co->slow != 0) { /* both fast paths send it to the slow one */
+        atomic_store_explicit(&co->bias, cf__tag() | CF__BIAS_SLOW,
+                              memory_order_relaxed);
+        co->base.is_coro = CF__CORO_SLOW;
+    }
     cf__ctx_make(&co->base.ctx, (void *)co->base.stack_lo, co->base.stack_size,
                  body_entry);
 #if CF_TSAN
@@ -110,8 +118,7 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
     if (fn == NULL)
         return -EINVAL;
     if (opts != NULL) {
-        if ((opts->flags & ~(CF_CORO_FPENV | CF_CORO_LOCAL | CF_CORO_AUTOFREE))
-            != 0)
+        if ((opts->flags & ~(CF_CORO_FPENV | CF_CORO_AUTOFREE)) != 0)
             return -EINVAL;
         if (opts->stack_size != 0)
             size = opts->stack_size;
@@ -150,7 +157,7 @@ int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
     if (rc < 0)
         return rc;
     co->kind = CF__HANDLER;
-    co->leaf = NULL; /* sends take the handler path, never a switch */
+    co->leaf = &cf__no_leaf; /* sends take the handler path, no switch */
     co->step = step;
     co->self = self;
     if (opts != NULL && opts->prime && (rc = prime(co)) < 0)
@@ -184,10 +191,23 @@ static void body_entry(void *arg)
     cf__finish(co, CF__OUT_RETURNED);
 }
 
+void cf__bad_handle(const cf_coro *co, const char *fn)
+{
+    if (co == NULL)
+        fprintf(stderr, "coflow: %s() of a NULL coroutine\n", fn);
+    else
+        fprintf(stderr,
+                "coflow: %s() of a freed coroutine (it was '%.*s'); a "
+                "coroutine may not be used after cf_coro_free()\n",
+                fn, CF__NAME_MAX - 1, co->name);
+    abort();
+}
+
 int cf_coro_free(cf_coro *co)
 {
     if (co == NULL)
         return 0;
+    cf__check(co, "cf_coro_free");
     cf_state s = cf__state(co);
     if (s == CF_RUNNING)
         return -EBUSY;
@@ -217,6 +237,10 @@ int cf_coro_free(cf_coro *co)
     if (co->base.tsan_fiber != NULL)
         __tsan_destroy_fiber(co->base.tsan_fiber);
 #endif
+    /* Unbiased and its own leaf: a stale cf_send() takes the slow path. */
+    atomic_store_explicit(&co->bias, CF__BIAS_FREED, memory_order_relaxed);
+    if (co->kind == CF__BODY)
+        co->leaf = co;
     if (co->slab != NULL)
         cf__stack_free(co);
     else
@@ -237,6 +261,7 @@ cf_state cf__chain_state(const cf_coro *co)
 
 cf_state cf_coro_state(const cf_coro *co)
 {
+    cf__check(co, "cf_coro_state");
     return cf__state(co);
 }
 
@@ -257,17 +282,26 @@ const char *cf_state_name(cf_state s)
 
 const char *cf_coro_name(const cf_coro *co)
 {
-    return co != NULL ? co->name : "";
+    if (co == NULL)
+        return "";
+    cf__check(co, "cf_coro_name");
+    return co->name;
 }
 
 bool cf_coro_is_handler(const cf_coro *co)
 {
-    return co != NULL && co->kind == CF__HANDLER;
+    if (co == NULL)
+        return false;
+    cf__check(co, "cf_coro_is_handler");
+    return co->kind == CF__HANDLER;
 }
 
 cf_coro *cf_coro_delegate(const cf_coro *co)
 {
-    if (co == NULL || co->delegate == NULL)
+    if (co == NULL)
+        return NULL;
+    cf__check(co, "cf_coro_delegate");
+    if (co->delegate == NULL)
         return NULL;
     return cf_coro_state(co) == CF_RUNNING ? NULL : co->delegate;
 }

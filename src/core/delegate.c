@@ -37,7 +37,7 @@ static void link(cf_coro *co, cf_coro *sub)
     co->delegate = sub;
     for (cf_coro *x = sub; x != NULL; x = x->delegate)
         x->top = top;
-    sub->leaf = NULL;
+    sub->leaf = &cf__no_leaf;
     co->pending_leaf = leaf; /* published by the caller: cf__deliver() */
 }
 
@@ -185,6 +185,7 @@ cf_status cf_yield_from_catch(cf_coro *sub, cf_value *result)
 
     if (sub == NULL)
         return cf_fail(&cf_type_error, "yield from a NULL coroutine");
+    cf__check(sub, "cf_yield_from");
     /* CF_CORO_AUTOFREE: the delegation owns `sub` unless it is refused for
      * being in use (running, or delegated to by another). */
     if (CF__LIKELY(!sub->autofree) || cf__state(sub) == CF_RUNNING

@@ -21,10 +21,8 @@ static cf_status not_suspended(cf_coro *co, int s, cf_op op, cf_value v,
     case CF_CLOSED:
         break;
     case CF_CREATED:
-        if (op == CF_OP_THROW) {
-            atomic_store(&co->state, CF_CLOSED);
-            break;
-        }
+        if (op == CF_OP_THROW) /* closed unstarted: the caller claims it */
+            return CF_YIELDED;
         if (!cf_is_none(v))
             return cf__raise_here(co, &cf_type_error,
                                   "can't send non-None value to a "
@@ -72,23 +70,51 @@ __attribute__((noinline)) static cf_status ended(cf_coro *co, cf_status st,
 }
 
 /*
+ * The owner's claim of a SUSPENDED handler (cf__owner_claim() without the
+ * flags: a handler's bias has none but CF__BIAS_FREED, which must fail).
+ * A thread whose tag is still 0 never matches.
+ */
+static inline bool handler_claim(cf_coro *co, cf__context *cur)
+{
+    uintptr_t me = cf__tag();
+    if (CF__PEEK_BIAS(co) != me || CF__PEEK_STATE(co) != CF_SUSPENDED)
+        return false;
+    cf__set_cur(&co->base); /* "claiming co", for a taker to see */
+    atomic_signal_fence(memory_order_seq_cst);
+    bool mine = CF__PEEK_BIAS(co) == me;
+    if (CF__LIKELY(mine))
+        atomic_store_explicit(&co->state, CF_RUNNING, memory_order_relaxed);
+    cf__set_cur(cur);
+    return mine;
+}
+
+/* Out of line, so that the fast path keeps no registers for it. */
+static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
+                                                     cf_value *out)
+{
+    return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
+}
+
+/*
  * The send into a SUSPENDED handler kept short: claim it, call the step,
- * release it. Everything else (starting, misuse, closed) takes
- * cf__handler_resume(), and a step that does not yield ended().
+ * release it. Everything else (starting, misuse, closed, a NULL `out`)
+ * takes cf__handler_resume(), and a step that does not yield ended().
+ * `before`, the error handled when the step was called, is kept in the
+ * object: one register less to keep across the step.
  */
 static inline __attribute__((always_inline)) cf_status
 send_step(cf_coro *co, cf_value v, cf_value *out)
 {
-    if (CF__UNLIKELY(!cf__claim(co)))
-        return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
     cf__context *cur = cf__cur;
-    cf_error *before = cur != NULL ? cur->exc : NULL;
+    if (CF__UNLIKELY(out == NULL || !handler_claim(co, cur)))
+        return send_slow(co, v, out);
+    co->before = cur->exc;
     cf_status st = co->step(co->self, CF_OP_SEND, v, out);
     if (CF__LIKELY(st == CF_YIELDED)) {
         atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);
         return st;
     }
-    return ended(co, st, before);
+    return ended(co, st, co->before);
 }
 
 /* What the sax layer calls per event (layer.h): `out` is not NULL. */
@@ -100,13 +126,9 @@ cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out)
 /* cf_send() into a handler. */
 cf_status cf__handler_send_any(cf_coro *co, cf_value v, cf_value *out)
 {
-    cf_value tmp;
-    if (out != NULL)
-        return send_step(co, v, out);
-    cf_status st = send_step(co, v, &tmp);
-    if (st == CF_RETURNED) /* nobody receives the return value */
-        cf_value_drop(tmp);
-    return st;
+    /* A NULL `out` takes cf__handler_resume(), which drops a return value
+     * nobody receives. */
+    return send_step(co, v, out);
 }
 
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
@@ -115,20 +137,24 @@ cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
     cf_value tmp;
     int s;
 
+    cf__check(co, op == CF_OP_THROW ? "cf_throw" : "cf_send");
     if (out == NULL)
         out = &tmp;
-    cf__check_thread(co);
     for (;;) {
-        s = CF_SUSPENDED;
-        if (atomic_compare_exchange_strong_explicit(&co->state, &s, CF_RUNNING,
-                                                    memory_order_acquire,
-                                                    memory_order_relaxed))
+        if (cf__claim(co, CF_SUSPENDED, &s))
             break;
         cf_status st = not_suspended(co, s, op, v, err, out);
         if (s != CF_CREATED || st != CF_YIELDED)
             return st;
-        if (atomic_compare_exchange_strong(&co->state, &s, CF_RUNNING))
+        if (!cf__claim(co, CF_CREATED, &s))
+            continue;
+        if (op != CF_OP_THROW)
             break;
+        /* Thrown into before it started: closed, and the error comes out
+         * as it is (no context). */
+        atomic_store_explicit(&co->state, CF_CLOSED, memory_order_release);
+        cf__set_exc(cf__current_context(), err);
+        return CF_RAISED;
     }
     cf__context *cur = cf__current_context();
     cf_error *saved = NULL;

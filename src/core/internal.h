@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "coflow/version.h"
 #include "coflow/core.h"
@@ -35,17 +36,21 @@
 #define CF__TLS         __thread __attribute__((tls_model("initial-exec")))
 
 typedef struct cf__context {
-    struct cf__ctx ctx;   /* saved registers, while not running */
-    cf_error *exc;        /* the error being handled (sys.exception()) */
-    cf_cleanup *cleanups; /* innermost cleanup or cf_try record */
-    bool is_coro;         /* a cf_coro, or a thread's base context */
-    const void *stack_lo; /* for sanitizers: this context's stack */
+    struct cf__ctx ctx;    /* saved registers, while not running */
+    cf_error *exc;         /* the error being handled (sys.exception()) */
+    cf_cleanup *cleanups;  /* innermost cleanup or cf_try record */
+    unsigned char is_coro; /* 0 a thread's base context, else a cf_coro:
+                              CF__CORO_SLOW if its `slow` is nonzero */
+    const void *stack_lo;  /* for sanitizers: this context's stack */
     size_t stack_size;
     void *asan_fake;     /* ASan's fake stack, saved across a switch */
     void *tsan_fiber;    /* TSan's fiber for this context */
     const void *peer_lo; /* for ASan: the stack we last came from */
     size_t peer_size;
 } cf__context;
+
+#define CF__CORO_PLAIN 1
+#define CF__CORO_SLOW  2
 
 /* How a coroutine was last resumed; read by the code it resumes in. */
 enum cf__op {
@@ -65,27 +70,32 @@ enum cf__out {
 enum cf__kind { CF__BODY, CF__HANDLER };
 
 /*
- * The bits of cf_coro.slow. The fast paths (cf_send(), cf_yield()) already
- * test this byte, so anything that must see every resume and yield of a
- * coroutine sets a bit here and costs nothing to the others.
+ * The bits of cf_coro.slow: each makes every resume and yield of the
+ * coroutine take the slow path, which acts on it; while the byte is nonzero
+ * its bias carries CF__BIAS_SLOW and its context's is_coro is
+ * CF__CORO_SLOW, which is what the fast paths (cf_send()'s claim,
+ * cf_yield()'s test) see, so the bits cost the others nothing.
  */
 #define CF__SLOW_FPENV 1u /* CF_CORO_FPENV: the FP environment is swapped */
 #define CF__SLOW_TRACE 2u /* trace.c: resumes and yields are traced */
 
+/* Slow-path flags in the low bits of cf_coro.bias: each sends every claim
+ * to the slow path at no cost to the fast one, which compares the whole
+ * word with its thread's tag. */
+#define CF__BIAS_SLOW  1u /* its `slow` byte is nonzero */
+#define CF__BIAS_FREED 2u /* freed: no owner, every entry checks it */
+#define CF__BIAS_FLAGS 7u /* all of them (a tag is 8-aligned) */
+
 struct cf_coro {
-    cf__context base;    /* first: a cf_coro is a context */
-    _Atomic int state;   /* a cf_state; CAS SUSPENDED->RUNNING guards */
-    unsigned char kind;  /* enum cf__kind */
-    unsigned char op;    /* enum cf__op */
-    unsigned char outk;  /* enum cf__out */
-    unsigned char slow;  /* CF__SLOW_* bits: nonzero sends resumes slow */
-    bool local;          /* CF_CORO_LOCAL: a plain guard */
-    bool trace_open;     /* trace.c: its resume slice is open */
-    bool autofree;       /* CF_CORO_AUTOFREE: a delegation frees it */
-    unsigned trace_id;   /* trace.c: its track in the trace (0: none yet) */
-    const void *owner;   /* CF_CORO_LOCAL: its thread (cf__thread_tag()) */
-    cf_value in;         /* sent in */
-    cf_value out;        /* yielded or returned */
+    cf__context base;       /* first: a cf_coro is a context */
+    _Atomic int state;      /* a cf_state; RUNNING is the guard */
+    unsigned char kind;     /* enum cf__kind */
+    unsigned char op;       /* enum cf__op */
+    unsigned char outk;     /* enum cf__out */
+    unsigned char slow;     /* CF__SLOW_* bits (set with cf__slow_set()) */
+    _Atomic uintptr_t bias; /* owner thread's tag | CF__BIAS_* flags */
+    cf_value in;            /* sent in */
+    cf_value out;           /* yielded or returned */
     cf_value *outp;      /* the sender's `out` (or &out): the fast protocol */
     cf_error *in_err;    /* thrown in (owned until raised) */
     cf_error *out_err;   /* raised out (owned until delivered) */
@@ -93,9 +103,12 @@ struct cf_coro {
     cf_coro *entry;      /* the coroutine the caller addressed this round;
                             NULL while being primed (cf__prime) */
     cf_coro **primed;    /* cf__prime: the creator's `out` */
+    bool trace_open;     /* trace.c: its resume slice is open */
+    bool autofree;       /* CF_CORO_AUTOFREE: a delegation frees it */
+    unsigned trace_id;   /* trace.c: its track in the trace (0: none yet) */
 
     /* yield from: a chain top -> ... -> leaf of delegating coroutines */
-    cf_coro *leaf;         /* at a chain's top: its innermost; else NULL */
+    cf_coro *leaf;         /* a chain's top: its innermost; else cf__no_leaf */
     cf_coro *top;          /* the chain's top (itself when not delegated to) */
     cf_coro *delegate;     /* the coroutine this one yields from, or NULL */
     cf_coro *delegator;    /* the coroutine yielding from this one, or NULL */
@@ -117,12 +130,47 @@ struct cf_coro {
 
     cf_step_fn step;
     void *self;
+    cf_error *before; /* the error handled when the step was called */
 
     char name[CF__NAME_MAX]; /* last: a reused object is cleared up to it */
 };
 
-/* The running context of this thread; NULL until the thread first needs it. */
-extern CF__TLS cf__context *cf__cur;
+/*
+ * The `leaf` of what is not a chain's top (a delegate, a handler): a
+ * coroutine no thread's tag matches, so that cf_send()'s fast path needs no
+ * NULL test to send those to the slow path.
+ */
+extern cf_coro cf__no_leaf;
+
+/*
+ * The running context of this thread; NULL until the thread first needs it.
+ * Only its thread writes it, with cf__set_cur(), but a thread taking a
+ * coroutine over reads it (cf__take_bias), so writes are atomic (plain
+ * stores on x86-64) and release (so that a new context seen there implies
+ * the claim made before it).
+ */
+struct cf__tls {
+    cf__context *cur; /* cf__cur */
+    uintptr_t me;     /* cf__tag() */
+};
+extern CF__TLS struct cf__tls cf__tls; /* one block: one TLS offset for both */
+#define cf__cur (cf__tls.cur)
+
+static inline void cf__set_cur(cf__context *c)
+{
+    __atomic_store_n(&cf__tls.cur, c, __ATOMIC_RELEASE);
+}
+
+/*
+ * This thread's tag: its entry in the list of threads (switch.c), 0 until
+ * it first uses coflow, so that a bias never matches a thread that has not
+ * set up its context (a bias is never 0: a freed coroutine's is
+ * CF__BIAS_FREED).
+ */
+static inline uintptr_t cf__tag(void)
+{
+    return cf__tls.me;
+}
 
 /* This thread's base context (created on first use). */
 cf__context *cf__thread_base(void);
@@ -131,6 +179,13 @@ static inline cf__context *cf__current_context(void)
 {
     cf__context *c = cf__cur;
     return CF__LIKELY(c != NULL) ? c : cf__thread_base();
+}
+
+/* Makes sure this thread has its context and its tag. */
+static inline void cf__registered(void)
+{
+    if (CF__UNLIKELY(cf__tls.me == 0 || cf__tls.cur == NULL))
+        cf__thread_base();
 }
 
 /* error.c */
@@ -181,6 +236,21 @@ static inline cf_state cf__state(const cf_coro *co)
     return (cf_state)s;
 }
 
+/*
+ * Handles that cannot be confused (docs/design.md, "Handles"): every public
+ * entry that takes a coroutine checks it is one, and aborts naming the call
+ * and, for a freed one, the coroutine it was. A freed coroutine also has no
+ * bias and is its own leaf, so cf_send()'s fast path, which checks neither,
+ * sends it to the slow path, which does.
+ */
+CF_NORETURN void cf__bad_handle(const cf_coro *co, const char *fn);
+
+static inline void cf__check(const cf_coro *co, const char *fn)
+{
+    if (CF__UNLIKELY(co == NULL || co->magic != CF__LIVE))
+        cf__bad_handle(co, fn);
+}
+
 /* registry.c */
 int cf__coro_alloc(cf_coro **out, size_t stack_size); /* 0: a handler */
 void cf__coro_dispose(cf_coro *co);
@@ -207,12 +277,12 @@ static inline bool cf__fault(void)
  * run only for coroutines with that bit.
  */
 #define CF__TRACE_READY 0x80u
-extern _Atomic unsigned char cf__trace_state;
+/* A word: riscv64 has no inline fetch_or on a byte (gcc 12). */
+extern _Atomic unsigned cf__trace_state;
 void cf__trace_init(void);
 static inline unsigned char cf__trace_flags(void)
 {
-    unsigned char s =
-        atomic_load_explicit(&cf__trace_state, memory_order_relaxed);
+    unsigned s = atomic_load_explicit(&cf__trace_state, memory_order_relaxed);
     if (CF__UNLIKELY(!(s & CF__TRACE_READY))) {
         cf__trace_init();
         s = atomic_load_explicit(&cf__trace_state, memory_order_relaxed);
@@ -232,10 +302,11 @@ void cf__unlink(cf_coro *co);
 
 #if CF__FAST
 /* arch/x86_64/switch.S */
-cf_status cf__send_switch(struct cf__ctx *from, struct cf__ctx *to, cf_value v,
+cf_status cf__send_switch(struct cf__ctx *from, cf_value v, struct cf__ctx *to,
                           cf_coro *t, int op);
-cf_value cf__yield_switch(struct cf__ctx *from, struct cf__ctx *to, long status,
-                          _Atomic int *state);
+cf_status cf__send_fast(cf_coro *co, cf_value v, cf_value *out, cf_coro *t,
+                        struct cf__ctx *from);
+cf_value cf__yield_switch(cf_value v, cf_coro *co, struct cf__ctx *to);
 void cf__switch_rel(struct cf__ctx *from, struct cf__ctx *to, long status,
                     _Atomic int *state);
 /* The fast protocol's first resume of a body, for opts->prime. */
@@ -247,39 +318,114 @@ int cf__deliver_end(cf_coro *y);
 /* coro.c: a body that ended while being primed is freed; -ECANCELED. */
 int cf__prime_failed(cf_coro *co, cf_status st);
 
-/* An address unique to the calling thread. */
-const void *cf__thread_tag(void);
-CF_NORETURN void cf__wrong_thread(const cf_coro *co);
+/*
+ * The guard without a locked instruction (docs/design.md, "The guard").
+ * A coroutine is biased to the thread that last claimed it (its `bias`
+ * holds that thread's tag); that thread claims it with plain loads and
+ * stores in an asymmetric Dekker handshake with cf__take_bias(), which
+ * any other thread runs first and which pays an asymmetric fence
+ * (membarrier) instead. The owner's half: announce the claim in cf__cur,
+ * then check that the bias is still ours, then mark it RUNNING.
+ */
+enum { CF__CLAIMED = -1, CF__MOVED = -2 };
 
-/* Debug builds: a CF_CORO_LOCAL coroutine must stay on its thread. */
-static inline void cf__check_thread(const cf_coro *t)
+/* Switch.c: moves t's bias to this thread; false if another runs it. */
+bool cf__take_bias(cf_coro *t);
+
+/*
+ * Switch.c: sets t's `slow` byte to `slow`, and its CF__BIAS_SLOW bit and
+ * its is_coro to match, under cf__take_bias()'s lock so that no takeover
+ * in flight puts an old bias back. For a coroutine other threads may see;
+ * a new one sets the three itself.
+ */
+void cf__slow_set(cf_coro *t, unsigned char slow);
+
+/*
+ * The owner's claim of `t` in state `s` (SUSPENDED, or CREATED to start
+ * it), with `cur` this thread's non-NULL running context: CF__CLAIMED and
+ * t is RUNNING (cf__cur is back to `cur`), CF__MOVED if t is not biased to
+ * this thread (anymore), or the state t was in instead.
+ */
+static inline int cf__owner_claim(cf_coro *t, cf__context *cur, int s)
 {
-#ifdef CF_DEBUG
-    if (t->local && t->owner != cf__thread_tag())
-        cf__wrong_thread(t);
-#else
-    (void)t;
-#endif
+    uintptr_t me = cf__tag();
+    if ((atomic_load_explicit(&t->bias, memory_order_relaxed)
+         & ~(uintptr_t)CF__BIAS_FLAGS)
+        != me)
+        return CF__MOVED;
+    int now = atomic_load_explicit(&t->state, memory_order_acquire);
+    if (now != s)
+        return now;
+    cf__set_cur(&t->base); /* "claiming t", for a taker to see */
+    atomic_signal_fence(memory_order_seq_cst);
+    if ((atomic_load_explicit(&t->bias, memory_order_relaxed)
+         & ~(uintptr_t)CF__BIAS_FLAGS)
+        != me) {
+        cf__set_cur(cur);
+        return CF__MOVED;
+    }
+    atomic_store_explicit(&t->state, CF_RUNNING, memory_order_relaxed);
+    cf__set_cur(cur);
+    return CF__CLAIMED;
 }
 
 /*
- * Claims a SUSPENDED coroutine for a resume: the "already executing" guard.
- * One compare-and-swap, so that two threads cannot both win; a
- * CF_CORO_LOCAL coroutine, confined to its thread, needs no atomic
- * read-modify-write.
+ * Loads of the bias and the state in the fast claims. On x86-64 without a
+ * sanitizer they are plain loads (which every load is there: an acquire),
+ * which the compiler may fold into a compare, as it does not with
+ * atomic_load; the compiler barrier in the claim makes the second load of
+ * the bias a fresh one. Elsewhere they are what they say.
  */
-static inline bool cf__claim(cf_coro *t)
+#if CF__FAST
+#define CF__PEEK_BIAS(t)  (*(const uintptr_t *)(const void *)&(t)->bias)
+#define CF__PEEK_STATE(t) (*(const int *)(const void *)&(t)->state)
+#else
+#define CF__PEEK_BIAS(t) atomic_load_explicit(&(t)->bias, memory_order_relaxed)
+#define CF__PEEK_STATE(t)                                                      \
+    atomic_load_explicit(&(t)->state, memory_order_acquire)
+#endif
+
+/*
+ * The fast claim of a SUSPENDED `t` by the thread it is biased to, with no
+ * slow-path flag set: on success t is RUNNING and cf__cur is &t->base, as
+ * a send into it needs. Anything else is left to cf__claim_from().
+ */
+static inline bool cf__claim_fast(cf_coro *t, cf__context *cur)
 {
-    int s = CF_SUSPENDED;
-    if (t->local) {
-        cf__check_thread(t);
-        if (atomic_load_explicit(&t->state, memory_order_relaxed) != s)
-            return false;
-        atomic_store_explicit(&t->state, CF_RUNNING, memory_order_relaxed);
-        return true;
+    uintptr_t me = cf__tag();
+    if (CF__PEEK_BIAS(t) != me || CF__PEEK_STATE(t) != CF_SUSPENDED)
+        return false;
+    cf__set_cur(&t->base);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (CF__UNLIKELY(CF__PEEK_BIAS(t) != me)) {
+        cf__set_cur(cur);
+        return false;
     }
-    return atomic_compare_exchange_strong_explicit(
-        &t->state, &s, CF_RUNNING, memory_order_acquire, memory_order_relaxed);
+    atomic_store_explicit(&t->state, CF_RUNNING, memory_order_relaxed);
+    return true;
+}
+
+/*
+ * Claims `t` in state `s` from any thread, taking its bias over when
+ * another thread holds it: true and t is RUNNING; false with the state it
+ * was in instead in *seen (CF_RUNNING when another thread runs it).
+ */
+bool cf__claim_from(cf_coro *t, int s, int *seen);
+
+/* cf__claim_from(), with the owner's claim inline. */
+static inline bool cf__claim(cf_coro *t, int s, int *seen)
+{
+    cf__context *cur = cf__cur;
+    if (CF__LIKELY(cur != NULL)) {
+        int r = cf__owner_claim(t, cur, s);
+        if (CF__LIKELY(r == CF__CLAIMED))
+            return true;
+        if (r != CF__MOVED) {
+            *seen = r;
+            return false;
+        }
+    }
+    return cf__claim_from(t, s, seen);
 }
 
 /* handler.c (and cf__handler_send(), layer.h) */

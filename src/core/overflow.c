@@ -76,8 +76,11 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     } else if (previous.sa_handler == SIG_DFL
                || previous.sa_handler == SIG_IGN) {
         /* Returning re-runs the faulting instruction, now with the default
-         * action. */
+         * action; a SIGSEGV sent (kill, raise) is sent again, and arrives
+         * as this handler returns. */
         sigaction(sig, &previous, NULL);
+        if (si->si_code <= 0)
+            raise(sig);
     } else {
         previous.sa_handler(sig);
     }

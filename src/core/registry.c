@@ -46,7 +46,9 @@ void cf__coro_dispose(cf_coro *co)
     if (co->reg_next != NULL)
         co->reg_next->reg_prev = co->reg_prev;
     pthread_mutex_unlock(&handlers_lock);
-    co->magic = 0;
+    /* Kept (not a dead store before free()) so that a stale handle is
+     * recognised while the memory is not reused. */
+    *(volatile unsigned *)&co->magic = 0;
     free(co);
 }
 
@@ -78,6 +80,8 @@ int cf_coro_foreach(int (*fn)(cf_coro *co, void *arg), void *arg)
 
 size_t cf_coro_stack_used(const cf_coro *co, size_t *size)
 {
+    if (co != NULL)
+        cf__check(co, "cf_coro_stack_used");
     if (co == NULL || co->slab == NULL) {
         if (size != NULL)
             *size = 0;

@@ -95,7 +95,6 @@ static inline cf__context *prepare(cf_coro *entry, cf_coro *t, cf_value v,
                                    int op, cf_value *out)
 {
     cf__context *cur = cf__current_context();
-    cf__check_thread(t);
     t->entry = entry;
     t->caller = cur;
     t->outp = out != NULL ? out : &t->out;
@@ -103,11 +102,15 @@ static inline cf__context *prepare(cf_coro *entry, cf_coro *t, cf_value v,
     t->op = (unsigned char)op;
     fp_enter(t);
     cf__fpenv_resumed(t);
-    cf__cur = &t->base;
+    cf__set_cur(&t->base);
     return cur;
 }
 
 #if CF__FAST
+/* arch/x86_64/switch.S stores the state at this offset. */
+_Static_assert(offsetof(cf_coro, state) == 0x50, "CF__STATE_OFF in switch.S");
+_Static_assert(offsetof(cf_coro, in) == 0x60, "CF__IN_OFF in switch.S");
+
 /*
  * The fast protocol. The sender tail-calls the switch, so the switch saves
  * the resume address of the sender's own caller, and whatever the coroutine
@@ -128,7 +131,10 @@ static inline cf_status resume(cf_coro *entry, cf_coro *t, cf_value v, int op,
                                cf_value *out)
 {
     cf__context *cur = prepare(entry, t, v, op, out);
-    return cf__send_switch(&cur->ctx, &t->base.ctx, v, t, op);
+    /* cf__yield_resume only returns the value: a throw lands elsewhere. */
+    if (op == CF__OP_THROW && cf__ctx_in_yield(&t->base.ctx))
+        cf__ctx_redirect(&t->base.ctx, cf__yield_throw);
+    return cf__send_switch(&cur->ctx, v, &t->base.ctx, t, op);
 }
 
 static cf_value pack(cf_coro *y, void *ret)
@@ -160,8 +166,8 @@ int cf__prime(cf_coro *t)
     t->op = CF__OP_SEND;
     fp_enter(t);
     cf__fpenv_resumed(t);
-    cf__cur = &t->base;
-    return (int)cf__send_switch(&cur->ctx, &t->base.ctx, cf_none(), t,
+    cf__set_cur(&t->base);
+    return (int)cf__send_switch(&cur->ctx, cf_none(), &t->base.ctx, t,
                                 CF__OP_SEND);
 }
 
@@ -170,9 +176,9 @@ static void leave_to_deliver(cf_coro *co, bool dying)
 {
     cf__context *to = co->caller;
     void *ret = cf__ctx_redirect(&to->ctx, cf__deliver_tramp);
-    cf__cur = to;
+    cf__set_cur(to);
     (void)dying;
-    cf__send_switch(&co->base.ctx, &to->ctx, pack(co, ret), co, 0);
+    cf__send_switch(&co->base.ctx, pack(co, ret), &to->ctx, co, 0);
 }
 
 /* Yields `co->out` from a resume point other than cf_yield()'s. */
@@ -180,7 +186,7 @@ static void leave_yielded(cf_coro *co)
 {
     cf__context *to = co->caller;
     *co->outp = co->out;
-    cf__cur = to;
+    cf__set_cur(to);
     cf__switch_rel(&co->base.ctx, &to->ctx, CF_YIELDED, &co->state);
 }
 
@@ -206,7 +212,7 @@ static cf_status deliver_end(cf__context *cur, cf_coro *y, cf_value *out);
 int cf__deliver_end(cf_coro *y)
 {
     cf__context *cur = y->caller;
-    cf__cur = cur;
+    cf__set_cur(cur);
     if (CF__UNLIKELY(y->entry == NULL)) { /* being primed */
         cf_value ignored = cf_none();
         cf_coro **out = y->primed;
@@ -230,11 +236,13 @@ cf_status cf__resume(cf_coro *entry, cf_coro *t, cf_value *out)
 /* Back on the caller's side: `y` is the coroutine that switched to us. */
 cf_status cf__deliver(cf__context *cur, cf_coro *y, cf_value *out)
 {
-    cf__cur = cur;
+    cf__set_cur(cur);
     if (CF__LIKELY(y->outk == CF__OUT_YIELDED)) {
-        atomic_store_explicit(&y->state, CF_SUSPENDED, memory_order_release);
+        /* Read before the release: once SUSPENDED, another thread may
+         * resume `y` and overwrite its `out`. */
         if (out != NULL)
             *out = y->out;
+        atomic_store_explicit(&y->state, CF_SUSPENDED, memory_order_release);
         return CF_YIELDED;
     }
     return deliver_end(cur, y, out);
@@ -257,13 +265,18 @@ static cf_status deliver_end(cf__context *cur, cf_coro *y, cf_value *out)
     case CF__OUT_DELEGATED:
         /* `y` entered a yield from: publish its chain's new leaf now that
          * its own context is saved and a send may switch past it. */
-        atomic_store_explicit(&y->state, CF_SUSPENDED, memory_order_release);
-        y->top->leaf = y->pending_leaf;
-        y->pending_leaf = NULL;
-        y->outk = CF__OUT_YIELDED;
-        if (out != NULL)
-            *out = y->out;
-        return CF_YIELDED;
+        {
+            /* What `y` holds is read before the release, as in cf__deliver(). */
+            cf_coro *top = y->top, *leaf = y->pending_leaf;
+            if (out != NULL)
+                *out = y->out;
+            y->pending_leaf = NULL;
+            y->outk = CF__OUT_YIELDED;
+            atomic_store_explicit(&y->state, CF_SUSPENDED,
+                                  memory_order_release);
+            top->leaf = leaf;
+            return CF_YIELDED;
+        }
     case CF__OUT_RETURNED:
         if (out != NULL && out != &y->out)
             *out = y->out;
@@ -285,7 +298,7 @@ static cf_status deliver_end(cf__context *cur, cf_coro *y, cf_value *out)
 static inline cf_coro *leaf_of(cf_coro *co)
 {
     cf_coro *t = co->leaf;
-    return t != NULL ? t : co->top->leaf;
+    return t != &cf__no_leaf ? t : co->top->leaf;
 }
 
 /*
@@ -295,6 +308,7 @@ static inline cf_coro *leaf_of(cf_coro *co)
 static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
                                                      cf_value *out)
 {
+    cf__check(co, "cf_send");
     if (co->kind == CF__HANDLER)
         return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
     for (;;) {
@@ -317,10 +331,11 @@ static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
                                       "just-started generator");
             break;
         }
-        if (atomic_compare_exchange_strong_explicit(&t->state, &s, CF_RUNNING,
-                                                    memory_order_acquire,
-                                                    memory_order_relaxed))
+        if (cf__claim(t, s, &s))
             return resume(co, t, v, CF__OP_SEND, out);
+        if (s == CF_RUNNING)
+            return cf__raise_here(co, &cf_value_error,
+                                  "generator already executing");
     }
 }
 
@@ -332,21 +347,27 @@ static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
  */
 cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
 {
+    if (CF__UNLIKELY(co == NULL))
+        cf__bad_handle(co, "cf_send");
     cf_coro *t = co->leaf;
     cf__context *cur = cf__cur;
 
-    if (CF__LIKELY(t != NULL && cur != NULL && !t->slow)
-        && CF__LIKELY(cf__claim(t))) {
+    /* A bias that matches this thread implies its context is set up; a
+     * handler's or a delegate's leaf, cf__no_leaf, matches no thread, nor
+     * does a coroutine with a `slow` bit (CF__BIAS_SLOW). */
+    if (CF__LIKELY(cf__claim_fast(t, cur))) {
         t->entry = co;
+        __asm__("" ::: "memory"); /* two plain stores, not a vector pair */
         t->caller = cur;
         t->outp = out != NULL ? out : &t->out;
-        t->in = v;
         t->op = CF__OP_SEND;
         cf__fpenv_resumed(t);
-        cf__cur = &t->base;
 #if CF__FAST
-        return cf__send_switch(&cur->ctx, &t->base.ctx, v, t, CF__OP_SEND);
+        /* `v` travels in registers: cf__yield_resume hands it to the body,
+         * cf__rel_resume stores it in t->in for the other resume points. */
+        return cf__send_fast(co, v, out, t, &cur->ctx);
 #else
+        t->in = v;
         cf_coro *y = cf__jump(cur, &t->base, t, false);
         return cf__deliver(cur, y, out);
 #endif
@@ -397,11 +418,35 @@ static cf_status throw_exit_chain(cf_coro *co, cf_error *err, cf_value *out)
     return cf_throw(co, err, out);
 }
 
+/* Python's message for g.throw(None) (3.11). */
+#define NOT_AN_ERROR                                                           \
+    "exceptions must be classes or instances deriving from BaseException, "    \
+    "not NoneType"
+
+/*
+ * cf_throw(co, NULL) is Python's g.throw(None): a TypeError raised at the
+ * caller, the coroutine left as it was. In a yield from chain it is the
+ * innermost generator's throw that fails, so the TypeError comes out of its
+ * delegator's yield from, and the innermost is left suspended, detached.
+ */
+static cf_status throw_null(cf_coro *co, cf_value *out)
+{
+    if (co->kind == CF__BODY && co->delegate != NULL
+        && cf__state(co) == CF_SUSPENDED) {
+        cf_coro *leaf = co->top->leaf;
+        cf__unlink(leaf);
+        return cf_throw(
+            co, cf__error_at(&cf_type_error, leaf->name, "%s", NOT_AN_ERROR),
+            out);
+    }
+    return cf__raise_here(co, &cf_type_error, NOT_AN_ERROR);
+}
+
 cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out)
 {
+    cf__check(co, "cf_throw");
     if (err == NULL)
-        err = cf__error_at(&cf_type_error, co->name,
-                           "cf_throw() of a NULL error");
+        return throw_null(co, out);
     if (co->kind == CF__HANDLER)
         return cf__handler_resume(co, CF_OP_THROW, cf_none(), err, out);
     if (co->delegate != NULL && cf_error_is(err, &cf_generator_exit)
@@ -419,14 +464,12 @@ cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out)
             return raise_out(err);
         case CF_CREATED:
             /* Raised "at the start of the body": no code runs. */
-            if (!atomic_compare_exchange_strong(&t->state, &s, CF_RUNNING))
+            if (!cf__claim(t, s, &s))
                 continue;
             closed(t);
             return raise_out(err);
         case CF_SUSPENDED:
-            if (!atomic_compare_exchange_strong_explicit(
-                    &t->state, &s, CF_RUNNING, memory_order_acquire,
-                    memory_order_relaxed))
+            if (!cf__claim(t, s, &s))
                 continue;
             t->in_err = err;
             return resume(co, t, cf_none(), CF__OP_THROW, out);
@@ -437,6 +480,7 @@ cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out)
 cf_status cf_throw_new(cf_coro *co, const cf_error_type *t, const char *msg,
                        cf_value *out)
 {
+    cf__check(co, "cf_throw_new");
     return cf_throw(co, cf__error_at(t, "", "%s", msg != NULL ? msg : ""), out);
 }
 
@@ -452,7 +496,8 @@ cf_status cf_throw_new(cf_coro *co, const cf_error_type *t, const char *msg,
 static bool close_at_rest(cf_coro *co)
 {
 #if CF__FAST
-    if (co->kind != CF__BODY || !cf__claim(co))
+    int s;
+    if (co->kind != CF__BODY || !cf__claim(co, CF_SUSPENDED, &s))
         return false;
     /* Claimed: what it left suspended stays as it is while we look. */
     if (co->base.cleanups != NULL || co->delegate != NULL
@@ -460,7 +505,8 @@ static bool close_at_rest(cf_coro *co)
         atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);
         return false;
     }
-    cf__set_exc(&co->base, NULL); /* as finishing with an error does */
+    if (co->base.exc != NULL)
+        cf__set_exc(&co->base, NULL); /* as finishing with an error does */
     closed(co);
     return true;
 #else
@@ -475,13 +521,13 @@ cf_status cf_close(cf_coro *co, cf_value *out)
     cf_value r = cf_none();
     int s;
 
+    cf__check(co, "cf_close");
     switch (cf__state(co)) {
     case CF_RUNNING:
         return cf__raise_here(co, &cf_value_error,
                               "generator already executing");
     case CF_CREATED:
-        s = CF_CREATED;
-        if (atomic_compare_exchange_strong(&co->state, &s, CF_RUNNING))
+        if (cf__claim(co, CF_CREATED, &s))
             closed(co);
         CF__FALLTHROUGH;
     case CF_CLOSED:
@@ -522,23 +568,6 @@ cf_status cf_close(cf_coro *co, cf_value *out)
     cf__set_exc(cur, saved);
     return cf__raise_here(co, &cf_runtime_error,
                           "generator ignored GeneratorExit");
-}
-
-
-static CF__TLS char thread_tag;
-
-const void *cf__thread_tag(void)
-{
-    return &thread_tag;
-}
-
-void cf__wrong_thread(const cf_coro *co)
-{
-    fprintf(stderr,
-            "coflow: coroutine '%s' was created with CF_CORO_LOCAL but resumed "
-            "from another thread\n",
-            co->name);
-    abort();
 }
 
 
@@ -587,46 +616,52 @@ void cf__raise_thrown(cf_coro *co)
 static inline cf_value yield_switch(cf_coro *co, cf_value v)
 {
     *co->outp = v;
-    co->outk = CF__OUT_YIELDED;
+    /* co->outk is CF__OUT_YIELDED already: only finishing and entering a
+     * yield from change it, and deliver_end() puts the latter back. */
     cf__context *to = co->caller;
-    cf__cur = to;
-    return cf__yield_switch(&co->base.ctx, &to->ctx, CF_YIELDED, &co->state);
+    cf__set_cur(to);
+    return cf__yield_switch(v, co, &to->ctx);
 }
 
 /*
- * A yield with a CF__SLOW_* bit, out of line so that the fast one needs no
- * frame (the switch saves and restores what a call would). It takes what
- * cf_yield() takes, in the same registers, and finds the coroutine again;
- * a traced coroutine's yield goes one step further out, so that this one
- * makes no call either and a CF_CORO_FPENV yield stays short.
+ * A traced yield, one step further out than yield_slow(), so that that one
+ * makes no call and a CF_CORO_FPENV yield stays short.
  */
-static __attribute__((noinline)) cf_value yield_traced(cf_value v)
+static __attribute__((noinline)) cf_value yield_traced(cf_coro *co, cf_value v)
 {
-    cf_coro *co = (cf_coro *)cf__cur;
     slow_leave(co, "yield");
     return yield_switch(co, v);
 }
 
+/*
+ * cf_yield() outside a body, or from one with a CF__SLOW_* bit (its is_coro
+ * is CF__CORO_SLOW), out of line so that the fast one needs no frame.
+ */
 static __attribute__((noinline)) cf_value yield_slow(cf_value v)
 {
-    cf_coro *co = (cf_coro *)cf__cur;
+    cf_coro *co = running("cf_yield");
+    fp_check(co);
     if (co->slow & CF__SLOW_TRACE)
-        return yield_traced(v);
-    cf__fpenv_save(&co->env);
-    cf__fpenv_load(&co->caller_env);
+        return yield_traced(co, v);
+    if (co->slow & CF__SLOW_FPENV) {
+        cf__fpenv_save(&co->env);
+        cf__fpenv_load(&co->caller_env);
+    }
     return yield_switch(co, v);
 }
 #endif
 
 cf_value cf_yield(cf_value v)
 {
-    cf_coro *co = running("cf_yield");
 #if CF__FAST
-    fp_check(co);
-    if (CF__UNLIKELY(co->slow))
+    cf__context *c = cf__cur;
+    if (CF__UNLIKELY(c == NULL || c->is_coro != CF__CORO_PLAIN))
         return yield_slow(v);
+    cf_coro *co = (cf_coro *)c;
+    fp_check(co);
     return yield_switch(co, v);
 #else
+    cf_coro *co = running("cf_yield");
     co->out = v;
     co->outk = CF__OUT_YIELDED;
     cf__suspend(co);
@@ -694,7 +729,7 @@ void cf__finish(cf_coro *co, enum cf__out k)
         d->op = CF__OP_SUB_DONE;
         d->done = co;
         fp_enter(d);
-        cf__cur = &d->base;
+        cf__set_cur(&d->base);
         cf__jump(&co->base, &d->base, co, true);
     } else {
         if (d != NULL)

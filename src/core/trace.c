@@ -5,7 +5,7 @@
  *
  * One trace per process, written by every thread under one lock: tracing
  * is the slow path (a traced coroutine's resumes leave the fast path, see
- * CF__SLOW_TRACE), and one lock keeps the timestamps of the file in order,
+ * CF__SLOW_TRACE and cf__slow_set()), and one lock keeps the timestamps of the file in order,
  * per track and overall. Events go into a 64 KiB buffer written out when
  * full, at cf_trace_stop() and at exit. The first I/O error is kept for
  * cf_trace_stop() to return; events after it are dropped.
@@ -33,7 +33,7 @@
 #define STR_MAX    200 /* bytes of a name or detail written */
 #define PUT(lit)   put(lit, sizeof lit - 1)
 
-_Atomic unsigned char cf__trace_state;
+_Atomic unsigned cf__trace_state; /* a word: see internal.h */
 
 /* A named track or a thread's: what it is called and its open slices. */
 struct track {
@@ -315,7 +315,7 @@ static void after_fork_child(void)
         close(g.fd);
         g.fd = -1;
         g.len = 0;
-        atomic_fetch_and(&cf__trace_state, (unsigned char)~CF__SLOW_TRACE);
+        atomic_fetch_and(&cf__trace_state, ~(unsigned)CF__SLOW_TRACE);
     }
     pthread_mutex_unlock(&g.lock);
 }
@@ -327,7 +327,7 @@ static void init_once(void)
 {
     atexit(at_exit);
     pthread_atfork(before_fork, after_fork_parent, after_fork_child);
-    atomic_fetch_or(&cf__trace_state, (unsigned char)CF__TRACE_READY);
+    atomic_fetch_or(&cf__trace_state, (unsigned)CF__TRACE_READY);
     const char *path = getenv("COFLOW_TRACE");
     if (path != NULL && path[0] != '\0') {
         int rc = start(path);
@@ -349,10 +349,11 @@ static int mark(cf_coro *co, void *arg)
         co->trace_id = 0;
         co->trace_open = false;
         if (co->kind == CF__BODY)
-            co->slow |= CF__SLOW_TRACE;
+            cf__slow_set(co, (unsigned char)(co->slow | CF__SLOW_TRACE));
         return 0;
     }
-    co->slow &= (unsigned char)~CF__SLOW_TRACE;
+    if (co->slow & CF__SLOW_TRACE)
+        cf__slow_set(co, (unsigned char)(co->slow & ~CF__SLOW_TRACE));
     if (co->trace_id != 0 && co->trace_open) {
         /* its slices begun by cf_trace_begin() close first, below */
         struct track *t = track_find(TRACK_BASE + co->trace_id);
@@ -394,7 +395,7 @@ static int start(const char *path)
     put_str(name);
     PUT("}}");
     cf_coro_foreach(mark, &g);
-    atomic_fetch_or(&cf__trace_state, (unsigned char)CF__SLOW_TRACE);
+    atomic_fetch_or(&cf__trace_state, (unsigned)CF__SLOW_TRACE);
     flush();
     int rc = g.err;
     pthread_mutex_unlock(&g.lock);
@@ -418,7 +419,7 @@ int cf_trace_stop(void)
         pthread_mutex_unlock(&g.lock);
         return -EINVAL;
     }
-    atomic_fetch_and(&cf__trace_state, (unsigned char)~CF__SLOW_TRACE);
+    atomic_fetch_and(&cf__trace_state, ~(unsigned)CF__SLOW_TRACE);
     cf_coro_foreach(mark, NULL);
     for (size_t i = 0; i < g.ntracks; i++) {
         for (; g.tracks[i].depth > 0; g.tracks[i].depth--)
@@ -440,8 +441,7 @@ int cf_trace_stop(void)
 
 bool cf_trace_enabled(void)
 {
-    unsigned char s =
-        atomic_load_explicit(&cf__trace_state, memory_order_relaxed);
+    unsigned s = atomic_load_explicit(&cf__trace_state, memory_order_relaxed);
     if (!(s & CF__TRACE_READY)) {
         cf__trace_init();
         s = atomic_load_explicit(&cf__trace_state, memory_order_relaxed);

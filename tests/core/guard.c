@@ -276,10 +276,14 @@ static cf_value local_reenters(void *arg)
     return cf_none();
 }
 
-/* CF_CORO_LOCAL keeps every semantic, the re-entrance guard included. */
-Test(guard, local_coroutines_keep_the_semantics, .init = trace_reset)
+/*
+ * The guard on the owning thread (plain loads and stores, no atomic
+ * read-modify-write) keeps every semantic, re-entrance included, for bodies
+ * and handlers.
+ */
+Test(guard, owner_guard_keeps_the_semantics, .init = trace_reset)
 {
-    const struct cf_coro_opts local = {.name = "local", .flags = CF_CORO_LOCAL};
+    const struct cf_coro_opts local = {.name = "local"};
     cf_coro *b, *h, *r;
     cf_value v;
     cr_assert_eq(cf_coro_new(&b, echo_body, NULL, &local), 0);
@@ -302,23 +306,3 @@ Test(guard, local_coroutines_keep_the_semantics, .init = trace_reset)
     cf_coro_free(h);
     cf_coro_free(r);
 }
-
-#ifdef CF_DEBUG
-static void *send_elsewhere(void *co)
-{
-    cf_send(co, cf_int(1), NULL);
-    return NULL;
-}
-
-/* Debug builds catch a CF_CORO_LOCAL coroutine resumed from another thread. */
-Test(guard, local_coroutine_on_another_thread_aborts, .signal = SIGABRT)
-{
-    pthread_t t;
-    cf_coro *b;
-    cf_coro_new(&b, echo_body, NULL,
-                &(struct cf_coro_opts){
-                    .name = "confined", .prime = true, .flags = CF_CORO_LOCAL});
-    pthread_create(&t, NULL, send_elsewhere, b);
-    pthread_join(t, NULL);
-}
-#endif

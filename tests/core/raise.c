@@ -401,13 +401,71 @@ Test(raise, raise_null_error_is_a_type_error)
     cf_error_clear();
 }
 
-Test(raise, throw_null_error_is_a_type_error)
+#define NONE_TYPE_ERROR                                                        \
+    "TypeError: exceptions must be classes or instances deriving from "        \
+    "BaseException, not NoneType"
+
+static cf_value counts(void *arg)
 {
-    cf_coro *g = new_coro(raises_nested, NULL, "g", true);
+    int64_t i = 0;
+    for (;;)
+        cf_yield(cf_int(i++));
+    return cf_none();
+}
+
+/*
+ * g.throw(None) (Python 3.11): TypeError at the caller; the generator is
+ * left as it was, suspended or not started, and goes on from there.
+ */
+Test(raise, throw_null_error_is_a_type_error_at_the_caller)
+{
+    cf_value v;
+    cf_coro *g = new_coro(counts, NULL, "g", false);
     cr_assert_eq(cf_throw(g, NULL, NULL), CF_RAISED);
-    assert_error("TypeError: cf_throw() of a NULL error");
+    assert_error(NONE_TYPE_ERROR);
+    cr_assert_eq(cf_coro_state(g), CF_CREATED);
     cf_error_clear();
+    cr_assert_eq(cf_next(g, &v), CF_YIELDED);
+    cr_assert_eq(cf_to_int(v), 0);
+    cr_assert_eq(cf_throw(g, NULL, &v), CF_RAISED);
+    assert_error(NONE_TYPE_ERROR);
+    cr_assert_eq(cf_coro_state(g), CF_SUSPENDED);
+    cf_error_clear();
+    cr_assert_eq(cf_next(g, &v), CF_YIELDED);
+    cr_assert_eq(cf_to_int(v), 1, "the body did not see the throw");
     cf_coro_free(g);
+}
+
+static cf_value delegates_and_catches(void *arg)
+{
+    cf_coro *sub = (cf_coro *)arg;
+    if (cf_yield_from_catch(sub, NULL) == CF_RAISED) {
+        tracef("caught %s;", err_text());
+        cf_error_clear();
+        cf_yield(cf_str("d"));
+    }
+    return cf_none();
+}
+
+/*
+ * In a yield from, the innermost generator's throw(None) fails, so its
+ * delegator gets the TypeError at its yield from; the innermost is left
+ * suspended (Python 3.11: "caught in d exceptions must be ...").
+ */
+Test(raise, throw_null_into_a_chain, .init = trace_reset)
+{
+    cf_value v;
+    cf_coro *sub = new_coro(counts, NULL, "sub", false);
+    cf_coro *d = new_coro(delegates_and_catches, sub, "d", false);
+    cr_assert_eq(cf_next(d, &v), CF_YIELDED);
+    cr_assert_eq(cf_to_int(v), 0);
+    cr_assert_eq(cf_throw(d, NULL, &v), CF_YIELDED);
+    cr_assert_str_eq(str_of(v), "d");
+    assert_trace("caught " NONE_TYPE_ERROR ";");
+    cr_assert_eq(cf_coro_state(sub), CF_SUSPENDED);
+    cr_assert_null(cf_coro_delegate(d));
+    cf_coro_free(d);
+    cf_coro_free(sub);
 }
 
 Test(raise, fail_sets_the_error_and_chains_context)

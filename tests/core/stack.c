@@ -128,6 +128,42 @@ Test(stack, overflow_with_mprotect_guards)
               "stderr: %s", err);
 }
 
+/*
+ * A frame larger than the guard page, written at its low end first: built
+ * with -fstack-clash-protection (as the tests and the library are), the
+ * frame is probed a page at a time, so it meets the guard page and is
+ * reported by name instead of landing in a neighbouring stack.
+ */
+static __attribute__((noinline)) int big_frame(void)
+{
+    volatile char a[64 * 1024];
+    a[0] = 1;
+    a[sizeof a - 1] = 2;
+    return a[0] + a[sizeof a - 1];
+}
+
+static cf_value clash(void *arg)
+{
+    return cf_int(big_frame());
+}
+
+static void stack_clash(void)
+{
+    cf_next(small(clash, "clash"), NULL);
+}
+
+Test(stack, a_frame_larger_than_the_guard_is_reported)
+{
+    SKIP_UNDER_VALGRIND();
+    int sig;
+    const char *err = in_child(stack_clash, &sig);
+    cr_assert_eq(sig, SIGABRT, "signal %d; stderr: %s", sig, err);
+    cr_assert(strstr(err, "coflow: coroutine 'clash' overflowed its 16 KiB "
+                          "stack\n")
+                  != NULL,
+              "stderr: %s", err);
+}
+
 static void *overflow_thread(void *arg)
 {
     cf_next(small(deep, "in a thread"), NULL);

@@ -500,3 +500,44 @@ Test(trace, fork_child)
     cf_coro_free(co);
     unlink(path);
 }
+
+/*
+ * The trace bit travels with the coroutine's bias: a coroutine created
+ * before the trace and taken over by another thread during it is traced
+ * there, and back on its creator after the stop it is not.
+ */
+static void *send_three(void *arg)
+{
+    cf_coro *co = arg;
+    cf_value out;
+    for (int i = 0; i < 3; i++)
+        if (cf_send(co, cf_int(1), &out) != CF_YIELDED)
+            return (void *)1;
+    return NULL;
+}
+
+Test(trace, taken_over)
+{
+    const char *path = trace_path("takeover");
+    cf_coro *co = new_adder("moved");
+    cf_value out;
+    cr_assert_eq(cf_send(co, cf_int(1), &out), CF_YIELDED); /* biased here */
+    cr_assert_eq(cf_trace_start(path), 0);
+    pthread_t th;
+    void *r;
+    pthread_create(&th, NULL, send_three, co);
+    pthread_join(th, &r);
+    cr_assert_null(r);
+    cr_assert_eq(cf_send(co, cf_int(1), &out), CF_YIELDED); /* back here */
+    cr_assert_eq(cf_trace_stop(), 0);
+    cr_assert_eq(cf_send(co, cf_int(1), &out), CF_YIELDED); /* untraced */
+    cr_assert_eq(cf_to_int(out), 6);
+    char *t = trace_file_text(path);
+    cr_assert_eq(count_of(t, "\"name\":\"moved\",\"cat\":\"coro\""), 4);
+    cr_assert_eq(count_of(t, "\"name\":\"moved\",\"args\":{\"how\":\"yield\"}"),
+                 4);
+    free(t);
+    trace_checked(path, "--expect coro:moved");
+    cf_coro_free(co);
+    unlink(path);
+}

@@ -41,6 +41,7 @@ void cf__deliver_tramp(void);
  */
 /* Where a coroutine suspended in cf_yield() resumes (switch.S). */
 void cf__yield_resume(void);
+void cf__yield_throw(void); /* the same place, for a throw */
 
 /* Whether the context saved in `ctx` is a coroutine at rest in cf_yield(). */
 static inline bool cf__ctx_in_yield(const struct cf__ctx *ctx)

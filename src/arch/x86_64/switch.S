@@ -17,8 +17,11 @@
  *     +0  r15   +8  r14   +16 r13   +24 r12   +32 rbx   +40 rbp
  *     +48 resume address
  *
- * CET: both entry points start with endbr64, and the jump is `notrack`, as
- * the resume address is a call's return address and has no endbr64. The
+ * CET: cf__switch starts with endbr64, and every jump to a resume address is
+ * `notrack`, as that is a call's return address and has no endbr64. The
+ * entry points of the fast protocol below are reached only by direct calls
+ * and jumps, and cf__yield_resume only by a `notrack` jump, so they need no
+ * endbr64 (each would be one more instruction on every switch). The
  * object is marked IBT-compatible only: shadow stacks (SHSTK) would need a
  * shadow stack per coroutine, which coflow does not switch, so a binary
  * linked with coflow runs without them.
@@ -74,18 +77,18 @@ cf__switch:
  */
 
 /* Saves this side, restores `to`; shared tail of the switches below. */
-.macro SAVE_AND_LOAD
+.macro SAVE_AND_LOAD from=%rdi
     pushq   %rbp
     pushq   %rbx
     pushq   %r12
     pushq   %r13
     pushq   %r14
     pushq   %r15
-    movq    %rsp, (%rdi)
+    movq    %rsp, (\from)
 .endm
 
-.macro LOAD_AND_JUMP
-    movq    (%rsi), %rsp
+.macro LOAD_AND_JUMP to=%rsi
+    movq    (\to), %rsp
     popq    %r15
     popq    %r14
     popq    %r13
@@ -96,77 +99,115 @@ cf__switch:
     notrack jmp *%r11
 .endm
 
+/* Offsets in a cf_coro: its state word and `in` (checked in core/resume.c). */
+#define CF__STATE_OFF 0x50
+#define CF__IN_OFF    0x60
+
 /*
- * cf_status-or-value cf__send_switch(from, to, lo, hi, t, op):
+ * cf_status-or-value cf__send_switch(from, lo, hi, to, t, op):
  * a sender resumes `to` with rax:rdx = lo:hi (a cf_value), r8 = t (the
- * coroutine) and r9 = op; cf__yield_resume reads all four.
+ * coroutine) and r9 = op; cf__yield_resume reads all four. The value comes
+ * in rsi:rdx, where cf_send() receives it, so a send moves little.
  */
     .globl  cf__send_switch
     .hidden cf__send_switch
     .type   cf__send_switch, @function
     .p2align 4
 cf__send_switch:
-    endbr64
     SAVE_AND_LOAD
-    movq    %rdx, %rax
-    movq    %rcx, %rdx
-    LOAD_AND_JUMP
+    movq    %rsi, %rax
+    LOAD_AND_JUMP %rcx
     .size   cf__send_switch, .-cf__send_switch
 
 /*
- * cf__yield_switch(from, to, status, state): a coroutine in cf_yield goes
- * back to its sender. Below its caller's return address it leaves
- * cf__yield_resume as the resume address, so that the next resume lands
- * there; once its registers are saved it marks itself SUSPENDED (2) with a
- * plain store, which is a release on x86-64: from then on another thread may
- * resume it. The sender returns `status`.
+ * cf_status-or-value cf__send_fast(co, lo, hi, out, t, from): cf_send()'s
+ * switch into the coroutine `t` itself (its context is its first member),
+ * the arguments left where cf_send() has them (co and out unused).
+ */
+    .globl  cf__send_fast
+    .hidden cf__send_fast
+    .type   cf__send_fast, @function
+    .p2align 4
+cf__send_fast:
+    SAVE_AND_LOAD %r9
+    movq    %rsi, %rax
+    LOAD_AND_JUMP %r8
+    .size   cf__send_fast, .-cf__send_fast
+
+/*
+ * cf__yield_switch(lo, hi, co, to): a coroutine in cf_yield goes back to its
+ * sender (`co` is also its saved context: the context is the object's first
+ * member; lo:hi, the value yielded, is already stored and is unused). Below its caller's return address it leaves cf__yield_resume as
+ * the resume address, so that the next resume lands there; once its
+ * registers are saved it marks itself SUSPENDED (2) with a plain store,
+ * which is a release on x86-64: from then on another thread may resume it.
+ * The sender returns CF_YIELDED (0).
  */
     .globl  cf__yield_switch
     .hidden cf__yield_switch
     .type   cf__yield_switch, @function
     .p2align 4
 cf__yield_switch:
-    endbr64
     leaq    cf__yield_resume(%rip), %rax
     pushq   %rax
-    SAVE_AND_LOAD
-    movl    $2, (%rcx)
-    movq    %rdx, %rax
-    LOAD_AND_JUMP
+    SAVE_AND_LOAD %rdx
+    movl    $2, CF__STATE_OFF(%rdx)
+    xorl    %eax, %eax
+    LOAD_AND_JUMP %rcx
     .size   cf__yield_switch, .-cf__yield_switch
 
-/* cf__switch_rel(from, to, status, state): as above, resuming at its return. */
+/*
+ * cf__switch_rel(from, to, status, state): as above, resuming at its return
+ * through cf__rel_resume, which stores the value sent (rax:rdx) in the
+ * coroutine's `in` (r8 is the coroutine): a send passes it in registers
+ * only, and the resume points other than cf_yield's read it from there.
+ */
     .globl  cf__switch_rel
     .hidden cf__switch_rel
     .type   cf__switch_rel, @function
     .p2align 4
 cf__switch_rel:
-    endbr64
+    leaq    cf__rel_resume(%rip), %rax
+    pushq   %rax
     SAVE_AND_LOAD
     movl    $2, (%rcx)
     movq    %rdx, %rax
     LOAD_AND_JUMP
     .size   cf__switch_rel, .-cf__switch_rel
 
+    .type   cf__rel_resume, @function
+    .p2align 4
+cf__rel_resume:
+    movq    %rax, CF__IN_OFF(%r8)
+    movq    %rdx, CF__IN_OFF+8(%r8)
+    popq    %rcx
+    notrack jmp *%rcx
+    .size   cf__rel_resume, .-cf__rel_resume
+
 /*
  * Where a coroutine suspended in cf_yield resumes: rax:rdx is the value sent
- * (cf_yield's result), r8 the coroutine, r9 the op. A send pops cf_yield's
- * return address and jumps there; a throw raises at the yield, as if the
- * body had called cf__raise_thrown(co) itself.
+ * (cf_yield's result); it pops cf_yield's return address and jumps there.
+ * A throw first redirects the suspended coroutine to cf__yield_throw (see
+ * core/resume.c), which raises at the yield, as if the body had called
+ * cf__raise_thrown(co) itself (r8 is the coroutine).
  */
     .globl  cf__yield_resume
     .hidden cf__yield_resume
     .type   cf__yield_resume, @function
     .p2align 4
 cf__yield_resume:
-    endbr64
-    testl   %r9d, %r9d
-    jne     1f
     popq    %rcx
     notrack jmp *%rcx
-1:  movq    %r8, %rdi
-    jmp     cf__raise_thrown
     .size   cf__yield_resume, .-cf__yield_resume
+
+    .globl  cf__yield_throw
+    .hidden cf__yield_throw
+    .type   cf__yield_throw, @function
+    .p2align 4
+cf__yield_throw:
+    movq    %r8, %rdi
+    jmp     cf__raise_thrown
+    .size   cf__yield_throw, .-cf__yield_throw
 
 /*
  * Where a sender resumes when the coroutine did not simply yield: rax is the
