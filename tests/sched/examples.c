@@ -269,11 +269,13 @@ static void chat_200(const char *poller)
     cr_assert_eq(cf_sched_run(s), 0);
     cr_assert_eq(finished, CLIENTS);
     cf_sched_free(s);
+    /* A leak is more fds than when the first client came; fewer is fine
+       (the count at start may catch one the server was still setting up). */
     int after = -1;
-    for (int i = 0; i < 500 && (after = fds_of(pid)) != before; i++)
+    for (int i = 0; i < 500 && (after = fds_of(pid)) > before; i++)
         usleep(10000);
-    cr_assert_eq(after, before, "the server leaks fds: %d, then %d", before,
-                 after);
+    cr_assert_leq(after, before, "the server leaks fds: %d, then %d", before,
+                  after);
     kill(pid, SIGTERM);
     cr_assert_eq(exit_status(pid), 0, "no clean shutdown");
     fclose(out);
