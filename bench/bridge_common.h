@@ -2,7 +2,7 @@
 /*
  * bench/bridge_common.h - what the bridge benchmarks share: the input
  * (small log-like lines, half of them with "python"), a clock, and the
- * report line in build/bench/results.tsv's format (shared/BENCH.md):
+ * report line in build/bench/results.tsv's format (bench/README.md):
  * name, system, median, min, max, unit.
  */
 #ifndef CF_BENCH_BRIDGE_COMMON_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/bridge_process.c - bridge_process (shared/BENCH.md): items per
+ * bench/bridge_process.c - bridge_process (bench/README.md): items per
  * second through source -> grep -> process stage -> count (the count in a
  * forked child, fed over a socket pair), against the pipeline inline.
  */

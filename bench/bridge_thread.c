@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/bridge_thread.c - bridge_thread (shared/BENCH.md): items per
+ * bench/bridge_thread.c - bridge_thread (bench/README.md): items per
  * second through source -> grep -> thread stage -> count, against the same
  * pipeline inline in one thread.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/bridge_zmq.c - bridge_zmq (shared/BENCH.md): items per second
+ * bench/bridge_zmq.c - bridge_zmq (bench/README.md): items per second
  * through source -> grep -> ZeroMQ push | pull -> count over ipc://, the
  * pull side on another thread; against the same work written with plain
  * libzmq PUSH/PULL and no coflow (zmq-floor: memmem for the grep, one

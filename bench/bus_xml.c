@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/bus_xml.c - the bus_xml benchmark's C programs (shared/BENCH.md):
+ * bench/bus_xml.c - the bus_xml benchmark's C programs (bench/README.md):
  *
  *   bus_xml coflow FILE        the bus pipeline of examples/buses.c (route
  *                              22 North Bound) over FILE, lines to /dev/null,

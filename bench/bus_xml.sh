@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# bench/bus_xml.sh - the bus_xml benchmark (shared/BENCH.md): the bus
+# bench/bus_xml.sh - the bus_xml benchmark (bench/README.md): the bus
 # pipeline (route 22 North Bound) over a ~30 MB bus XML file with coflow
 # (bus_xml coflow: buses_to_dicts a handler; coflow-body: a body coroutine,
 # one switch per event), expat alone with empty handlers (bus_xml floor, the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/chan_coflow.c - channel ping-pong (shared/BENCH.md's chan_pingpong
+ * bench/chan_coflow.c - channel ping-pong (bench/README.md's chan_pingpong
  * and chan_pingpong_xcore), coflow's side:
  *
  *   chan_coflow pingpong|xcore ITERS WARMUP

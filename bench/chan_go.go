@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 
-// bench/chan_go.go - channel ping-pong, Go's side (shared/BENCH.md's
+// bench/chan_go.go - channel ping-pong, Go's side (bench/README.md's
 // chan_pingpong and chan_pingpong_xcore):
 //
 //	chan_go GOMAXPROCS ITERS WARMUP

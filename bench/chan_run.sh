@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/chan_run.sh DIR - chan_pingpong and chan_pingpong_xcore
-# (shared/BENCH.md) for coflow and Go, built in DIR; the runs of the two
+# (bench/README.md) for coflow and Go, built in DIR; the runs of the two
 # systems interleave. Replaces those lines of DIR/results.tsv, keeps the
 # others. REPS (default 7) runs each; ITERS round trips per run.
 set -u

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/coflow_scale.c - coflow at scale (issue 4), shared/BENCH.md's names:
+ * bench/coflow_scale.c - coflow at scale (issue 4), bench/README.md's names:
  *
  *   create_1m          s      create 1,000,000 coroutines (default 64 KiB
  *                             stacks, guarded) and start each to its first

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench/echo_load.c - the load generator for the echo benchmarks
- * (shared/BENCH.md), plain C, 127.0.0.1 only.
+ * (bench/README.md), plain C, 127.0.0.1 only.
  *
  *   echo_load blaster PORT   300 connections, 100,000 sequential 1 KiB
  *                            echoes over randomly chosen ones: prints seconds

@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/echo_run.sh DIR - echo_blaster and echo_load (shared/BENCH.md) for
+# bench/echo_run.sh DIR - echo_blaster and echo_load (bench/README.md) for
 # each server built in DIR, then echo_load_cores: the servers on every core
 # (coflow with one scheduler per core, against coflow on one core, the C
 # threads server and Go with GOMAXPROCS=cores), the load from one process per

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/grep_log.c - grep_log (shared/BENCH.md), coflow's side: the
+ * bench/grep_log.c - grep_log (bench/README.md), coflow's side: the
  * pipeline source -> grep -> count over a log file, every line its own
  * send into the grep stage (with -E, the regex stage: PCRE2's JIT).
  * Prints "seconds<TAB>matching lines".

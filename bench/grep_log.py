@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""bench/grep_log.py - grep_log (shared/BENCH.md), CPython's side: the
+"""bench/grep_log.py - grep_log (bench/README.md), CPython's side: the
 seeds' pipeline, source -> grep -> counter, written with generator
 coroutines as Beazley writes them. Prints "seconds<TAB>matching lines".
 

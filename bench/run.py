@@ -15,7 +15,7 @@ repetition: `PROGRAM BENCHMARK SYSTEM ITERS WARMUP` prints
 2. picks ITERS so that one run takes about --target seconds;
 3. runs --reps repetitions; in each, every figure runs once, in an order
    shuffled per repetition, so the machine's drift hits every system alike;
-4. writes OUT/results.tsv in shared/BENCH.md's format: median, min and max
+4. writes OUT/results.tsv in bench/README.md's format: median, min and max
    over the repetitions, with the machine, compilers and flags as comments;
    the lines other benchmarks put there (a benchmark this harness does not
    run, and comments that start with its name) are kept;

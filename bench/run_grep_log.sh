@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# bench/run_grep_log.sh - the grep_log benchmarks (shared/BENCH.md): count
+# bench/run_grep_log.sh - the grep_log benchmarks (bench/README.md): count
 # the lines of a generated access log that match, in one run, interleaved:
 #
 #   grep_log        a fixed string (robots.txt)

@@ -4,7 +4,7 @@
 #   make bench BENCH_ARGS="--reps 9 --only roundtrip --no-callgrind"
 #   make bench-programs              only build the programs
 #
-# Results go to build/bench/: results.tsv (shared/BENCH.md's format),
+# Results go to build/bench/: results.tsv (bench/README.md's format),
 # callgrind.tsv, report.md and report.png. The programs are described in
 # bench/README.md. A peer that does not build is left out of the run and
 # named, with the reason, in the report.

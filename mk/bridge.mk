@@ -97,7 +97,7 @@ fuzz: fuzz-frame
 fuzz-frame:
 	nice -n 10 $(MAKE) check-bridge-fuzz BRIDGE_FUZZ_SECONDS=$(FUZZ_SECONDS)
 
-# ---- benchmarks (shared/BENCH.md: bridge_thread, bridge_process,
+# ---- benchmarks (bench/README.md: bridge_thread, bridge_process,
 # bridge_zmq; items/s) ----
 BRIDGE_BENCH := bridge_thread bridge_process bridge_zmq
 bench-extra: bench-bridge

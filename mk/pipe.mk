@@ -48,7 +48,7 @@ pipe-demo:
 	    echo "wrote build/demo/loggrep.png"; \
 	else echo "graphviz not installed: build/demo/loggrep.dot not rendered"; fi
 
-# ---- the grep_log benchmark (shared/BENCH.md) ----
+# ---- the grep_log benchmark (bench/README.md) ----
 BENCH_LOG_MB ?= 1024
 BENCH_LOG_REPS ?= 5
 build/bench/grep_log: bench/grep_log.c $(call lib_a,pipe,build/release)

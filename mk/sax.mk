@@ -83,7 +83,7 @@ fuzz: fuzz-sax
 fuzz-sax:
 	nice -n 10 $(MAKE) check-sax-fuzz SAX_FUZZ_SECONDS=$(FUZZ_SECONDS)
 
-# ---- the bus_xml benchmark (shared/BENCH.md) ----
+# ---- the bus_xml benchmark (bench/README.md) ----
 BENCH_BUS_MB ?= 30
 BENCH_BUS_REPS ?= 5
 build/bench/bus_xml: bench/bus_xml.c examples/buses.c $(call lib_a,sax,build/release)

@@ -55,7 +55,7 @@ check-sched-tsan:
 	$(MAKE) CONFIG=tsan $(SCHED_TSAN_LIB) build/tsan/tests/sched_pool
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/sched_pool
 
-# ---- the echo benchmarks (shared/BENCH.md: echo_blaster, echo_load) ----
+# ---- the echo benchmarks (bench/README.md: echo_blaster, echo_load) ----
 .PHONY: bench-echo
 bench-extra: bench-echo
 ECHO_B := build/bench

@@ -9,7 +9,7 @@
  * registers and jumps to its resume address with `arg` in rax. It ends in a
  * `jmp`, not a `ret`: every switch returns somewhere other than the call it
  * would match, and a `ret` would miss the return-stack predictor every time
- * (3.4x slower, shared/PERF.md). The FP control state is not touched here;
+ * (3.4x slower, measured on this machine). The FP control state is not touched here;
  * coroutines that own one save and load it around the switch.
  *
  * A suspended stack, lowest address first (to->sp points at +0):
