@@ -21,17 +21,29 @@
 
 /*
  * A killed dial leaves its name to the detached resolver thread, whose
- * getaddrinfo() keeps its own files and sockets (/etc/hosts, nsswitch, a
- * DNS socket) open until it returns: on a loaded machine that may be after
- * the test body ends, so the count is given up to 10 s to settle. A real
- * leak never settles.
+ * getaddrinfo() opens and closes its own files and sockets (/etc/hosts,
+ * nsswitch, a DNS socket) until it returns: on a loaded machine that may be
+ * after the test body ends. The count is taken once every thread the body
+ * started has ended (10 s at most): an equal count while the thread still
+ * runs proves nothing, as it may not have opened anything yet.
  */
+static int threads(void)
+{
+    return count_entries("/proc/self/task");
+}
+
+static void threads_end(int alone)
+{
+    for (int i = 0; i < 1000 && threads() != alone; i++)
+        usleep(10000);
+    cr_assert_eq(threads(), alone, "a resolver thread never ended");
+}
+
 static void run_net(void (*body)(const char *), const char *poller)
 {
-    int before = open_fds();
+    int before = open_fds(), alone = threads();
     body(poller);
-    for (int i = 0; i < 1000 && open_fds() != before; i++)
-        usleep(10000);
+    threads_end(alone);
     cr_assert_eq(open_fds(), before, "fd leak");
 }
 
@@ -268,7 +280,7 @@ NET_TEST(dial_bad_host)
 /* Malformed addresses and unknown networks or services. */
 Test(sched, net_bad_addresses)
 {
-    int before = open_fds();
+    int before = open_fds(), alone = threads();
     cr_assert_eq(cf_net_dial("tcp", "127.0.0.1", 100), -EINVAL);
     cr_assert_eq(cf_net_dial("tcp", "::1:80", 100), -EINVAL);
     cr_assert_eq(cf_net_dial("tcp", "[::1:80", 100), -EINVAL);
@@ -287,6 +299,7 @@ Test(sched, net_bad_addresses)
     cr_assert_eq(cf_net_dial("unix", longpath, 100), -ENAMETOOLONG);
     struct cf_net_opts bad = {.flags = 0x80};
     cr_assert_eq(cf_net_listen("tcp", ":0", &bad), -EINVAL);
+    threads_end(alone);
     cr_assert_eq(open_fds(), before, "fd leak");
 }
 

@@ -12,17 +12,23 @@
 
 #include "support.h"
 
-/* Open fds of this process, to check that a test leaks none. */
-static inline int open_fds(void)
+/* Entries in a /proc directory: fds or threads, to check none is leaked. */
+static inline int count_entries(const char *dir)
 {
     int n = 0;
-    DIR *d = opendir("/proc/self/fd");
+    DIR *d = opendir(dir);
     if (d == NULL)
         return -1;
     while (readdir(d) != NULL)
         n++;
     closedir(d);
     return n;
+}
+
+/* The fds open in this process. */
+static inline int open_fds(void)
+{
+    return count_entries("/proc/self/fd");
 }
 
 /* A scheduler on `poller`, or the test is skipped when it cannot start. */
