@@ -44,6 +44,17 @@ static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
     return 0;
 }
 
+/* A body's generation comes from its slot (stack.c), a handler's from here:
+ * malloc() may give a freed handler's memory to the next one. */
+static _Atomic unsigned handler_gens;
+
+static unsigned handler_gen(void)
+{
+    unsigned n =
+        atomic_fetch_add_explicit(&handler_gens, 1, memory_order_relaxed);
+    return n % CF__GEN_MAX + 1;
+}
+
 /* What priming's next() gave: 0 for a yield; else the body is freed. */
 int cf__prime_failed(cf_coro *co, cf_status st)
 {
@@ -128,7 +139,7 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
     struct made m = new_body(fn, arg, opts, size);
     if (m.rc < 0)
         return m.rc;
-    *out = m.co;
+    *out = cf__handle_of(m.co);
     if (opts == NULL || !opts->prime)
         return 0;
 #if CF__FAST
@@ -157,12 +168,16 @@ int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
     if (rc < 0)
         return rc;
     co->kind = CF__HANDLER;
+    if (!cf__handle_set(co, handler_gen())) {
+        cf__coro_dispose(co);
+        return -ENOMEM;
+    }
     co->leaf = &cf__no_leaf; /* sends take the handler path, no switch */
     co->step = step;
     co->self = self;
     if (opts != NULL && opts->prime && (rc = prime(co)) < 0)
         return rc;
-    *out = co;
+    *out = cf__handle_of(co);
     return 0;
 }
 
@@ -191,10 +206,18 @@ static void body_entry(void *arg)
     cf__finish(co, CF__OUT_RETURNED);
 }
 
-void cf__bad_handle(const cf_coro *co, const char *fn)
+void cf__bad_handle(const cf_coro *h, const char *fn)
 {
+    const cf_coro *co = cf__raw(h);
     if (co == NULL)
         fprintf(stderr, "coflow: %s() of a NULL coroutine\n", fn);
+    else if (co->magic == CF__LIVE && co->handle != 0)
+        /* Its memory holds a new coroutine: the old name is gone. */
+        fprintf(stderr,
+                "coflow: %s() of a freed coroutine (a stale handle: its "
+                "memory now holds coroutine '%.*s'); a coroutine may not "
+                "be used after cf_coro_free()\n",
+                fn, CF__NAME_MAX - 1, co->name);
     else
         fprintf(stderr,
                 "coflow: %s() of a freed coroutine (it was '%.*s'); a "
@@ -207,7 +230,7 @@ int cf_coro_free(cf_coro *co)
 {
     if (co == NULL)
         return 0;
-    cf__check(co, "cf_coro_free");
+    co = cf__check(co, "cf_coro_free");
     cf_state s = cf__state(co);
     if (s == CF_RUNNING)
         return -EBUSY;
@@ -237,7 +260,9 @@ int cf_coro_free(cf_coro *co)
     if (co->base.tsan_fiber != NULL)
         __tsan_destroy_fiber(co->base.tsan_fiber);
 #endif
-    /* Unbiased and its own leaf: a stale cf_send() takes the slow path. */
+    /* No handle matches, and unbiased and its own leaf: a stale cf_send()
+     * takes the slow path, which aborts. */
+    co->handle = 0;
     atomic_store_explicit(&co->bias, CF__BIAS_FREED, memory_order_relaxed);
     if (co->kind == CF__BODY)
         co->leaf = co;
@@ -261,7 +286,7 @@ cf_state cf__chain_state(const cf_coro *co)
 
 cf_state cf_coro_state(const cf_coro *co)
 {
-    cf__check(co, "cf_coro_state");
+    co = cf__check(co, "cf_coro_state");
     return cf__state(co);
 }
 
@@ -284,7 +309,7 @@ const char *cf_coro_name(const cf_coro *co)
 {
     if (co == NULL)
         return "";
-    cf__check(co, "cf_coro_name");
+    co = cf__check(co, "cf_coro_name");
     return co->name;
 }
 
@@ -292,7 +317,7 @@ bool cf_coro_is_handler(const cf_coro *co)
 {
     if (co == NULL)
         return false;
-    cf__check(co, "cf_coro_is_handler");
+    co = cf__check(co, "cf_coro_is_handler");
     return co->kind == CF__HANDLER;
 }
 
@@ -300,8 +325,8 @@ cf_coro *cf_coro_delegate(const cf_coro *co)
 {
     if (co == NULL)
         return NULL;
-    cf__check(co, "cf_coro_delegate");
+    co = cf__check(co, "cf_coro_delegate");
     if (co->delegate == NULL)
         return NULL;
-    return cf_coro_state(co) == CF_RUNNING ? NULL : co->delegate;
+    return cf__state(co) == CF_RUNNING ? NULL : cf__handle_of(co->delegate);
 }

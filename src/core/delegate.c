@@ -19,7 +19,7 @@
 
 static inline cf_coro *running(void)
 {
-    cf_coro *co = cf_current();
+    cf_coro *co = cf__raw(cf_current());
     if (co == NULL) {
         fputs("coflow: yield from outside a body coroutine\n", stderr);
         abort();
@@ -98,22 +98,22 @@ static cf_status delegate_loop(cf_coro *co, const struct sub_ops *ops,
 
 static cf_status h_next(void *sub, cf_value *out)
 {
-    return cf_next(sub, out);
+    return cf_next(cf__handle_of(sub), out);
 }
 
 static cf_status h_send(void *sub, cf_value v, cf_value *out)
 {
-    return cf_send(sub, v, out);
+    return cf_send(cf__handle_of(sub), v, out);
 }
 
 static cf_status h_throw(void *sub, cf_error *e, cf_value *out)
 {
-    return cf_throw(sub, e, out);
+    return cf_throw(cf__handle_of(sub), e, out);
 }
 
 static cf_status h_close(void *sub)
 {
-    return cf_close(sub, NULL);
+    return cf_close(cf__handle_of(sub), NULL);
 }
 
 /* Waits, suspended, for the delegate to finish; see cf__finish(). */
@@ -167,7 +167,8 @@ static cf_status delegate_to(cf_coro *co, cf_coro *sub, cf_value *result)
         return cf_fail(&cf_value_error,
                        "coroutine '%s' is already delegated to by '%s'",
                        sub->name, sub->delegator->name);
-    cf_status st = cf_next(sub, &y); /* PEP 380: next(), never send() */
+    cf_status st =
+        cf_next(cf__handle_of(sub), &y); /* PEP 380: next(), never send() */
     if (st != CF_YIELDED) {
         if (st == CF_RETURNED && result != NULL)
             *result = y;
@@ -185,7 +186,7 @@ cf_status cf_yield_from_catch(cf_coro *sub, cf_value *result)
 
     if (sub == NULL)
         return cf_fail(&cf_type_error, "yield from a NULL coroutine");
-    cf__check(sub, "cf_yield_from");
+    sub = cf__check(sub, "cf_yield_from");
     /* CF_CORO_AUTOFREE: the delegation owns `sub` unless it is refused for
      * being in use (running, or delegated to by another). */
     if (CF__LIKELY(!sub->autofree) || cf__state(sub) == CF_RUNNING

@@ -79,7 +79,7 @@ static cf_error *vnew(const cf_error_type *t, const char *coro, const char *fmt,
 /* The name errors made now carry: the running handler's, else the body's. */
 static const char *current_name(void)
 {
-    cf_coro *co = cf_current();
+    cf_coro *co = cf__raw(cf_current());
     return co != NULL ? co->name : "";
 }
 

@@ -118,8 +118,11 @@ send_step(cf_coro *co, cf_value v, cf_value *out)
 }
 
 /* What the sax layer calls per event (layer.h): `out` is not NULL. */
-cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out)
+cf_status cf__handler_send(cf_coro *h, cf_value v, cf_value *out)
 {
+    cf_coro *co = cf__raw(h);
+    if (CF__UNLIKELY(co->handle != (uintptr_t)h)) /* freed: it aborts */
+        return cf__handler_resume(h, CF_OP_SEND, v, NULL, out);
     return send_step(co, v, out);
 }
 
@@ -137,7 +140,7 @@ cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
     cf_value tmp;
     int s;
 
-    cf__check(co, op == CF_OP_THROW ? "cf_throw" : "cf_send");
+    co = cf__check(co, op == CF_OP_THROW ? "cf_throw" : "cf_send");
     if (out == NULL)
         out = &tmp;
     for (;;) {

@@ -107,6 +107,8 @@ struct cf_coro {
     bool autofree;       /* CF_CORO_AUTOFREE: a delegation frees it */
     unsigned trace_id;   /* trace.c: its track in the trace (0: none yet) */
 
+    uintptr_t handle; /* what its users hold (cf__handle_set); 0 once freed */
+
     /* yield from: a chain top -> ... -> leaf of delegating coroutines */
     cf_coro *leaf;         /* a chain's top: its innermost; else cf__no_leaf */
     cf_coro *top;          /* the chain's top (itself when not delegated to) */
@@ -143,7 +145,9 @@ struct cf_coro {
 extern cf_coro cf__no_leaf;
 
 /*
- * The running context of this thread; NULL until the thread first needs it.
+ * The running context of this thread; &cf__nowhere (a context that is no
+ * coroutine) until the thread first needs one, so that cf_yield() needs
+ * no NULL test.
  * Only its thread writes it, with cf__set_cur(), but a thread taking a
  * coroutine over reads it (cf__take_bias), so writes are atomic (plain
  * stores on x86-64) and release (so that a new context seen there implies
@@ -154,6 +158,7 @@ struct cf__tls {
     uintptr_t me;     /* cf__tag() */
 };
 extern CF__TLS struct cf__tls cf__tls; /* one block: one TLS offset for both */
+extern cf__context cf__nowhere;        /* never written: is_coro is 0 */
 #define cf__cur (cf__tls.cur)
 
 static inline void cf__set_cur(cf__context *c)
@@ -178,13 +183,13 @@ cf__context *cf__thread_base(void);
 static inline cf__context *cf__current_context(void)
 {
     cf__context *c = cf__cur;
-    return CF__LIKELY(c != NULL) ? c : cf__thread_base();
+    return CF__LIKELY(c != &cf__nowhere) ? c : cf__thread_base();
 }
 
 /* Makes sure this thread has its context and its tag. */
 static inline void cf__registered(void)
 {
-    if (CF__UNLIKELY(cf__tls.me == 0 || cf__tls.cur == NULL))
+    if (CF__UNLIKELY(cf__tls.me == 0 || cf__tls.cur == &cf__nowhere))
         cf__thread_base();
 }
 
@@ -237,18 +242,83 @@ static inline cf_state cf__state(const cf_coro *co)
 }
 
 /*
- * Handles that cannot be confused (docs/design.md, "Handles"): every public
- * entry that takes a coroutine checks it is one, and aborts naming the call
- * and, for a freed one, the coroutine it was. A freed coroutine also has no
- * bias and is its own leaf, so cf_send()'s fast path, which checks neither,
- * sends it to the slow path, which does.
+ * Handles that cannot be confused (docs/design.md, "Handles"). The pointer
+ * a user holds is the object's address with the generation of its memory
+ * in bits 48 and up (CF__GEN_BITS of them; the address space of a process
+ * that does not ask for more is 47 or 48 bits on every supported target,
+ * and aarch64's top byte is left to the hardware: TBI, MTE). Every public
+ * entry masks the handle (cf__raw) and compares it with the object's
+ * `handle`: a freed coroutine's is 0, a reused slot's has another
+ * generation, and either aborts naming the call and the coroutine. The
+ * library's own calls may pass the bare address (generation 0, which no
+ * handle has): that is checked with the magic number alone.
  */
-CF_NORETURN void cf__bad_handle(const cf_coro *co, const char *fn);
+#if UINTPTR_MAX > 0xffffffffu && defined(__aarch64__)
+#define CF__GEN_BITS 8 /* bits 48-55 */
+#elif UINTPTR_MAX > 0xffffffffu
+#define CF__GEN_BITS 16 /* bits 48-63 */
+#else
+#define CF__GEN_BITS 0 /* 32-bit: no room; freed handles are still caught */
+#endif
+#if CF__GEN_BITS
+#define CF__GEN_SHIFT     48
+#define CF__GEN_MAX       ((1u << CF__GEN_BITS) - 1)
+#define CF__GEN_BITS_MASK ((uintptr_t)CF__GEN_MAX << CF__GEN_SHIFT)
+#else
+#define CF__GEN_MAX       1u
+#define CF__GEN_BITS_MASK ((uintptr_t)0)
+#endif
 
-static inline void cf__check(const cf_coro *co, const char *fn)
+/* The object a handle names (the address without its generation). */
+static inline cf_coro *cf__raw(const cf_coro *h)
 {
-    if (CF__UNLIKELY(co == NULL || co->magic != CF__LIVE))
-        cf__bad_handle(co, fn);
+    return (cf_coro *)((uintptr_t)h & ~CF__GEN_BITS_MASK);
+}
+
+/* The handle users hold for the object `co` (NULL for NULL). */
+static inline cf_coro *cf__handle_of(const cf_coro *co)
+{
+    return co != NULL ? (cf_coro *)co->handle : NULL;
+}
+
+/* The generation after `g`: 1 to CF__GEN_MAX, never 0 (a bare address). */
+static inline unsigned cf__gen_next(unsigned g)
+{
+    return g >= CF__GEN_MAX ? 1u : g + 1u;
+}
+
+/*
+ * Gives a new object its handle for generation `gen` (1 to CF__GEN_MAX);
+ * false if its address uses the generation's bits (an address space a
+ * program asked to widen), where no handle can be made.
+ */
+static inline bool cf__handle_set(cf_coro *co, unsigned gen)
+{
+    if (((uintptr_t)co & CF__GEN_BITS_MASK) != 0)
+        return false;
+#if CF__GEN_BITS
+    co->handle = (uintptr_t)co | ((uintptr_t)gen << CF__GEN_SHIFT);
+#else
+    (void)gen;
+    co->handle = (uintptr_t)co;
+#endif
+    return true;
+}
+
+CF_NORETURN void cf__bad_handle(const cf_coro *h, const char *fn);
+
+/*
+ * The object behind the handle `h` given to the public entry `fn`, or an
+ * abort naming both if `h` is NULL, freed or stale (its slot reused).
+ */
+static inline cf_coro *cf__check(const cf_coro *h, const char *fn)
+{
+    cf_coro *co = cf__raw(h);
+    if (CF__UNLIKELY(co == NULL
+                     || (co->handle != (uintptr_t)h
+                         && (co != h || co->magic != CF__LIVE))))
+        cf__bad_handle(h, fn);
+    return co;
 }
 
 /* registry.c */
@@ -416,7 +486,7 @@ bool cf__claim_from(cf_coro *t, int s, int *seen);
 static inline bool cf__claim(cf_coro *t, int s, int *seen)
 {
     cf__context *cur = cf__cur;
-    if (CF__LIKELY(cur != NULL)) {
+    if (CF__LIKELY(cur != &cf__nowhere)) {
         int r = cf__owner_claim(t, cur, s);
         if (CF__LIKELY(r == CF__CLAIMED))
             return true;

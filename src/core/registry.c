@@ -52,11 +52,24 @@ void cf__coro_dispose(cf_coro *co)
     free(co);
 }
 
+/* cf_coro_foreach() gives each coroutine's handle, not its address. */
+struct each {
+    int (*fn)(cf_coro *co, void *arg);
+    void *arg;
+};
+
+static int each_handle(cf_coro *co, void *arg)
+{
+    struct each *e = arg;
+    return e->fn(cf__handle_of(co), e->arg);
+}
+
 int cf_coro_foreach(int (*fn)(cf_coro *co, void *arg), void *arg)
 {
     if (fn == NULL)
         return -EINVAL;
-    int rc = cf__stack_each(fn, arg);
+    struct each e = {fn, arg};
+    int rc = cf__stack_each(each_handle, &e);
     if (rc != 0)
         return rc;
     /* Handlers: a snapshot, so that fn may create and free coroutines. */
@@ -73,7 +86,7 @@ int cf_coro_foreach(int (*fn)(cf_coro *co, void *arg), void *arg)
         all[n++] = co;
     pthread_mutex_unlock(&handlers_lock);
     for (size_t k = 0; k < n && rc == 0; k++)
-        rc = fn(all[k], arg);
+        rc = fn(cf__handle_of(all[k]), arg);
     free(all);
     return rc;
 }
@@ -81,7 +94,7 @@ int cf_coro_foreach(int (*fn)(cf_coro *co, void *arg), void *arg)
 size_t cf_coro_stack_used(const cf_coro *co, size_t *size)
 {
     if (co != NULL)
-        cf__check(co, "cf_coro_stack_used");
+        co = cf__check(co, "cf_coro_stack_used");
     if (co == NULL || co->slab == NULL) {
         if (size != NULL)
             *size = 0;

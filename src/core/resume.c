@@ -308,7 +308,7 @@ static inline cf_coro *leaf_of(cf_coro *co)
 static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
                                                      cf_value *out)
 {
-    cf__check(co, "cf_send");
+    co = cf__check(co, "cf_send");
     if (co->kind == CF__HANDLER)
         return cf__handler_resume(co, CF_OP_SEND, v, NULL, out);
     for (;;) {
@@ -345,17 +345,21 @@ static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
  * environments, traced coroutines, a thread's first send - takes
  * send_slow().
  */
-cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
+cf_status cf_send(cf_coro *h, cf_value v, cf_value *out)
 {
-    if (CF__UNLIKELY(co == NULL))
-        cf__bad_handle(co, "cf_send");
+    cf_coro *co = cf__raw(h);
+    if (CF__UNLIKELY(co == NULL)) /* the masking's flags: no test */
+        cf__bad_handle(h, "cf_send");
     cf_coro *t = co->leaf;
     cf__context *cur = cf__cur;
+    /* A freed or stale handle (or the library's bare address) matches no
+     * `handle`: send_slow() checks it. */
+    bool mine = co->handle == (uintptr_t)h;
 
     /* A bias that matches this thread implies its context is set up; a
      * handler's or a delegate's leaf, cf__no_leaf, matches no thread, nor
      * does a coroutine with a `slow` bit (CF__BIAS_SLOW). */
-    if (CF__LIKELY(cf__claim_fast(t, cur))) {
+    if (CF__LIKELY(mine && cf__claim_fast(t, cur))) {
         t->entry = co;
         __asm__("" ::: "memory"); /* two plain stores, not a vector pair */
         t->caller = cur;
@@ -365,16 +369,16 @@ cf_status cf_send(cf_coro *co, cf_value v, cf_value *out)
 #if CF__FAST
         /* `v` travels in registers: cf__yield_resume hands it to the body,
          * cf__rel_resume stores it in t->in for the other resume points. */
-        return cf__send_fast(co, v, out, t, &cur->ctx);
+        return cf__send_fast(h, v, out, t, &cur->ctx);
 #else
         t->in = v;
         cf_coro *y = cf__jump(cur, &t->base, t, false);
         return cf__deliver(cur, y, out);
 #endif
     }
-    if (co->kind == CF__HANDLER)
+    if (co->kind == CF__HANDLER && mine)
         return cf__handler_send_any(co, v, out);
-    return send_slow(co, v, out);
+    return send_slow(h, v, out);
 }
 
 cf_status cf_next(cf_coro *co, cf_value *out)
@@ -444,7 +448,7 @@ static cf_status throw_null(cf_coro *co, cf_value *out)
 
 cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out)
 {
-    cf__check(co, "cf_throw");
+    co = cf__check(co, "cf_throw");
     if (err == NULL)
         return throw_null(co, out);
     if (co->kind == CF__HANDLER)
@@ -521,7 +525,7 @@ cf_status cf_close(cf_coro *co, cf_value *out)
     cf_value r = cf_none();
     int s;
 
-    cf__check(co, "cf_close");
+    co = cf__check(co, "cf_close");
     switch (cf__state(co)) {
     case CF_RUNNING:
         return cf__raise_here(co, &cf_value_error,
@@ -655,7 +659,7 @@ cf_value cf_yield(cf_value v)
 {
 #if CF__FAST
     cf__context *c = cf__cur;
-    if (CF__UNLIKELY(c == NULL || c->is_coro != CF__CORO_PLAIN))
+    if (CF__UNLIKELY(c->is_coro != CF__CORO_PLAIN)) /* cf__nowhere's is 0 */
         return yield_slow(v);
     cf_coro *co = (cf_coro *)c;
     fp_check(co);

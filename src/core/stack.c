@@ -65,6 +65,7 @@ enum guard { G_MADVISE = 1, G_MPROTECT, G_CANARY };
 struct meta {
     unsigned vg_id;      /* Valgrind's id for the stack */
     unsigned char guard; /* enum guard */
+    unsigned short gen;  /* its coroutine's generation (internal.h) */
 };
 
 struct cf__slab {
@@ -513,6 +514,8 @@ int cf__stack_coro(cf_coro **out, size_t size)
         coro_clear(co);
     co->slab = s;
     co->slot = r.slot;
+    if (CF__UNLIKELY(s->meta[r.slot].gen == 0))
+        s->meta[r.slot].gen = 1;
     co->stack_req = size;
     co->base.stack_lo = lo;
     co->base.stack_size = (size_t)((char *)co - lo);
@@ -531,6 +534,10 @@ int cf__stack_coro(cf_coro **out, size_t size)
         __asan_unpoison_memory_region(lo, co->base.stack_size);
 #endif
     co->magic = CF__LIVE;
+    if (CF__UNLIKELY(!cf__handle_set(co, s->meta[r.slot].gen))) {
+        cf__stack_free(co); /* an address in a widened address space */
+        return -ENOMEM;
+    }
     *out = co;
     return 0;
 }
@@ -549,6 +556,7 @@ void cf__stack_free(cf_coro *co)
                 cf__overflow_report(co);
     }
     co->magic = 0;
+    s->meta[i].gen = (unsigned short)cf__gen_next(s->meta[i].gen);
     /* Deeper than its top page: those pages go back now, so that a stack
      * taken from the pool is clean below its top page. */
     uint64_t *sw = sentinel_of(co);

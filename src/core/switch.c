@@ -28,7 +28,8 @@ void *__tsan_get_current_fiber(void);
 void __tsan_switch_to_fiber(void *fiber, unsigned flags);
 #endif
 
-CF__TLS struct cf__tls cf__tls;
+cf__context cf__nowhere;
+CF__TLS struct cf__tls cf__tls = {&cf__nowhere, 0};
 static CF__TLS cf__context thread_base;
 
 /*
@@ -99,7 +100,7 @@ cf__context *cf__thread_base(void)
 #endif
     if (CF__UNLIKELY(cf__tls.me == 0))
         thread_list();
-    if (cf__cur == NULL) {
+    if (cf__cur == &cf__nowhere) {
         cf__overflow_thread_init();
         cf__set_cur(b);
     }
@@ -262,7 +263,7 @@ bool cf__claim_from(cf_coro *t, int s, int *seen)
 cf_coro *cf_current(void)
 {
     cf__context *c = cf__cur;
-    return c != NULL && c->is_coro ? (cf_coro *)c : NULL;
+    return c->is_coro ? cf__handle_of((cf_coro *)c) : NULL;
 }
 
 /*

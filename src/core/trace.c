@@ -342,8 +342,9 @@ void cf__trace_init(void)
     pthread_once(&once, init_once);
 }
 
-static int mark(cf_coro *co, void *arg)
+static int mark(cf_coro *h, void *arg)
 {
+    cf_coro *co = cf__raw(h); /* cf_coro_foreach() gives handles */
     bool on = arg != NULL;
     if (on) {
         co->trace_id = 0;
@@ -504,7 +505,7 @@ long cf_trace_track(const cf_coro *co, const char *name)
     pthread_mutex_lock(&g.lock);
     if (g.fd >= 0) {
         if (co != NULL)
-            id = coro_track((cf_coro *)co);
+            id = coro_track(cf__check(co, "cf_trace_track"));
         else if (name != NULL)
             id = named_track(name);
         else

@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -208,4 +209,234 @@ static void send_freed_top(void)
 Test(handles, freed_top_of_a_chain)
 {
     EXPECT_ABORT(send_freed_top, "coflow: cf_send() " FREED);
+}
+
+/*
+ * A stale handle: the coroutine was freed and a new one took its memory
+ * (the pool gives the slot just freed to the next cf_coro_new). The
+ * handle's generation no longer matches, so every entry aborts, naming the
+ * call and the coroutine that lives there now, instead of driving it.
+ */
+static cf_coro *stale_body(void)
+{
+    cf_coro *old = new_coro(echo, NULL, "old", true);
+    cr_assert_eq(cf_coro_free(old), 0);
+    cf_coro *now = new_coro(echo, NULL, "new", true);
+    /* The same memory (the address bits), another handle. */
+    cr_assert_eq((uintptr_t)now & 0xffffffffffffu,
+                 (uintptr_t)old & 0xffffffffffffu);
+    cr_assert_neq(old, now);
+    return old;
+}
+
+/* The same for a handler: malloc() may give its memory to the next one. */
+static cf_coro *stale_handler(void)
+{
+    cf_coro *old = NULL, *now = NULL;
+    for (int k = 0; k < 64; k++) {
+        cr_assert_eq(cf_handler_new(&old, echo_step, NULL,
+                                    &(struct cf_coro_opts){.name = "old-h"}),
+                     0);
+        cr_assert_eq(cf_coro_free(old), 0);
+        cr_assert_eq(cf_handler_new(&now, echo_step, NULL,
+                                    &(struct cf_coro_opts){.name = "new-h"}),
+                     0);
+        if (((uintptr_t)now & 0xffffffffffffu)
+            == ((uintptr_t)old & 0xffffffffffffu))
+            return old; /* reused: what the test needs */
+        cr_assert_eq(cf_coro_free(now), 0);
+    }
+    cr_skip_test("malloc() did not reuse a freed handler's memory");
+    return NULL;
+}
+
+static void send_stale(void)
+{
+    cf_send(stale_body(), cf_int(1), NULL);
+}
+
+static void next_stale(void)
+{
+    cf_next(stale_body(), NULL);
+}
+
+static void send_in_stale(void)
+{
+    cf_send_in(stale_body(), cf_int(1));
+}
+
+static void throw_stale(void)
+{
+    cf_throw(stale_body(), cf_error_new(&cf_value_error, "x"), NULL);
+}
+
+static void throw_new_stale(void)
+{
+    cf_throw_new(stale_body(), &cf_value_error, "x", NULL);
+}
+
+static void close_stale(void)
+{
+    cf_close(stale_body(), NULL);
+}
+
+static void free_stale(void)
+{
+    cf_coro_free(stale_body());
+}
+
+static void state_stale(void)
+{
+    cf_coro_state(stale_body());
+}
+
+static void name_stale(void)
+{
+    cf_coro_name(stale_body());
+}
+
+static void is_handler_stale(void)
+{
+    cf_coro_is_handler(stale_body());
+}
+
+static void delegate_stale(void)
+{
+    cf_coro_delegate(stale_body());
+}
+
+static void stack_used_stale(void)
+{
+    cf_coro_stack_used(stale_body(), NULL);
+}
+
+static cf_value yield_from_stale_body(void *arg)
+{
+    return cf_yield_from(stale_body());
+}
+
+static void yield_from_stale(void)
+{
+    cf_coro *co = new_coro(yield_from_stale_body, NULL, "outer", false);
+    cf_next(co, NULL);
+}
+
+static void send_stale_handler(void)
+{
+    cf_send(stale_handler(), cf_int(1), NULL);
+}
+
+static void throw_stale_handler(void)
+{
+    cf_throw_new(stale_handler(), &cf_value_error, "x", NULL);
+}
+
+static void close_stale_handler(void)
+{
+    cf_close(stale_handler(), NULL);
+}
+
+static void free_stale_handler(void)
+{
+    cf_coro_free(stale_handler());
+}
+
+static void name_stale_handler(void)
+{
+    cf_coro_name(stale_handler());
+}
+
+#define STALE "of a freed coroutine (a stale handle: its memory now holds "
+
+Test(handles, stale_handles_are_caught_on_every_entry)
+{
+    EXPECT_ABORT(send_stale, "coflow: cf_send() " STALE "coroutine 'new')");
+    EXPECT_ABORT(next_stale, "coflow: cf_send() " STALE "coroutine 'new')");
+    EXPECT_ABORT(send_in_stale, "coflow: cf_send() " STALE "coroutine 'new')");
+    EXPECT_ABORT(throw_stale, "coflow: cf_throw() " STALE "coroutine 'new')");
+    EXPECT_ABORT(throw_new_stale,
+                 "coflow: cf_throw_new() " STALE "coroutine 'new')");
+    EXPECT_ABORT(close_stale, "coflow: cf_close() " STALE "coroutine 'new')");
+    EXPECT_ABORT(state_stale,
+                 "coflow: cf_coro_state() " STALE "coroutine 'new')");
+    EXPECT_ABORT(name_stale,
+                 "coflow: cf_coro_name() " STALE "coroutine 'new')");
+    EXPECT_ABORT(is_handler_stale,
+                 "coflow: cf_coro_is_handler() " STALE "coroutine 'new')");
+    EXPECT_ABORT(delegate_stale,
+                 "coflow: cf_coro_delegate() " STALE "coroutine 'new')");
+    EXPECT_ABORT(stack_used_stale,
+                 "coflow: cf_coro_stack_used() " STALE "coroutine 'new')");
+    EXPECT_ABORT(yield_from_stale,
+                 "coflow: cf_yield_from() " STALE "coroutine 'new')");
+}
+
+Test(handles, double_free_after_reuse_is_caught)
+{
+    EXPECT_ABORT(free_stale,
+                 "coflow: cf_coro_free() " STALE "coroutine 'new')");
+}
+
+/* Under ASan, a handler's freed memory is quarantined, not reused. */
+#if !(defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer))
+Test(handles, stale_handler_handles_are_caught)
+{
+    EXPECT_ABORT(send_stale_handler,
+                 "coflow: cf_send() " STALE "coroutine 'new-h')");
+    EXPECT_ABORT(throw_stale_handler,
+                 "coflow: cf_throw_new() " STALE "coroutine 'new-h')");
+    EXPECT_ABORT(close_stale_handler,
+                 "coflow: cf_close() " STALE "coroutine 'new-h')");
+    EXPECT_ABORT(free_stale_handler,
+                 "coflow: cf_coro_free() " STALE "coroutine 'new-h')");
+    EXPECT_ABORT(name_stale_handler,
+                 "coflow: cf_coro_name() " STALE "coroutine 'new-h')");
+}
+#endif
+
+/* The handle is the same for the coroutine's whole life, wherever it comes
+ * from: cf_current(), cf_coro_delegate(), cf_coro_foreach(). */
+static cf_value report_self(void *arg)
+{
+    *(cf_coro **)arg = cf_current();
+    return cf_yield(cf_none());
+}
+
+static cf_value delegate_to_arg(void *arg)
+{
+    return cf_yield_from(arg);
+}
+
+struct seen {
+    cf_coro *want;
+    int n;
+};
+
+static int look(cf_coro *co, void *arg)
+{
+    struct seen *s = arg;
+    s->n += co == s->want;
+    return 0;
+}
+
+Test(handles, one_handle_for_a_coroutine)
+{
+    cf_coro *self = NULL;
+    cf_coro *sub = new_coro(report_self, &self, "sub", false);
+    cf_coro *top = new_coro(delegate_to_arg, sub, "top", false);
+    cr_assert_eq(cf_next(top, NULL), CF_YIELDED);
+    cr_assert_eq(self, sub);
+    cr_assert_eq(cf_coro_delegate(top), sub);
+    struct seen s = {sub, 0};
+    cr_assert_eq(cf_coro_foreach(look, &s), 0);
+    cr_assert_eq(s.n, 1);
+    /* A handle still names its coroutine after many others came and went
+     * through the same memory. */
+    cr_assert_eq(cf_coro_free(top), 0);
+    cr_assert_eq(cf_coro_free(sub), 0);
+    for (int k = 0; k < 300; k++) {
+        cf_coro *co = new_coro(echo, NULL, "churn", true);
+        cr_assert_eq(cf_send(co, cf_int(k), NULL), CF_YIELDED);
+        cr_assert_eq(cf_coro_free(co), 0);
+    }
 }
