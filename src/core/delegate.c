@@ -122,7 +122,9 @@ static cf_status await_delegate(cf_coro *co, cf_value first, cf_value *result)
     co->out = first;
     co->outk = CF__OUT_DELEGATED;
     cf__suspend(co);
-    switch ((enum cf__op)co->op) {
+    enum cf__op op = (enum cf__op)co->op;
+    co->op = CF__OP_SEND; /* at rest it is SEND: see enum cf__op */
+    switch (op) {
     case CF__OP_SUB_DONE: {
         cf_coro *x = co->done;
         co->done = NULL;

@@ -52,7 +52,12 @@ typedef struct cf__context {
 #define CF__CORO_PLAIN 1
 #define CF__CORO_SLOW  2
 
-/* How a coroutine was last resumed; read by the code it resumes in. */
+/*
+ * How a coroutine was last resumed; read by the code it resumes in. At
+ * rest it is CF__OP_SEND: whoever consumes a THROW or a SUB_DONE (the
+ * resume point that reads it) puts SEND back, so that cf_send()'s fast
+ * path need not store it.
+ */
 enum cf__op {
     CF__OP_SEND,     /* `in` */
     CF__OP_THROW,    /* `in_err` */

@@ -364,13 +364,14 @@ cf_status cf_send(cf_coro *h, cf_value v, cf_value *out)
         __asm__("" ::: "memory"); /* two plain stores, not a vector pair */
         t->caller = cur;
         t->outp = out != NULL ? out : &t->out;
-        t->op = CF__OP_SEND;
         cf__fpenv_resumed(t);
 #if CF__FAST
+        /* t->op is CF__OP_SEND already (see enum cf__op). */
         /* `v` travels in registers: cf__yield_resume hands it to the body,
          * cf__rel_resume stores it in t->in for the other resume points. */
         return cf__send_fast(h, v, out, t, &cur->ctx);
 #else
+        t->op = CF__OP_SEND;
         t->in = v;
         cf_coro *y = cf__jump(cur, &t->base, t, false);
         return cf__deliver(cur, y, out);
@@ -610,6 +611,7 @@ void cf__suspend(cf_coro *co)
  */
 void cf__raise_thrown(cf_coro *co)
 {
+    co->op = CF__OP_SEND; /* at rest it is SEND: see enum cf__op */
     cf_error *e = co->in_err;
     co->in_err = NULL;
     cf__error_set_context(e, co->base.exc);
@@ -682,6 +684,7 @@ cf_status cf_yield_catch(cf_value v, cf_value *in)
     co->outk = CF__OUT_YIELDED;
     cf__suspend(co);
     if (co->op == CF__OP_THROW) {
+        co->op = CF__OP_SEND; /* at rest it is SEND: see enum cf__op */
         cf_error *e = co->in_err;
         co->in_err = NULL;
         cf__error_set_context(e, co->base.exc);
