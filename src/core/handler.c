@@ -97,8 +97,10 @@ static __attribute__((noinline)) cf_status send_slow(cf_coro *co, cf_value v,
 
 /*
  * The send into a SUSPENDED handler kept short: claim it, call the step,
- * release it. Everything else (starting, misuse, closed, a NULL `out`)
- * takes cf__handler_resume(), and a step that does not yield ended().
+ * release it. Everything else (starting, misuse, closed) takes
+ * cf__handler_resume(), and a step that does not yield ended(). A NULL
+ * `out` gets a slot here, as cf__handler_resume() gives it: a value
+ * yielded into it is not received, one returned into it is dropped.
  * `before`, the error handled when the step was called, is kept in the
  * object: one register less to keep across the step.
  */
@@ -106,29 +108,37 @@ static inline __attribute__((always_inline)) cf_status
 send_step(cf_coro *co, cf_value v, cf_value *out)
 {
     cf__context *cur = cf__cur;
-    if (CF__UNLIKELY(out == NULL || !handler_claim(co, cur)))
+    if (CF__UNLIKELY(!handler_claim(co, cur)))
         return send_slow(co, v, out);
+    cf_value tmp;
     co->before = cur->exc;
-    cf_status st = co->step(co->self, CF_OP_SEND, v, out);
+    cf_status st = co->step(co->self, CF_OP_SEND, v, out != NULL ? out : &tmp);
+    /* (each caller tests `out` first, so that the slot costs a non-NULL
+     * `out` nothing) */
     if (CF__LIKELY(st == CF_YIELDED)) {
         atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);
         return st;
     }
-    return ended(co, st, co->before);
+    st = ended(co, st, co->before);
+    if (out == NULL && st == CF_RETURNED) /* nobody receives it */
+        cf_value_drop(tmp);
+    return st;
 }
 
 /* What the sax layer calls per event (layer.h): `out` is not NULL. */
 cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out)
 {
-    return send_step(co, v, out);
+    if (CF__LIKELY(out != NULL))
+        return send_step(co, v, out);
+    return send_step(co, v, NULL);
 }
 
 /* cf_send() into a handler. */
 cf_status cf__handler_send_any(cf_coro *co, cf_value v, cf_value *out)
 {
-    /* A NULL `out` takes cf__handler_resume(), which drops a return value
-     * nobody receives. */
-    return send_step(co, v, out);
+    if (CF__LIKELY(out != NULL))
+        return send_step(co, v, out);
+    return send_step(co, v, NULL);
 }
 
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,

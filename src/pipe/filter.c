@@ -76,8 +76,31 @@ struct cf_finder {
     size_t m;      /* the needle's length */
     size_t i1, i2; /* the offsets of its two rarest bytes, i1 < i2 */
     unsigned char b1, b2;
+    /* The needle's first and last w bytes (w = 2, 4 or 8: the widest word
+     * not longer than it, up to 8) as loaded from memory: a candidate is
+     * verified with two loads and two compares where m <= 16. */
+    unsigned char w;
+    uint64_t head, tail;
     char needle[];
 };
+
+/* A w-byte load (w = 2, 4 or 8) at `p`, unaligned. */
+static inline uint64_t load_w(const char *p, unsigned w)
+{
+    if (w == 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        return x;
+    }
+    if (w == 4) {
+        uint32_t x;
+        memcpy(&x, p, 4);
+        return x;
+    }
+    uint16_t x;
+    memcpy(&x, p, 2);
+    return x;
+}
 
 int cf_finder_new(cf_finder **out, const char *needle, size_t len)
 {
@@ -118,6 +141,9 @@ int cf_finder_new(cf_finder **out, const char *needle, size_t len)
     }
     f->b1 = (unsigned char)f->needle[f->i1];
     f->b2 = (unsigned char)f->needle[f->i2];
+    f->w = len >= 8 ? 8 : len >= 4 ? 4 : 2;
+    f->head = len >= 2 ? load_w(f->needle, f->w) : 0;
+    f->tail = len >= 2 ? load_w(f->needle + len - f->w, f->w) : 0;
     *out = f;
     return 0;
 }
@@ -132,9 +158,17 @@ size_t cf_finder_len(const cf_finder *f)
     return f != NULL ? f->m : 0;
 }
 
+/*
+ * Whether the needle (m >= 2) is at `at`: its first and last w bytes, which
+ * cover it up to 2w bytes, then memcmp() for the middle of a longer one.
+ */
 static inline bool verify(const cf_finder *f, const char *at)
 {
-    return memcmp(at, f->needle, f->m) == 0;
+    unsigned w = f->w;
+    if (load_w(at, w) != f->head || load_w(at + f->m - w, w) != f->tail)
+        return false;
+    return f->m <= 2 * (size_t)w
+           || memcmp(at + w, f->needle + w, f->m - 2 * (size_t)w) == 0;
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -174,12 +208,39 @@ static bool have_avx2(void)
 }
 #endif
 
-const char *cf_finder_find(const cf_finder *f, const char *h, size_t n)
+/*
+ * A needle of 2..16 bytes in a short haystack (last < 15: no vector fits):
+ * a scalar scan for one of its two rarest bytes, then its first and last w bytes,
+ * which cover it all. One copy per w and no call, so that it keeps no
+ * registers.
+ */
+static inline __attribute__((always_inline)) const char *
+scan_short(const cf_finder *f, const char *h, size_t last, unsigned w)
 {
-    if (f == NULL || (h == NULL && n > 0) || n < f->m)
-        return NULL;
-    if (f->m <= 1)
-        return f->m == 0 ? h : memchr(h, f->needle[0], n);
+    const char *p = h + f->i1, *end = p + last;
+    unsigned char b = f->b1;
+    size_t back = f->i1, tail_at = f->m - w;
+    for (; p <= end; p++)
+        if ((unsigned char)*p == b && load_w(p - back, w) == f->head
+            && load_w(p - back + tail_at, w) == f->tail)
+            return p - back;
+    return NULL;
+}
+
+static inline const char *find_short(const cf_finder *f, const char *h,
+                                     size_t last)
+{
+    if (f->w == 8)
+        return scan_short(f, h, last, 8);
+    if (f->w == 4)
+        return scan_short(f, h, last, 4);
+    return scan_short(f, h, last, 2);
+}
+
+/* Everything else, kept out of the short path's registers. */
+static __attribute__((noinline)) const char *find_long(const cf_finder *f,
+                                                       const char *h, size_t n)
+{
     size_t last = n - f->m; /* the last start position */
     size_t s = 0;
 #ifdef CF__HAVE_AVX2
@@ -212,6 +273,18 @@ const char *cf_finder_find(const cf_finder *f, const char *h, size_t n)
             && (unsigned char)h[s + f->i2] == f->b2 && verify(f, h + s))
             return h + s;
     return NULL;
+}
+
+const char *cf_finder_find(const cf_finder *f, const char *h, size_t n)
+{
+    if (f == NULL || (h == NULL && n > 0) || n < f->m)
+        return NULL;
+    if (f->m <= 1)
+        return f->m == 0 ? h : memchr(h, f->needle[0], n);
+    size_t last = n - f->m;
+    if (CF__LIKELY(last < 15 && f->m <= 16))
+        return find_short(f, h, last);
+    return find_long(f, h, n);
 }
 
 /* ---- substring grep ---- */
