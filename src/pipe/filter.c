@@ -81,6 +81,7 @@ struct cf_finder {
      * verified with two loads and two compares where m <= 16. */
     unsigned char w;
     uint64_t head, tail;
+    size_t short_lim; /* 15 where 2 <= m <= 16 (find_short), else 0 */
     char needle[];
 };
 
@@ -144,6 +145,7 @@ int cf_finder_new(cf_finder **out, const char *needle, size_t len)
     f->w = len >= 8 ? 8 : len >= 4 ? 4 : 2;
     f->head = len >= 2 ? load_w(f->needle, f->w) : 0;
     f->tail = len >= 2 ? load_w(f->needle + len - f->w, f->w) : 0;
+    f->short_lim = len >= 2 && len <= 16 ? 15 : 0;
     *out = f;
     return 0;
 }
@@ -275,16 +277,32 @@ static __attribute__((noinline)) const char *find_long(const cf_finder *f,
     return NULL;
 }
 
-const char *cf_finder_find(const cf_finder *f, const char *h, size_t n)
+/* Any needle, any haystack: the checks, then the vector scans. */
+static __attribute__((noinline)) const char *find_any(const cf_finder *f,
+                                                      const char *h, size_t n)
 {
     if (f == NULL || (h == NULL && n > 0) || n < f->m)
         return NULL;
     if (f->m <= 1)
         return f->m == 0 ? h : memchr(h, f->needle[0], n);
     size_t last = n - f->m;
-    if (CF__LIKELY(last < 15 && f->m <= 16))
+    if (last < f->short_lim)
         return find_short(f, h, last);
     return find_long(f, h, n);
+}
+
+/*
+ * A short line first, with one compare: `last` wraps to a huge number when
+ * n < m, and short_lim is 0 for the needles find_short() does not take.
+ */
+const char *cf_finder_find(const cf_finder *f, const char *h, size_t n)
+{
+    if (CF__LIKELY(f != NULL && h != NULL)) {
+        size_t last = n - f->m;
+        if (CF__LIKELY(last < f->short_lim))
+            return find_short(f, h, last);
+    }
+    return find_any(f, h, n);
 }
 
 /* ---- substring grep ---- */
