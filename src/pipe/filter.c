@@ -176,14 +176,22 @@ static inline bool verify(const cf_finder *f, const char *at)
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define CF__HAVE_AVX2 1
-/* 32 start positions at a time; the caller checked s + 31 <= last. */
+/* 32 start positions at a time, all of them; the caller checked last >= 31. */
 __attribute__((target("avx2"))) static const char *
 find_avx2(const cf_finder *f, const char *h, size_t n, size_t *pos)
 {
     size_t last = n - f->m, s = *pos;
     const __m256i v1 = _mm256_set1_epi8((char)f->b1);
     const __m256i v2 = _mm256_set1_epi8((char)f->b2);
-    for (; s + 31 <= last; s += 32) {
+    for (;;) {
+        if (s + 31 > last) {
+            /* Fewer than 32 start positions left: one more window, moved
+             * back to end at `last` (which the caller made >= 31). The
+             * positions it looks at again held no match. */
+            if (s > last)
+                break;
+            s = last - 31;
+        }
         __m256i a =
             _mm256_loadu_si256((const __m256i *)(const void *)(h + s + f->i1));
         __m256i b =
@@ -196,6 +204,7 @@ find_avx2(const cf_finder *f, const char *h, size_t n, size_t *pos)
                 return h + s + bit;
             mask &= mask - 1;
         }
+        s += 32;
     }
     *pos = s;
     return NULL;
@@ -246,16 +255,21 @@ static __attribute__((noinline)) const char *find_long(const cf_finder *f,
     size_t last = n - f->m; /* the last start position */
     size_t s = 0;
 #ifdef CF__HAVE_AVX2
-    if (last >= 64 && have_avx2()) {
-        const char *r = find_avx2(f, h, n, &s);
-        if (r != NULL)
-            return r;
-    }
+    if (last >= 31 && have_avx2()) /* all of it, in 32-byte windows */
+        return find_avx2(f, h, n, &s);
 #endif
 #if defined(__SSE2__)
     const __m128i v1 = _mm_set1_epi8((char)f->b1);
     const __m128i v2 = _mm_set1_epi8((char)f->b2);
-    for (; s + 15 <= last; s += 16) {
+    for (;;) {
+        if (s + 15 > last) {
+            /* Fewer than 16 start positions left: one more window, moved
+             * back to end at `last` where it fits. The positions it looks
+             * at again held no match. */
+            if (s > last || last < 15)
+                break;
+            s = last - 15;
+        }
         __m128i a =
             _mm_loadu_si128((const __m128i *)(const void *)(h + s + f->i1));
         __m128i b =
@@ -268,6 +282,7 @@ static __attribute__((noinline)) const char *find_long(const cf_finder *f,
                 return h + s + bit;
             mask &= mask - 1;
         }
+        s += 16;
     }
 #endif
     for (; s <= last; s++)

@@ -398,3 +398,33 @@ Test(pipe, finder_short_lines, .init = rsetup, .fini = rteardown)
             cf_finder_free(f);
         }
 }
+
+/*
+ * Haystacks of every length up to 100 over a two-letter alphabet (many
+ * candidates, many near misses) against memmem: the vector windows, the
+ * last window moved back to end at the last start position, and the
+ * scalar scans. A fixed-seed generator: the same texts every run.
+ */
+Test(pipe, finder_two_letters, .init = rsetup, .fini = rteardown)
+{
+    char text[101];
+    unsigned x = 12345;
+    for (int round = 0; round < 40; round++) {
+        for (size_t i = 0; i < sizeof text; i++) {
+            x = x * 1103515245u + 12345u;
+            text[i] = (x >> 16) % 7 == 0 ? 'b' : 'a';
+        }
+        for (size_t len = 2; len <= 20; len++) {
+            cf_finder *f;
+            size_t at = (x >> 8) % (sizeof text - len);
+            cr_assert_eq(cf_finder_new(&f, text + at, len), 0);
+            for (size_t hl = 0; hl <= sizeof text; hl++) {
+                const char *want = memmem(text, hl, text + at, len);
+                cr_assert_eq(cf_finder_find(f, text, hl), want,
+                             "round %d len %zu at %zu n %zu", round, len, at,
+                             hl);
+            }
+            cf_finder_free(f);
+        }
+    }
+}
