@@ -72,16 +72,23 @@ __attribute__((noinline)) static cf_status ended(cf_coro *co, cf_status st,
 /*
  * The owner's claim of a SUSPENDED handler (cf__owner_claim() without the
  * flags: a handler's bias has none but CF__BIAS_FREED, which must fail).
- * A thread whose tag is still 0 never matches.
+ * The bias is looked at once, after the announcement: the look before it
+ * in cf__owner_claim() only spares a thread that does not own the handler
+ * its two stores to cf__cur, which no taker reads while the bias names
+ * another thread (docs/design.md, "The guard"). A thread whose tag is
+ * still 0 never matches.
  */
 static inline bool handler_claim(cf_coro *co, cf__context *cur)
 {
-    uintptr_t me = cf__tag();
-    if (CF__PEEK_BIAS(co) != me || CF__PEEK_STATE(co) != CF_SUSPENDED)
+    if (CF__PEEK_STATE(co) != CF_SUSPENDED)
         return false;
     cf__set_cur(&co->base); /* "claiming co", for a taker to see */
     atomic_signal_fence(memory_order_seq_cst);
-    bool mine = CF__PEEK_BIAS(co) == me;
+    /* An atomic load, which the compiler does not hoist above the
+     * announcement as it did a plain one (a compare of the bias before
+     * it, and a second after). */
+    bool mine =
+        atomic_load_explicit(&co->bias, memory_order_relaxed) == cf__tag();
     if (CF__LIKELY(mine))
         atomic_store_explicit(&co->state, CF_RUNNING, memory_order_relaxed);
     cf__set_cur(cur);
@@ -125,12 +132,19 @@ send_step(cf_coro *co, cf_value v, cf_value *out)
     return st;
 }
 
+/* A send with a NULL `out`: its slot lives here, not in the frame of the
+ * common case. */
+static __attribute__((noinline)) cf_status send_null(cf_coro *co, cf_value v)
+{
+    return send_step(co, v, NULL);
+}
+
 /* What the sax layer calls per event (layer.h): `out` is not NULL. */
 cf_status cf__handler_send(cf_coro *co, cf_value v, cf_value *out)
 {
     if (CF__LIKELY(out != NULL))
         return send_step(co, v, out);
-    return send_step(co, v, NULL);
+    return send_null(co, v);
 }
 
 /* cf_send() into a handler. */
@@ -138,7 +152,7 @@ cf_status cf__handler_send_any(cf_coro *co, cf_value v, cf_value *out)
 {
     if (CF__LIKELY(out != NULL))
         return send_step(co, v, out);
-    return send_step(co, v, NULL);
+    return send_null(co, v);
 }
 
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,
