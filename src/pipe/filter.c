@@ -177,10 +177,10 @@ static inline bool verify(const cf_finder *f, const char *at)
 #include <immintrin.h>
 #define CF__HAVE_AVX2 1
 /* 32 start positions at a time, all of them; the caller checked last >= 31. */
-__attribute__((target("avx2"))) static const char *
-find_avx2(const cf_finder *f, const char *h, size_t n, size_t *pos)
+__attribute__((target("avx2"), noinline)) static const char *
+find_avx2(const cf_finder *f, const char *h, size_t last)
 {
-    size_t last = n - f->m, s = *pos;
+    size_t s = 0;
     const __m256i v1 = _mm256_set1_epi8((char)f->b1);
     const __m256i v2 = _mm256_set1_epi8((char)f->b2);
     for (;;) {
@@ -206,16 +206,21 @@ find_avx2(const cf_finder *f, const char *h, size_t n, size_t *pos)
         }
         s += 32;
     }
-    *pos = s;
     return NULL;
 }
 
-static bool have_avx2(void)
+static int avx2_known = -1; /* -1 until asked; a race writes the same value */
+
+static __attribute__((noinline)) bool ask_avx2(void)
 {
-    static int known = -1;
-    if (known < 0)
-        known = __builtin_cpu_supports("avx2") ? 1 : 0;
-    return known == 1;
+    avx2_known = __builtin_cpu_supports("avx2") ? 1 : 0;
+    return avx2_known == 1;
+}
+
+static inline bool have_avx2(void)
+{
+    int k = avx2_known;
+    return CF__LIKELY(k >= 0) ? k == 1 : ask_avx2();
 }
 #endif
 
@@ -248,16 +253,11 @@ static inline const char *find_short(const cf_finder *f, const char *h,
     return scan_short(f, h, last, 2);
 }
 
-/* Everything else, kept out of the short path's registers. */
-static __attribute__((noinline)) const char *find_long(const cf_finder *f,
-                                                       const char *h, size_t n)
+/* 16 start positions at a time (SSE2), then what is left one at a time. */
+static __attribute__((noinline)) const char *
+find_sse(const cf_finder *f, const char *h, size_t last)
 {
-    size_t last = n - f->m; /* the last start position */
     size_t s = 0;
-#ifdef CF__HAVE_AVX2
-    if (last >= 31 && have_avx2()) /* all of it, in 32-byte windows */
-        return find_avx2(f, h, n, &s);
-#endif
 #if defined(__SSE2__)
     const __m128i v1 = _mm_set1_epi8((char)f->b1);
     const __m128i v2 = _mm_set1_epi8((char)f->b2);
@@ -292,7 +292,23 @@ static __attribute__((noinline)) const char *find_long(const cf_finder *f,
     return NULL;
 }
 
-/* Any needle, any haystack: the checks, then the vector scans. */
+/*
+ * A needle of 2 bytes or more in a haystack of n >= m bytes, `last` = n - m
+ * the last start position: the short scan, or the vector windows.
+ */
+static inline const char *find_at(const cf_finder *f, const char *h,
+                                  size_t last)
+{
+    if (CF__LIKELY(last < f->short_lim))
+        return find_short(f, h, last);
+#ifdef CF__HAVE_AVX2
+    if (last >= 31 && have_avx2()) /* all of it, in 32-byte windows */
+        return find_avx2(f, h, last);
+#endif
+    return find_sse(f, h, last);
+}
+
+/* What cf_finder_find() does not take first: NULL, n < m, m <= 1. */
 static __attribute__((noinline)) const char *find_any(const cf_finder *f,
                                                       const char *h, size_t n)
 {
@@ -300,10 +316,7 @@ static __attribute__((noinline)) const char *find_any(const cf_finder *f,
         return NULL;
     if (f->m <= 1)
         return f->m == 0 ? h : memchr(h, f->needle[0], n);
-    size_t last = n - f->m;
-    if (last < f->short_lim)
-        return find_short(f, h, last);
-    return find_long(f, h, n);
+    return find_at(f, h, n - f->m);
 }
 
 /*
@@ -316,6 +329,8 @@ const char *cf_finder_find(const cf_finder *f, const char *h, size_t n)
         size_t last = n - f->m;
         if (CF__LIKELY(last < f->short_lim))
             return find_short(f, h, last);
+        if (CF__LIKELY(n >= f->m && f->m >= 2))
+            return find_at(f, h, last);
     }
     return find_any(f, h, n);
 }
