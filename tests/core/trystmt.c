@@ -435,7 +435,7 @@ static void count_dtor(void *p)
 /*
  * try: raise ValueError(obj)
  * except ValueError:
- *     try: yield "in"
+ *     try: sys.exception() cleared; yield "in"
  *     except GeneratorExit: yield "again"     # ignores the close
  */
 static cf_value abandoned_in_try(void *arg)
@@ -452,6 +452,10 @@ static cf_value abandoned_in_try(void *arg)
     {
         CF_TRY
         {
+            /* Nothing is handled at the yield, so the GeneratorExit a close
+             * throws in has no context: only the two blocks keep the
+             * ValueError (the outer's caught error, the inner's outer). */
+            cf_error_clear();
             cf_yield(cf_str("in"));
         }
         CF_EXCEPT(&cf_generator_exit, e2)
@@ -462,21 +466,6 @@ static cf_value abandoned_in_try(void *arg)
     }
     CF_END_TRY;
     return cf_none();
-}
-
-/* core keeps one GeneratorExit for close() and, until the next close
- * reuses it, the context its last use gave it: a close flushes that. */
-static cf_value one_yield(void *arg)
-{
-    cf_yield(cf_none());
-    return cf_none();
-}
-
-static void flush_cached_generator_exit(void)
-{
-    cf_coro *x = new_coro(one_yield, NULL, "x", true);
-    cr_assert_eq(cf_close(x, NULL), CF_RETURNED);
-    cf_coro_free(x);
 }
 
 /* Closed once (it ignores it), then freed: unwound by the second close. */
@@ -490,8 +479,8 @@ Test(trystmt, unwound_block_releases_its_errors, .init = trace_reset)
     cf_error_clear();
     cr_assert_eq(dtor_runs, 0, "the outer error is still being handled");
     cr_assert_eq(cf_coro_free(g), 0);
-    flush_cached_generator_exit();
-    cr_assert_eq(dtor_runs, 1, "the error the try blocks kept is freed");
+    cr_assert_eq(dtor_runs, 1, "the error the try blocks kept is freed (%d)",
+                 dtor_runs);
 }
 
 /* Freed at once: the close fails, and it is abandoned inside both blocks. */
@@ -501,6 +490,6 @@ Test(trystmt, abandoned_block_releases_its_errors, .init = trace_reset)
     dtor_runs = 0;
     cr_assert_eq(cf_next(g, NULL), CF_YIELDED);
     cr_assert_eq(cf_coro_free(g), 0); /* "Exception ignored": abandoned */
-    flush_cached_generator_exit();
-    cr_assert_eq(dtor_runs, 1, "the error the try blocks kept is freed");
+    cr_assert_eq(dtor_runs, 1, "the error the try blocks kept is freed (%d)",
+                 dtor_runs);
 }
