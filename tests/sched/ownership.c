@@ -68,22 +68,29 @@ static cf_value spawn_refusals(void *arg)
 {
     (void)arg;
     /* a group bound to another scheduler */
-    cr_assert_eq(cf_group_spawn(other_group, coro_of(idle, NULL, "x")),
-                 -EXDEV);
+    cr_assert_eq(cf_group_spawn(other_group, coro_of(idle, NULL, "x")), -EXDEV);
     cf_group *g;
     cr_assert_eq(cf_group_new(&g), 0);
     cr_assert_eq(cf_group_spawn(g, closed_coro()), -EINVAL);
     cf_group_free(g);
-    CF_TRY {
+    CF_TRY
+    {
         cf_task_spawn(closed_coro());
-    } CF_EXCEPT (&cf_task_error, e) {
+    }
+    CF_EXCEPT(&cf_task_error, e)
+    {
         tracef("%s; ", err_text());
-    } CF_END_TRY;
-    CF_TRY {
+    }
+    CF_END_TRY;
+    CF_TRY
+    {
         cf_task_spawn(NULL);
-    } CF_EXCEPT (&cf_task_error, e2) {
+    }
+    CF_EXCEPT(&cf_task_error, e2)
+    {
         tracef("%s; ", err_text());
-    } CF_END_TRY;
+    }
+    CF_END_TRY;
     return cf_none();
 }
 
