@@ -146,8 +146,8 @@ void cf__task_wake(cf_sched *s, cf__task *t, int rc);
    earliest grace deadline (-1: none); cf__grace_expire() closes hard the
    tasks whose grace is over. */
 int cf__task_cancel(cf_sched *s, cf__task *t, int64_t grace_ms);
-void cf__cancel_check(cf__task *t);
-void cf__cancel_wait(cf__wait *w);
+__attribute__((cold)) void cf__cancel_check(cf__task *t);
+__attribute__((cold)) void cf__cancel_wait(cf__wait *w);
 int64_t cf__grace_next(cf_sched *s);
 void cf__grace_expire(cf_sched *s, int64_t now);
 
