@@ -355,6 +355,18 @@ CF_API int cf_group_wait(cf_group *g, int64_t timeout_ms);
  */
 CF_API int cf_group_kill(cf_group *g);
 
+/*
+ * Cancels every member of `g` with cf_task_cancel() and the same
+ * `grace_ms`: each gets CancelledError at its wait point, may clean up
+ * (write, sleep, ...) within the grace, and is then closed hard. A member
+ * that ends with CancelledError is no failure of the group. The caller,
+ * when a member, gets it at its next checkpoint. Call it on the group's
+ * scheduler's thread; it never waits. Returns the number of members
+ * cancelled now (not counting those cancelled before), or -EINVAL.
+ * Unwinds: no.
+ */
+CF_API int cf_group_cancel(cf_group *g, int64_t grace_ms);
+
 /* ---- one scheduler per core ---- */
 
 /* A pool of schedulers, each run on its own thread. Opaque. */

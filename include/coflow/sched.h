@@ -116,9 +116,10 @@ struct cf_sched_opts {
 
 /* Raised by the task calls: an unknown task id, waiting on oneself. */
 CF_API extern const cf_error_type cf_task_error; /* TaskError: Exception */
-/* Raised by cf_task_wait() when the task it waits for was killed. */
+/* Raised in a task cancelled with cf_task_cancel(), and by cf_task_wait()
+   when the task it waits for was killed or cancelled. */
 CF_API extern const cf_error_type
-    cf_task_cancelled; /* CancelledError: TaskError */
+    cf_task_cancelled; /* CancelledError: BaseException */
 
 /*
  * Creates a scheduler with no tasks and stores it in `*out`. Returns 0,
@@ -199,6 +200,27 @@ CF_API int64_t cf_task_spawn(cf_coro *co);
  * task); GeneratorExit when the caller is killed, itself included.
  */
 CF_API void cf_task_kill(int64_t tid);
+
+/*
+ * Cancels task `tid` of `s` (NULL: the scheduler running the caller), as
+ * asyncio's Task.cancel() and trio's cancel scopes do, unlike
+ * cf_task_kill(): CancelledError (a BaseException) is raised in the task
+ * at the wait it is parked in, or, when it is ready or running, at its
+ * next checkpoint (a wait, sleep, yield, socket or fd wait, channel,
+ * select or sync wait, group wait). While that error is being handled -
+ * in its cleanups and except clauses - the task may call every task and
+ * socket function, and they wait as usual, until `grace_ms` milliseconds
+ * from now (negative: no limit); then it is closed hard, as by
+ * cf_task_kill() (GeneratorExit; its remaining checkpoints raise
+ * CancelledError at once). Cancellation is level-triggered, as trio's: a
+ * task that swallows the error and goes on gets it again at every later
+ * checkpoint until it ends. A task that ends with it is not a failure (not
+ * reported, no error of its group); its waiters get it. Cancelling again
+ * may shorten the grace. Call it on `s`'s thread, in a task or not; it
+ * never waits. Returns 0, -ESRCH for an unknown or ended task, -EINVAL
+ * for a NULL `s` outside a task. Unwinds: no.
+ */
+CF_API int cf_task_cancel(cf_sched *s, int64_t tid, int64_t grace_ms);
 
 /*
  * Parks until task `tid` ends (WaitTask) and returns its return value. An
