@@ -32,7 +32,7 @@ void cf__wq_push(struct cf__wq *q, cf__wnode *n)
     n->q = q;
 }
 
-void cf__wq_remove(cf__wnode *n)
+static inline __attribute__((always_inline)) void wq_remove(cf__wnode *n)
 {
     struct cf__wq *q = n->q;
     if (q == NULL)
@@ -49,12 +49,22 @@ void cf__wq_remove(cf__wnode *n)
     n->q = NULL;
 }
 
-cf__wnode *cf__wq_pop(struct cf__wq *q)
+static inline __attribute__((always_inline)) cf__wnode *wq_pop(struct cf__wq *q)
 {
     cf__wnode *n = q->head;
     if (n != NULL)
-        cf__wq_remove(n);
+        wq_remove(n);
     return n;
+}
+
+void cf__wq_remove(cf__wnode *n)
+{
+    wq_remove(n);
+}
+
+cf__wnode *cf__wq_pop(struct cf__wq *q)
+{
+    return wq_pop(q);
 }
 
 /* While a scheduler's `current` is set, its coroutine is running (a task,
@@ -77,7 +87,8 @@ void cf__wait_init(cf__wait *w, void (*unlink)(cf__wait *), void *arg)
     w->gone = NULL;
 }
 
-bool cf__wait_claim(cf__wait *w, int idx)
+static inline __attribute__((always_inline)) bool wait_claim(cf__wait *w,
+                                                             int idx)
 {
     if (CF__LIKELY(!w->shared)) {
         if (atomic_load_explicit(&w->fired, memory_order_relaxed)
@@ -91,9 +102,14 @@ bool cf__wait_claim(cf__wait *w, int idx)
         &w->fired, &expect, idx, memory_order_acq_rel, memory_order_acquire);
 }
 
+bool cf__wait_claim(cf__wait *w, int idx)
+{
+    return wait_claim(w, idx);
+}
+
 /* After a claim: records `rc` and makes the task ready (here, or through
    its scheduler's inbox when that runs on another thread). */
-void cf__wait_wake(cf__wait *w, int rc)
+static inline __attribute__((always_inline)) void wait_wake(cf__wait *w, int rc)
 {
     w->rc = rc;
     cf__task *t = w->task;
@@ -102,10 +118,19 @@ void cf__wait_wake(cf__wait *w, int rc)
         if (t->heap_idx != SIZE_MAX)
             cf__timer_remove(s, t);
         t->wait = NULL;
-        cf__task_wake(s, t, 0);
+        /* Woken by a running task: a hand-off, it runs next (runnext). */
+        if (CF__LIKELY(s->current != NULL))
+            cf__ready_next(s, t);
+        else
+            cf__task_wake(s, t, 0);
     } else {
         cf__pool_wake(s, t);
     }
+}
+
+void cf__wait_wake(cf__wait *w, int rc)
+{
+    wait_wake(w, rc);
 }
 
 void cf__wq_wake_all(struct cf__wq *q, int rc)
@@ -299,29 +324,30 @@ size_t cf_chan_len(cf_chan *ch)
 }
 
 /* Under the lock: completes a receive if it can. */
-static bool try_recv(cf_chan *ch, cf_value *out, int *rc)
+static inline __attribute__((always_inline)) bool
+try_recv(cf_chan *ch, cf_value *out, int *rc)
 {
     cf__wnode *p;
     if (ch->len > 0) {
         *out = ch->buf[ch->head];
         ch->head = ch->head + 1 == ch->cap ? 0 : ch->head + 1;
         ch->len--;
-        while ((p = cf__wq_pop(&ch->sendq)) != NULL) {
-            if (cf__wait_claim(p->w, p->idx)) {
+        while ((p = wq_pop(&ch->sendq)) != NULL) {
+            if (wait_claim(p->w, p->idx)) {
                 size_t tail = ch->head + ch->len;
                 ch->buf[tail >= ch->cap ? tail - ch->cap : tail] = p->val;
                 ch->len++;
-                cf__wait_wake(p->w, 0);
+                wait_wake(p->w, 0);
                 break;
             }
         }
         *rc = 0;
         return true;
     }
-    while ((p = cf__wq_pop(&ch->sendq)) != NULL) {
-        if (cf__wait_claim(p->w, p->idx)) {
+    while ((p = wq_pop(&ch->sendq)) != NULL) {
+        if (wait_claim(p->w, p->idx)) {
             *out = p->val;
-            cf__wait_wake(p->w, 0);
+            wait_wake(p->w, 0);
             *rc = 0;
             return true;
         }
@@ -335,17 +361,18 @@ static bool try_recv(cf_chan *ch, cf_value *out, int *rc)
 }
 
 /* Under the lock: completes a send if it can. */
-static bool try_send(cf_chan *ch, cf_value v, int *rc)
+static inline __attribute__((always_inline)) bool try_send(cf_chan *ch,
+                                                           cf_value v, int *rc)
 {
     cf__wnode *p;
     if (ch->closed) {
         *rc = -EPIPE;
         return true;
     }
-    while ((p = cf__wq_pop(&ch->recvq)) != NULL) {
-        if (cf__wait_claim(p->w, p->idx)) {
+    while ((p = wq_pop(&ch->recvq)) != NULL) {
+        if (wait_claim(p->w, p->idx)) {
             p->val = v;
-            cf__wait_wake(p->w, 0);
+            wait_wake(p->w, 0);
             *rc = 0;
             return true;
         }
@@ -361,7 +388,7 @@ static bool try_send(cf_chan *ch, cf_value v, int *rc)
 }
 
 /* A channel that is not shared belongs to the first scheduler using it. */
-static bool chan_mine(cf_chan *ch)
+static inline __attribute__((always_inline)) bool chan_mine(cf_chan *ch)
 {
     if (CF__LIKELY(ch->shared || ch->owner == cf__sched_tls))
         return true;
@@ -517,7 +544,7 @@ out:
 /* The one-case forms: no sorting, no allocation. */
 static void one_unlink(cf__wait *w)
 {
-    cf__wq_remove(w->arg);
+    wq_remove(w->arg);
 }
 
 struct one_park {
@@ -535,7 +562,8 @@ static void one_unlink_locked(cf__wait *w)
     chan_unlock(op->ch);
 }
 
-static int chan_op(cf_chan *ch, bool send, cf_value *v, int64_t timeout_ms)
+static inline __attribute__((always_inline)) int
+chan_op(cf_chan *ch, bool send, cf_value *v, int64_t timeout_ms)
 {
     if (ch == NULL)
         return -EINVAL;

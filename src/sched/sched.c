@@ -300,10 +300,24 @@ int cf_sched_run(cf_sched *s)
         }
     }
     for (;;) {
+        cf__task *t = s->runnext;
+        if (t != NULL) {
+            /* A hand-off: the woken task runs now, with no turn of the
+               ready queue, unless the streak is long enough that the
+               queue (other tasks, the iotask) is owed one. */
+            s->runnext = NULL;
+            t->queued = false;
+            if (CF__LIKELY(++s->streak < CF__RUNNEXT_MAX)
+                || cf__ready_push(s, t) < 0) {
+                run_task(s, t);
+                continue;
+            }
+        }
+        s->streak = 0;
         if (s->nlive == 0 && !(s->iotask.tid != 0 && s->iotask_alive)
             && (s->pool == NULL || !cf__pool_hold(s)))
             break;
-        cf__task *t = ready_pop(s);
+        t = ready_pop(s);
         if (t == &s->iotask) {
             if (!iotask_turn(s, &rc))
                 break;
