@@ -122,6 +122,7 @@ struct blocked {
     int rc;
     int64_t ms;
     cf_value v;
+    int seq, *clock; /* the order in which tasks got somewhere */
 };
 
 static cf_value blocked_recv(void *arg)
@@ -979,4 +980,164 @@ Test(sched_chan, all_parked_is_deadlock)
         }
         cr_assert_eq(a.rc, 77);
     }
+}
+
+/* ---- hand-off (runnext) and fairness ---- */
+
+struct fair {
+    cf_chan *a, *b;
+    int done, need; /* the pinger stops once `done` reaches `need` */
+    long trips, last, maxgap;
+    int turns;
+    int fd;
+};
+
+static cf_value fair_pinger(void *arg)
+{
+    struct fair *f = arg;
+    while (f->done < f->need) {
+        cr_assert_eq(cf_chan_send(f->a, cf_int(1), -1), 0);
+        cr_assert_eq(cf_chan_recv(f->b, NULL, -1), 0);
+        f->trips++;
+    }
+    cr_assert_eq(cf_chan_close(f->a), 0);
+    return cf_none();
+}
+
+static cf_value fair_ponger(void *arg)
+{
+    struct fair *f = arg;
+    cf_value v;
+    while (cf_chan_recv(f->a, &v, -1) == 0)
+        cr_assert_eq(cf_chan_send(f->b, v, -1), 0);
+    return cf_none();
+}
+
+/* A third task that yields: it records the most round trips the two others
+   made between two of its turns. */
+static cf_value fair_other(void *arg)
+{
+    struct fair *f = arg;
+    for (int i = 0; i < 100; i++) {
+        if (f->trips - f->last > f->maxgap)
+            f->maxgap = f->trips - f->last;
+        f->last = f->trips;
+        f->turns++;
+        cf_task_yield();
+    }
+    f->done++;
+    return cf_none();
+}
+
+static void fair_run(cf_sched *s, struct fair *f)
+{
+    cr_assert_eq(cf_chan_new(&f->a, 0, 0), 0);
+    cr_assert_eq(cf_chan_new(&f->b, 0, 0), 0);
+    add_raw(s, fair_ponger, f, "ponger");
+    add_raw(s, fair_pinger, f, "pinger");
+}
+
+/* Two tasks that hand values to each other run one after the other without
+   a turn of the ready queue (runnext), but not forever: a third, ready task
+   gets its turn at least every CF__RUNNEXT_MAX (64, docs/sched.md) tasks run
+   by hand-off, that is every 32 round trips. */
+Test(sched_chan, handoff_does_not_starve_a_ready_task)
+{
+    cf_sched *s = sched_on(NULL, NULL);
+    struct fair f = {.need = 1};
+    fair_run(s, &f);
+    add_raw(s, fair_other, &f, "other");
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(f.turns, 100);
+    cr_assert_gt(f.trips, 100);
+    cr_assert_leq(f.maxgap, 32);
+    cf_chan_free(f.a);
+    cf_chan_free(f.b);
+    cf_sched_free(s);
+}
+
+static cf_value fair_reader(void *arg)
+{
+    struct fair *f = arg;
+    cr_assert_eq(cf_task_readable(f->fd, -1), 0);
+    f->done++;
+    return cf_none();
+}
+
+static cf_value fair_sleeper(void *arg)
+{
+    struct fair *f = arg;
+    cf_task_sleep(1);
+    f->done++;
+    return cf_none();
+}
+
+/* Nor do they starve the poller and the timers: a task waiting for a
+   readable pipe and a sleeper are woken while the two hand off forever. */
+Test(sched_chan, handoff_lets_poller_and_timers_run)
+{
+    cf_sched *s = sched_on(NULL, NULL);
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    cr_assert_eq(write(p[1], "x", 1), 1);
+    struct fair f = {.need = 2, .fd = p[0]};
+    add_raw(s, fair_reader, &f, "reader");
+    add_raw(s, fair_sleeper, &f, "sleeper");
+    fair_run(s, &f);
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(f.done, 2);
+    cr_assert_gt(f.trips, 0);
+    cf_chan_free(f.a);
+    cf_chan_free(f.b);
+    cf_sched_free(s);
+    close(p[0]);
+    close(p[1]);
+}
+
+static cf_value order_recv(void *arg)
+{
+    struct blocked *b = arg;
+    b->rc = cf_chan_recv(b->c, &b->v, -1);
+    b->seq = ++*b->clock;
+    return cf_none();
+}
+
+static cf_value order_mark(void *arg)
+{
+    struct blocked *b = arg;
+    cf_task_yield(); /* the receiver is parked, the sender ready */
+    b->seq = ++*b->clock;
+    return cf_none();
+}
+
+static cf_value order_send(void *arg)
+{
+    struct blocked *b = arg;
+    cf_task_yield();
+    b->rc = cf_chan_send(b->c, cf_int(5), -1);
+    cf_task_yield();
+    return cf_none();
+}
+
+/* Go's runnext: the receiver a send wakes runs as soon as the sender gives
+   the CPU up, ahead of tasks that were ready before it. */
+Test(sched_chan, woken_receiver_runs_next)
+{
+    cf_sched *s = sched_on(NULL, NULL);
+    int clock = 0;
+    struct blocked r = {.ms = -1, .clock = &clock},
+                   m = {.ms = -1, .clock = &clock},
+                   w = {.ms = -1, .clock = &clock};
+    cr_assert_eq(cf_chan_new(&r.c, 0, 0), 0);
+    w.c = r.c;
+    add_raw(s, order_recv, &r, "receiver");
+    add_raw(s, order_send, &w, "sender");
+    add_raw(s, order_mark, &m, "marker");
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(r.rc, 0);
+    cr_assert_eq(cf_to_int(r.v), 5);
+    cr_assert_eq(r.seq, 1); /* before the marker, queued before it woke */
+    cr_assert_eq(m.seq, 2);
+    cf_chan_free(r.c);
+    cf_sched_free(s);
 }
