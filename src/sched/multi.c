@@ -25,8 +25,7 @@
 
 #include "internal.h"
 
-#define SPIN_NS     50000 /* how long an idle scheduler watches its inbox */
-#define SPIN_HOT_NS 20000 /* of which the first, without yielding the CPU */
+#define SPIN_NS 50000 /* how long an idle scheduler watches its inbox */
 
 struct cf__inbox {
     _Atomic(cf__task *) head; /* the last task pushed */
@@ -177,18 +176,16 @@ void cf__pool_turn(cf_sched *s)
 int cf__pool_idle(cf_sched *s, int timeout)
 {
     struct cf__inbox *in = s->inbox;
-    int64_t start = cf__now_ns(), now = start;
+    int64_t until = cf__now_ns() + SPIN_NS;
     for (unsigned i = 1;; i++) {
         if (inbox_busy(in) || !cf__pool_hold(s))
             return 0;
-        if ((i & 15) == 0) {
-            now = cf__now_ns();
-            if (now - start > SPIN_NS)
+        if ((i & 3) == 0) {
+            if (cf__now_ns() > until)
                 break;
-            /* Past the hot spin, let the thread that will wake us have
-               this core, if it waits for one. */
-            if (now - start > SPIN_HOT_NS)
-                sched_yield();
+            /* Let the thread that will wake us have this core, if it
+               waits for one. */
+            sched_yield();
         }
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
