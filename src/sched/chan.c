@@ -589,7 +589,20 @@ chan_op(cf_chan *ch, bool send, cf_value *v, int64_t timeout_ms)
     op.node.val = *v;
     cf__wq_push(send ? &ch->sendq : &ch->recvq, &op.node);
     chan_unlock(ch);
-    int fired = cf__wait_park(&w, timeout_ms);
+    int fired;
+    if (CF__LIKELY(!ch->shared && timeout_ms < 0)) {
+        /* cf__wait_park() inlined for the common wait: no timer, no lock,
+           no other node; a kill unwinds from cf_yield() (wait_cancel). */
+        cf__task *t = w.task;
+        t->wait = &w;
+        t->trap = NULL;
+        t->where = CF__PARKED_OBJ;
+        cf_yield(cf_none());
+        fired = atomic_load_explicit(&w.fired, memory_order_relaxed);
+        wq_remove(&op.node); /* off already when a waker popped it */
+    } else {
+        fired = cf__wait_park(&w, timeout_ms);
+    }
     if (fired < 0)
         return fired;
     if (!send)

@@ -208,9 +208,12 @@ static void run_task(cf_sched *s, cf__task *t)
     }
     s->current = NULL;
     if (CF__LIKELY(st == CF_YIELDED)) {
-        if (out.kind == CF_PTR && out.tag == CF_TRAP_TAG && out.as.p != NULL)
+        if (t->where == CF__PARKED_OBJ)
+            ; /* chan.c: it parked itself, yielding none */
+        else if (out.kind == CF_PTR && out.tag == CF_TRAP_TAG
+                 && out.as.p != NULL)
             cf__trap_handle(s, t, out.as.p);
-        else if (t->where != CF__PARKED_OBJ) /* chan.c: it parked itself */
+        else
             cf__ready_push(s, t);
         if (CF__UNLIKELY(s->trace_on))
             trace_parked(t);
