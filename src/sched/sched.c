@@ -185,7 +185,8 @@ int64_t cf_sched_add(cf_sched *s, cf_coro *co)
 }
 
 /* Runs one task until its next yield, return or raise. */
-static void run_task(cf_sched *s, cf__task *t)
+static inline __attribute__((always_inline)) void run_task(cf_sched *s,
+                                                           cf__task *t)
 {
     cf_value out;
     cf_status st;
