@@ -610,18 +610,84 @@ chan_op(cf_chan *ch, bool send, cf_value *v, int64_t timeout_ms)
     return w.rc;
 }
 
-int cf_chan_send(cf_chan *ch, cf_value v, int64_t timeout_ms)
+/*
+ * The hand-off fast path, ahead of everything: a channel of this
+ * scheduler's own (not shared) with a task parked at the head of the other
+ * queue on a plain wait that can still be claimed, woken by a running
+ * task. The value goes straight into or out of the parked task's node and
+ * that task takes runnext. Kept free of calls in its common case, so that
+ * it needs no stack frame; anything else goes to the general path.
+ */
+static inline __attribute__((always_inline)) cf__wnode *
+handoff_peer(const cf_chan *ch, const struct cf__wq *q)
+{
+    cf__wnode *n = q->head;
+    if (n == NULL || ch->shared)
+        return NULL;
+    cf_sched *s = cf__sched_tls;
+    const cf__wait *w = n->w;
+    if (ch->owner != s || s->current == NULL || w->shared
+        || atomic_load_explicit(&w->fired, memory_order_relaxed)
+               != CF__W_WAITING
+        || CF__UNLIKELY(s->trace_on) || s->runnext != NULL
+        || w->task->heap_idx != SIZE_MAX)
+        return NULL;
+    return n;
+}
+
+static inline __attribute__((always_inline)) void handoff_wake(cf__wnode *n)
+{
+    wq_remove(n);
+    cf__wait *w = n->w;
+    atomic_store_explicit(&w->fired, n->idx, memory_order_relaxed);
+    w->rc = 0;
+    cf__task *t = w->task;
+    t->wait = NULL;
+    t->where = CF__READY;
+    if (!t->queued) {
+        w->sched->runnext = t;
+        t->queued = true;
+    }
+}
+
+__attribute__((noinline)) static int send_slow(cf_chan *ch, cf_value v,
+                                               int64_t timeout_ms)
 {
     return chan_op(ch, true, &v, timeout_ms);
 }
 
-int cf_chan_recv(cf_chan *ch, cf_value *out, int64_t timeout_ms)
+__attribute__((noinline)) static int recv_slow(cf_chan *ch, cf_value *out,
+                                               int64_t timeout_ms)
 {
     cf_value v = cf_none();
     int rc = chan_op(ch, false, &v, timeout_ms);
     if (out != NULL)
         *out = rc == 0 ? v : cf_none();
     return rc;
+}
+
+int cf_chan_send(cf_chan *ch, cf_value v, int64_t timeout_ms)
+{
+    cf__wnode *n;
+    if (CF__LIKELY(ch != NULL) && (n = handoff_peer(ch, &ch->recvq)) != NULL) {
+        n->val = v; /* a receiver waits: the channel is open and empty */
+        handoff_wake(n);
+        return 0;
+    }
+    return send_slow(ch, v, timeout_ms);
+}
+
+int cf_chan_recv(cf_chan *ch, cf_value *out, int64_t timeout_ms)
+{
+    cf__wnode *n;
+    if (CF__LIKELY(ch != NULL) && ch->len == 0
+        && (n = handoff_peer(ch, &ch->sendq)) != NULL) {
+        if (out != NULL) /* a sender waits and nothing is buffered */
+            *out = n->val;
+        handoff_wake(n);
+        return 0;
+    }
+    return recv_slow(ch, out, timeout_ms);
 }
 
 int cf_chan_trysend(cf_chan *ch, cf_value v)

@@ -1141,3 +1141,73 @@ Test(sched_chan, woken_receiver_runs_next)
     cf_chan_free(r.c);
     cf_sched_free(s);
 }
+
+static cf_value send_one(void *arg)
+{
+    struct blocked *b = arg;
+    b->rc = cf_chan_send(b->c, cf_int(9), -1);
+    return cf_none();
+}
+
+/* A receiver parked with a deadline is woken right by a send (the fast
+   hand-off leaves it to the general path: a timer to cancel). */
+Test(sched_chan, handoff_to_timed_and_stale_waiters)
+{
+    cf_sched *s = sched_on(NULL, NULL);
+    struct blocked r = {.ms = 60000}, w = {.ms = -1};
+    cr_assert_eq(cf_chan_new(&r.c, 0, 0), 0);
+    w.c = r.c;
+    add_raw(s, blocked_recv, &r, "timed receiver");
+    add_raw(s, send_one, &w, "sender");
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(r.rc, 0);
+    cr_assert_eq(w.rc, 0);
+    cr_assert_eq(cf_to_int(r.v), 9);
+    cf_chan_free(r.c);
+    cf_sched_free(s);
+}
+
+struct stale {
+    cf_chan *c1, *c2;
+    int idx, rc2;
+    int64_t got;
+};
+
+static cf_value stale_select(void *arg)
+{
+    struct stale *st = arg;
+    cf_sel_case c[2] = {{.ch = st->c1, .op = CF_SEL_RECV},
+                        {.ch = st->c2, .op = CF_SEL_RECV}};
+    st->idx = cf_select(c, 2, -1);
+    st->got = cf_to_int(c[st->idx].v);
+    return cf_none();
+}
+
+static cf_value stale_sender(void *arg)
+{
+    struct stale *st = arg;
+    cr_assert_eq(cf_chan_send(st->c1, cf_int(1), -1), 0);
+    /* The select's node on c2 is still linked, its wait claimed: not a
+       receiver any more. */
+    st->rc2 = cf_chan_trysend(st->c2, cf_int(2));
+    return cf_none();
+}
+
+/* A select woken through one channel leaves a claimed node on the other
+   until it runs: a send there must not hand its value to it. */
+Test(sched_chan, handoff_skips_a_claimed_select_node)
+{
+    cf_sched *s = sched_on(NULL, NULL);
+    struct stale st = {.idx = -1};
+    cr_assert_eq(cf_chan_new(&st.c1, 0, 0), 0);
+    cr_assert_eq(cf_chan_new(&st.c2, 0, 0), 0);
+    add_raw(s, stale_select, &st, "select");
+    add_raw(s, stale_sender, &st, "sender");
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(st.idx, 0);
+    cr_assert_eq(st.got, 1);
+    cr_assert_eq(st.rc2, -EAGAIN);
+    cf_chan_free(st.c1);
+    cf_chan_free(st.c2);
+    cf_sched_free(s);
+}
