@@ -621,12 +621,14 @@ chan_op(cf_chan *ch, bool send, cf_value *v, int64_t timeout_ms)
 static inline __attribute__((always_inline)) cf__wnode *
 handoff_peer(const cf_chan *ch, const struct cf__wq *q)
 {
+    if (ch->shared) /* first: nothing else of it may be read unlocked */
+        return NULL;
     cf__wnode *n = q->head;
-    if (n == NULL || ch->shared)
+    if (n == NULL)
         return NULL;
     cf_sched *s = cf__sched_tls;
     const cf__wait *w = n->w;
-    if (ch->owner != s || s->current == NULL || w->shared
+    if (s == NULL || ch->owner != s || s->current == NULL || w->shared
         || atomic_load_explicit(&w->fired, memory_order_relaxed)
                != CF__W_WAITING
         || CF__UNLIKELY(s->trace_on) || s->runnext != NULL
@@ -680,8 +682,8 @@ int cf_chan_send(cf_chan *ch, cf_value v, int64_t timeout_ms)
 int cf_chan_recv(cf_chan *ch, cf_value *out, int64_t timeout_ms)
 {
     cf__wnode *n;
-    if (CF__LIKELY(ch != NULL) && ch->len == 0
-        && (n = handoff_peer(ch, &ch->sendq)) != NULL) {
+    if (CF__LIKELY(ch != NULL) && (n = handoff_peer(ch, &ch->sendq)) != NULL
+        && ch->len == 0) {
         if (out != NULL) /* a sender waits and nothing is buffered */
             *out = n->val;
         handoff_wake(n);
