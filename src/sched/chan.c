@@ -20,7 +20,8 @@
 
 /* ---- wait queues and parking ---- */
 
-void cf__wq_push(struct cf__wq *q, cf__wnode *n)
+static inline __attribute__((always_inline)) void wq_push(struct cf__wq *q,
+                                                          cf__wnode *n)
 {
     n->next = NULL;
     n->prev = q->tail;
@@ -60,6 +61,11 @@ static inline __attribute__((always_inline)) cf__wnode *wq_pop(struct cf__wq *q)
 void cf__wq_remove(cf__wnode *n)
 {
     wq_remove(n);
+}
+
+void cf__wq_push(struct cf__wq *q, cf__wnode *n)
+{
+    wq_push(q, n);
 }
 
 cf__wnode *cf__wq_pop(struct cf__wq *q)
@@ -679,16 +685,53 @@ int cf_chan_send(cf_chan *ch, cf_value v, int64_t timeout_ms)
     return send_slow(ch, v, timeout_ms);
 }
 
+/* A receive with nothing to take on an own channel, in a task, with no
+   deadline: the plain wait, set up in full for a kill or a free. */
+__attribute__((noinline)) static int recv_park(cf_chan *ch, cf_sched *s,
+                                               cf_value *out)
+{
+    cf__wait w;
+    struct one_park op;
+    cf__task *t = s->current;
+    w.task = t;
+    w.sched = s;
+    atomic_init(&w.fired, CF__W_WAITING);
+    w.rc = 0;
+    w.shared = false;
+    w.unlink = one_unlink;
+    w.arg = &op.node;
+    w.gone = NULL;
+    op.ch = ch;
+    op.node.w = &w;
+    op.node.idx = 0;
+    op.node.val = cf_none();
+    wq_push(&ch->recvq, &op.node);
+    t->wait = &w;
+    t->trap = NULL;
+    t->where = CF__PARKED_OBJ;
+    cf_yield(cf_none());
+    wq_remove(&op.node); /* off already when a waker popped it */
+    if (out != NULL)
+        *out = w.rc == 0 ? op.node.val : cf_none();
+    return w.rc;
+}
+
 int cf_chan_recv(cf_chan *ch, cf_value *out, int64_t timeout_ms)
 {
     cf__wnode *n;
-    if (CF__LIKELY(ch != NULL) && (n = handoff_peer(ch, &ch->sendq)) != NULL
-        && ch->len == 0) {
+    if (CF__UNLIKELY(ch == NULL) || ch->shared)
+        return recv_slow(ch, out, timeout_ms);
+    if ((n = handoff_peer(ch, &ch->sendq)) != NULL && ch->len == 0) {
         if (out != NULL) /* a sender waits and nothing is buffered */
             *out = n->val;
         handoff_wake(n);
         return 0;
     }
+    cf_sched *s = cf__sched_tls;
+    if (timeout_ms < 0 && ch->len == 0 && ch->sendq.head == NULL && !ch->closed
+        && s != NULL && ch->owner == s && s->current != NULL
+        && s->current->co != NULL)
+        return recv_park(ch, s, out);
     return recv_slow(ch, out, timeout_ms);
 }
 
