@@ -1211,3 +1211,51 @@ Test(sched_chan, handoff_skips_a_claimed_select_node)
     cf_chan_free(st.c2);
     cf_sched_free(s);
 }
+
+struct cancelled_wait {
+    cf_chan *c;
+    bool send;
+    int raised;
+};
+
+/* A task cancelled while it runs parks on a channel with no deadline: the
+   wait is a checkpoint and raises CancelledError before it parks. */
+static cf_value cancelled_waiter(void *arg)
+{
+    struct cancelled_wait *cw = arg;
+    /* The channel becomes this scheduler's (its first use), so that the
+       waits below take their fast paths. */
+    cr_assert_eq(cf_chan_trysend(cw->c, cf_int(0)), -EAGAIN);
+    cr_assert_eq(cf_task_cancel(NULL, cf_task_id(), -1), 0);
+    CF_TRY
+    {
+        cf_value v = cf_int(1);
+        if (cw->send)
+            cf_chan_send(cw->c, v, -1);
+        else
+            cf_chan_recv(cw->c, &v, -1);
+    }
+    CF_EXCEPT(&cf_task_cancelled, e)
+    {
+        (void)e;
+        cw->raised++;
+    }
+    CF_END_TRY;
+    return cf_none();
+}
+
+Test(sched_chan, cancelled_task_raises_at_a_plain_wait)
+{
+    for (int send = 0; send < 2; send++) {
+        cf_sched *s = sched_on(NULL, NULL);
+        struct cancelled_wait cw = {.send = send != 0};
+        cr_assert_eq(cf_chan_new(&cw.c, 0, 0), 0);
+        add_raw(s, cancelled_waiter, &cw, "waiter");
+        cr_assert_eq(cf_sched_run(s), 0);
+        cr_assert_eq(cw.raised, 1, "%s", send ? "send" : "recv");
+        /* it is off the channel: nobody is there to take a value */
+        cr_assert_eq(cf_chan_trysend(cw.c, cf_int(2)), -EAGAIN);
+        cf_chan_free(cw.c);
+        cf_sched_free(s);
+    }
+}
