@@ -84,6 +84,8 @@ typedef struct cf_codec {
  * bridges that use it (a child process inherits the codecs it had at the
  * fork). Returns 0, -EINVAL for a codec without encode or decode, or
  * -ENOSPC when 64 tags already have codecs.
+ * Returns -errno: -EINVAL (a codec without encode or decode), -ENOSPC (64 tags
+ * have codecs).
  */
 CF_API int cf_codec_register(uint16_t tag, const cf_codec *codec);
 
@@ -91,6 +93,8 @@ CF_API int cf_codec_register(uint16_t tag, const cf_codec *codec);
  * Makes errors named t->name decode as type `t` (kept by pointer: a static
  * descriptor) when they cross a process or the network. The built-in types
  * and BridgeError are known already. Returns 0, -EINVAL, or -ENOSPC.
+ * Returns -errno: -EINVAL (NULL `t` or a nameless type), -ENOSPC (the table is
+ * full).
  */
 CF_API int cf_bridge_error_type_register(const cf_error_type *t);
 
@@ -119,6 +123,8 @@ struct cf_bridge_opts {
  * the queue is dropped) and comes out of the next send or the close.
  * `target` belongs to the worker from now on. `p` may be NULL; otherwise
  * the stage is added to it (drawn and freed with it). Returns 0, -EINVAL, -ENOMEM, or -EAGAIN (no thread).
+ * Returns -errno: -EINVAL (NULL `out` or `target`), -ENOMEM, -EAGAIN (no
+ * thread).
  */
 CF_API int cf_bridge_thread(cf_pipe *p, cf_coro **out, cf_coro *target,
                             const struct cf_bridge_opts *opts);
@@ -132,11 +138,16 @@ CF_API int cf_bridge_thread(cf_pipe *p, cf_coro **out, cf_coro *target,
  * dying or being killed becomes BridgeError at the next send or the close,
  * never a hang; cf_close() waits for the child. Returns as
  * cf_bridge_thread() (-EAGAIN: no process).
+ * Returns -errno: -EINVAL (NULL `out` or `target`), -ENOMEM, -EAGAIN (no
+ * process).
  */
 CF_API int cf_bridge_process(cf_pipe *p, cf_coro **out, cf_coro *target,
                              const struct cf_bridge_opts *opts);
 
-/* The child's process id of a process stage still open, else -1. */
+/*
+ * The child's process id of a process stage still open, else -1.
+ * Fails: returns -1 for what is not an open process stage.
+ */
 CF_API pid_t cf_bridge_pid(const cf_coro *co);
 
 /* Counters of a ZeroMQ stage. */
@@ -200,6 +211,8 @@ struct cf_zmq_opts {
  * (other than GeneratorExit) is sent on as an error frame, then comes
  * out. Returns 0,
  * -EINVAL, -ENOMEM, or -errno from libzmq (an endpoint it cannot use).
+ * Returns -errno: -EINVAL (NULL argument, bad options), -ENOMEM, or libzmq's
+ * error (an endpoint it cannot use).
  */
 CF_API int cf_bridge_zmq_push(cf_pipe *p, cf_coro **out, const char *endpoint,
                               const struct cf_zmq_opts *opts);
@@ -214,6 +227,8 @@ CF_API int cf_bridge_zmq_push(cf_pipe *p, cf_coro **out, const char *endpoint,
  * (CF_RAISED with it, or what `target` made of it). Returns as the pipe
  * sources do (coflow/pipe.h) otherwise; BridgeError for a socket error or
  * a timeout. `p` may be NULL.
+ * Returns CF_RAISED: the error `target` raised or made of an error frame,
+ * BridgeError (a socket error or a timeout), ValueError (a NULL argument).
  */
 CF_API cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint,
                                     cf_coro *target,

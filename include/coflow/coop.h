@@ -52,6 +52,7 @@ typedef struct cf_chan cf_chan;
  * its stay in the channel. Ownership moves with the value: once a send has
  * returned 0 the channel, then the receiver, holds it; a send that fails
  * leaves it with the sender.
+ * Returns -errno: -EINVAL (NULL `out`, unknown flags), -ENOMEM.
  */
 CF_API int cf_chan_new(cf_chan **out, size_t cap, unsigned flags);
 
@@ -59,6 +60,7 @@ CF_API int cf_chan_new(cf_chan **out, size_t cap, unsigned flags);
  * Frees `ch` (NULL is ignored). Tasks still waiting on it are woken with
  * -EPIPE, as by cf_chan_close(); values left in its buffer are dropped.
  * Call it once no task will use the channel again.
+ * Fails: never.
  */
 CF_API void cf_chan_free(cf_chan *ch);
 
@@ -68,6 +70,9 @@ CF_API void cf_chan_free(cf_chan *ch);
  * closed (before or while waiting: the value stays with the caller),
  * -EAGAIN, -ETIMEDOUT, -EINVAL for a NULL `ch`, -EXDEV for a channel of
  * another scheduler that is not CF_CHAN_SHARED.
+ * Returns -errno: -EPIPE (closed), -EAGAIN, -ETIMEDOUT, -EINVAL (NULL `ch`),
+ * -EXDEV (another scheduler's channel).
+ * Unwinds: GeneratorExit when the calling task is killed while it waits.
  */
 CF_API int cf_chan_send(cf_chan *ch, cf_value v, int64_t timeout_ms);
 
@@ -76,10 +81,17 @@ CF_API int cf_chan_send(cf_chan *ch, cf_value v, int64_t timeout_ms);
  * buffer, else from a waiting sender, else waits. After a close, the
  * buffer is drained first, then every receive returns -EPIPE with `*out`
  * None. Returns 0, -EPIPE, -EAGAIN, -ETIMEDOUT, -EINVAL, -EXDEV.
+ * Returns -errno: -EPIPE (closed and drained), -EAGAIN, -ETIMEDOUT, -EINVAL
+ * (NULL `ch`), -EXDEV (another scheduler's channel).
+ * Unwinds: GeneratorExit when the calling task is killed while it waits.
  */
 CF_API int cf_chan_recv(cf_chan *ch, cf_value *out, int64_t timeout_ms);
 
-/* cf_chan_send(ch, v, 0) and cf_chan_recv(ch, out, 0): never wait. */
+/*
+ * cf_chan_send(ch, v, 0) and cf_chan_recv(ch, out, 0): never wait.
+ * Returns -errno: as cf_chan_send() and cf_chan_recv(): -EPIPE, -EAGAIN,
+ * -EINVAL, -EXDEV.
+ */
 CF_API int cf_chan_trysend(cf_chan *ch, cf_value v);
 CF_API int cf_chan_tryrecv(cf_chan *ch, cf_value *out);
 
@@ -88,10 +100,14 @@ CF_API int cf_chan_tryrecv(cf_chan *ch, cf_value *out);
  * -EPIPE, later sends fail with -EPIPE, receives drain the buffer then
  * return -EPIPE. Returns 0, -EINVAL for NULL, -EALREADY when it was closed
  * already (Go panics there).
+ * Returns -errno: -EINVAL (NULL `ch`), -EALREADY (closed already).
  */
 CF_API int cf_chan_close(cf_chan *ch);
 
-/* The number of values in the buffer of `ch` (0 for NULL). */
+/*
+ * The number of values in the buffer of `ch` (0 for NULL).
+ * Fails: never.
+ */
 CF_API size_t cf_chan_len(cf_chan *ch);
 
 /* What a case of cf_select() does. */
@@ -120,6 +136,9 @@ typedef struct cf_sel_case {
  * they complete with rc -EPIPE. Returns the index, -EAGAIN, -ETIMEDOUT,
  * -EINVAL for NULL `cases`, n == 0 or n > CF_SELECT_MAX, a bad `op`, -EXDEV
  * as cf_chan_send().
+ * Returns -errno: -EAGAIN, -ETIMEDOUT, -EINVAL (bad cases), -EXDEV (another
+ * scheduler's channel), -ENOMEM.
+ * Unwinds: GeneratorExit when the calling task is killed while it waits.
  */
 CF_API int cf_select(cf_sel_case *cases, size_t n, int64_t timeout_ms);
 
@@ -128,55 +147,96 @@ CF_API int cf_select(cf_sel_case *cases, size_t n, int64_t timeout_ms);
 /* A wait group (Go's sync.WaitGroup). Opaque. */
 typedef struct cf_wg cf_wg;
 
-/* Creates a wait group with a count of 0. Returns 0, -EINVAL, -ENOMEM. */
+/*
+ * Creates a wait group with a count of 0. Returns 0, -EINVAL, -ENOMEM.
+ * Returns -errno: -EINVAL (NULL `out`), -ENOMEM.
+ */
 CF_API int cf_wg_new(cf_wg **out);
 
-/* Frees `wg` (NULL ignored); its waiters are woken with -EPIPE. */
+/*
+ * Frees `wg` (NULL ignored); its waiters are woken with -EPIPE.
+ * Fails: never.
+ */
 CF_API void cf_wg_free(cf_wg *wg);
 
 /*
  * Adds `delta` (may be negative) to the count; when it reaches 0 every
  * waiter is woken. Returns 0, -EINVAL for NULL or a count that would go
  * below 0 (the count is left as it was).
+ * Returns -errno: -EINVAL (NULL `wg`, or a count that would go below 0).
  */
 CF_API int cf_wg_add(cf_wg *wg, int64_t delta);
 
-/* cf_wg_add(wg, -1). */
+/*
+ * cf_wg_add(wg, -1).
+ * Returns -errno: -EINVAL (NULL `wg`, or a count that would go below 0).
+ */
 CF_API int cf_wg_done(cf_wg *wg);
 
-/* Waits until the count is 0. Returns 0, -EAGAIN, -ETIMEDOUT, -EINVAL,
-   -EPIPE when the group was freed meanwhile. */
+/*
+ * Waits until the count is 0. Returns 0, -EAGAIN, -ETIMEDOUT, -EINVAL,
+ * -EPIPE when the group was freed meanwhile.
+ * Returns -errno: -EAGAIN, -ETIMEDOUT, -EINVAL (NULL `wg`), -EPIPE (freed
+ * meanwhile).
+ * Unwinds: GeneratorExit when the calling task is killed while it waits.
+ */
 CF_API int cf_wg_wait(cf_wg *wg, int64_t timeout_ms);
 
 /* An event: a flag tasks can wait to be set. Opaque. */
 typedef struct cf_event cf_event;
 
-/* Creates an event, clear. Returns 0, -EINVAL, -ENOMEM. */
+/*
+ * Creates an event, clear. Returns 0, -EINVAL, -ENOMEM.
+ * Returns -errno: -EINVAL (NULL `out`), -ENOMEM.
+ */
 CF_API int cf_event_new(cf_event **out);
 
-/* Frees `ev` (NULL ignored); its waiters are woken with -EPIPE. */
+/*
+ * Frees `ev` (NULL ignored); its waiters are woken with -EPIPE.
+ * Fails: never.
+ */
 CF_API void cf_event_free(cf_event *ev);
 
-/* Sets the event and wakes every waiter. Returns 0 or -EINVAL. */
+/*
+ * Sets the event and wakes every waiter. Returns 0 or -EINVAL.
+ * Returns -errno: -EINVAL (NULL `ev`).
+ */
 CF_API int cf_event_set(cf_event *ev);
 
-/* Clears the event. Returns 0 or -EINVAL. */
+/*
+ * Clears the event. Returns 0 or -EINVAL.
+ * Returns -errno: -EINVAL (NULL `ev`).
+ */
 CF_API int cf_event_clear(cf_event *ev);
 
-/* 1 when `ev` is set, 0 when clear, -EINVAL for NULL. */
+/*
+ * 1 when `ev` is set, 0 when clear, -EINVAL for NULL.
+ * Returns -errno: -EINVAL (NULL `ev`).
+ */
 CF_API int cf_event_is_set(cf_event *ev);
 
-/* Returns 0 at once when set, else waits until it is: 0, -EAGAIN,
-   -ETIMEDOUT, -EINVAL, -EPIPE when the event was freed meanwhile. */
+/*
+ * Returns 0 at once when set, else waits until it is: 0, -EAGAIN,
+ * -ETIMEDOUT, -EINVAL, -EPIPE when the event was freed meanwhile.
+ * Returns -errno: -EAGAIN, -ETIMEDOUT, -EINVAL (NULL `ev`), -EPIPE (freed
+ * meanwhile).
+ * Unwinds: GeneratorExit when the calling task is killed while it waits.
+ */
 CF_API int cf_event_wait(cf_event *ev, int64_t timeout_ms);
 
 /* A mutex held by a task (not a thread). Opaque. */
 typedef struct cf_mutex cf_mutex;
 
-/* Creates a mutex, unlocked. Returns 0, -EINVAL, -ENOMEM. */
+/*
+ * Creates a mutex, unlocked. Returns 0, -EINVAL, -ENOMEM.
+ * Returns -errno: -EINVAL (NULL `out`), -ENOMEM.
+ */
 CF_API int cf_mutex_new(cf_mutex **out);
 
-/* Frees `m` (NULL ignored); its waiters are woken with -EPIPE. */
+/*
+ * Frees `m` (NULL ignored); its waiters are woken with -EPIPE.
+ * Fails: never.
+ */
 CF_API void cf_mutex_free(cf_mutex *m);
 
 /*
@@ -184,23 +244,39 @@ CF_API void cf_mutex_free(cf_mutex *m);
  * waiters get it in the order they came. Returns 0, -EAGAIN, -ETIMEDOUT,
  * -EDEADLK when the caller holds it already, -EINVAL for NULL, -EPERM
  * outside a task, -EPIPE when `m` was freed meanwhile.
+ * Returns -errno: -EAGAIN, -ETIMEDOUT, -EDEADLK (the caller holds it), -EINVAL
+ * (NULL `m`), -EPERM (outside a task), -EPIPE (freed meanwhile).
+ * Unwinds: GeneratorExit when the calling task is killed while it waits.
  */
 CF_API int cf_mutex_lock(cf_mutex *m, int64_t timeout_ms);
 
-/* cf_mutex_lock(m, 0). */
+/*
+ * cf_mutex_lock(m, 0).
+ * Returns -errno: -EAGAIN (another task holds it), -EDEADLK (the caller holds
+ * it), -EINVAL (NULL `m`), -EPERM (outside a task).
+ */
 CF_API int cf_mutex_trylock(cf_mutex *m);
 
-/* Unlocks `m`, handing it to the first waiter. Returns 0, -EINVAL, -EPERM
-   when the caller does not hold it. */
+/*
+ * Unlocks `m`, handing it to the first waiter. Returns 0, -EINVAL, -EPERM
+ * when the caller does not hold it.
+ * Returns -errno: -EINVAL (NULL `m`), -EPERM (the caller does not hold it).
+ */
 CF_API int cf_mutex_unlock(cf_mutex *m);
 
 /* A condition variable for tasks. Opaque. */
 typedef struct cf_cond cf_cond;
 
-/* Creates a condition. Returns 0, -EINVAL, -ENOMEM. */
+/*
+ * Creates a condition. Returns 0, -EINVAL, -ENOMEM.
+ * Returns -errno: -EINVAL (NULL `out`), -ENOMEM.
+ */
 CF_API int cf_cond_new(cf_cond **out);
 
-/* Frees `c` (NULL ignored); its waiters are woken with -EPIPE. */
+/*
+ * Frees `c` (NULL ignored); its waiters are woken with -EPIPE.
+ * Fails: never.
+ */
 CF_API void cf_cond_free(cf_cond *c);
 
 /*
@@ -209,10 +285,16 @@ CF_API void cf_cond_free(cf_cond *c);
  * the caller holds `m` whenever it returns. Returns 0, -ETIMEDOUT (no
  * signal in time), -EINVAL, -EPERM (the caller does not hold `m`), -EPIPE.
  * As with pthreads, check the predicate in a loop.
+ * Returns -errno: -ETIMEDOUT, -EINVAL (NULL argument), -EPERM (the caller does
+ * not hold `m`), -EPIPE (freed meanwhile).
+ * Unwinds: GeneratorExit when the calling task is killed while it waits.
  */
 CF_API int cf_cond_wait(cf_cond *c, cf_mutex *m, int64_t timeout_ms);
 
-/* Wakes the first waiter / every waiter. Return 0 or -EINVAL. */
+/*
+ * Wakes the first waiter / every waiter. Return 0 or -EINVAL.
+ * Returns -errno: -EINVAL (NULL `c`).
+ */
 CF_API int cf_cond_signal(cf_cond *c);
 CF_API int cf_cond_broadcast(cf_cond *c);
 
@@ -221,13 +303,17 @@ CF_API int cf_cond_broadcast(cf_cond *c);
 /* A group of tasks of one scheduler. Opaque. */
 typedef struct cf_group cf_group;
 
-/* Creates an empty group. Returns 0, -EINVAL, -ENOMEM. */
+/*
+ * Creates an empty group. Returns 0, -EINVAL, -ENOMEM.
+ * Returns -errno: -EINVAL (NULL `out`), -ENOMEM.
+ */
 CF_API int cf_group_new(cf_group **out);
 
 /*
  * Frees `g` (NULL ignored). Members still running leave the group and go
  * on as ordinary tasks; a member's error that no cf_group_wait() took is
  * reported now (on stderr), never dropped.
+ * Fails: never.
  */
 CF_API void cf_group_free(cf_group *g);
 
@@ -236,10 +322,15 @@ CF_API void cf_group_free(cf_group *g);
  * member of `g` (as cf_task_spawn()). Returns its id, -EINVAL for a NULL
  * `g` or a NULL or CLOSED `co`, -ENOMEM, -EPERM outside a task. `co` is
  * taken over in every case.
+ * Returns -errno: -EINVAL (NULL `g`, NULL or CLOSED `co`), -EPERM (outside a
+ * task), -EXDEV (a group of another scheduler), -ENOMEM.
  */
 CF_API int64_t cf_group_spawn(cf_group *g, cf_coro *co);
 
-/* The number of members still running (0 for NULL). */
+/*
+ * The number of members still running (0 for NULL).
+ * Fails: never.
+ */
 CF_API size_t cf_group_size(cf_group *g);
 
 /*
@@ -248,6 +339,9 @@ CF_API size_t cf_group_size(cf_group *g);
  * of later failures are reported as the scheduler reports errors nobody
  * waited for (on_error, counted by cf_sched_run()). A killed member is no
  * failure. Returns 0, -EAGAIN, -ETIMEDOUT, -EINVAL.
+ * Returns -errno: -EAGAIN, -ETIMEDOUT, -EINVAL (NULL `g`).
+ * Unwinds: the first error a member ended with; GeneratorExit when the calling
+ * task is killed while it waits.
  */
 CF_API int cf_group_wait(cf_group *g, int64_t timeout_ms);
 
@@ -256,8 +350,22 @@ CF_API int cf_group_wait(cf_group *g, int64_t timeout_ms);
  * its cleanups run, also when it waits on an fd, a timer or a channel).
  * Killing the caller's own group kills the caller last. Returns the number
  * killed, -EINVAL, or -EPERM outside a task.
+ * Returns -errno: -EINVAL (NULL `g`), -EPERM (outside a task), -ENOMEM.
+ * Unwinds: GeneratorExit when the caller is a member.
  */
 CF_API int cf_group_kill(cf_group *g);
+
+/*
+ * Cancels every member of `g` with cf_task_cancel() and the same
+ * `grace_ms`: each gets CancelledError at its wait point, may clean up
+ * (write, sleep, ...) within the grace, and is then closed hard. A member
+ * that ends with CancelledError is no failure of the group. The caller,
+ * when a member, gets it at its next checkpoint. Call it on the group's
+ * scheduler's thread; it never waits. Returns the number of members
+ * cancelled now (not counting those cancelled before), or -EINVAL.
+ * Unwinds: no.
+ */
+CF_API int cf_group_cancel(cf_group *g, int64_t grace_ms);
 
 /* ---- one scheduler per core ---- */
 
@@ -268,17 +376,28 @@ typedef struct cf_sched_pool cf_sched_pool;
  * Creates `n` schedulers (0: one per online CPU), each with `opts` (may be
  * NULL; see cf_sched_new()). Returns 0, -EINVAL, -ENOMEM, or a scheduler's
  * error.
+ * Returns -errno: -EINVAL (NULL `out`, bad options), -ENOMEM, or a scheduler's
+ * error (as cf_sched_new()).
  */
 CF_API int cf_sched_pool_new(cf_sched_pool **out, int n,
                              const struct cf_sched_opts *opts);
 
-/* Frees `p` and its schedulers (NULL ignored); not while it runs. */
+/*
+ * Frees `p` and its schedulers (NULL ignored); not while it runs.
+ * Fails: never.
+ */
 CF_API void cf_sched_pool_free(cf_sched_pool *p);
 
-/* The number of schedulers of `p`. */
+/*
+ * The number of schedulers of `p`.
+ * Fails: never.
+ */
 CF_API int cf_sched_pool_size(const cf_sched_pool *p);
 
-/* Scheduler `i` of `p` (0 <= i < size), else NULL. */
+/*
+ * Scheduler `i` of `p` (0 <= i < size), else NULL.
+ * Fails: returns NULL for an index out of range.
+ */
 CF_API cf_sched *cf_sched_pool_get(cf_sched_pool *p, int i);
 
 /*
@@ -287,6 +406,8 @@ CF_API cf_sched *cf_sched_pool_get(cf_sched_pool *p, int i);
  * scheduler with no task waits for work from the others). Returns 0, the
  * total of errors nobody waited for (see cf_sched_run()), -EBUSY when it
  * runs already, -EAGAIN when a thread cannot start.
+ * Returns -errno: -EINVAL (NULL `p`), -EBUSY (it runs already), -EAGAIN (a
+ * thread cannot start), -ENOMEM.
  */
 CF_API int cf_sched_pool_run(cf_sched_pool *p);
 
@@ -297,10 +418,14 @@ CF_API int cf_sched_pool_run(cf_sched_pool *p);
  * for NULL or CLOSED `co`, -ENOMEM; `co` is taken over in every case. On a
  * scheduler outside a pool it is cf_sched_add() and must be called on the
  * scheduler's thread.
+ * Returns -errno: -EINVAL (NULL `s`, NULL or CLOSED `co`), -ENOMEM.
  */
 CF_API int cf_sched_spawn(cf_sched *s, cf_coro *co);
 
-/* The scheduler running the calling task, else NULL. */
+/*
+ * The scheduler running the calling task, else NULL.
+ * Fails: never.
+ */
 CF_API cf_sched *cf_sched_self(void);
 
 #ifdef __cplusplus

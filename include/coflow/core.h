@@ -90,6 +90,8 @@ struct cf_coro_opts {
  * outside CF_STACK_MIN..CF_STACK_MAX, -ENOMEM when the stack or the object
  * cannot be had, or -ECANCELED when priming did not reach a yield: the body
  * raised or returned, cf_error_last() says which, and nothing is created.
+ * Returns -errno: -EINVAL (bad arguments or options), -ENOMEM, -ECANCELED
+ * (priming did not reach a yield).
  */
 CF_API int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
                        const struct cf_coro_opts *opts);
@@ -101,6 +103,7 @@ CF_API int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
  * is RUNNING (it is then left alone). A coroutine another one delegates to
  * must outlive that delegation or be freed first (the delegator then sees it
  * as finished).
+ * Returns -errno: -EBUSY (`co` is RUNNING).
  */
 CF_API int cf_coro_free(cf_coro *co);
 
@@ -109,30 +112,46 @@ CF_API int cf_coro_free(cf_coro *co);
  * errno set to what cf_coro_new() returned (as a positive code) and an
  * error being handled (cf_error_last()): ValueError for EINVAL, MemoryError
  * for ENOMEM, or for ECANCELED the error priming ended with (StopIteration
- * when the body returned). Unwinds: no.
+ * when the body returned); it never raises into the caller.
  *
  *     cf_value r = cf_yield_from(cf_coro_make(sub, arg, &(struct cf_coro_opts){
  *         .flags = CF_CORO_AUTOFREE}));
+ *
+ * Fails: returns NULL with errno EINVAL, ENOMEM or ECANCELED and an error being
+ * handled.
  */
 CF_API cf_coro *cf_coro_make(cf_body_fn fn, void *arg,
                              const struct cf_coro_opts *opts);
 
-/* The state of `co`. A delegating coroutine is RUNNING while its chain runs. */
+/*
+ * The state of `co`. A delegating coroutine is RUNNING while its chain runs.
+ * Fails: never.
+ */
 CF_API cf_state cf_coro_state(const cf_coro *co);
 
-/* "GEN_CREATED", "GEN_RUNNING", "GEN_SUSPENDED" or "GEN_CLOSED". */
+/*
+ * "GEN_CREATED", "GEN_RUNNING", "GEN_SUSPENDED" or "GEN_CLOSED".
+ * Fails: never.
+ */
 CF_API const char *cf_state_name(cf_state s);
 
-/* The name given at creation ("coroutine" or "handler" if none). */
+/*
+ * The name given at creation ("coroutine" or "handler" if none).
+ * Fails: never.
+ */
 CF_API const char *cf_coro_name(const cf_coro *co);
 
-/* True for a handler coroutine, false for a body coroutine. */
+/*
+ * True for a handler coroutine, false for a body coroutine.
+ * Fails: never.
+ */
 CF_API bool cf_coro_is_handler(const cf_coro *co);
 
 /*
  * The coroutine `co` delegates to while suspended in a yield from (Python's
  * gi_yieldfrom), else NULL: before it starts, while it runs, after the
  * delegate finishes, and once it is closed.
+ * Fails: never.
  */
 CF_API cf_coro *cf_coro_delegate(const cf_coro *co);
 
@@ -142,6 +161,7 @@ CF_API cf_coro *cf_coro_delegate(const cf_coro *co);
  * (the memory the stack costs). `*size` (may be NULL) gets the usable size,
  * at least the size asked for. 0 and 0 for a handler or NULL. Pages the
  * kernel swapped out are not counted.
+ * Fails: never.
  */
 CF_API size_t cf_coro_stack_used(const cf_coro *co, size_t *size);
 
@@ -151,10 +171,14 @@ CF_API size_t cf_coro_stack_used(const cf_coro *co, size_t *size);
  * create and free coroutines; coroutines other threads free meanwhile may
  * still be visited, so keep them from doing that. Returns 0, fn's nonzero
  * result, -EINVAL for a NULL fn, or -ENOMEM.
+ * Returns -errno: -EINVAL (NULL `fn`), -ENOMEM.
  */
 CF_API int cf_coro_foreach(int (*fn)(cf_coro *co, void *arg), void *arg);
 
-/* The body coroutine running on this thread now, or NULL outside any. */
+/*
+ * The body coroutine running on this thread now, or NULL outside any.
+ * Fails: never.
+ */
 CF_API cf_coro *cf_current(void);
 
 /*
@@ -171,10 +195,16 @@ CF_API cf_coro *cf_current(void);
  * `v` is borrowed for the duration of the call; `out` may be NULL. A send into
  * a coroutine suspended in a yield from goes straight to the innermost
  * delegate, whatever the depth.
+ * Returns CF_RAISED: ValueError (`co` is running), TypeError (a first send that
+ * is not none), or the error the body raised.
  */
 CF_API cf_status cf_send(cf_coro *co, cf_value v, cf_value *out);
 
-/* cf_send(co, cf_none(), out): Python's next(). */
+/*
+ * cf_send(co, cf_none(), out): Python's next().
+ * Returns CF_RAISED: ValueError (`co` is running), or the error the body
+ * raised.
+ */
 CF_API cf_status cf_next(cf_coro *co, cf_value *out);
 
 /*
@@ -183,13 +213,15 @@ CF_API cf_status cf_next(cf_coro *co, cf_value *out);
  * raises StopIteration carrying the return value (cf_error_value()), as
  * next() does; when `co` raises, raises that error again here. A closed
  * `co` raises StopIteration carrying none. Misuse raises as cf_send().
- * Raises: StopIteration, the error `co` raised, TypeError for a NULL `co`.
+ * Unwinds: StopIteration (`co` returned), the error `co` raised, ValueError
+ * (`co` is running), TypeError (NULL `co`).
  */
 CF_API cf_value cf_next_in(cf_coro *co);
 
 /*
  * Python's co.send(v) for code that may raise; otherwise as cf_next_in().
- * Raises: as cf_next_in().
+ * Unwinds: StopIteration (`co` returned), the error `co` raised, ValueError
+ * (`co` is running), TypeError (NULL `co`, or a first send that is not none).
  */
 CF_API cf_value cf_send_in(cf_coro *co, cf_value v);
 
@@ -204,10 +236,16 @@ CF_API cf_value cf_send_in(cf_coro *co, cf_value v);
  * A NULL `err` is Python's g.throw(None): TypeError raised at the caller,
  * the coroutine left as it was (in a yield from, the TypeError comes out of
  * the innermost delegator's yield from).
+ * Returns CF_RAISED: the error thrown or the one the body raised instead,
+ * ValueError (`co` is running), TypeError (NULL `err`).
  */
 CF_API cf_status cf_throw(cf_coro *co, cf_error *err, cf_value *out);
 
-/* cf_throw() of a new error of type `t` with message `msg` (may be NULL). */
+/*
+ * cf_throw() of a new error of type `t` with message `msg` (may be NULL).
+ * Returns CF_RAISED: the new error or the one the body raised instead,
+ * ValueError (`co` is running).
+ */
 CF_API cf_status cf_throw_new(cf_coro *co, const cf_error_type *t,
                               const char *msg, cf_value *out);
 
@@ -219,6 +257,8 @@ CF_API cf_status cf_throw_new(cf_coro *co, const cf_error_type *t,
  * CF_RAISED: RuntimeError("generator ignored GeneratorExit") when the body
  * yielded instead (it is then left SUSPENDED there), ValueError when `co` is
  * RUNNING, or whatever other error the body raised. `out` may be NULL.
+ * Returns CF_RAISED: RuntimeError (the body ignored GeneratorExit), ValueError
+ * (`co` is running), or the error the body raised.
  */
 CF_API cf_status cf_close(cf_coro *co, cf_value *out);
 
@@ -229,6 +269,7 @@ CF_API cf_status cf_close(cf_coro *co, cf_value *out);
  * included - is raised here, and unwinds the body unless a protected call
  * catches it. Calling it outside a body coroutine is a broken invariant and
  * aborts with a message.
+ * Unwinds: the error thrown in; GeneratorExit when closed.
  */
 CF_API cf_value cf_yield(cf_value v);
 
@@ -237,6 +278,7 @@ CF_API cf_value cf_yield(cf_value v);
  * returns CF_YIELDED with the value sent in stored in `*in` (may be NULL), or
  * CF_RAISED when an error was thrown in; that error is then the error being
  * handled (cf_error_last()), and the body decides what to do with it.
+ * Returns CF_RAISED: the error thrown in; GeneratorExit when closed.
  */
 CF_API cf_status cf_yield_catch(cf_value v, cf_value *in);
 
@@ -247,6 +289,9 @@ CF_API cf_status cf_yield_catch(cf_value v, cf_value *in);
  * and closes go straight to it, as PEP 380 says. An error from `sub` is
  * raised here. Delegating to a coroutine that is running - this one, or one
  * of its delegators - raises ValueError("generator already executing").
+ * Unwinds: the error `sub` raised or that was thrown in, GeneratorExit when
+ * closed, ValueError (`sub` is running or delegated to by another), TypeError
+ * (NULL `sub`).
  */
 CF_API cf_value cf_yield_from(cf_coro *sub);
 
@@ -257,6 +302,9 @@ CF_API cf_value cf_yield_from(cf_coro *sub);
  * delegation ends. Returns its return value, which must not point into its
  * stack. Raises what the delegate raises, or, when it cannot be created,
  * ValueError (bad options), MemoryError, or the error priming it ended with.
+ * Unwinds: the error the delegate raised or that was thrown in, GeneratorExit
+ * when closed, ValueError (bad options), MemoryError, or the error priming
+ * ended with.
  */
 CF_API cf_value cf_yield_from_new(cf_body_fn fn, void *arg,
                                   const struct cf_coro_opts *opts);
@@ -264,6 +312,9 @@ CF_API cf_value cf_yield_from_new(cf_body_fn fn, void *arg,
 /*
  * The catching form of cf_yield_from(): CF_RETURNED with sub's return value
  * in `*result` (may be NULL), or CF_RAISED with the error being handled.
+ * Returns CF_RAISED: the error `sub` raised or that was thrown in,
+ * GeneratorExit when closed, ValueError (`sub` is running or delegated to by
+ * another), TypeError (NULL `sub`).
  */
 CF_API cf_status cf_yield_from_catch(cf_coro *sub, cf_value *result);
 
@@ -280,6 +331,9 @@ typedef cf_status (*cf_iter_fn)(void *state, cf_value *out);
  * raises AttributeError("'iterator' object has no attribute 'send'") in
  * this body, as Python's, a thrown error is raised here, and a close
  * abandons the iterator. Returns the iterator's result.
+ * Unwinds: the iterator's error, the error thrown in, GeneratorExit when
+ * closed, AttributeError (a value other than none sent in), TypeError (NULL
+ * `next`).
  */
 CF_API cf_value cf_yield_from_iter(cf_iter_fn next, void *state);
 
@@ -306,6 +360,8 @@ typedef cf_status (*cf_step_fn)(void *self, cf_op op, cf_value in,
  * must be a none, like a body's; `opts->prime` makes that first call now.
  * `opts->stack_size` and CF_CORO_FPENV are ignored.
  * Returns as cf_coro_new().
+ * Returns -errno: -EINVAL (bad arguments or flags), -ENOMEM, -ECANCELED
+ * (priming did not reach a yield).
  */
 CF_API int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
                           const struct cf_coro_opts *opts);

@@ -17,6 +17,10 @@
  * sys.exception(). A call that ends in CF_RAISED leaves its error there;
  * cf_error_last() reads it, cf_error_clear() ends the handling, and
  * cf_raise() gives a new error that slot's error as its context.
+ *
+ * How each call reports failure (-errno, CF_RAISED, or raising into the
+ * body) is stated once in docs/design.md, "Error conventions"; every
+ * contract in these headers ends in the errors line defined there.
  */
 #ifndef COFLOW_ERROR_H
 #define COFLOW_ERROR_H
@@ -67,6 +71,7 @@ typedef enum cf_status {
 /*
  * True when `t` is `base` or derives from it. Both may be any type, built in
  * or the user's.
+ * Fails: never.
  */
 CF_API bool cf_type_is(const cf_error_type *t, const cf_error_type *base);
 
@@ -75,6 +80,7 @@ CF_API bool cf_type_is(const cf_error_type *t, const cf_error_type *base);
  * message (NULL or "" for none). The coroutine name is that of the coroutine
  * running now, if any. The caller owns the one reference. Never returns NULL:
  * when memory runs out, a shared MemoryError is returned instead.
+ * Fails: never (the shared MemoryError when memory runs out).
  */
 CF_API cf_error *cf_error_new(const cf_error_type *t, const char *fmt, ...)
     CF_PRINTF(2, 3);
@@ -86,7 +92,8 @@ CF_API cf_error *cf_error_new(const cf_error_type *t, const char *fmt, ...)
  * "Type: str(v)", as Python prints it. The error keeps `v`
  * (cf_value_keep(): a borrowed string or bytes value is copied, an owned
  * one gets a reference) until it is freed. Never returns NULL (the shared
- * MemoryError, which carries none, when memory runs out). Unwinds: no.
+ * MemoryError, which carries none, when memory runs out).
+ * Fails: never (the shared MemoryError when memory runs out).
  */
 CF_API cf_error *cf_error_new_value(const cf_error_type *t, cf_value v,
                                     const char *fmt, ...) CF_PRINTF(3, 4);
@@ -95,24 +102,42 @@ CF_API cf_error *cf_error_new_value(const cf_error_type *t, cf_value v,
  * The argument `e` carries (cf_error_new_value()), none for NULL or an
  * error made without one. A StopIteration raised by cf_next_in() or
  * cf_send_in() carries the coroutine's return value: Python's e.value.
- * Unwinds: no.
+ * Fails: never.
  */
 CF_API cf_value cf_error_value(const cf_error *e);
 
-/* Adds a reference to `e` and returns it. */
+/*
+ * Adds a reference to `e` and returns it.
+ * Fails: never.
+ */
 CF_API cf_error *cf_error_ref(cf_error *e);
 
-/* Drops a reference to `e` (NULL is ignored); the last one frees it. */
+/*
+ * Drops a reference to `e` (NULL is ignored); the last one frees it.
+ * Fails: never.
+ */
 CF_API void cf_error_unref(cf_error *e);
 
-/* The parts of an error. Each accepts NULL and then answers NULL or "". */
+/*
+ * The parts of an error. Each accepts NULL and then answers NULL or "".
+ * Fails: never.
+ */
 CF_API const cf_error_type *cf_error_type_of(const cf_error *e);
 CF_API const char *cf_error_message(const cf_error *e);
-/* The name of the coroutine the error came from ("" outside any). */
+/*
+ * The name of the coroutine the error came from ("" outside any).
+ * Fails: never.
+ */
 CF_API const char *cf_error_coro(const cf_error *e);
-/* The error that was being handled when `e` was raised, or NULL. */
+/*
+ * The error that was being handled when `e` was raised, or NULL.
+ * Fails: never.
+ */
 CF_API const cf_error *cf_error_context(const cf_error *e);
-/* The error that directly caused `e` (PEP 479), or NULL. */
+/*
+ * The error that directly caused `e` (PEP 479), or NULL.
+ * Fails: never.
+ */
 CF_API const cf_error *cf_error_cause(const cf_error *e);
 
 /*
@@ -123,6 +148,7 @@ CF_API const cf_error *cf_error_cause(const cf_error *e);
  * cf_error_format() and cf_error_print() show the chain after it as
  * " (via 'a' <- 'b')". cf_error_via_count() gives the chain's length (0 for
  * NULL); cf_error_via() its i-th name, or NULL when `i` is past the end.
+ * Fails: never.
  */
 CF_API size_t cf_error_via_count(const cf_error *e);
 CF_API const char *cf_error_via(const cf_error *e, size_t i);
@@ -134,11 +160,16 @@ CF_API const char *cf_error_via(const cf_error *e, size_t i);
  * Errors do not change once made, so this is how a stage adds itself. The
  * caller owns the one reference. Returns NULL for a NULL `e`; when memory
  * runs out, the shared MemoryError (which carries no chain).
+ * Fails: returns NULL for a NULL `e`, the shared MemoryError when memory runs
+ * out.
  */
 CF_API cf_error *cf_error_via_add(const cf_error *e, size_t n,
                                   const char *const *names);
 
-/* True when `e` is of type `t` or a type derived from it. */
+/*
+ * True when `e` is of type `t` or a type derived from it.
+ * Fails: never.
+ */
 CF_API bool cf_error_is(const cf_error *e, const cf_error_type *t);
 
 /*
@@ -147,6 +178,7 @@ CF_API bool cf_error_is(const cf_error *e, const cf_error_type *t);
  * it carries neither, followed by its via chain, if any, as
  * " (via 'a' <- 'b')" (after "Type:" when the message and value are empty).
  * Returns the length the full text needs, as snprintf().
+ * Fails: never.
  */
 CF_API size_t cf_error_format(const cf_error *e, char *buf, size_t n);
 
@@ -156,6 +188,7 @@ CF_API size_t cf_error_format(const cf_error *e, char *buf, size_t n);
  * by the line that links it, then "Type: message (in coroutine 'name')"
  * (the message followed by the via chain, as cf_error_format() writes it);
  * the parenthesis is left out when the error came from no coroutine.
+ * Fails: never (write errors on `f` are ignored).
  */
 CF_API void cf_error_print(const cf_error *e, FILE *f);
 
@@ -166,13 +199,20 @@ CF_API void cf_error_print(const cf_error *e, FILE *f);
  * error, then its resumer's, as Python's sys.exception() does inside a
  * generator. The pointer stays valid until the slot changes (the next error,
  * or cf_error_clear()); take a reference to keep it longer.
+ * Fails: never.
  */
 CF_API const cf_error *cf_error_last(void);
 
-/* Takes the error being handled out of the slot; the caller owns it. */
+/*
+ * Takes the error being handled out of the slot; the caller owns it.
+ * Fails: never.
+ */
 CF_API cf_error *cf_error_take(void);
 
-/* Ends the handling: the slot is emptied, as leaving an except block does. */
+/*
+ * Ends the handling: the slot is emptied, as leaving an except block does.
+ * Fails: never.
+ */
 CF_API void cf_error_clear(void);
 
 /*
@@ -183,17 +223,23 @@ CF_API void cf_error_clear(void);
  * and the error comes out of the send, throw or close that resumed it.
  * Outside any coroutine there must be an enclosing cf_try(); if there is
  * none the process aborts with a message, since nothing could catch it.
+ * Unwinds: the new error, always (the process aborts when nothing can catch
+ * it).
  */
 CF_API CF_NORETURN void cf_raise(const cf_error_type *t, const char *fmt, ...)
     CF_PRINTF(2, 3);
 
-/* Raises `e`, taking over the caller's reference; otherwise as cf_raise(). */
+/*
+ * Raises `e`, taking over the caller's reference; otherwise as cf_raise().
+ * Unwinds: `e`, always (the process aborts when nothing can catch it).
+ */
 CF_API CF_NORETURN void cf_raise_error(cf_error *e);
 
 /*
  * Raises the error being handled again (Python's bare `raise`). Raising
  * with nothing being handled raises RuntimeError("No active exception to
  * reraise"), as Python does.
+ * Unwinds: the error being handled, or RuntimeError when there is none.
  */
 CF_API CF_NORETURN void cf_reraise(void);
 
@@ -202,6 +248,7 @@ CF_API CF_NORETURN void cf_reraise(void);
  * one that was being handled) and returns CF_RAISED, without unwinding. This
  * is how a handler coroutine's step function, or any C function that returns
  * a cf_status, raises: `return cf_fail(&cf_value_error, "bad %d", x);`.
+ * Returns CF_RAISED: the new error, always.
  */
 CF_API cf_status cf_fail(const cf_error_type *t, const char *fmt, ...)
     CF_PRINTF(2, 3);
@@ -217,6 +264,7 @@ typedef cf_value (*cf_try_fn)(void *arg);
  * coroutine and outside one; fn may yield when called inside a coroutine.
  * Locals of the caller changed inside fn must be volatile if read after a
  * CF_RAISED, as with setjmp().
+ * Returns CF_RAISED: the error fn raised.
  */
 CF_API cf_status cf_try(cf_try_fn fn, void *arg, cf_value *out);
 
@@ -241,6 +289,7 @@ typedef struct cf_cleanup {
  * Cleanups run innermost first. A cleanup may yield, raise (its error
  * replaces the one unwinding, which becomes its context), and call anything
  * a body may call.
+ * Fails: never.
  */
 CF_API void cf_cleanup_push(cf_cleanup *c, void (*fn)(void *), void *arg);
 
@@ -248,6 +297,7 @@ CF_API void cf_cleanup_push(cf_cleanup *c, void (*fn)(void *), void *arg);
  * Unregisters `c`, which must be the innermost cleanup, and runs it when
  * `run` is true (the normal way out of a try/finally). Popping another
  * record is a broken invariant: the process aborts with a message.
+ * Unwinds: what the cleanup raises, when `run` is true.
  */
 CF_API void cf_cleanup_pop(cf_cleanup *c, bool run);
 
@@ -308,32 +358,41 @@ enum cf_try_phase {
     CF_TRY_FINALLY
 };
 
-/* CF_TRY's parts; called only by the macros below. Unwinds: no. */
+/*
+ * CF_TRY's parts; called only by the macros below.
+ * Fails: never.
+ */
 CF_API void cf_try_begin(cf_try_block *b);
 
 /*
  * CF_TRY's driver: ends the clause that ran and returns nonzero while a
  * clause is still to run; at the end, raises the error the try lets
- * through. Raises: the error no except clause handled, or the one an
- * except, else or finally clause raised.
+ * through.
+ * Unwinds: the error no except clause handled, or the one an except, else or
+ * finally clause raised.
  */
 CF_API int cf_try_next(void);
 
 /*
  * True when the clause of `phase` runs now; for CF_TRY_EXCEPT, when the
  * error caught is of type `t` (hierarchy included) and no earlier clause
- * took it, which makes it the error being handled. Unwinds: no.
+ * took it, which makes it the error being handled.
+ * Fails: never.
  */
 CF_API bool cf_try_clause(int phase, const cf_error_type *t);
 
-/* True the first time it is called in a clause: CF_TRY's loop. Unwinds: no. */
+/*
+ * True the first time it is called in a clause: CF_TRY's loop.
+ * Fails: never.
+ */
 CF_API bool cf_try_once(const void *unused);
 
 /*
  * In a finally clause: drops the error the try would raise again, restores
  * the error handled before the try and ends the try, so that the enclosing
  * function may return (CF_FINALLY_RETURN). Elsewhere the process aborts
- * with a message. Unwinds: no.
+ * with a message.
+ * Fails: never.
  */
 CF_API void cf_try_leave(void);
 
@@ -375,6 +434,7 @@ CF_API void cf_try_leave(void);
 /*
  * Text for a negative errno code returned by a coflow setup call
  * (cf_strerror(-ENOMEM) is "Cannot allocate memory"); never NULL.
+ * Fails: never.
  */
 CF_API const char *cf_strerror(int rc);
 

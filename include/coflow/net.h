@@ -51,6 +51,11 @@ struct cf_net_opts {
  * yet (remove a stale one first). Returns the fd, or -errno: the
  * resolution errors above, -EADDRINUSE, -EACCES, -ENAMETOOLONG (a Unix
  * path longer than sun_path), -EINVAL (NULL arguments, unknown flags).
+ * Returns -errno: -EINVAL (NULL arguments, unknown flags, a malformed address),
+ * -EAFNOSUPPORT (an unknown network), -ENXIO (no such host), -EAGAIN (the name
+ * server failed for now), -EADDRINUSE, -ENAMETOOLONG (a Unix path too long),
+ * -EACCES, -EMFILE, or another error of socket(2), bind(2) or listen(2).
+ * Unwinds: GeneratorExit when the calling task is killed while it waits.
  */
 CF_API int cf_net_listen(const char *network, const char *address,
                          const struct cf_net_opts *opts);
@@ -62,6 +67,11 @@ CF_API int cf_net_listen(const char *network, const char *address,
  * TCP_NODELAY, as Go does), or -errno: the resolution errors above,
  * -ECONNREFUSED, -ETIMEDOUT, -ENOENT (no such Unix path), the last
  * address's error when every one fails.
+ * Returns -errno: -EINVAL (NULL arguments, a malformed address), -EAFNOSUPPORT
+ * (an unknown network), -ENXIO (no such host), -EAGAIN (the name server failed
+ * for now), -EIO, -ENAMETOOLONG, -ECONNREFUSED, -ETIMEDOUT, -ENOENT (no such
+ * Unix path), or the last address's error.
+ * Unwinds: GeneratorExit when the calling task is killed while it waits.
  */
 CF_API int cf_net_dial(const char *network, const char *address,
                        int64_t timeout_ms);
@@ -74,6 +84,9 @@ CF_API int cf_net_dial(const char *network, const char *address,
  * (-ETIMEDOUT). Inside a task the back-off is a cf_task_sleep(), so the
  * connections already accepted are served meanwhile and can free fds.
  * Returns the new connection or -errno.
+ * Returns -errno: -ETIMEDOUT (no connection in time), -EBADF or -EINVAL (not a
+ * listening socket), or another error of accept4(2) than those it backs off on.
+ * Unwinds: GeneratorExit when the calling task is killed while it waits.
  */
 CF_API int cf_net_accept(int fd, struct sockaddr *addr, socklen_t *len,
                          int64_t timeout_ms);
@@ -85,6 +98,8 @@ CF_API int cf_net_accept(int fd, struct sockaddr *addr, socklen_t *len,
  * and close-on-exec, from which cf_signal_next() takes them. Close it with
  * cf_sock_close(); the signals stay blocked. Returns -EINVAL for an empty
  * or NULL list or a bad signal number, or -errno.
+ * Returns -errno: -EINVAL (an empty or NULL list, a bad signal number), or the
+ * system call's error.
  */
 CF_API int cf_signal_watch(const int *signals, size_t n);
 
@@ -92,6 +107,9 @@ CF_API int cf_signal_watch(const int *signals, size_t n);
  * Waits at most `timeout_ms` (negative: no limit) for the next signal on
  * `fd` from cf_signal_watch() and returns its number; inside a task only
  * the task waits. Returns -ETIMEDOUT, -EBADF, or -errno.
+ * Returns -errno: -ETIMEDOUT, -EBADF, -EIO (not a signalfd), or the system
+ * call's error.
+ * Unwinds: GeneratorExit when the calling task is killed while it waits.
  */
 CF_API int cf_signal_next(int fd, int64_t timeout_ms);
 

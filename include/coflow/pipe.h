@@ -74,6 +74,7 @@ CF_API extern const cf_error_type cf_os_error;
 /*
  * Creates an empty graph in `*out`. Returns 0, -EINVAL for a NULL `out`, or
  * -ENOMEM.
+ * Returns -errno: -EINVAL (NULL `out`), -ENOMEM.
  */
 CF_API int cf_pipe_new(cf_pipe **out);
 
@@ -84,6 +85,7 @@ CF_API int cf_pipe_new(cf_pipe **out);
  * stage before, as a source does, to have that). A user stage added with
  * cf_pipe_add() is freed with cf_coro_free(), which closes it if it is
  * suspended. No stage may be running.
+ * Fails: never.
  */
 CF_API void cf_pipe_free(cf_pipe *p);
 
@@ -96,6 +98,8 @@ CF_API void cf_pipe_free(cf_pipe *p);
  * -ENOMEM. `co` is taken over whatever the outcome: on a failure it is
  * freed, as cf_sched_add() does (the rule of every call that takes an
  * object over).
+ * Returns -errno: -EINVAL (NULL `p` or `co`, NULL `targets` with `n` > 0),
+ * -ENOMEM.
  */
 CF_API int cf_pipe_add(cf_pipe *p, cf_coro *co, cf_coro *const *targets,
                        size_t n);
@@ -104,6 +108,7 @@ CF_API int cf_pipe_add(cf_pipe *p, cf_coro *co, cf_coro *const *targets,
  * The targets of stage `co` in `p`: stores a pointer to them in `*targets`
  * (may be NULL) and returns how many, 0 for a sink or an unknown `co`. The
  * array lives as long as the stage.
+ * Fails: never.
  */
 CF_API size_t cf_pipe_targets(const cf_pipe *p, const cf_coro *co,
                               cf_coro *const **targets);
@@ -113,6 +118,7 @@ CF_API size_t cf_pipe_targets(const cf_pipe *p, const cf_coro *co,
  * source that has run (label: the name, then the kind), one edge per
  * target, in order. A target `p` does not know is drawn as a node named by
  * its coroutine's name. Returns 0, or -EINVAL / -EIO.
+ * Returns -errno: -EINVAL (NULL argument), -EIO (a write failed).
  */
 CF_API int cf_pipe_write_dot(const cf_pipe *p, FILE *f);
 
@@ -135,10 +141,14 @@ typedef void (*cf_pipe_trace_fn)(void *arg, const char *stage, cf_pipe_event ev,
  * Calls fn(arg, ...) for every event of the built-in stages and sources of
  * `p` from now on, in the order they happen; NULL `fn` stops it. For
  * debugging and for the trace tests; `v` is borrowed for the call.
+ * Fails: never.
  */
 CF_API void cf_pipe_trace(cf_pipe *p, cf_pipe_trace_fn fn, void *arg);
 
-/* "send", "recv", "pass", "drop", "update", "close", "result" ("?" else). */
+/*
+ * "send", "recv", "pass", "drop", "update", "close", "result" ("?" else).
+ * Fails: never.
+ */
 CF_API const char *cf_pipe_event_name(cf_pipe_event ev);
 
 /*
@@ -163,19 +173,27 @@ typedef struct cf_finder cf_finder;
  * data; an empty needle is found at the start of every haystack) in
  * `*out`. Returns 0, -EINVAL for a NULL `out` (or a NULL `needle` with
  * `len` > 0), or -ENOMEM.
+ * Returns -errno: -EINVAL (NULL `out`, NULL `needle` with `len` > 0), -ENOMEM.
  */
 CF_API int cf_finder_new(cf_finder **out, const char *needle, size_t len);
 
 /*
  * The first occurrence of the needle in the `n` bytes at `h`, or NULL
  * (also for a NULL `f`).
+ * Fails: never.
  */
 CF_API const char *cf_finder_find(const cf_finder *f, const char *h, size_t n);
 
-/* The needle's length in bytes (0 for NULL). */
+/*
+ * The needle's length in bytes (0 for NULL).
+ * Fails: never.
+ */
 CF_API size_t cf_finder_len(const cf_finder *f);
 
-/* Frees `f` (NULL is ignored). */
+/*
+ * Frees `f` (NULL is ignored).
+ * Fails: never.
+ */
 CF_API void cf_finder_free(cf_finder *f);
 
 /*
@@ -183,6 +201,7 @@ CF_API void cf_finder_free(cf_finder *f);
  * bytes up to the NUL; an empty one matches every value), drops the
  * others. Any other kind of value raises TypeError. The search is a
  * cf_finder made once. NUL bytes in values are data.
+ * Returns -errno: -EINVAL (a NULL required argument), -ENOMEM.
  */
 CF_API int cf_pipe_grep(cf_pipe *p, cf_coro **out, const char *name,
                         const char *needle, cf_coro *target);
@@ -208,6 +227,8 @@ CF_API int cf_pipe_grep(cf_pipe *p, cf_coro **out, const char *name,
  * Under CF_REGEX_UTF the pattern is compiled with PCRE2_MATCH_INVALID_UTF:
  * values need not be valid UTF-8, and an invalid sequence matches nothing
  * (no check, no error, no crash).
+ * Returns -errno: -EINVAL (a NULL required argument, unknown flags, or an
+ * invalid pattern, with ValueError being handled), -ENOMEM.
  */
 CF_API int cf_pipe_regex(cf_pipe *p, cf_coro **out, const char *name,
                          const char *pattern, unsigned flags, cf_coro *target);
@@ -223,16 +244,23 @@ typedef void (*cf_pipe_warn_fn)(void *arg, const char *stage, const char *msg);
  * PCRE2's limits) to fn(arg, ...) from now on. With no function set (or
  * NULL `fn`) they go to stderr as "coflow: pipe stage 'NAME': MSG". Every
  * warning is counted either way (cf_pipe_warnings()).
+ * Fails: never.
  */
 CF_API void cf_pipe_on_warning(cf_pipe *p, cf_pipe_warn_fn fn, void *arg);
 
-/* How many warnings `p`'s stages have given (0 for NULL). */
+/*
+ * How many warnings `p`'s stages have given (0 for NULL).
+ * Fails: never.
+ */
 CF_API uint64_t cf_pipe_warnings(const cf_pipe *p);
 
 /* A predicate: true to keep `v`. */
 typedef bool (*cf_pred_fn)(void *arg, cf_value v);
 
-/* filter: passes on the values for which pred(arg, v) is true. */
+/*
+ * filter: passes on the values for which pred(arg, v) is true.
+ * Returns -errno: -EINVAL (a NULL required argument), -ENOMEM.
+ */
 CF_API int cf_pipe_filter(cf_pipe *p, cf_coro **out, const char *name,
                           cf_pred_fn pred, void *arg, cf_coro *target);
 
@@ -252,6 +280,7 @@ typedef cf_status (*cf_map_fn)(void *arg, cf_value in, cf_value *out);
  * (`in` is then not passed on), the stage closes its target and finishes
  * with what that close returned, as a generator that returns does: the
  * source stops reading and hands that result back.
+ * Returns -errno: -EINVAL (a NULL required argument), -ENOMEM.
  */
 CF_API int cf_pipe_map(cf_pipe *p, cf_coro **out, const char *name,
                        cf_map_fn fn, void *arg, cf_coro *target);
@@ -262,6 +291,7 @@ CF_API int cf_pipe_map(cf_pipe *p, cf_coro **out, const char *name,
  * once: source -> take(10) -> count reports 10 and reads no further than
  * the tenth line's block. With `n` 0 it passes nothing and finishes on the
  * first value. Its own result (cf_pipe_result()) is how many it passed.
+ * Returns -errno: -EINVAL (a NULL required argument), -ENOMEM.
  */
 CF_API int cf_pipe_take(cf_pipe *p, cf_coro **out, const char *name, uint64_t n,
                         cf_coro *target);
@@ -271,6 +301,7 @@ CF_API int cf_pipe_take(cf_pipe *p, cf_coro **out, const char *name, uint64_t n,
  * one and everything below it finishing before the next gets it (item 62).
  * A target that raises stops the round: the later ones do not get the
  * value. Closing it closes the targets in order.
+ * Returns -errno: -EINVAL (a NULL required argument), -ENOMEM.
  */
 CF_API int cf_pipe_broadcast(cf_pipe *p, cf_coro **out, const char *name,
                              cf_coro *const *targets, size_t n);
@@ -279,6 +310,7 @@ CF_API int cf_pipe_broadcast(cf_pipe *p, cf_coro **out, const char *name,
  * dispatch: sends the first value to targets[0], the next to targets[1],
  * and so on round robin (item 65), skipping targets that have finished.
  * Closing it closes the targets in order.
+ * Returns -errno: -EINVAL (a NULL required argument), -ENOMEM.
  */
 CF_API int cf_pipe_dispatch(cf_pipe *p, cf_coro **out, const char *name,
                             cf_coro *const *targets, size_t n);
@@ -288,6 +320,7 @@ CF_API int cf_pipe_dispatch(cf_pipe *p, cf_coro **out, const char *name,
  * would: `prefix` (NULL: none; copied), then the bytes of a string or
  * bytes value as they are (NUL bytes included) or the str() of another
  * value, then a newline. A write error raises OSError.
+ * Returns -errno: -EINVAL (a NULL required argument), -ENOMEM.
  */
 CF_API int cf_pipe_printer(cf_pipe *p, cf_coro **out, const char *name, FILE *f,
                            const char *prefix);
@@ -298,12 +331,14 @@ CF_API int cf_pipe_printer(cf_pipe *p, cf_coro **out, const char *name, FILE *f,
  * freed), yields
  * the number kept, and returns that number when closed. The values stay
  * readable through cf_pipe_collected() until the graph is freed.
+ * Returns -errno: -EINVAL (a NULL required argument), -ENOMEM.
  */
 CF_API int cf_pipe_collect(cf_pipe *p, cf_coro **out, const char *name);
 
 /*
  * The values collect stage `co` of `p` kept: stores their number in `*n` and
  * returns them (NULL when none, or when `co` is not a collect stage).
+ * Fails: returns NULL when `co` is not a collect stage of `p`.
  */
 CF_API const cf_value *cf_pipe_collected(const cf_pipe *p, const cf_coro *co,
                                          size_t *n);
@@ -320,6 +355,7 @@ CF_API const cf_value *cf_pipe_collected(const cf_pipe *p, const cf_coro *co,
  *           mixes raise TypeError. A string result is a copy the stage
  *           keeps until it is freed.
  *   null  - discards everything; yields and returns none.
+ * Returns -errno: -EINVAL (a NULL required argument), -ENOMEM.
  */
 CF_API int cf_pipe_count(cf_pipe *p, cf_coro **out, const char *name);
 CF_API int cf_pipe_sum(cf_pipe *p, cf_coro **out, const char *name);
@@ -337,6 +373,8 @@ CF_API int cf_pipe_null(cf_pipe *p, cf_coro **out, const char *name);
  * read a result afterwards.) Returns 0, -EINVAL for a NULL argument,
  * -ENOENT when `co` is not a stage of `p`, or -ENOTSUP when the stage has
  * no result (a filter, a printer, broadcast...).
+ * Returns -errno: -EINVAL (NULL argument), -ENOENT (not a stage of `p`),
+ * -ENOTSUP (the stage has no result).
  */
 CF_API int cf_pipe_result(const cf_pipe *p, const cf_coro *co, cf_value *out);
 
@@ -386,6 +424,9 @@ struct cf_source_opts {
  * target is not closed), when the file cannot be opened or read (OSError,
  * as Python words it), or for a line longer than CF_VALUE_MAXLEN
  * (ValueError). `p` may be NULL; otherwise the source is traced and drawn.
+ * Returns CF_RAISED: the error the pipeline raised, OSError (the file cannot be
+ * opened or read), ValueError (a NULL `target`, `f` or `path`, a line longer
+ * than CF_VALUE_MAXLEN).
  */
 CF_API cf_status cf_pipe_source_fd(cf_pipe *p, int fd, cf_coro *target,
                                    const struct cf_source_opts *opts,
@@ -405,6 +446,8 @@ CF_API cf_status cf_pipe_source_path(cf_pipe *p, const char *path,
  * the stream; its error is raised); or the values the iterator next(state)
  * gives. Then close the target; returns as the line sources do (`opts`:
  * only `name` and `no_close` apply).
+ * Returns CF_RAISED: the error the pipeline or `gen` raised, ValueError (a NULL
+ * `target`, `gen` or `next`, a zero step).
  */
 CF_API cf_status cf_pipe_source_array(cf_pipe *p, const cf_value *v, size_t n,
                                       cf_coro *target,

@@ -103,18 +103,25 @@ typedef struct cf_sax_event {
     size_t len;               /* TEXT: its length in bytes; else 0 */
 } cf_sax_event;
 
-/* The event `v` carries, or NULL when `v` is not an event value. */
+/*
+ * The event `v` carries, or NULL when `v` is not an event value.
+ * Fails: never.
+ */
 static inline const cf_sax_event *cf_sax_event_of(cf_value v)
 {
     return (const cf_sax_event *)cf_to_ptr(v, CF_SAX_EVENT);
 }
 
-/* "start", "text" or "end" ("?" for another number): Python's words. */
+/*
+ * "start", "text" or "end" ("?" for another number): Python's words.
+ * Fails: never.
+ */
 CF_API const char *cf_sax_kind_name(cf_sax_kind k);
 
 /*
  * The value of attribute `name` of a START event, or NULL when it has none
  * (or `ev` is not a START event).
+ * Fails: returns NULL when there is no such attribute.
  */
 CF_API const char *cf_sax_attr(const cf_sax_event *ev, const char *name);
 
@@ -172,6 +179,9 @@ struct cf_sax_opts {
  * `target`, `path`, `f`, or `data` with a nonzero `len` (ValueError).
  * `p` may be NULL; otherwise the source is traced (CF_PIPE_SEND with each
  * event, CF_PIPE_CLOSE at the end) and drawn as a node of `p`.
+ * Returns CF_RAISED: the error the target raised, ExpatError (malformed XML, a
+ * limit passed), OSError (the file cannot be opened or read), ValueError (a
+ * NULL argument).
  */
 CF_API cf_status cf_sax_source_fd(cf_pipe *p, int fd, cf_coro *target,
                                   const struct cf_sax_opts *opts,
@@ -195,6 +205,7 @@ typedef struct cf_sax cf_sax;
  * Creates a push parser sending to `target` in `*out` (`p` and `opts` as
  * for the sources; `opts->chunk_size` is not used). Returns 0, -EINVAL for
  * a NULL `out` or `target`, or -ENOMEM.
+ * Returns -errno: -EINVAL (NULL `out` or `target`), -ENOMEM.
  */
 CF_API int cf_sax_new(cf_sax **out, cf_pipe *p, cf_coro *target,
                       const struct cf_sax_opts *opts);
@@ -206,6 +217,8 @@ CF_API int cf_sax_new(cf_sax **out, cf_pipe *p, cf_coro *target,
  * target finished (its result in `*out`), or CF_RAISED as the sources do.
  * Once it has returned CF_RETURNED or CF_RAISED the parser is finished: a
  * later push or end raises ValueError("sax parser 'NAME' has finished").
+ * Returns CF_RAISED: as the sources: the target's error, ExpatError, ValueError
+ * (the parser has finished).
  */
 CF_API cf_status cf_sax_push(cf_sax *s, const void *data, size_t len,
                              cf_value *out);
@@ -214,10 +227,15 @@ CF_API cf_status cf_sax_push(cf_sax *s, const void *data, size_t len,
  * Ends the document: a document that is not complete (truncated) raises
  * cf_sax_error; otherwise the target is closed (unless `no_close`) and its
  * close's result is returned as CF_RETURNED. Returns as cf_sax_push().
+ * Returns CF_RAISED: the target's error, ExpatError (the document is not
+ * complete), ValueError (the parser has finished).
  */
 CF_API cf_status cf_sax_end(cf_sax *s, cf_value *out);
 
-/* Frees `s` (NULL is ignored). The target is not touched. */
+/*
+ * Frees `s` (NULL is ignored). The target is not touched.
+ * Fails: never.
+ */
 CF_API void cf_sax_free(cf_sax *s);
 
 #ifdef __cplusplus

@@ -77,6 +77,9 @@ typedef struct cf_trap {
  *
  *     cf_trap t = {.kind = CF_TRAP_GETTID};
  *     cf_trap_call(&t);   // t.id is the caller's tid
+ *
+ * Unwinds: TypeError (NULL `trap`), RuntimeError (outside a scheduler task);
+ * GeneratorExit when the task is killed.
  */
 CF_API cf_value cf_trap_call(cf_trap *trap);
 
@@ -113,9 +116,10 @@ struct cf_sched_opts {
 
 /* Raised by the task calls: an unknown task id, waiting on oneself. */
 CF_API extern const cf_error_type cf_task_error; /* TaskError: Exception */
-/* Raised by cf_task_wait() when the task it waits for was killed. */
+/* Raised in a task cancelled with cf_task_cancel(), and by cf_task_wait()
+   when the task it waits for was killed or cancelled. */
 CF_API extern const cf_error_type
-    cf_task_cancelled; /* CancelledError: TaskError */
+    cf_task_cancelled; /* CancelledError: BaseException */
 
 /*
  * Creates a scheduler with no tasks and stores it in `*out`. Returns 0,
@@ -123,6 +127,8 @@ CF_API extern const cf_error_type
  * -ENOMEM, or the error of the poller that was asked for by name and cannot
  * start (io_uring forbidden by seccomp or kernel.io_uring_disabled gives
  * -EPERM or -ENOSYS; with no name the scheduler falls back to epoll).
+ * Returns -errno: -EINVAL (bad arguments or options), -ENOMEM, -EPERM or
+ * -ENOSYS (the poller asked for by name cannot start).
  */
 CF_API int cf_sched_new(cf_sched **out, const struct cf_sched_opts *opts);
 
@@ -130,6 +136,7 @@ CF_API int cf_sched_new(cf_sched **out, const struct cf_sched_opts *opts);
  * Frees `s` (NULL is ignored): the tasks still there are closed (their
  * cleanups run) and freed, the fds they waited on are forgotten (not
  * closed). Must not be called from a task of `s`.
+ * Fails: never.
  */
 CF_API void cf_sched_free(cf_sched *s);
 
@@ -140,6 +147,7 @@ CF_API void cf_sched_free(cf_sched *s);
  * creation order, never reused), -EINVAL for a NULL `s` or a NULL or CLOSED
  * `co`, or -ENOMEM. `co` is taken over whatever the outcome: on a failure
  * it is freed (the rule of every call that takes an object over).
+ * Returns -errno: -EINVAL (NULL `s`, NULL or CLOSED `co`), -ENOMEM.
  */
 CF_API int64_t cf_sched_add(cf_sched *s, cf_coro *co);
 
@@ -150,10 +158,15 @@ CF_API int64_t cf_sched_add(cf_sched *s, cf_coro *co);
  * -EDEADLK when every task left is parked waiting for another task, with no
  * timer and no I/O that could wake one (pyos blocks forever there); those
  * tasks are left for cf_sched_free() or another run.
+ * Returns -errno: -EINVAL (NULL `s`), -EBUSY (`s` is running), -EDEADLK (every
+ * task left waits for another), -ENOMEM.
  */
 CF_API int cf_sched_run(cf_sched *s);
 
-/* "epoll" or "io_uring": the poller `s` uses. */
+/*
+ * "epoll" or "io_uring": the poller `s` uses.
+ * Fails: never.
+ */
 CF_API const char *cf_sched_poller(const cf_sched *s);
 
 /*
@@ -161,7 +174,11 @@ CF_API const char *cf_sched_poller(const cf_sched *s);
  * that no scheduler runs, they raise RuntimeError.
  */
 
-/* The id of the calling task (GetTid). */
+/*
+ * The id of the calling task (GetTid).
+ * Unwinds: RuntimeError (outside a scheduler task); GeneratorExit when the task
+ * is killed.
+ */
 CF_API int64_t cf_task_id(void);
 
 /*
@@ -169,6 +186,8 @@ CF_API int64_t cf_task_id(void);
  * (NewTask), and takes it over, whatever the outcome (freed on failure).
  * Returns its id; raises MemoryError, or TaskError for a NULL or CLOSED
  * `co`.
+ * Unwinds: MemoryError, TaskError (NULL or CLOSED `co`), RuntimeError (outside
+ * a scheduler task); GeneratorExit when the task is killed.
  */
 CF_API int64_t cf_task_spawn(cf_coro *co);
 
@@ -177,8 +196,31 @@ CF_API int64_t cf_task_spawn(cf_coro *co);
  * call, so its cleanups run; it is reaped ("terminated") when the scheduler
  * next reaches it, even if it was parked. Killing oneself unwinds the
  * caller. Raises TaskError("no task with id N") for an unknown id.
+ * Unwinds: TaskError (no task with id `tid`), RuntimeError (outside a scheduler
+ * task); GeneratorExit when the caller is killed, itself included.
  */
 CF_API void cf_task_kill(int64_t tid);
+
+/*
+ * Cancels task `tid` of `s` (NULL: the scheduler running the caller), as
+ * asyncio's Task.cancel() and trio's cancel scopes do, unlike
+ * cf_task_kill(): CancelledError (a BaseException) is raised in the task
+ * at the wait it is parked in, or, when it is ready or running, at its
+ * next checkpoint (a wait, sleep, yield, socket or fd wait, channel,
+ * select or sync wait, group wait). While that error is being handled -
+ * in its cleanups and except clauses - the task may call every task and
+ * socket function, and they wait as usual, until `grace_ms` milliseconds
+ * from now (negative: no limit); then it is closed hard, as by
+ * cf_task_kill() (GeneratorExit; its remaining checkpoints raise
+ * CancelledError at once). Cancellation is level-triggered, as trio's: a
+ * task that swallows the error and goes on gets it again at every later
+ * checkpoint until it ends. A task that ends with it is not a failure (not
+ * reported, no error of its group); its waiters get it. Cancelling again
+ * may shorten the grace. Call it on `s`'s thread, in a task or not; it
+ * never waits. Returns 0, -ESRCH for an unknown or ended task, -EINVAL
+ * for a NULL `s` outside a task. Unwinds: no.
+ */
+CF_API int cf_task_cancel(cf_sched *s, int64_t tid, int64_t grace_ms);
 
 /*
  * Parks until task `tid` ends (WaitTask) and returns its return value. An
@@ -187,13 +229,24 @@ CF_API void cf_task_kill(int64_t tid);
  * the task. Raises the error the task ended
  * with, CancelledError when it was killed, and TaskError for an unknown id
  * or the caller's own.
+ * Unwinds: the error the task ended with, CancelledError (it was killed),
+ * TaskError (an unknown id or the caller's own), RuntimeError (outside a
+ * scheduler task); GeneratorExit when the caller is killed.
  */
 CF_API cf_value cf_task_wait(int64_t tid);
 
-/* Gives up the processor: the caller goes to the back of the ready queue. */
+/*
+ * Gives up the processor: the caller goes to the back of the ready queue.
+ * Unwinds: RuntimeError (outside a scheduler task); GeneratorExit when the task
+ * is killed.
+ */
 CF_API void cf_task_yield(void);
 
-/* Parks the caller for `ms` milliseconds (0 or less: just yields). */
+/*
+ * Parks the caller for `ms` milliseconds (0 or less: just yields).
+ * Unwinds: MemoryError, RuntimeError (outside a scheduler task); GeneratorExit
+ * when the task is killed.
+ */
 CF_API void cf_task_sleep(int64_t ms);
 
 /*
@@ -204,6 +257,9 @@ CF_API void cf_task_sleep(int64_t ms);
  * one fd in each direction (pyos keeps only the last): they queue in the
  * order they came and readiness wakes them all. Outside any scheduler they
  * block in poll(2).
+ * Returns -errno: -ETIMEDOUT, -EBADF (a closed or invalid fd), or the poller's
+ * error.
+ * Unwinds: GeneratorExit when the calling task is killed while it waits.
  */
 CF_API int cf_task_readable(int fd, int64_t timeout_ms);
 CF_API int cf_task_writable(int fd, int64_t timeout_ms);
@@ -230,6 +286,10 @@ CF_API int cf_task_writable(int fd, int64_t timeout_ms);
  *                   (or its task is killed), and the others wait for it.
  * cf_sock_close():  forgets `fd` in the running scheduler, then closes it.
  *                   Close through this any fd a task has waited on.
+ *
+ * Returns -errno: -ETIMEDOUT, -EBADF, -ECONNRESET, -ECONNREFUSED, -EPIPE,
+ * -EAGAIN, or the system call's error.
+ * Unwinds: GeneratorExit when the calling task is killed while it waits.
  */
 CF_API int cf_sock_accept(int fd, struct sockaddr *addr, socklen_t *len,
                           int64_t timeout_ms);

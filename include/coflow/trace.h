@@ -41,6 +41,9 @@ extern "C" {
  * and every one created until cf_trace_stop(). Returns 0, -EINVAL for a
  * NULL or empty `path`, -EALREADY if a trace is being written, or the
  * -errno of opening or writing the file (-ENOENT, -EACCES, ...).
+ * Returns -errno: -EINVAL (NULL or empty `path`), -EALREADY (a trace is being
+ * written), or the -errno of opening or writing the file (-ENOENT, -EACCES,
+ * -EISDIR, -ENOSPC, ...).
  */
 CF_API int cf_trace_start(const char *path);
 
@@ -51,10 +54,15 @@ CF_API int cf_trace_start(const char *path);
  * -EINVAL if no trace is being written, or the -errno of the first write
  * or of the close that failed (the trace is then incomplete; the process
  * goes on). Runs by itself at exit (atexit) for a trace still open.
+ * Returns -errno: -EINVAL (no trace is being written), or the -errno of a write
+ * or the close (-EIO, -ENOSPC, -EFBIG, ...).
  */
 CF_API int cf_trace_stop(void);
 
-/* True while a trace is being written. */
+/*
+ * True while a trace is being written.
+ * Fails: never.
+ */
 CF_API bool cf_trace_enabled(void);
 
 /*
@@ -63,6 +71,7 @@ CF_API bool cf_trace_enabled(void);
  * the same name, until the trace ends), else the calling thread's track.
  * Returns its number, for the functions below, or 0 when no trace is being
  * written (0 passed to them means the calling thread's track).
+ * Fails: returns 0 when no trace is being written.
  */
 CF_API long cf_trace_track(const cf_coro *co, const char *name);
 
@@ -70,6 +79,7 @@ CF_API long cf_trace_track(const cf_coro *co, const char *name);
  * An instant event `name` of category `cat` on `track`, now; `detail`
  * (may be NULL) is shown as its argument "detail". `cat` NULL is "user".
  * Strings are copied, escaped for JSON, and cut at 200 bytes.
+ * Fails: never.
  */
 CF_API void cf_trace_instant(long track, const char *cat, const char *name,
                              const char *detail);
@@ -79,11 +89,15 @@ CF_API void cf_trace_instant(long track, const char *cat, const char *name,
  * its arguments. Slices on one track nest: each cf_trace_end() closes the
  * innermost one open. On a coroutine's track, end a slice before the
  * coroutine yields: its yield closes those left open.
+ * Fails: never.
  */
 CF_API void cf_trace_begin(long track, const char *cat, const char *name,
                            const char *detail);
 
-/* Closes the innermost slice open on `track`; nothing if none is open. */
+/*
+ * Closes the innermost slice open on `track`; nothing if none is open.
+ * Fails: never.
+ */
 CF_API void cf_trace_end(long track);
 
 #ifdef __cplusplus

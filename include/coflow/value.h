@@ -73,7 +73,10 @@ _Static_assert(sizeof(cf_value) == 16, "cf_value must be 16 bytes");
 /* The longest string or bytes value: lengths are kept in 32 bits. */
 #define CF_VALUE_MAXLEN UINT32_MAX
 
-/* Constructors. None of them allocate; strings are borrowed, not copied. */
+/*
+ * Constructors. None of them allocate; strings are borrowed, not copied.
+ * Fails: never.
+ */
 static inline cf_value cf_none(void)
 {
     cf_value v = {{0}, 0, CF_NONE, 0};
@@ -104,6 +107,7 @@ static inline cf_value cf_double(double d)
 /*
  * A string of `len` bytes at `s`, borrowed. A length above CF_VALUE_MAXLEN is
  * cut to CF_VALUE_MAXLEN; use cf_str_fits() first where that can happen.
+ * Fails: never.
  */
 static inline cf_value cf_strn(const char *s, size_t len)
 {
@@ -113,7 +117,10 @@ static inline cf_value cf_strn(const char *s, size_t len)
     return v;
 }
 
-/* Binary data of `len` bytes at `s`, borrowed; as cf_strn() for the length. */
+/*
+ * Binary data of `len` bytes at `s`, borrowed; as cf_strn() for the length.
+ * Fails: never.
+ */
 static inline cf_value cf_bytes(const void *s, size_t len)
 {
     cf_value v = cf_strn((const char *)s, len);
@@ -121,7 +128,10 @@ static inline cf_value cf_bytes(const void *s, size_t len)
     return v;
 }
 
-/* A user pointer `p` with the caller's type tag `tag` (any 16-bit number). */
+/*
+ * A user pointer `p` with the caller's type tag `tag` (any 16-bit number).
+ * Fails: never.
+ */
 static inline cf_value cf_ptr(void *p, uint16_t tag)
 {
     cf_value v = {{0}, 0, CF_PTR, 0};
@@ -130,10 +140,16 @@ static inline cf_value cf_ptr(void *p, uint16_t tag)
     return v;
 }
 
-/* A NUL-terminated string, borrowed. */
+/*
+ * A NUL-terminated string, borrowed.
+ * Fails: never.
+ */
 CF_API cf_value cf_str(const char *s);
 
-/* True when a string of `len` bytes fits in a value without being cut. */
+/*
+ * True when a string of `len` bytes fits in a value without being cut.
+ * Fails: never.
+ */
 static inline bool cf_str_fits(size_t len)
 {
     return len <= CF_VALUE_MAXLEN;
@@ -150,7 +166,10 @@ struct cf__box {
  * len 1 and points to its box. */
 #define CF__OWNED 1u
 
-/* True when `v` owns what it points to (made by a cf_*_own() or kept). */
+/*
+ * True when `v` owns what it points to (made by a cf_*_own() or kept).
+ * Fails: never.
+ */
 static inline bool cf_value_owned(cf_value v)
 {
     if (v.kind == CF_STR || v.kind == CF_BYTES)
@@ -163,7 +182,8 @@ static inline bool cf_value_owned(cf_value v)
  * bytes (cf_bytes_own) value; the NUL-terminated string `s` (cf_str_own).
  * A length above CF_VALUE_MAXLEN is cut as cf_strn() cuts it. Returns none
  * when memory runs out (or for a NULL `s` with a nonzero length). The
- * caller owns the one reference. Unwinds: no.
+ * caller owns the one reference.
+ * Fails: returns none when memory runs out.
  */
 CF_API cf_value cf_strn_own(const char *s, size_t len);
 CF_API cf_value cf_bytes_own(const void *s, size_t len);
@@ -173,7 +193,8 @@ CF_API cf_value cf_str_own(const char *s);
  * A value that owns the user pointer `p` with type tag `tag`: dtor(p) runs
  * when its last reference is dropped (a NULL dtor runs nothing). Returns
  * none when memory runs out, after running dtor(p). cf_to_ptr() gives `p`
- * back. Unwinds: no.
+ * back.
+ * Fails: returns none when memory runs out, after running dtor(p).
  */
 CF_API cf_value cf_ptr_own(void *p, uint16_t tag, void (*dtor)(void *p));
 
@@ -182,18 +203,23 @@ CF_API cf_value cf_ptr_own(void *p, uint16_t tag, void (*dtor)(void *p));
  * one more reference; a borrowed string or bytes value is copied once into
  * an owned one (none when memory runs out); every other value - none,
  * bool, int, double, and a borrowed pointer, which coflow cannot copy - is
- * returned as it is. Drop the result with cf_value_drop(). Unwinds: no.
+ * returned as it is. Drop the result with cf_value_drop().
+ * Fails: returns none when memory runs out (a borrowed string or bytes value).
  */
 CF_API cf_value cf_value_keep(cf_value v);
 
 /*
  * Drops the caller's reference to `v`: the last one frees the string or runs
  * the pointer's destructor. A borrowed value is left alone, so any value may
- * be dropped. Unwinds: no.
+ * be dropped.
+ * Fails: never.
  */
 CF_API void cf_value_drop(cf_value v);
 
-/* Accessors. Each answers for any value; a value of another kind gives 0. */
+/*
+ * Accessors. Each answers for any value; a value of another kind gives 0.
+ * Fails: never.
+ */
 static inline cf_kind cf_kind_of(cf_value v)
 {
     return (cf_kind)v.kind;
@@ -219,19 +245,28 @@ static inline double cf_to_double(cf_value v)
     return v.kind == CF_DOUBLE ? v.as.d : 0.0;
 }
 
-/* The bytes of a string or bytes value (NULL for other kinds). */
+/*
+ * The bytes of a string or bytes value (NULL for other kinds).
+ * Fails: never.
+ */
 static inline const char *cf_to_str(cf_value v)
 {
     return v.kind == CF_STR || v.kind == CF_BYTES ? v.as.s : NULL;
 }
 
-/* The length of a string or bytes value (0 for other kinds). */
+/*
+ * The length of a string or bytes value (0 for other kinds).
+ * Fails: never.
+ */
 static inline size_t cf_len(cf_value v)
 {
     return v.kind == CF_STR || v.kind == CF_BYTES ? v.len : 0;
 }
 
-/* The pointer of a CF_PTR value whose tag is `tag`, else NULL. */
+/*
+ * The pointer of a CF_PTR value whose tag is `tag`, else NULL.
+ * Fails: never.
+ */
 static inline void *cf_to_ptr(cf_value v, uint16_t tag)
 {
     if (v.kind != CF_PTR || v.tag != tag)
@@ -243,6 +278,7 @@ static inline void *cf_to_ptr(cf_value v, uint16_t tag)
  * True when `a` and `b` are equal as Python's == would say for these kinds:
  * strings and bytes compare their bytes, pointers their address and tag, an
  * int and a double compare numerically, and bool compares as 0 or 1.
+ * Fails: never.
  */
 CF_API bool cf_value_eq(cf_value a, cf_value b);
 
@@ -251,12 +287,14 @@ CF_API bool cf_value_eq(cf_value a, cf_value b);
  * NUL-terminated when n > 0): None, True, 42, 2.5, 'abc', b'\x00'. A user
  * pointer is written as <ptr tag=T at 0x...>. Returns the length the full
  * text needs, like snprintf(), so a result >= n means it was cut.
+ * Fails: never.
  */
 CF_API size_t cf_value_repr(cf_value v, char *buf, size_t n);
 
 /*
  * Like cf_value_repr(), but a string is written without quotes, as Python's
  * str() and f-strings do. Returns the length the full text needs.
+ * Fails: never.
  */
 CF_API size_t cf_value_str(cf_value v, char *buf, size_t n);
 

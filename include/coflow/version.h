@@ -26,6 +26,7 @@ extern "C" {
 /*
  * Returns CF_VERSION_NUM of the library actually linked, so an application
  * can check that its headers and the shared library agree.
+ * Fails: never.
  */
 CF_API int cf_version(void);
 

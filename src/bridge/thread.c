@@ -107,6 +107,9 @@ typedef struct tbridge {
     _Alignas(LINE) uint64_t chead; /* == head */
     cf_value result;               /* the target's return or close result */
     cf_error *error;               /* the target's error, ENDED_RAISED */
+    uint64_t unsent; /* the target ended early: values from here on were
+                        never sent (read after the join) */
+    bool early;
     /* set up once */
     _Alignas(LINE) char name[CF__NAME_MAX];
     cf_coro *target;
@@ -264,8 +267,10 @@ static bool run(tbridge *b, uint64_t head, size_t n)
             cf_value_drop(v[i]); /* the reference put() kept */
         if (CF__LIKELY(s == CF_YIELDED))
             continue;
-        for (size_t j = i + 1; j < n; j++) /* never sent: dropped */
-            cf_value_drop(v[j]);
+        /* Values from here on are never sent: tbridge_free() drops the
+         * owned ones, those published yet or not. */
+        b->unsent = head + i + 1;
+        b->early = true;
         if (s == CF_RAISED) {
             b->error = cf_error_take();
             end(b, ENDED_RAISED);
@@ -312,6 +317,12 @@ static void *worker(void *arg)
 
 static void tbridge_free(tbridge *b)
 {
+    /* The target ended early: drop the references put() kept to owned
+     * values it was never sent (the worker is joined; the sender never
+     * overwrites a value the worker has not passed). */
+    if (b->early && b->ring != NULL)
+        for (uint64_t p = b->unsent; p < b->pos; p++)
+            cf_value_drop(b->ring[(p / b->batch) % b->nring].v[p % b->batch]);
     if (b->ring != NULL)
         for (size_t i = 0; i < b->nring; i++) {
             free(b->ring[i].v);

@@ -205,6 +205,39 @@ void cf_try_leave(void)
     cf_error_unref(finish(ctx, b));
 }
 
+/* A coroutine abandoned inside try blocks: their errors are released. */
+static void abandon_block(cf_try_block *b)
+{
+    cf_error_unref(b->err);
+    cf_error_unref(b->outer);
+    cf_error_unref(b->caught);
+    cf_error_unref(b->pending);
+    b->err = b->outer = b->caught = b->pending = NULL;
+    b->magic = 0;
+    b->phase = DONE;
+}
+
+void cf__free_owned(void *sub)
+{
+    cf_coro_free(sub);
+}
+
+void cf__abandon_records(cf__context *ctx)
+{
+    cf_cleanup *c = ctx->cleanups;
+
+    ctx->cleanups = NULL; /* none of them runs */
+    while (c != NULL) {
+        cf_cleanup *prev = c->prev;
+        if (c->frame != NULL && c->arg == c->frame
+            && ((cf_try_block *)c->frame)->magic == BLOCK_MAGIC)
+            abandon_block(c->frame);
+        else if (c->frame == NULL && c->fn == cf__free_owned)
+            cf_coro_free(c->arg); /* runs on its own stack, or here */
+        c = prev;
+    }
+}
+
 /* ---- creating in one expression; delegation that owns its delegate ---- */
 
 cf_coro *cf_coro_make(cf_body_fn fn, void *arg, const struct cf_coro_opts *opts)

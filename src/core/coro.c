@@ -226,7 +226,10 @@ int cf_coro_free(cf_coro *co)
         cf__unlink(co->delegate);
     if (co->delegator != NULL)
         cf__unlink(co);
-    co->base.cleanups = NULL; /* they live on the abandoned stack */
+    /* They live on the abandoned stack: none runs, but the errors and the
+     * delegates they own are released. */
+    if (co->base.cleanups != NULL)
+        cf__abandon_records(&co->base);
     if (co->base.exc != NULL)
         cf__set_exc(&co->base, NULL);
     if (co->in_err != NULL)

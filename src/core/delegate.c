@@ -191,8 +191,12 @@ cf_status cf_yield_from_catch(cf_coro *sub, cf_value *result)
     if (CF__LIKELY(!sub->autofree) || cf__state(sub) == CF_RUNNING
         || (sub->delegator != NULL && cf__state(sub) != CF_CLOSED))
         return delegate_to(co, sub, result);
+    /* A record names the owned delegate while the delegation runs, so a
+     * delegator abandoned in the middle of it still frees it. */
+    cf_cleanup own;
+    cf_cleanup_push(&own, cf__free_owned, sub);
     cf_status st = delegate_to(co, sub, result);
-    cf_coro_free(sub);
+    cf_cleanup_pop(&own, true);
     return st;
 }
 

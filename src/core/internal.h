@@ -195,6 +195,15 @@ cf_error *cf__generator_exit(void);
 void cf__error_rename(cf_error *e, const char *coro);
 cf_status cf__raise_here(cf_coro *co, const cf_error_type *t, const char *msg);
 CF_NORETURN void cf__unwind(cf__context *ctx, cf_error *e);
+/* builtins.c: the record cf_yield_from_catch() keeps while it owns `sub`
+ * (CF_CORO_AUTOFREE); its function frees `sub`. */
+void cf__free_owned(void *sub);
+/* builtins.c: a coroutine abandoned on its stack (freed after ignoring
+ * GeneratorExit): releases what its open records own - the errors of its
+ * CF_TRY blocks, the delegates its delegations own - without running its
+ * cleanups, as CPython's frame deallocation drops locals but runs no
+ * finally. */
+void cf__abandon_records(cf__context *ctx);
 
 /* switch.c */
 void *cf__jump(cf__context *from, cf__context *to, void *arg, bool dying);

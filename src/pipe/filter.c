@@ -76,8 +76,32 @@ struct cf_finder {
     size_t m;      /* the needle's length */
     size_t i1, i2; /* the offsets of its two rarest bytes, i1 < i2 */
     unsigned char b1, b2;
+    /* The needle's first and last w bytes (w = 2, 4 or 8: the widest word
+     * not longer than it, up to 8) as loaded from memory: a candidate is
+     * verified with two loads and two compares where m <= 16. */
+    unsigned char w;
+    uint64_t head, tail;
+    size_t short_lim; /* 15 where 2 <= m <= 16 (find_short), else 0 */
     char needle[];
 };
+
+/* A w-byte load (w = 2, 4 or 8) at `p`, unaligned. */
+static inline uint64_t load_w(const char *p, unsigned w)
+{
+    if (w == 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        return x;
+    }
+    if (w == 4) {
+        uint32_t x;
+        memcpy(&x, p, 4);
+        return x;
+    }
+    uint16_t x;
+    memcpy(&x, p, 2);
+    return x;
+}
 
 int cf_finder_new(cf_finder **out, const char *needle, size_t len)
 {
@@ -118,6 +142,10 @@ int cf_finder_new(cf_finder **out, const char *needle, size_t len)
     }
     f->b1 = (unsigned char)f->needle[f->i1];
     f->b2 = (unsigned char)f->needle[f->i2];
+    f->w = len >= 8 ? 8 : len >= 4 ? 4 : 2;
+    f->head = len >= 2 ? load_w(f->needle, f->w) : 0;
+    f->tail = len >= 2 ? load_w(f->needle + len - f->w, f->w) : 0;
+    f->short_lim = len >= 2 && len <= 16 ? 15 : 0;
     *out = f;
     return 0;
 }
@@ -132,22 +160,38 @@ size_t cf_finder_len(const cf_finder *f)
     return f != NULL ? f->m : 0;
 }
 
+/*
+ * Whether the needle (m >= 2) is at `at`: its first and last w bytes, which
+ * cover it up to 2w bytes, then memcmp() for the middle of a longer one.
+ */
 static inline bool verify(const cf_finder *f, const char *at)
 {
-    return memcmp(at, f->needle, f->m) == 0;
+    unsigned w = f->w;
+    if (load_w(at, w) != f->head || load_w(at + f->m - w, w) != f->tail)
+        return false;
+    return f->m <= 2 * (size_t)w
+           || memcmp(at + w, f->needle + w, f->m - 2 * (size_t)w) == 0;
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define CF__HAVE_AVX2 1
-/* 32 start positions at a time; the caller checked s + 31 <= last. */
-__attribute__((target("avx2"))) static const char *
-find_avx2(const cf_finder *f, const char *h, size_t n, size_t *pos)
+/* 32 start positions at a time, all of them; the caller checked last >= 31. */
+__attribute__((target("avx2"), noinline)) static const char *
+find_avx2(const cf_finder *f, const char *h, size_t last)
 {
-    size_t last = n - f->m, s = *pos;
+    size_t s = 0;
     const __m256i v1 = _mm256_set1_epi8((char)f->b1);
     const __m256i v2 = _mm256_set1_epi8((char)f->b2);
-    for (; s + 31 <= last; s += 32) {
+    for (;;) {
+        if (s + 31 > last) {
+            /* Fewer than 32 start positions left: one more window, moved
+             * back to end at `last` (which the caller made >= 31). The
+             * positions it looks at again held no match. */
+            if (s > last)
+                break;
+            s = last - 31;
+        }
         __m256i a =
             _mm256_loadu_si256((const __m256i *)(const void *)(h + s + f->i1));
         __m256i b =
@@ -160,39 +204,72 @@ find_avx2(const cf_finder *f, const char *h, size_t n, size_t *pos)
                 return h + s + bit;
             mask &= mask - 1;
         }
+        s += 32;
     }
-    *pos = s;
     return NULL;
 }
 
-static bool have_avx2(void)
+static int avx2_known = -1; /* -1 until asked; a race writes the same value */
+
+static __attribute__((noinline)) bool ask_avx2(void)
 {
-    static int known = -1;
-    if (known < 0)
-        known = __builtin_cpu_supports("avx2") ? 1 : 0;
-    return known == 1;
+    avx2_known = __builtin_cpu_supports("avx2") ? 1 : 0;
+    return avx2_known == 1;
+}
+
+static inline bool have_avx2(void)
+{
+    int k = avx2_known;
+    return CF__LIKELY(k >= 0) ? k == 1 : ask_avx2();
 }
 #endif
 
-const char *cf_finder_find(const cf_finder *f, const char *h, size_t n)
+/*
+ * A needle of 2..16 bytes in a short haystack (last < 15: no vector fits):
+ * a scalar scan for one of its two rarest bytes, then its first and last w bytes,
+ * which cover it all. One copy per w and no call, so that it keeps no
+ * registers.
+ */
+static inline __attribute__((always_inline)) const char *
+scan_short(const cf_finder *f, const char *h, size_t last, unsigned w)
 {
-    if (f == NULL || (h == NULL && n > 0) || n < f->m)
-        return NULL;
-    if (f->m <= 1)
-        return f->m == 0 ? h : memchr(h, f->needle[0], n);
-    size_t last = n - f->m; /* the last start position */
+    const char *p = h + f->i1, *end = p + last;
+    unsigned char b = f->b1;
+    size_t back = f->i1, tail_at = f->m - w;
+    for (; p <= end; p++)
+        if ((unsigned char)*p == b && load_w(p - back, w) == f->head
+            && load_w(p - back + tail_at, w) == f->tail)
+            return p - back;
+    return NULL;
+}
+
+static inline const char *find_short(const cf_finder *f, const char *h,
+                                     size_t last)
+{
+    if (f->w == 8)
+        return scan_short(f, h, last, 8);
+    if (f->w == 4)
+        return scan_short(f, h, last, 4);
+    return scan_short(f, h, last, 2);
+}
+
+/* 16 start positions at a time (SSE2), then what is left one at a time. */
+static __attribute__((noinline)) const char *
+find_sse(const cf_finder *f, const char *h, size_t last)
+{
     size_t s = 0;
-#ifdef CF__HAVE_AVX2
-    if (last >= 64 && have_avx2()) {
-        const char *r = find_avx2(f, h, n, &s);
-        if (r != NULL)
-            return r;
-    }
-#endif
 #if defined(__SSE2__)
     const __m128i v1 = _mm_set1_epi8((char)f->b1);
     const __m128i v2 = _mm_set1_epi8((char)f->b2);
-    for (; s + 15 <= last; s += 16) {
+    for (;;) {
+        if (s + 15 > last) {
+            /* Fewer than 16 start positions left: one more window, moved
+             * back to end at `last` where it fits. The positions it looks
+             * at again held no match. */
+            if (s > last || last < 15)
+                break;
+            s = last - 15;
+        }
         __m128i a =
             _mm_loadu_si128((const __m128i *)(const void *)(h + s + f->i1));
         __m128i b =
@@ -205,6 +282,7 @@ const char *cf_finder_find(const cf_finder *f, const char *h, size_t n)
                 return h + s + bit;
             mask &= mask - 1;
         }
+        s += 16;
     }
 #endif
     for (; s <= last; s++)
@@ -212,6 +290,49 @@ const char *cf_finder_find(const cf_finder *f, const char *h, size_t n)
             && (unsigned char)h[s + f->i2] == f->b2 && verify(f, h + s))
             return h + s;
     return NULL;
+}
+
+/*
+ * A needle of 2 bytes or more in a haystack of n >= m bytes, `last` = n - m
+ * the last start position: the short scan, or the vector windows.
+ */
+static inline const char *find_at(const cf_finder *f, const char *h,
+                                  size_t last)
+{
+    if (CF__LIKELY(last < f->short_lim))
+        return find_short(f, h, last);
+#ifdef CF__HAVE_AVX2
+    if (last >= 31 && have_avx2()) /* all of it, in 32-byte windows */
+        return find_avx2(f, h, last);
+#endif
+    return find_sse(f, h, last);
+}
+
+/* What cf_finder_find() does not take first: NULL, n < m, m <= 1. */
+static __attribute__((noinline)) const char *find_any(const cf_finder *f,
+                                                      const char *h, size_t n)
+{
+    if (f == NULL || (h == NULL && n > 0) || n < f->m)
+        return NULL;
+    if (f->m <= 1)
+        return f->m == 0 ? h : memchr(h, f->needle[0], n);
+    return find_at(f, h, n - f->m);
+}
+
+/*
+ * A short line first, with one compare: `last` wraps to a huge number when
+ * n < m, and short_lim is 0 for the needles find_short() does not take.
+ */
+const char *cf_finder_find(const cf_finder *f, const char *h, size_t n)
+{
+    if (CF__LIKELY(f != NULL && h != NULL)) {
+        size_t last = n - f->m;
+        if (CF__LIKELY(last < f->short_lim))
+            return find_short(f, h, last);
+        if (CF__LIKELY(n >= f->m && f->m >= 2))
+            return find_at(f, h, last);
+    }
+    return find_any(f, h, n);
 }
 
 /* ---- substring grep ---- */

@@ -129,6 +129,8 @@ int cf__wait_park(cf__wait *w, int64_t timeout_ms)
     cf__task *t = w->task;
     t->wait = w;
     t->trap = NULL;
+    if (CF__UNLIKELY(t->cancelled))
+        cf__cancel_wait(w); /* raises: a checkpoint (task.c) */
     if (timeout_ms >= 0
         && cf__timer_add(w->sched, t, cf__now_ns() + timeout_ms * 1000000)
                < 0) {
@@ -440,6 +442,18 @@ static uint64_t rng_next(void)
 
 #define SEL_STACK 4
 
+struct sel_heap {
+    cf_chan **lk;
+    cf__wnode *nodes;
+};
+
+static void sel_heap_free(void *arg)
+{
+    struct sel_heap *sh = arg;
+    free(sh->lk);
+    free(sh->nodes);
+}
+
 int cf_select(cf_sel_case *c, size_t n, int64_t timeout_ms)
 {
     if (c == NULL || n == 0 || n > CF_SELECT_MAX)
@@ -461,6 +475,12 @@ int cf_select(cf_sel_case *c, size_t n, int64_t timeout_ms)
             return -ENOMEM;
         }
     }
+    /* A kill or a cancel unwinds a task from its wait: the arrays go too. */
+    struct sel_heap sh = {lk, nodes};
+    cf_cleanup cl;
+    bool cleanup = n > SEL_STACK && cf__in_task();
+    if (cleanup)
+        cf_cleanup_push(&cl, sel_heap_free, &sh);
     size_t k = lock_order(c, n, lk);
     int ret;
     lock_all(lk, k, NULL);
@@ -507,10 +527,10 @@ int cf_select(cf_sel_case *c, size_t n, int64_t timeout_ms)
 unlock:
     unlock_all(lk, k, NULL);
 out:
-    if (n > SEL_STACK) {
-        free(lk);
-        free(nodes);
-    }
+    if (cleanup)
+        cf_cleanup_pop(&cl, true);
+    else if (n > SEL_STACK)
+        sel_heap_free(&sh);
     return ret;
 }
 

@@ -67,7 +67,9 @@ bool cf__group_exit(cf_sched *s, cf__task *t, cf_error *err)
     cf_group *g = t->group;
     unlink_member(g, t);
     bool taken = false;
-    if (err != NULL && !(t->killed && cf_error_is(err, &cf_task_cancelled))
+    if (err != NULL
+        && !((t->killed || t->cancelled)
+             && cf_error_is(err, &cf_task_cancelled))
         && g->err == NULL) {
         g->err = cf_error_ref(err);
         g->err_tid = t->tid;
@@ -176,4 +178,19 @@ int cf_group_kill(cf_group *g)
     if (self)
         cf_task_kill(me); /* unwinds the caller */
     return killed;
+}
+
+int cf_group_cancel(cf_group *g, int64_t grace_ms)
+{
+    if (g == NULL)
+        return -EINVAL;
+    if (g->n == 0)
+        return 0;
+    int cancelled = 0;
+    for (cf__task *t = g->head; t != NULL; t = t->gnext) {
+        bool was = t->cancelled; /* again: may shorten its grace */
+        if (cf__task_cancel(g->s, t, grace_ms) == 0 && !was)
+            cancelled++;
+    }
+    return cancelled;
 }

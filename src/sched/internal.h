@@ -76,6 +76,12 @@ struct cf__task {
     _Atomic(cf__task *) inbox_next;
     bool inbox_pending; /* a remote wake will still arrive */
     bool dead;          /* exited while inbox_pending: freed when drained */
+    /* cf_task_cancel() (task.c): its checkpoints raise CancelledError; at
+       `grace_ns` (INT64_MAX: never) it is closed hard; on s->cancelling */
+    bool cancelled;
+    bool grace_over; /* being closed hard: every checkpoint raises */
+    int64_t grace_ns;
+    cf__task *cprev, *cnext;
 };
 
 struct cf_sched {
@@ -111,6 +117,7 @@ struct cf_sched {
        its eventfd; NULL/unused for a scheduler outside a pool */
     struct cf__pool *pool;
     struct cf__inbox *inbox;
+    cf__task *cancelling; /* cancelled tasks still alive (task.c) */
 };
 
 /* The scheduler running on this thread, while cf_sched_run() runs. */
@@ -141,6 +148,25 @@ void cf__task_kill(cf_sched *s, cf__task *t);
 void cf__task_unpark(cf_sched *s, cf__task *t);
 void cf__task_free_all(cf_sched *s);
 void cf__task_wake(cf_sched *s, cf__task *t, int rc);
+/* Cancellation: cf__task_cancel() marks `t` and delivers CancelledError at
+   its wait point; cf__cancel_check() is the task's side at a checkpoint
+   (raises unless a CancelledError is being handled); cf__grace_next() the
+   earliest grace deadline (-1: none); cf__grace_expire() closes hard the
+   tasks whose grace is over. */
+int cf__task_cancel(cf_sched *s, cf__task *t, int64_t grace_ms);
+__attribute__((cold)) void cf__cancel_check(cf__task *t);
+__attribute__((cold)) void cf__cancel_wait(cf__wait *w);
+int64_t cf__grace_next(cf_sched *s);
+void cf__grace_expire(cf_sched *s, int64_t now);
+
+/* A checkpoint of the running task (a wait, a yield, a sleep): raises
+   CancelledError once the task is cancelled (level-triggered). */
+static inline void cf__checkpoint(void)
+{
+    cf_sched *s = cf__sched_tls;
+    if (s != NULL && s->current != NULL && CF__UNLIKELY(s->current->cancelled))
+        cf__cancel_check(s->current);
+}
 
 /* trap.c */
 void cf__trap_handle(cf_sched *s, cf__task *t, cf_trap *trap);

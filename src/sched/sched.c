@@ -241,6 +241,11 @@ static bool iotask_turn(cf_sched *s, int *rc)
     int timeout = 0;
     if (s->ring_len == 0) {
         int64_t next = cf__timer_next(s);
+        if (CF__UNLIKELY(s->cancelling != NULL)) {
+            int64_t g = cf__grace_next(s);
+            if (g >= 0 && (next < 0 || g < next))
+                next = g;
+        }
         if (next < 0 && s->nwatch == 0) {
             *rc = -EDEADLK;
             return false;
@@ -273,6 +278,8 @@ static bool iotask_turn(cf_sched *s, int *rc)
         cf__pool_awake(s);
     if (s->heap_len > 0)
         cf__timer_expire(s, cf__now_ns());
+    if (CF__UNLIKELY(s->cancelling != NULL))
+        cf__grace_expire(s, cf__now_ns());
     cf__ready_push(s, &s->iotask);
     return true;
 }

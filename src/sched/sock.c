@@ -230,6 +230,18 @@ static void write_lock(cf_sched *s, int fd, bool on)
         f->wlock = on ? s->current->tid : 0;
 }
 
+struct wunlock {
+    cf_sched *s;
+    int fd;
+};
+
+static void write_unlock(void *arg)
+{
+    struct wunlock *wl = arg;
+    if (cf__sched_tls == wl->s)
+        write_lock(wl->s, wl->fd, false);
+}
+
 ssize_t cf_sock_write(int fd, const void *buf, size_t n, int64_t timeout_ms)
 {
     const char *p = buf;
@@ -237,7 +249,9 @@ ssize_t cf_sock_write(int fd, const void *buf, size_t n, int64_t timeout_ms)
     int64_t deadline = -2;
     cf_sched *s = cf__sched_tls;
     ssize_t rc = (ssize_t)n;
-    bool locked = false;
+    bool locked = false, pushed = false;
+    struct wunlock wl = {s, -1};
+    cf_cleanup cl;
     while (CF__UNLIKELY(write_locked(s, fd))) {
         if (deadline == -2)
             deadline = deadline_of(timeout_ms);
@@ -262,6 +276,11 @@ ssize_t cf_sock_write(int fd, const void *buf, size_t n, int64_t timeout_ms)
         if (!locked) {
             write_lock(s, fd, true);
             locked = true;
+            if (s != NULL && s->current != NULL) {
+                wl.fd = fd; /* a cancel unwinding the wait lets go */
+                cf_cleanup_push(&cl, write_unlock, &wl);
+                pushed = true;
+            }
         }
         int w = wait_again(fd, 1, deadline);
         if (w < 0) {
@@ -269,6 +288,8 @@ ssize_t cf_sock_write(int fd, const void *buf, size_t n, int64_t timeout_ms)
             break;
         }
     }
+    if (pushed)
+        cf_cleanup_pop(&cl, false);
     if (locked && cf__sched_tls == s)
         write_lock(s, fd, false);
     return rc;

@@ -221,6 +221,16 @@ void cf_cond_free(cf_cond *c)
     free(c);
 }
 
+/* A cancelled cf_cond_wait() holds the mutex again before CancelledError
+   leaves it, as asyncio's Condition.wait() does; a killed one (closed, it
+   cannot wait) does not. */
+static void relock(void *arg)
+{
+    cf__task *t = cf__sched_tls != NULL ? cf__sched_tls->current : NULL;
+    if (t != NULL && t->cancelled && !t->killed)
+        cf_mutex_lock(arg, -1);
+}
+
 int cf_cond_wait(cf_cond *c, cf_mutex *m, int64_t timeout_ms)
 {
     if (c == NULL || m == NULL)
@@ -228,7 +238,13 @@ int cf_cond_wait(cf_cond *c, cf_mutex *m, int64_t timeout_ms)
     if (m->owner == 0 || m->owner != my_tid())
         return -EPERM;
     cf_mutex_unlock(m);
+    cf_cleanup cl;
+    bool in = cf__in_task();
+    if (in)
+        cf_cleanup_push(&cl, relock, m);
     int rc = wait_on(&c->q, timeout_ms);
+    if (in)
+        cf_cleanup_pop(&cl, false);
     int lrc = cf_mutex_lock(m, -1);
     return rc != 0 ? rc : lrc;
 }

@@ -10,7 +10,8 @@
 #include "internal.h"
 
 const cf_error_type cf_task_error = {"TaskError", &cf_exception};
-const cf_error_type cf_task_cancelled = {"CancelledError", &cf_task_error};
+/* BaseException, as asyncio's (3.8 on): `except Exception` lets it pass. */
+const cf_error_type cf_task_cancelled = {"CancelledError", &cf_base_exception};
 
 static size_t hash(int64_t tid, size_t cap)
 {
@@ -149,6 +150,17 @@ void cf__task_unpark(cf_sched *s, cf__task *t)
         cf__trace_task_end(t);
 }
 
+static void cancelling_del(cf_sched *s, cf__task *t)
+{
+    if (t->cprev != NULL)
+        t->cprev->cnext = t->cnext;
+    else
+        s->cancelling = t->cnext;
+    if (t->cnext != NULL)
+        t->cnext->cprev = t->cprev;
+    t->cprev = t->cnext = NULL;
+}
+
 static void report(cf_sched *s, cf__task *t, const cf_error *e)
 {
     const char *name = t->co != NULL ? cf_coro_name(t->co) : "iotask";
@@ -175,13 +187,16 @@ void cf__task_exit(cf_sched *s, cf__task *t, cf_value result, cf_error *err)
         cf__trace_task_end(t);
     map_del(s, t);
     s->nlive--;
+    if (CF__UNLIKELY(t->cancelled))
+        cancelling_del(s, t);
     if (err == NULL && t->killed)
         err = cf_error_new(&cf_task_cancelled, "task %lld was killed",
                            (long long)t->tid);
     cf__task *w = t->waiters_head;
     bool taken = t->group != NULL && cf__group_exit(s, t, err);
     if (w == NULL && err != NULL && !taken
-        && !(t->killed && cf_error_is(err, &cf_task_cancelled)))
+        && !((t->killed || t->cancelled)
+             && cf_error_is(err, &cf_task_cancelled)))
         report(s, t, err);
     while (w != NULL) {
         cf__task *next = w->next_waiter;
@@ -221,6 +236,8 @@ void cf__task_kill(cf_sched *s, cf__task *t)
     cf__task_unpark(s, t);
     t->trap = NULL;
     t->killed = true;
+    if (CF__UNLIKELY(t->cancelled))
+        t->grace_over = true; /* its cleanups' checkpoints raise now */
     if (t->throw_in != NULL) {
         cf_error_unref(t->throw_in);
         t->throw_in = NULL;
@@ -257,4 +274,120 @@ void cf__task_free_all(cf_sched *s)
     s->map_len = 0;
     s->nlive = 0;
     s->ring_len = 0;
+    s->cancelling = NULL;
+}
+
+/* ---- cancellation (cf_task_cancel(), docs/sched.md "Cancellation") ---- */
+
+static cf_error *cancel_error(cf__task *t)
+{
+    return cf_error_new(&cf_task_cancelled, "task %lld was cancelled",
+                        (long long)t->tid);
+}
+
+/*
+ * Cancels `t`: marks it, sets or shortens its grace deadline, and delivers
+ * CancelledError at the wait it is parked in (taken off it first, as a
+ * kill does). A task that is ready or running gets it at its next
+ * checkpoint; so does one whose wait was already completed by another
+ * thread (its wake is on its way).
+ */
+int cf__task_cancel(cf_sched *s, cf__task *t, int64_t grace_ms)
+{
+    if (t->killed || t->co == NULL)
+        return -ESRCH; /* being reaped: it has ended */
+    int64_t grace = INT64_MAX;
+    if (grace_ms >= 0)
+        grace = cf__now_ns()
+                + (grace_ms > INT64_MAX / 2000000 ? INT64_MAX / 2
+                                                  : grace_ms * 1000000);
+    if (t->cancelled) {
+        if (grace < t->grace_ns)
+            t->grace_ns = grace;
+        return 0; /* delivered already, or due at its next checkpoint */
+    }
+    t->cancelled = true;
+    t->grace_ns = grace;
+    t->cprev = NULL;
+    t->cnext = s->cancelling;
+    if (s->cancelling != NULL)
+        s->cancelling->cprev = t;
+    s->cancelling = t;
+    if (t == s->current || t->where == CF__READY || t->throw_in != NULL)
+        return 0;
+    if (t->where == CF__PARKED_OBJ) {
+        cf__wait *w = t->wait;
+        if (w != NULL && !cf__wait_claim(w, CF__W_CANCEL))
+            return 0; /* completed from another thread meanwhile */
+        if (t->heap_idx != SIZE_MAX)
+            cf__timer_remove(s, t);
+        if (w != NULL)
+            w->unlink(w);
+        t->wait = NULL;
+    } else {
+        cf__task_unpark(s, t);
+    }
+    t->throw_in = cancel_error(t);
+    cf__task_wake(s, t, -ECANCELED);
+    return 0;
+}
+
+/* True while a CancelledError is being handled: in an except clause or a
+   cleanup it unwinds through, or as the context of the error handled. */
+static bool handling_cancel(void)
+{
+    for (const cf_error *e = cf_error_last(); e != NULL;
+         e = cf_error_context(e))
+        if (cf_error_is(e, &cf_task_cancelled))
+            return true;
+    return false;
+}
+
+void cf__cancel_check(cf__task *t)
+{
+    if (t->grace_over)
+        cf_raise(&cf_task_cancelled,
+                 "task %lld was cancelled; its grace is over",
+                 (long long)t->tid);
+    if (!handling_cancel())
+        cf_raise_error(cancel_error(t));
+}
+
+/* cf__wait_park() of a cancelled task: it would raise, so its nodes come
+   off their queues first (unless a waker got there first). */
+void cf__cancel_wait(cf__wait *w)
+{
+    cf__task *t = w->task;
+    if (!t->grace_over && handling_cancel())
+        return;
+    if (!cf__wait_claim(w, CF__W_CANCEL))
+        return; /* completed already: the wake is on its way */
+    w->unlink(w);
+    t->wait = NULL;
+    cf__cancel_check(t);
+}
+
+int64_t cf__grace_next(cf_sched *s)
+{
+    int64_t next = -1;
+    for (cf__task *t = s->cancelling; t != NULL; t = t->cnext)
+        if (!t->killed && t->grace_ns != INT64_MAX
+            && (next < 0 || t->grace_ns < next))
+            next = t->grace_ns;
+    return next;
+}
+
+/* Closes hard (as a kill) each cancelled task whose grace is over, once
+   its CancelledError has been delivered. */
+void cf__grace_expire(cf_sched *s, int64_t now)
+{
+    cf__task *t = s->cancelling;
+    while (t != NULL) {
+        cf__task *next = t->cnext;
+        if (!t->killed && t->grace_ns <= now && t->throw_in == NULL) {
+            t->grace_over = true;
+            cf__task_kill(s, t);
+        }
+        t = next;
+    }
 }

@@ -143,6 +143,8 @@ cf_value cf_trap_call(cf_trap *trap)
     if (cf__sched_tls == NULL || cf_current() == NULL)
         cf_raise(&cf_runtime_error,
                  "cf_trap_call: not called from a scheduler task");
+    if (trap->kind >= CF_TRAP_WAIT && trap->kind <= CF_TRAP_WRITE)
+        cf__checkpoint(); /* the kinds that wait, and YIELD */
     return cf_yield(cf_ptr(trap, CF_TRAP_TAG));
 }
 
@@ -177,6 +179,7 @@ void cf_task_kill(int64_t tid)
 cf_value cf_task_wait(int64_t tid)
 {
     cf_trap t = {.kind = CF_TRAP_WAIT, .tid = tid};
+    cf__checkpoint();
     trap_yield(&t, "cf_task_wait");
     if (t.rc == -EDEADLK)
         cf_raise(&cf_task_error,
@@ -189,15 +192,29 @@ cf_value cf_task_wait(int64_t tid)
     return t.result;
 }
 
+int cf_task_cancel(cf_sched *s, int64_t tid, int64_t grace_ms)
+{
+    if (s == NULL)
+        s = cf_sched_self();
+    if (s == NULL)
+        return -EINVAL;
+    cf__task *t = cf__task_find(s, tid);
+    if (t == NULL)
+        return -ESRCH;
+    return cf__task_cancel(s, t, grace_ms);
+}
+
 void cf_task_yield(void)
 {
     cf_trap t = {.kind = CF_TRAP_YIELD};
+    cf__checkpoint();
     trap_yield(&t, "cf_task_yield");
 }
 
 void cf_task_sleep(int64_t ms)
 {
     cf_trap t = {.kind = CF_TRAP_SLEEP, .ms = ms};
+    cf__checkpoint();
     trap_yield(&t, "cf_task_sleep");
     if (t.rc == -ENOMEM)
         cf_raise(&cf_memory_error, "cf_task_sleep: out of memory");
@@ -224,6 +241,7 @@ int cf__fd_wait(int fd, int dir, int64_t timeout_ms, bool checked)
 {
     if (cf__sched_tls == NULL || cf_current() == NULL)
         return poll_fd(fd, dir ? POLLOUT : POLLIN, timeout_ms);
+    cf__checkpoint();
     cf_trap t = {.fd = fd, .ms = timeout_ms};
     if (checked)
         t.kind = (cf_trap_kind)(dir ? CF__TRAP_WRITE_OK : CF__TRAP_READ_OK);
@@ -241,6 +259,7 @@ int cf__fd_wait(int fd, int dir, int64_t timeout_ms, bool checked)
 ssize_t cf__fd_ring_read(int fd, void *buf, unsigned n);
 ssize_t cf__fd_ring_read(int fd, void *buf, unsigned n)
 {
+    cf__checkpoint();
     cf__task *t = cf__sched_tls->current;
     cf_trap trap = {
         .kind = (cf_trap_kind)CF__TRAP_RING_READ, .fd = fd, .ms = -1};

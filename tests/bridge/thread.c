@@ -6,6 +6,7 @@
  * scheduler task suspending only that task (SEMANTICS item 68).
  */
 #include <criterion/criterion.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -417,4 +418,50 @@ Test(bridge_thread, owned_values_cross_and_are_dropped)
     cf_pipe_free(bp);
     bp = NULL;
     cr_assert_eq(atomic_load(&owned_freed), 20);
+}
+
+/* A target on the worker that waits at its first value until the sender
+ * says the ring holds more, then returns: the rest is never sent. */
+static atomic_int queued;
+
+static cf_status first_and_done(void *self, cf_op op, cf_value in,
+                                cf_value *out)
+{
+    *out = cf_none();
+    if (op == CF_OP_THROW)
+        return CF_RAISED;
+    if (cf_is_none(in))
+        return CF_YIELDED;
+    while (!atomic_load(&queued))
+        sched_yield();
+    *out = cf_str("done");
+    return CF_RETURNED;
+}
+
+/*
+ * The target ends early with owned values still in the ring, in the chunk
+ * it was sent from and in later ones: the stage drops every reference it
+ * kept, so each destructor runs once by the time the stage is finished.
+ */
+Test(bridge_thread, owned_values_left_in_the_ring_are_dropped)
+{
+    static int obj = 7;
+    atomic_store(&owned_freed, 0);
+    atomic_store(&queued, 0);
+    cf_coro *h = new_handler(first_and_done, NULL, "first", true), *t;
+    cr_assert_eq(cf_pipe_add(bp, h, NULL, 0), 0);
+    struct cf_bridge_opts o = {.queue = 64, .batch = 4};
+    cr_assert_eq(cf_bridge_thread(bp, &t, h, &o), 0);
+    enum { N = 21 };
+    for (int i = 0; i < N; i++) {
+        cf_value p = cf_ptr_own(&obj, 9, owned_free);
+        cr_assert_eq(cf_send(t, p, NULL), CF_YIELDED, "%s", err_text());
+        cf_value_drop(p);
+    }
+    atomic_store(&queued, 1);
+    cf_value r;
+    cr_assert_eq(cf_close(t, &r), CF_RETURNED, "%s", err_text());
+    cr_assert_str_eq(str_of(r), "done");
+    cr_assert_eq(atomic_load(&owned_freed), N,
+                 "every owned value the stage kept is dropped");
 }

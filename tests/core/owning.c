@@ -225,3 +225,79 @@ Test(owning, refused_delegation_keeps_the_delegate)
     cf_coro_free(a); /* closes the delegation, which frees s */
     cr_assert_eq(live(), before);
 }
+
+/*
+ * def g():
+ *     try: yield "d1"
+ *     except GeneratorExit: yield from sub(0)   # ignores GeneratorExit
+ * Freeing g closes it; it yields (through sub) in the except clause, so the
+ * close fails ("Exception ignored") and g is abandoned in the middle of a
+ * delegation to a delegate it owns, which must be freed with it.
+ */
+static cf_value ignore_in_delegation(void *arg)
+{
+    CF_TRY
+    {
+        cf_yield(cf_str("d1"));
+    }
+    CF_EXCEPT(&cf_generator_exit, e)
+    {
+        cf_yield_from_new(sub, (void *)0,
+                          &(struct cf_coro_opts){.name = "sub2"});
+    }
+    CF_END_TRY;
+    return cf_none();
+}
+
+Test(owning, abandoned_delegator_frees_its_delegate, .init = trace_reset)
+{
+    int before = live();
+    cf_coro *g = new_coro(ignore_in_delegation, NULL, "g", false);
+    cr_assert_eq(cf_next(g, NULL), CF_YIELDED);
+    cr_assert_eq(live(), before + 1);
+    cr_assert_eq(cf_coro_free(g), 0); /* "Exception ignored": abandoned */
+    cr_assert_eq(live(), before,
+                 "the abandoned delegation's delegate is freed");
+}
+
+/* The same with a handler as the owned delegate (no chain link). */
+static cf_status echo_step(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    if (op == CF_OP_THROW) {
+        cf_error_clear(); /* ignores what is thrown, GeneratorExit too */
+        *out = cf_str("h");
+        return CF_YIELDED;
+    }
+    *out = in;
+    return CF_YIELDED;
+}
+
+static cf_value ignore_in_handler_delegation(void *arg)
+{
+    CF_TRY
+    {
+        cf_yield(cf_str("d1"));
+    }
+    CF_EXCEPT(&cf_generator_exit, e)
+    {
+        cf_coro *h;
+        cr_assert_eq(
+            cf_handler_new(
+                &h, echo_step, NULL,
+                &(struct cf_coro_opts){.name = "h", .flags = CF_CORO_AUTOFREE}),
+            0);
+        cf_yield_from(h);
+    }
+    CF_END_TRY;
+    return cf_none();
+}
+
+Test(owning, abandoned_delegator_frees_its_handler_delegate,
+     .init = trace_reset)
+{
+    int before = live();
+    cf_coro *g = new_coro(ignore_in_handler_delegation, NULL, "g", false);
+    cr_assert_eq(cf_next(g, NULL), CF_YIELDED);
+    cr_assert_eq(cf_coro_free(g), 0); /* "Exception ignored": abandoned */
+    cr_assert_eq(live(), before);
+}

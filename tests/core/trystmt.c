@@ -421,3 +421,75 @@ Test(trystmt, finally_return_outside_finally_aborts, .signal = SIGABRT)
 {
     cf_try_leave();
 }
+
+/* The errors a try block keeps are released when its coroutine is freed
+ * with the block still open (abandoned: it ignored GeneratorExit). */
+static int dtor_runs;
+
+static void count_dtor(void *p)
+{
+    (void)p;
+    dtor_runs++;
+}
+
+/*
+ * try: raise ValueError(obj)
+ * except ValueError:
+ *     try: sys.exception() cleared; yield "in"
+ *     except GeneratorExit: yield "again"     # ignores the close
+ */
+static cf_value abandoned_in_try(void *arg)
+{
+    static int obj;
+    CF_TRY
+    {
+        cf_value v = cf_ptr_own(&obj, 1, count_dtor);
+        cf_error *err = cf_error_new_value(&cf_value_error, v, "outer");
+        cf_value_drop(v); /* the error keeps its own reference */
+        cf_raise_error(err);
+    }
+    CF_EXCEPT(&cf_value_error, e)
+    {
+        CF_TRY
+        {
+            /* Nothing is handled at the yield, so the GeneratorExit a close
+             * throws in has no context: only the two blocks keep the
+             * ValueError (the outer's caught error, the inner's outer). */
+            cf_error_clear();
+            cf_yield(cf_str("in"));
+        }
+        CF_EXCEPT(&cf_generator_exit, e2)
+        {
+            cf_yield(cf_str("again"));
+        }
+        CF_END_TRY;
+    }
+    CF_END_TRY;
+    return cf_none();
+}
+
+/* Closed once (it ignores it), then freed: unwound by the second close. */
+Test(trystmt, unwound_block_releases_its_errors, .init = trace_reset)
+{
+    cf_coro *g = new_coro(abandoned_in_try, NULL, "g", false);
+    dtor_runs = 0;
+    cr_assert_eq(cf_next(g, NULL), CF_YIELDED);
+    cr_assert_eq(cf_close(g, NULL), CF_RAISED);
+    assert_error("RuntimeError: generator ignored GeneratorExit");
+    cf_error_clear();
+    cr_assert_eq(dtor_runs, 0, "the outer error is still being handled");
+    cr_assert_eq(cf_coro_free(g), 0);
+    cr_assert_eq(dtor_runs, 1, "the error the try blocks kept is freed (%d)",
+                 dtor_runs);
+}
+
+/* Freed at once: the close fails, and it is abandoned inside both blocks. */
+Test(trystmt, abandoned_block_releases_its_errors, .init = trace_reset)
+{
+    cf_coro *g = new_coro(abandoned_in_try, NULL, "g", false);
+    dtor_runs = 0;
+    cr_assert_eq(cf_next(g, NULL), CF_YIELDED);
+    cr_assert_eq(cf_coro_free(g), 0); /* "Exception ignored": abandoned */
+    cr_assert_eq(dtor_runs, 1, "the error the try blocks kept is freed (%d)",
+                 dtor_runs);
+}

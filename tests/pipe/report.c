@@ -372,3 +372,59 @@ Test(pipe, finder_agrees_with_memmem, .init = rsetup, .fini = rteardown)
     cr_assert_eq(cf_finder_new(NULL, "a", 1), -EINVAL);
     cr_assert_eq(cf_finder_new(&f, NULL, 1), -EINVAL);
 }
+
+/*
+ * Short haystacks (fewer than 15 start positions: the scalar path with the
+ * word-wise verify) against memmem, for every needle length of that path
+ * and one past it, with near misses (a run of 'a' ending in 'b').
+ */
+Test(pipe, finder_short_lines, .init = rsetup, .fini = rteardown)
+{
+    static const char text[] =
+        "python is nice; pythox pytho ython python\n"
+        "GET /ply/ply-2.3.tar.gz HTTP/1.1 aaaaaaaaaaaaaaaaab aab ab";
+    size_t n = sizeof text - 1;
+    for (size_t len = 2; len <= 17; len++)
+        for (size_t at = 0; at + len <= n; at += 7) {
+            cf_finder *f;
+            cr_assert_eq(cf_finder_new(&f, text + at, len), 0);
+            for (size_t from = 0; from < n; from += 11)
+                for (size_t hl = 0; hl <= 31 && from + hl <= n; hl++) {
+                    const char *want = memmem(text + from, hl, text + at, len);
+                    const char *got = cf_finder_find(f, text + from, hl);
+                    cr_assert_eq(got, want, "len %zu at %zu from %zu n %zu",
+                                 len, at, from, hl);
+                }
+            cf_finder_free(f);
+        }
+}
+
+/*
+ * Haystacks of every length up to 100 over a two-letter alphabet (many
+ * candidates, many near misses) against memmem: the vector windows, the
+ * last window moved back to end at the last start position, and the
+ * scalar scans. A fixed-seed generator: the same texts every run.
+ */
+Test(pipe, finder_two_letters, .init = rsetup, .fini = rteardown)
+{
+    char text[101];
+    unsigned x = 12345;
+    for (int round = 0; round < 40; round++) {
+        for (size_t i = 0; i < sizeof text; i++) {
+            x = x * 1103515245u + 12345u;
+            text[i] = (x >> 16) % 7 == 0 ? 'b' : 'a';
+        }
+        for (size_t len = 2; len <= 20; len++) {
+            cf_finder *f;
+            size_t at = (x >> 8) % (sizeof text - len);
+            cr_assert_eq(cf_finder_new(&f, text + at, len), 0);
+            for (size_t hl = 0; hl <= sizeof text; hl++) {
+                const char *want = memmem(text, hl, text + at, len);
+                cr_assert_eq(cf_finder_find(f, text, hl), want,
+                             "round %d len %zu at %zu n %zu", round, len, at,
+                             hl);
+            }
+            cf_finder_free(f);
+        }
+    }
+}
