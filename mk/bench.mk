@@ -77,10 +77,7 @@ bench-report:
 	$(BENCH_PY) bench/report.py $(BENCH_B)
 
 # The grep figures search with the pipe layer's cf_finder: it links libcoflow-pipe.
-# Both archives are named: lib_a in a prerequisite list is expanded before
-# mk/pipe.mk says pipe uses core, so it would leave libcoflow.a out and the
-# program would not relink when only the core changes.
-$(BENCH_B)/coflow_bench: $(BENCH_COFLOW_SRC) bench/bench.h bench/floor.h bench/coflow_cases.h build/release/libcoflow-pipe.a build/release/libcoflow.a
+$(BENCH_B)/coflow_bench: $(BENCH_COFLOW_SRC) bench/bench.h bench/floor.h bench/coflow_cases.h $(call lib_a,pipe,build/release)
 	@$(call bench_log,$(CC_release) $(BENCH_CFLAGS) -o $@ $(BENCH_COFLOW_SRC) $(call lib_a,pipe,build/release) $(call lib_ext,pipe))
 
 $(patsubst %,$(BENCH_B)/%,$(BENCH_PEERS_C)): $(BENCH_B)/%: bench/%.c bench/bench.h
