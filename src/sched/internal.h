@@ -135,7 +135,15 @@ cf_sched *cf__sched_tls;
 /* sched.c */
 #define CF__RUNNEXT_MAX 64
 int cf__ready_push(cf_sched *s, cf__task *t);
-void cf__trace(cf_sched *s, cf_sched_event ev, int64_t tid, int fd);
+void cf__trace_slow(cf_sched *s, cf_sched_event ev, int64_t tid, int fd);
+/* An event for the trace hook and the trace file: a test and nothing else
+   while neither is on (the echo loop passes here three times a message). */
+static inline void cf__trace(cf_sched *s, cf_sched_event ev, int64_t tid,
+                             int fd)
+{
+    if (CF__UNLIKELY(s->opts.trace != NULL || s->trace_on))
+        cf__trace_slow(s, ev, tid, fd);
+}
 int64_t cf__now_ns(void);
 /* The trace (coflow/trace.h): slices on a task's track, while trace_on. */
 void cf__trace_task_begin(cf__task *t, const char *name, const char *detail);
@@ -259,7 +267,14 @@ void cf__timer_expire(cf_sched *s, int64_t now);
 int64_t cf__timer_next(const cf_sched *s);
 
 /* io.c */
-struct cf__fdslot *cf__fd_slot(cf_sched *s, int fd);
+struct cf__fdslot *cf__fd_grow(cf_sched *s, int fd);
+/* `fd`'s slot, the table grown if needed (NULL: out of memory). */
+static inline struct cf__fdslot *cf__fd_slot(cf_sched *s, int fd)
+{
+    if (CF__LIKELY(fd < s->nfds))
+        return &s->fds[fd];
+    return cf__fd_grow(s, fd);
+}
 int cf__io_wait(cf_sched *s, cf__task *t, int fd, int dir, int64_t timeout_ms,
                 bool check);
 int cf__io_read(cf_sched *s, cf__task *t, int fd);

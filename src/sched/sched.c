@@ -23,7 +23,7 @@ int64_t cf__now_ns(void)
 static const char *const event_names[] = {"exit", "wait read", "wait write",
                                           "can read", "can write"};
 
-void cf__trace(cf_sched *s, cf_sched_event ev, int64_t tid, int fd)
+void cf__trace_slow(cf_sched *s, cf_sched_event ev, int64_t tid, int fd)
 {
     if (s->opts.trace != NULL)
         s->opts.trace(s->opts.arg, ev, tid, fd);
