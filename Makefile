@@ -99,7 +99,12 @@ EXAMPLES   := $(patsubst examples/%.c,%,$(wildcard examples/*.c))
 DEMO_PROGRAMS := grep_coroutine priming_decorator
 # EXAMPLE_LAYERS_<example>: the layers an example uses (default: core).
 
--include mk/*.mk
+# The layers' fragments first, each after the layers it uses, so that
+# <layer>_USES is set before any rule's prerequisites call lib_a on it; the
+# other fragments after them.
+LAYER_MK := mk/pipe.mk mk/sched.mk mk/sax.mk mk/bridge.mk
+include $(LAYER_MK)
+-include $(filter-out $(LAYER_MK),$(wildcard mk/*.mk))
 
 # Every layer of this configuration (the cross builds have the core only):
 # the tests link them all.

@@ -5,7 +5,9 @@
  * pull side on another thread; against the same work written with plain
  * libzmq PUSH/PULL and no coflow (zmq-floor: memmem for the grep, one
  * message per matching line, a receiver counting until an empty message),
- * and against the pipeline inline.
+ * and against the pipeline inline. The coflow push gathers its frames
+ * into 8 KiB messages (cf_zmq_opts.batch); the floor sends a message per
+ * line, as a plain libzmq program does.
  */
 #include <pthread.h>
 #include <unistd.h>
@@ -40,7 +42,7 @@ static double run_coflow(int r)
     cf_pipe *p;
     cf_coro *push, *grep;
     cf_pipe_new(&p);
-    cf_bridge_zmq_push(p, &push, ep, NULL);
+    cf_bridge_zmq_push(p, &push, ep, &(struct cf_zmq_opts){.batch = 8192});
     cf_pipe_grep(p, &grep, NULL, "python", push);
     double t0 = bench_now();
     cf_pipe_source_array(p, bench_lines, nlines, grep, NULL, NULL);

@@ -81,13 +81,13 @@ median() { # system -> "median min max"
     done
 } >"$TMP/tsv"
 
-# The targets (issue 8): within 1.3x of expat alone; >= 5x faster than
+# The targets (issue 18): within 1.1x of expat alone; >= 5x faster than
 # Python's faster version. Medians.
 awk -F'\t' '
     /^bus_xml\t/ { t[$2] = $3 }
     END {
         if (t["coflow"] > 0 && t["expat-floor"] > 0)
-            printf "# bus_xml\tcoflow / expat-floor = %.2fx (target <= 1.3x)\n",
+            printf "# bus_xml\tcoflow / expat-floor = %.2fx (target <= 1.1x)\n",
                 t["coflow"] / t["expat-floor"]
         py = t["cpython-expat"]
         if (t["cpython-sax"] > 0 && (py == 0 || t["cpython-sax"] < py))

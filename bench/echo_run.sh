@@ -5,7 +5,10 @@
 # threads server and Go with GOMAXPROCS=cores), the load from one process per
 # core; replaces those lines of DIR/results.tsv, keeps the others. REPS
 # (default 5) runs each; LOAD_SECS (default 0.5) per load. ECHO_ONLY=cores
-# runs only echo_load_cores.
+# runs only echo_load_cores. ECHO_SKIP="SYSTEM ..." leaves those servers'
+# echo_blaster and echo_load out: make bench passes the three that
+# bench/run.py --echo measures pinned right after (c-epoll coflow-epoll
+# coflow-uring), so that each server is measured once.
 set -u
 D=$1
 REPS=${REPS:-5}
@@ -24,6 +27,7 @@ start() {
     if [ -z "$port" ]; then echo "echo: $sys did not start" >&2; kill $pid 2>/dev/null; return 1; fi
 }
 run_one() {
+    case " ${ECHO_SKIP:-} " in *" $1 "*) return ;; esac
     start "$@" || return
     b=$(for _ in $(seq "${REPS}"); do "$D/echo_load" blaster "$port"; done | stats)
     l=$(for _ in $(seq "$REPS"); do "$D/echo_load" load "$port" "$LOAD_SECS"; done | stats)

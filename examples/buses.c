@@ -45,7 +45,9 @@
 /*
  * A bus: Python's dict of the bus's child elements, name -> text. Names and
  * texts live in one arena, reused from bus to bus; fields hold offsets
- * into it, since it may move as it grows.
+ * into it, since it may move as it grows. The text being collected (the
+ * fragments, joined) lives at the arena's end, so that a field's text is
+ * copied once: at the child's end only its name is added after it.
  */
 struct bus {
     struct {
@@ -80,24 +82,6 @@ static bool bus_grow(struct bus *b, size_t more)
     return true;
 }
 
-/* busdict[name] = text: the name and the text copied, NUL-terminated. */
-static bool bus_set(struct bus *b, const char *name, const char *text,
-                    size_t len)
-{
-    size_t nlen = strlen(name), more = nlen + len + 2;
-    if ((b->used + more > b->size || b->n == b->cap) && !bus_grow(b, more))
-        return false;
-    char *at = b->arena + b->used;
-    memcpy(at, name, nlen + 1);
-    memcpy(at + nlen + 1, text, len);
-    at[nlen + 1 + len] = '\0';
-    b->at[b->n].name = b->used;
-    b->at[b->n].value = b->used + nlen + 1;
-    b->n++;
-    b->used += more;
-    return true;
-}
-
 /*
  * a == b. The element names compared here are a few bytes long, so a loop
  * the compiler inlines beats a call to strcmp().
@@ -122,37 +106,63 @@ static const char *bus_get(const struct bus *b, const char *name)
 
 /* ---- buses_to_dicts: a body coroutine ---- */
 
+/*
+ * The fragments (Python's list, joined as it goes) are `flen` bytes at the
+ * arena's end, after `pre` bytes at `pre_at`: a child's end leaves its
+ * text in the list, which the next start empties, but text that comes
+ * before another start (the parent's own, after a nested child) joins it.
+ */
 struct to_dicts {
     cf_coro *target;
     struct bus bus;
-    char *frag; /* the text fragments of the current child, joined */
-    size_t flen, fcap;
-    long buses;  /* records sent */
-    bool in_bus; /* the handler's state: B, else A */
+    size_t flen;        /* fragments at bus.arena + bus.used */
+    size_t pre_at, pre; /* the fragments' head: the last field's text */
+    long buses;         /* records sent */
+    bool in_bus;        /* the handler's state: B, else A */
 };
 
-/* The slow path of frag_add: a larger buffer. */
-static bool frag_grow(struct to_dicts *d, size_t len)
+/* fragments = [] */
+static inline void frag_clear(struct to_dicts *d)
 {
-    size_t cap = d->fcap > 0 ? d->fcap : 256;
-    while (cap <= d->flen + len)
-        cap *= 2;
-    char *f = realloc(d->frag, cap);
-    if (f == NULL)
+    d->flen = 0;
+    d->pre = 0;
+}
+
+/* fragments.append(text) */
+static inline bool frag_add(struct to_dicts *d, const char *s, size_t len)
+{
+    struct bus *b = &d->bus;
+    size_t at = b->used + d->flen;
+    if (at + len > b->size && !bus_grow(b, d->flen + len))
         return false;
-    d->frag = f;
-    d->fcap = cap;
+    memcpy(b->arena + at, s, len);
+    d->flen += len;
     return true;
 }
 
-/* fragments.append(text): joins as it goes, which is "".join() at the end. */
-static bool frag_add(struct to_dicts *d, const char *s, size_t len)
+/* busdict[name] = "".join(fragments): the text is already in place; the
+   name goes after it. */
+static bool bus_set(struct to_dicts *d, const char *name)
 {
-    if (d->flen + len >= d->fcap && !frag_grow(d, len))
+    struct bus *b = &d->bus;
+    size_t nlen = strlen(name), pre = d->pre, len = pre + d->flen;
+    size_t more = len + nlen + 2;
+    if ((b->used + more > b->size || b->n == b->cap) && !bus_grow(b, more))
         return false;
-    size_t at = d->flen;
-    d->flen = at + len;
-    memcpy(d->frag + at, s, len);
+    char *v = b->arena + b->used;
+    if (pre > 0) { /* the head, from the last field */
+        memmove(v + pre, v, d->flen);
+        memcpy(v, b->arena + d->pre_at, pre);
+    }
+    v[len] = '\0';
+    memcpy(v + len + 1, name, nlen + 1);
+    b->at[b->n].value = b->used;
+    b->at[b->n].name = b->used + len + 1;
+    b->n++;
+    d->pre_at = b->used; /* the list still holds this text */
+    d->pre = len;
+    d->flen = 0;
+    b->used += more;
     return true;
 }
 
@@ -178,17 +188,17 @@ static cf_value buses_to_dicts(void *arg)
         if (ev->kind != CF_SAX_START || !streq(ev->name, "bus"))
             continue; /* state A */
         d->bus.n = d->bus.used = 0;
-        d->flen = 0;
+        frag_clear(d);
         for (;;) { /* state B */
             if ((ev = next_event()) == NULL)
                 goto thrown;
             if (ev->kind == CF_SAX_START) {
-                d->flen = 0;
+                frag_clear(d);
             } else if (ev->kind == CF_SAX_TEXT) {
                 if (!frag_add(d, ev->text, ev->len))
                     cf_raise(&cf_memory_error, NULL);
             } else if (!streq(ev->name, "bus")) {
-                if (!bus_set(&d->bus, ev->name, d->frag, d->flen))
+                if (!bus_set(d, ev->name))
                     cf_raise(&cf_memory_error, NULL);
             } else {
                 d->buses++;
@@ -257,21 +267,20 @@ static cf_status buses_to_dicts_step(void *self, cf_op op, cf_value in,
         if (ev->kind == CF_SAX_START && streq(ev->name, "bus")) {
             d->in_bus = true;
             d->bus.n = d->bus.used = 0;
-            d->flen = 0;
+            frag_clear(d);
         }
         return CF_YIELDED;
     }
     switch (ev->kind) { /* state B */
     case CF_SAX_START:
-        d->flen = 0;
+        frag_clear(d);
         return CF_YIELDED;
     case CF_SAX_TEXT:
         return frag_add(d, ev->text, ev->len) ? CF_YIELDED : no_memory();
     case CF_SAX_END:
         if (streq(ev->name, "bus"))
             return bus_done(d, out);
-        return bus_set(&d->bus, ev->name, d->frag, d->flen) ? CF_YIELDED
-                                                            : no_memory();
+        return bus_set(d, ev->name) ? CF_YIELDED : no_memory();
     }
     return CF_YIELDED;
 }
@@ -401,7 +410,6 @@ done:
     cf_pipe_free(p);
     free(d.bus.at);
     free(d.bus.arena);
-    free(d.frag);
     return st == CF_RAISED;
 }
 

@@ -1,19 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * echo_cores - the echo server on every core: one thread per core, each
- * running its own scheduler with its own listener on the same port
- * (SO_REUSEPORT: the kernel spreads the connections over them), so each
- * scheduler keeps its single-threaded fast path and nothing is shared.
+ * echo_cores - the echo server on every core: a pool of schedulers
+ * (coflow/coop.h), one per thread, each with its own listener on the same
+ * port (SO_REUSEPORT: the kernel spreads the connections over them), so
+ * each scheduler keeps its single-threaded fast path and nothing is shared.
  * Like echoserver, each accept loop survives EMFILE and drops clients idle
- * for IDLE_MS. SIGINT or SIGTERM stops the listeners; the threads end when
- * their last client has left.
+ * for IDLE_MS. SIGINT or SIGTERM, watched by a task of scheduler 0, stops
+ * the listeners; the pool ends when the last client has left.
  *
  *   echo_cores [-p PORT] [-t THREADS] [-i IDLE_MS]
  *       serves 127.0.0.1:PORT (default 0: any free port; printed) on
  *       THREADS threads (default: one per online CPU)
  */
 #include <netinet/in.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,20 +54,24 @@ static cf_value server(void *arg)
     return cf_none();
 }
 
-/* One core's scheduler. */
-static void *core(void *arg)
+static int nlisteners;
+
+/* Scheduler 0's task: waits for SIGINT or SIGTERM, then stops every
+   listener (each accept loop ends; shutdown() is safe from any thread). */
+static cf_value stopper(void *arg)
 {
-    cf_sched *s;
+    if (cf_signal_next((int)(intptr_t)arg, -1) > 0)
+        for (int i = 0; i < nlisteners; i++)
+            shutdown(listeners[i], SHUT_RDWR);
+    return cf_none();
+}
+
+static int spawn(cf_sched *s, cf_body_fn fn, int fd)
+{
     cf_coro *co;
-    if (cf_sched_new(&s, NULL) != 0)
-        return (void *)1;
-    if (cf_coro_new(&co, server, arg, NULL) != 0 || cf_sched_add(s, co) < 0) {
-        cf_sched_free(s);
-        return (void *)1;
-    }
-    int rc = cf_sched_run(s);
-    cf_sched_free(s);
-    return (void *)(intptr_t)(rc != 0);
+    if (cf_coro_new(&co, fn, (void *)(intptr_t)fd, NULL) != 0)
+        return -1;
+    return cf_sched_spawn(s, co);
 }
 
 int main(int argc, char **argv)
@@ -108,22 +111,26 @@ int main(int argc, char **argv)
     }
     printf("echo server on 127.0.0.1:%d, %d threads\n", port, nthreads);
     fflush(stdout);
-    pthread_t th[MAX_THREADS];
+    nlisteners = nthreads;
+    cf_sched_pool *pool;
+    if (cf_sched_pool_new(&pool, nthreads, NULL) != 0) {
+        fprintf(stderr, "echo_cores: cannot make %d schedulers\n", nthreads);
+        return 1;
+    }
     for (int i = 0; i < nthreads; i++)
-        if (pthread_create(&th[i], NULL, core, (void *)(intptr_t)listeners[i])
-            != 0) {
-            fprintf(stderr, "echo_cores: cannot start thread %d\n", i);
+        if (spawn(cf_sched_pool_get(pool, i), server, listeners[i]) != 0) {
+            fprintf(stderr, "echo_cores: out of memory\n");
             return 1;
         }
-    /* The main thread only waits for a signal (blocking: no scheduler). */
-    if (sfd >= 0 && cf_signal_next(sfd, -1) > 0)
-        for (int i = 0; i < nthreads; i++)
-            shutdown(listeners[i], SHUT_RDWR); /* each accept loop ends */
-    int failed = 0;
-    for (int i = 0; i < nthreads; i++) {
-        void *r;
-        pthread_join(th[i], &r);
-        failed |= r != NULL;
+    if (sfd >= 0 && spawn(cf_sched_pool_get(pool, 0), stopper, sfd) != 0) {
+        fprintf(stderr, "echo_cores: out of memory\n");
+        return 1;
     }
-    return failed;
+    /* Scheduler 0 runs on this thread, the others on threads of their own
+       (which inherit the blocked signals). */
+    int rc = cf_sched_pool_run(pool);
+    cf_sched_pool_free(pool);
+    if (sfd >= 0)
+        cf_sock_close(sfd);
+    return rc != 0;
 }

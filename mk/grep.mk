@@ -14,12 +14,8 @@ GREP_BIN := $(B)/bin/coflow-grep
 all: grep
 grep: $(GREP_BIN)
 
-# It links the pipe layer (and the core below it) and PCRE2, no more. The
-# archives are named here, not through lib_a: a rule's prerequisites are
-# expanded as this file is read, before mk/pipe.mk says the pipe layer uses
-# the core, so lib_a would leave libcoflow.a out (and a fresh release build
-# for `make install` would not make it).
-$(GREP_BIN): cmd/coflow-grep/coflow-grep.c $(B)/libcoflow-pipe.a $(B)/libcoflow.a
+# It links the pipe layer (and the core below it) and PCRE2, no more.
+$(GREP_BIN): cmd/coflow-grep/coflow-grep.c $(call lib_a,pipe)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -o $@ $< $(call lib_a,pipe) $(LDFLAGS) \
 	    $(call lib_ext,pipe) -lm

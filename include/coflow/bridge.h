@@ -185,6 +185,14 @@ struct cf_zmq_opts {
                              buffered, and the source raises BridgeError; a
                              push refuses to send a larger frame
                              (BridgeError) */
+    size_t batch; /* push: gather frames into messages of up to this many
+                     bytes (and at most max_msg_size): one zmq_send() per
+                     batch instead of per value. A batch goes out once it
+                     holds `batch` bytes, before a frame that would take it
+                     past max_msg_size, and at a close or an error; until
+                     then its values wait, however long (0, the default:
+                     each value goes out at once). A pull source
+                     takes batches whatever its own setting */
 };
 
 /*

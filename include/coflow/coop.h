@@ -362,8 +362,8 @@ CF_API int cf_group_kill(cf_group *g);
  * that ends with CancelledError is no failure of the group. The caller,
  * when a member, gets it at its next checkpoint. Call it on the group's
  * scheduler's thread; it never waits. Returns the number of members
- * cancelled now (not counting those cancelled before), or -EINVAL.
- * Unwinds: no.
+ * cancelled now (not counting those cancelled before).
+ * Returns -errno: -EINVAL (a NULL `g`).
  */
 CF_API int cf_group_cancel(cf_group *g, int64_t grace_ms);
 

@@ -217,8 +217,9 @@ CF_API void cf_task_kill(int64_t tid);
  * checkpoint until it ends. A task that ends with it is not a failure (not
  * reported, no error of its group); its waiters get it. Cancelling again
  * may shorten the grace. Call it on `s`'s thread, in a task or not; it
- * never waits. Returns 0, -ESRCH for an unknown or ended task, -EINVAL
- * for a NULL `s` outside a task. Unwinds: no.
+ * never waits. Returns 0.
+ * Returns -errno: -ESRCH (an unknown or ended task), -EINVAL (a NULL `s`
+ * outside a task).
  */
 CF_API int cf_task_cancel(cf_sched *s, int64_t tid, int64_t grace_ms);
 

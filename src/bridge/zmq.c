@@ -35,6 +35,13 @@
 
 #include "internal.h"
 
+/*
+ * The first byte of a push's batch (cf_zmq_opts.batch): MessagePack's nil,
+ * which no frame starts with (a frame is an array), so a message from a
+ * peer that sends one frame per message is never taken for a batch.
+ */
+#define BATCH_MARK ((char)0xc0)
+
 static cf_status zfail(const char *what, const char *name)
 {
     return cf_fail(&cf_bridge_error, "zmq stage '%s': %s: %s", name, what,
@@ -52,6 +59,7 @@ typedef struct zpush {
     unsigned lost; /* peers gone before the close frames were sent */
     int timeout_ms, linger_ms;
     int64_t max_msg;
+    size_t batch; /* 0: a message per value; else gather frames in `out` */
     struct cf_zmq_stats local, *stats;
     cf__wbuf out;
 } zpush;
@@ -169,16 +177,18 @@ static cf_status wait_peers(zpush *z)
     return CF_YIELDED;
 }
 
+/* Sends what is in `out` as one message. */
 static cf_status zsend(zpush *z)
 {
-    if (z->max_msg >= 0 && z->out.len > (uint64_t)z->max_msg)
+    size_t n = z->out.len;
+    if (z->max_msg >= 0 && n > (uint64_t)z->max_msg)
         return cf_fail(&cf_bridge_error,
                        "zmq stage '%s': a frame of %zu bytes is over "
                        "max_msg_size (%lld bytes)",
-                       z->name, z->out.len, (long long)z->max_msg);
+                       z->name, n, (long long)z->max_msg);
     int64_t deadline = now_ms() + z->timeout_ms;
     for (;;) {
-        if (zmq_send(z->sock, z->out.data, z->out.len, ZMQ_DONTWAIT) >= 0)
+        if (zmq_send(z->sock, z->out.data, n, ZMQ_DONTWAIT) >= 0)
             return CF_YIELDED;
         int err = zmq_errno();
         if (err == EINTR)
@@ -197,6 +207,59 @@ static cf_status zsend(zpush *z)
                            z->name, z->timeout_ms);
         }
     }
+}
+
+/*
+ * Adds `v`'s frame to the batch in `out`: a message that starts with
+ * BATCH_MARK and holds frames one after another. When the frame would take
+ * the batch past max_msg_size, the batch goes out first, and a frame too
+ * large for a batch of its own goes out alone as a plain one-frame message
+ * (or is refused, as without a batch). The batch goes out with the frame
+ * once it reaches `batch` bytes. On an error nothing of `v` stays in
+ * `out`; `*send_failed` says a send failed (`out` is then emptied).
+ */
+static cf_status zbatch(zpush *z, cf_value v, bool *send_failed)
+{
+    size_t mark = z->out.len;
+    if (mark == 0) {
+        z->out.data[0] = BATCH_MARK; /* reserved at the start */
+        z->out.len = 1;
+    }
+    size_t at = z->out.len;
+    if (cf__frame_put_value(&z->out, v) != CF_YIELDED) {
+        z->out.len = mark;
+        return CF_RAISED;
+    }
+    size_t n = z->out.len, flen = n - at;
+    if (z->max_msg >= 0 && n > (uint64_t)z->max_msg) {
+        if (at > 1) { /* the batch so far, without this frame */
+            z->out.len = at;
+            if (zsend(z) != CF_YIELDED) {
+                z->out.len = 0;
+                *send_failed = true;
+                return CF_RAISED;
+            }
+        }
+        if (1 + flen > (uint64_t)z->max_msg) { /* alone, or refused */
+            memmove(z->out.data, z->out.data + at, flen);
+            z->out.len = flen;
+            cf_status s = zsend(z);
+            z->out.len = 0;
+            *send_failed = s != CF_YIELDED;
+            return s;
+        }
+        memmove(z->out.data + 1, z->out.data + at, flen);
+        z->out.len = 1 + flen;
+    }
+    if (z->out.len >= z->batch) {
+        cf_status s = zsend(z);
+        z->out.len = 0;
+        if (s != CF_YIELDED) {
+            *send_failed = true;
+            return s;
+        }
+    }
+    return CF_YIELDED;
 }
 
 /*
@@ -231,6 +294,9 @@ static cf_status zend(zpush *z, bool closing)
     drain_events(z);
     if (z->stuck)
         s = cf_fail(&cf_bridge_error, "zmq stage '%s': no peer", z->name);
+    /* The batch still gathered goes before the close or error frames. */
+    if (s == CF_YIELDED && z->batch > 0 && z->out.len > 0)
+        s = zsend(z);
     for (unsigned i = 0; i < z->peers && s == CF_YIELDED; i++) {
         z->out.len = 0;
         s = closing ? cf__frame_put_close(&z->out, NULL)
@@ -265,10 +331,18 @@ static cf_status push_step(void *self, cf_op op, cf_value in, cf_value *out)
         if (CF__UNLIKELY(!z->waited) && z->peers > 1
             && wait_peers(z) != CF_YIELDED)
             goto failed;
-        z->out.len = 0;
-        if (cf__frame_put_value(&z->out, in) != CF_YIELDED
-            || zsend(z) != CF_YIELDED)
-            goto failed;
+        if (z->batch > 0) {
+            bool send_failed = false;
+            if (zbatch(z, in, &send_failed) != CF_YIELDED)
+                goto failed;
+        } else {
+            z->out.len = 0;
+            if (cf__frame_put_value(&z->out, in) != CF_YIELDED
+                || zsend(z) != CF_YIELDED) {
+                z->out.len = 0;
+                goto failed;
+            }
+        }
         z->stats->values++;
         return CF_YIELDED;
     failed:
@@ -367,6 +441,7 @@ int cf_bridge_zmq_push(cf_pipe *p, cf_coro **out, const char *endpoint,
         opts != NULL && opts->linger_ms != 0 ? opts->linger_ms : 30000;
     z->max_msg = opts != NULL && opts->max_msg_size != 0 ? opts->max_msg_size
                                                          : CF_ZMQ_MSG_MAX;
+    z->batch = opts != NULL ? opts->batch : 0;
     int hwm = opts != NULL && opts->hwm > 0 ? opts->hwm : 1000;
     if (z->peers > 1)
         hwm = 0;
@@ -488,40 +563,51 @@ cf_status cf_bridge_zmq_pull(cf_pipe *p, const char *endpoint, cf_coro *target,
             }
             continue;
         }
+        /* A message is one frame, or a push's batch: BATCH_MARK, then
+           frames one after another. */
         const char *data = zmq_msg_data(&msg);
         size_t len = zmq_msg_size(&msg), off = 0;
-        cf__frame f;
-        if (cf__frame_decode(&d, data, len, &off, &f) != 1 || off != len) {
-            if (off != 0)
+        bool batch = len > 0 && data[0] == BATCH_MARK, done = false;
+        if (batch)
+            off = 1;
+        else if (len == 0)
+            st->malformed++; /* not a frame */
+        while (off < len && !done) {
+            cf__frame f;
+            int got = cf__frame_decode(&d, data, len, &off, &f);
+            if (got != 1 || (!batch && off != len)) {
+                if (got == 1)
+                    cf__frame_release(&f);
+                st->malformed++;
+                break; /* the rest of the message is skipped */
+            }
+            if (f.kind == CF__FRAME_VALUE) {
+                st->values++;
+                cf_value r;
+                s = cf_send(target, f.v, &r);
                 cf__frame_release(&f);
-            st->malformed++;
-            continue;
+                if (CF__LIKELY(s == CF_YIELDED))
+                    continue;
+                if (s == CF_RETURNED)
+                    *out = r;
+                done = true;
+            } else if (f.kind == CF__FRAME_CLOSE) {
+                cf__frame_release(&f);
+                if (++st->closes < producers)
+                    continue;
+                /* Tell the sinks, by going away, that all has come. */
+                zmq_close(sock);
+                sock = NULL;
+                s = cf_close(target, out);
+                done = true;
+            } else {
+                st->errors++;
+                cf__bridge_raise_frame(&f, name);
+                s = cf_throw(target, cf_error_take(), out);
+                done = s != CF_YIELDED;
+            }
         }
-        if (f.kind == CF__FRAME_VALUE) {
-            st->values++;
-            cf_value r;
-            s = cf_send(target, f.v, &r);
-            cf__frame_release(&f);
-            if (CF__LIKELY(s == CF_YIELDED))
-                continue;
-            if (s == CF_RETURNED)
-                *out = r;
-            break;
-        }
-        if (f.kind == CF__FRAME_CLOSE) {
-            cf__frame_release(&f);
-            if (++st->closes < producers)
-                continue;
-            /* Tell the sinks, by going away, that all has come. */
-            zmq_close(sock);
-            sock = NULL;
-            s = cf_close(target, out);
-            break;
-        }
-        st->errors++;
-        cf__bridge_raise_frame(&f, name);
-        s = cf_throw(target, cf_error_take(), out);
-        if (s != CF_YIELDED)
+        if (done)
             break;
     }
     zmq_msg_close(&msg);

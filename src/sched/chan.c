@@ -20,7 +20,8 @@
 
 /* ---- wait queues and parking ---- */
 
-void cf__wq_push(struct cf__wq *q, cf__wnode *n)
+static inline __attribute__((always_inline)) void wq_push(struct cf__wq *q,
+                                                          cf__wnode *n)
 {
     n->next = NULL;
     n->prev = q->tail;
@@ -32,7 +33,7 @@ void cf__wq_push(struct cf__wq *q, cf__wnode *n)
     n->q = q;
 }
 
-void cf__wq_remove(cf__wnode *n)
+static inline __attribute__((always_inline)) void wq_remove(cf__wnode *n)
 {
     struct cf__wq *q = n->q;
     if (q == NULL)
@@ -49,12 +50,27 @@ void cf__wq_remove(cf__wnode *n)
     n->q = NULL;
 }
 
-cf__wnode *cf__wq_pop(struct cf__wq *q)
+static inline __attribute__((always_inline)) cf__wnode *wq_pop(struct cf__wq *q)
 {
     cf__wnode *n = q->head;
     if (n != NULL)
-        cf__wq_remove(n);
+        wq_remove(n);
     return n;
+}
+
+void cf__wq_remove(cf__wnode *n)
+{
+    wq_remove(n);
+}
+
+void cf__wq_push(struct cf__wq *q, cf__wnode *n)
+{
+    wq_push(q, n);
+}
+
+cf__wnode *cf__wq_pop(struct cf__wq *q)
+{
+    return wq_pop(q);
 }
 
 /* While a scheduler's `current` is set, its coroutine is running (a task,
@@ -77,7 +93,8 @@ void cf__wait_init(cf__wait *w, void (*unlink)(cf__wait *), void *arg)
     w->gone = NULL;
 }
 
-bool cf__wait_claim(cf__wait *w, int idx)
+static inline __attribute__((always_inline)) bool wait_claim(cf__wait *w,
+                                                             int idx)
 {
     if (CF__LIKELY(!w->shared)) {
         if (atomic_load_explicit(&w->fired, memory_order_relaxed)
@@ -91,9 +108,14 @@ bool cf__wait_claim(cf__wait *w, int idx)
         &w->fired, &expect, idx, memory_order_acq_rel, memory_order_acquire);
 }
 
+bool cf__wait_claim(cf__wait *w, int idx)
+{
+    return wait_claim(w, idx);
+}
+
 /* After a claim: records `rc` and makes the task ready (here, or through
    its scheduler's inbox when that runs on another thread). */
-void cf__wait_wake(cf__wait *w, int rc)
+static inline __attribute__((always_inline)) void wait_wake(cf__wait *w, int rc)
 {
     w->rc = rc;
     cf__task *t = w->task;
@@ -102,10 +124,19 @@ void cf__wait_wake(cf__wait *w, int rc)
         if (t->heap_idx != SIZE_MAX)
             cf__timer_remove(s, t);
         t->wait = NULL;
-        cf__task_wake(s, t, 0);
+        /* Woken by a running task: a hand-off, it runs next (runnext). */
+        if (CF__LIKELY(s->current != NULL))
+            cf__ready_next(s, t);
+        else
+            cf__task_wake(s, t, 0);
     } else {
         cf__pool_wake(s, t);
     }
+}
+
+void cf__wait_wake(cf__wait *w, int rc)
+{
+    wait_wake(w, rc);
 }
 
 void cf__wq_wake_all(struct cf__wq *q, int rc)
@@ -301,29 +332,30 @@ size_t cf_chan_len(cf_chan *ch)
 }
 
 /* Under the lock: completes a receive if it can. */
-static bool try_recv(cf_chan *ch, cf_value *out, int *rc)
+static inline __attribute__((always_inline)) bool
+try_recv(cf_chan *ch, cf_value *out, int *rc)
 {
     cf__wnode *p;
     if (ch->len > 0) {
         *out = ch->buf[ch->head];
         ch->head = ch->head + 1 == ch->cap ? 0 : ch->head + 1;
         ch->len--;
-        while ((p = cf__wq_pop(&ch->sendq)) != NULL) {
-            if (cf__wait_claim(p->w, p->idx)) {
+        while ((p = wq_pop(&ch->sendq)) != NULL) {
+            if (wait_claim(p->w, p->idx)) {
                 size_t tail = ch->head + ch->len;
                 ch->buf[tail >= ch->cap ? tail - ch->cap : tail] = p->val;
                 ch->len++;
-                cf__wait_wake(p->w, 0);
+                wait_wake(p->w, 0);
                 break;
             }
         }
         *rc = 0;
         return true;
     }
-    while ((p = cf__wq_pop(&ch->sendq)) != NULL) {
-        if (cf__wait_claim(p->w, p->idx)) {
+    while ((p = wq_pop(&ch->sendq)) != NULL) {
+        if (wait_claim(p->w, p->idx)) {
             *out = p->val;
-            cf__wait_wake(p->w, 0);
+            wait_wake(p->w, 0);
             *rc = 0;
             return true;
         }
@@ -337,17 +369,18 @@ static bool try_recv(cf_chan *ch, cf_value *out, int *rc)
 }
 
 /* Under the lock: completes a send if it can. */
-static bool try_send(cf_chan *ch, cf_value v, int *rc)
+static inline __attribute__((always_inline)) bool try_send(cf_chan *ch,
+                                                           cf_value v, int *rc)
 {
     cf__wnode *p;
     if (ch->closed) {
         *rc = -EPIPE;
         return true;
     }
-    while ((p = cf__wq_pop(&ch->recvq)) != NULL) {
-        if (cf__wait_claim(p->w, p->idx)) {
+    while ((p = wq_pop(&ch->recvq)) != NULL) {
+        if (wait_claim(p->w, p->idx)) {
             p->val = v;
-            cf__wait_wake(p->w, 0);
+            wait_wake(p->w, 0);
             *rc = 0;
             return true;
         }
@@ -363,7 +396,7 @@ static bool try_send(cf_chan *ch, cf_value v, int *rc)
 }
 
 /* A channel that is not shared belongs to the first scheduler using it. */
-static bool chan_mine(cf_chan *ch)
+static inline __attribute__((always_inline)) bool chan_mine(cf_chan *ch)
 {
     if (CF__LIKELY(ch->shared || ch->owner == cf__sched_tls))
         return true;
@@ -537,7 +570,7 @@ out:
 /* The one-case forms: no sorting, no allocation. */
 static void one_unlink(cf__wait *w)
 {
-    cf__wq_remove(w->arg);
+    wq_remove(w->arg);
 }
 
 struct one_park {
@@ -555,7 +588,8 @@ static void one_unlink_locked(cf__wait *w)
     chan_unlock(op->ch);
 }
 
-static int chan_op(cf_chan *ch, bool send, cf_value *v, int64_t timeout_ms)
+static inline __attribute__((always_inline)) int
+chan_op(cf_chan *ch, bool send, cf_value *v, int64_t timeout_ms)
 {
     if (ch == NULL)
         return -EINVAL;
@@ -581,7 +615,22 @@ static int chan_op(cf_chan *ch, bool send, cf_value *v, int64_t timeout_ms)
     op.node.val = *v;
     cf__wq_push(send ? &ch->sendq : &ch->recvq, &op.node);
     chan_unlock(ch);
-    int fired = cf__wait_park(&w, timeout_ms);
+    int fired;
+    if (CF__LIKELY(!ch->shared && timeout_ms < 0)) {
+        /* cf__wait_park() inlined for the common wait: no timer, no lock,
+           no other node; a kill unwinds from cf_yield() (wait_cancel). */
+        cf__task *t = w.task;
+        t->wait = &w;
+        t->trap = NULL;
+        if (CF__UNLIKELY(t->cancelled))
+            cf__cancel_wait(&w); /* raises: a checkpoint (task.c) */
+        t->where = CF__PARKED_OBJ;
+        cf_yield(cf_none());
+        fired = atomic_load_explicit(&w.fired, memory_order_relaxed);
+        wq_remove(&op.node); /* off already when a waker popped it */
+    } else {
+        fired = cf__wait_park(&w, timeout_ms);
+    }
     if (fired < 0)
         return fired;
     if (!send)
@@ -589,18 +638,125 @@ static int chan_op(cf_chan *ch, bool send, cf_value *v, int64_t timeout_ms)
     return w.rc;
 }
 
-int cf_chan_send(cf_chan *ch, cf_value v, int64_t timeout_ms)
+/*
+ * The hand-off fast path, ahead of everything: a channel of this
+ * scheduler's own (not shared) with a task parked at the head of the other
+ * queue on a plain wait that can still be claimed, woken by a running
+ * task. The value goes straight into or out of the parked task's node and
+ * that task takes runnext. Kept free of calls in its common case, so that
+ * it needs no stack frame; anything else goes to the general path.
+ */
+static inline __attribute__((always_inline)) cf__wnode *
+handoff_peer(const cf_chan *ch, const struct cf__wq *q)
+{
+    if (ch->shared) /* first: nothing else of it may be read unlocked */
+        return NULL;
+    cf__wnode *n = q->head;
+    if (n == NULL)
+        return NULL;
+    cf_sched *s = cf__sched_tls;
+    const cf__wait *w = n->w;
+    if (s == NULL || ch->owner != s || s->current == NULL || w->shared
+        || atomic_load_explicit(&w->fired, memory_order_relaxed)
+               != CF__W_WAITING
+        || CF__UNLIKELY(s->trace_on) || s->runnext != NULL
+        || w->task->heap_idx != SIZE_MAX)
+        return NULL;
+    return n;
+}
+
+static inline __attribute__((always_inline)) void handoff_wake(cf__wnode *n)
+{
+    wq_remove(n);
+    cf__wait *w = n->w;
+    atomic_store_explicit(&w->fired, n->idx, memory_order_relaxed);
+    w->rc = 0;
+    cf__task *t = w->task;
+    t->wait = NULL;
+    t->where = CF__READY;
+    if (!t->queued) {
+        w->sched->runnext = t;
+        t->queued = true;
+    }
+}
+
+__attribute__((noinline)) static int send_slow(cf_chan *ch, cf_value v,
+                                               int64_t timeout_ms)
 {
     return chan_op(ch, true, &v, timeout_ms);
 }
 
-int cf_chan_recv(cf_chan *ch, cf_value *out, int64_t timeout_ms)
+__attribute__((noinline)) static int recv_slow(cf_chan *ch, cf_value *out,
+                                               int64_t timeout_ms)
 {
     cf_value v = cf_none();
     int rc = chan_op(ch, false, &v, timeout_ms);
     if (out != NULL)
         *out = rc == 0 ? v : cf_none();
     return rc;
+}
+
+int cf_chan_send(cf_chan *ch, cf_value v, int64_t timeout_ms)
+{
+    cf__wnode *n;
+    if (CF__LIKELY(ch != NULL) && (n = handoff_peer(ch, &ch->recvq)) != NULL) {
+        n->val = v; /* a receiver waits: the channel is open and empty */
+        handoff_wake(n);
+        return 0;
+    }
+    return send_slow(ch, v, timeout_ms);
+}
+
+/* A receive with nothing to take on an own channel, in a task, with no
+   deadline: the plain wait, set up in full for a kill or a free. */
+__attribute__((noinline)) static int recv_park(cf_chan *ch, cf_sched *s,
+                                               cf_value *out)
+{
+    cf__wait w;
+    struct one_park op;
+    cf__task *t = s->current;
+    w.task = t;
+    w.sched = s;
+    atomic_init(&w.fired, CF__W_WAITING);
+    w.rc = 0;
+    w.shared = false;
+    w.unlink = one_unlink;
+    w.arg = &op.node;
+    w.gone = NULL;
+    op.ch = ch;
+    op.node.w = &w;
+    op.node.idx = 0;
+    op.node.val = cf_none();
+    wq_push(&ch->recvq, &op.node);
+    t->wait = &w;
+    t->trap = NULL;
+    if (CF__UNLIKELY(t->cancelled))
+        cf__cancel_wait(&w); /* raises: a checkpoint (task.c) */
+    t->where = CF__PARKED_OBJ;
+    cf_yield(cf_none());
+    wq_remove(&op.node); /* off already when a waker popped it */
+    if (out != NULL)
+        *out = w.rc == 0 ? op.node.val : cf_none();
+    return w.rc;
+}
+
+int cf_chan_recv(cf_chan *ch, cf_value *out, int64_t timeout_ms)
+{
+    cf__wnode *n;
+    if (CF__UNLIKELY(ch == NULL) || ch->shared)
+        return recv_slow(ch, out, timeout_ms);
+    if ((n = handoff_peer(ch, &ch->sendq)) != NULL && ch->len == 0) {
+        if (out != NULL) /* a sender waits and nothing is buffered */
+            *out = n->val;
+        handoff_wake(n);
+        return 0;
+    }
+    cf_sched *s = cf__sched_tls;
+    if (timeout_ms < 0 && ch->len == 0 && ch->sendq.head == NULL && !ch->closed
+        && s != NULL && ch->owner == s && s->current != NULL
+        && s->current->co != NULL)
+        return recv_park(ch, s, out);
+    return recv_slow(ch, out, timeout_ms);
 }
 
 int cf_chan_trysend(cf_chan *ch, cf_value v)

@@ -111,6 +111,14 @@ struct cf_sched {
     size_t nlive; /* user tasks in the map */
     int unwaited; /* failed tasks nobody waited for, this run */
     cf__task *current;
+    /* runnext (Go's): a task woken by the running task through a channel
+       or sync object, run as soon as that one parks, ahead of the ready
+       queue and without a turn of the iotask. `streak` counts the tasks
+       run that way in a row: at CF__RUNNEXT_MAX the next one goes to the
+       back of the ready queue instead, so two tasks that hand off to each
+       other forever still let the queue and the poller have their turn. */
+    cf__task *runnext;
+    unsigned streak;
     struct cf_sched_opts opts;
     /* multi.c: the pool it belongs to, its inbox (an MPSC queue of tasks
        woken or spawned by other threads) and the wakeup task parked on
@@ -125,12 +133,38 @@ extern __thread __attribute__((tls_model("initial-exec")))
 cf_sched *cf__sched_tls;
 
 /* sched.c */
+#define CF__RUNNEXT_MAX 64
 int cf__ready_push(cf_sched *s, cf__task *t);
-void cf__trace(cf_sched *s, cf_sched_event ev, int64_t tid, int fd);
+void cf__trace_slow(cf_sched *s, cf_sched_event ev, int64_t tid, int fd);
+/* An event for the trace hook and the trace file: a test and nothing else
+   while neither is on (the echo loop passes here three times a message). */
+static inline void cf__trace(cf_sched *s, cf_sched_event ev, int64_t tid,
+                             int fd)
+{
+    if (CF__UNLIKELY(s->opts.trace != NULL || s->trace_on))
+        cf__trace_slow(s, ev, tid, fd);
+}
 int64_t cf__now_ns(void);
 /* The trace (coflow/trace.h): slices on a task's track, while trace_on. */
 void cf__trace_task_begin(cf__task *t, const char *name, const char *detail);
 void cf__trace_task_end(cf__task *t);
+
+/* `t`, parked on a channel or sync object, was woken by the task running
+   on `s`: it takes the runnext slot, or queues when that is taken. */
+static inline void cf__ready_next(cf_sched *s, cf__task *t)
+{
+    t->where = CF__READY;
+    if (s->runnext == NULL && !t->queued) {
+        s->runnext = t;
+        t->queued = true;
+    } else {
+        cf__ready_push(s, t);
+    }
+    if (CF__UNLIKELY(s->trace_on)) {
+        cf__trace_task_end(t);
+        cf__trace_task_begin(t, "ready", NULL);
+    }
+}
 
 /* task.c */
 cf__task *cf__task_find(cf_sched *s, int64_t tid);
@@ -233,7 +267,14 @@ void cf__timer_expire(cf_sched *s, int64_t now);
 int64_t cf__timer_next(const cf_sched *s);
 
 /* io.c */
-struct cf__fdslot *cf__fd_slot(cf_sched *s, int fd);
+struct cf__fdslot *cf__fd_grow(cf_sched *s, int fd);
+/* `fd`'s slot, the table grown if needed (NULL: out of memory). */
+static inline struct cf__fdslot *cf__fd_slot(cf_sched *s, int fd)
+{
+    if (CF__LIKELY(fd < s->nfds))
+        return &s->fds[fd];
+    return cf__fd_grow(s, fd);
+}
 int cf__io_wait(cf_sched *s, cf__task *t, int fd, int dir, int64_t timeout_ms,
                 bool check);
 int cf__io_read(cf_sched *s, cf__task *t, int fd);

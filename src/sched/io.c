@@ -16,9 +16,9 @@
 
 #include "internal.h"
 
-struct cf__fdslot *cf__fd_slot(cf_sched *s, int fd)
+struct cf__fdslot *cf__fd_grow(cf_sched *s, int fd)
 {
-    if (CF__UNLIKELY(fd >= s->nfds)) {
+    if (fd >= s->nfds) {
         int n = s->nfds ? s->nfds : 64;
         while (n <= fd)
             n *= 2;

@@ -23,7 +23,7 @@ int64_t cf__now_ns(void)
 static const char *const event_names[] = {"exit", "wait read", "wait write",
                                           "can read", "can write"};
 
-void cf__trace(cf_sched *s, cf_sched_event ev, int64_t tid, int fd)
+void cf__trace_slow(cf_sched *s, cf_sched_event ev, int64_t tid, int fd)
 {
     if (s->opts.trace != NULL)
         s->opts.trace(s->opts.arg, ev, tid, fd);
@@ -185,7 +185,8 @@ int64_t cf_sched_add(cf_sched *s, cf_coro *co)
 }
 
 /* Runs one task until its next yield, return or raise. */
-static void run_task(cf_sched *s, cf__task *t)
+static inline __attribute__((always_inline)) void run_task(cf_sched *s,
+                                                           cf__task *t)
 {
     cf_value out;
     cf_status st;
@@ -208,9 +209,12 @@ static void run_task(cf_sched *s, cf__task *t)
     }
     s->current = NULL;
     if (CF__LIKELY(st == CF_YIELDED)) {
-        if (out.kind == CF_PTR && out.tag == CF_TRAP_TAG && out.as.p != NULL)
+        if (t->where == CF__PARKED_OBJ)
+            ; /* chan.c: it parked itself, yielding none */
+        else if (out.kind == CF_PTR && out.tag == CF_TRAP_TAG
+                 && out.as.p != NULL)
             cf__trap_handle(s, t, out.as.p);
-        else if (t->where != CF__PARKED_OBJ) /* chan.c: it parked itself */
+        else
             cf__ready_push(s, t);
         if (CF__UNLIKELY(s->trace_on))
             trace_parked(t);
@@ -307,10 +311,24 @@ int cf_sched_run(cf_sched *s)
         }
     }
     for (;;) {
+        cf__task *t = s->runnext;
+        if (t != NULL) {
+            /* A hand-off: the woken task runs now, with no turn of the
+               ready queue, unless the streak is long enough that the
+               queue (other tasks, the iotask) is owed one. */
+            s->runnext = NULL;
+            t->queued = false;
+            if (CF__LIKELY(++s->streak < CF__RUNNEXT_MAX)
+                || cf__ready_push(s, t) < 0) {
+                run_task(s, t);
+                continue;
+            }
+        }
+        s->streak = 0;
         if (s->nlive == 0 && !(s->iotask.tid != 0 && s->iotask_alive)
             && (s->pool == NULL || !cf__pool_hold(s)))
             break;
-        cf__task *t = ready_pop(s);
+        t = ready_pop(s);
         if (t == &s->iotask) {
             if (!iotask_turn(s, &rc))
                 break;

@@ -274,6 +274,8 @@ void cf__task_free_all(cf_sched *s)
     s->map_len = 0;
     s->nlive = 0;
     s->ring_len = 0;
+    s->runnext = NULL;
+    s->streak = 0;
     s->cancelling = NULL;
 }
 

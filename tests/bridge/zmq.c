@@ -184,6 +184,7 @@ Test(bridge_zmq, garbage_from_a_foreign_peer)
         "\x92\x00\xc7\x05\x02\x61\x62\x63\x64\x65", /* another ext */
         "\x94\x02\x01\x02\x03",
         "",
+        "\xc0\xc1", /* a batch's mark, then not a frame */
     };
     for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++)
         cr_assert_geq(zmq_send(raw, junk[i], strlen(junk[i]), 0), 0);
@@ -199,7 +200,7 @@ Test(bridge_zmq, garbage_from_a_foreign_peer)
     cr_assert_eq(pl.st, CF_RETURNED, "%s", pl.err);
     cr_assert_eq(pl.c.count, 1000);
     cr_assert_eq(cf_to_int(pl.result), 1000 * 999 / 2);
-    cr_assert_eq(pl.stats.malformed, 11);
+    cr_assert_eq(pl.stats.malformed, 12);
     cr_assert_eq(pl.stats.closes, 2);
 }
 
@@ -502,4 +503,87 @@ Test(bridge_zmq, full_queue_suspends_only_the_task)
     cr_assert_gt(zq_ticks_during, 0, "the reader never ran during a send");
     cf_coro_free(push);
     zmq_ctx_term(ctx);
+}
+
+/*
+ * cf_zmq_opts.batch: frames gathered into messages. In order and none
+ * lost, with batches split at max_msg_size (1000 bytes, well under the
+ * 4096 asked for), and the puller's count of value frames equal to the
+ * sender's.
+ */
+Test(bridge_zmq, batched_in_order)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "batched");
+    struct puller pl;
+    pull_start(&pl, ep, 1, 1);
+    cf_coro *push;
+    struct cf_zmq_stats ps;
+    cr_assert_eq(cf_bridge_zmq_push(
+                     NULL, &push, ep,
+                     &(struct cf_zmq_opts){
+                         .stats = &ps, .batch = 4096, .max_msg_size = 1000}),
+                 0);
+    int64_t n = bridge_n();
+    cr_assert_eq(send_range(push, n, NULL), CF_RETURNED, "%s", err_text());
+    cr_assert_eq(ps.values, (uint64_t)n);
+    cr_assert_eq(ps.closes, 1);
+    cf_coro_free(push);
+    pthread_join(pl.thr, NULL);
+    cr_assert_eq(pl.st, CF_RETURNED, "%s", pl.err);
+    cr_assert_eq(cf_to_int(pl.result), n * (n - 1) / 2);
+    cr_assert_eq(pl.c.count, n);
+    cr_assert_eq(pl.stats.values, (uint64_t)n);
+    cr_assert_eq(pl.stats.malformed, 0);
+}
+
+/* A frame over max_msg_size is refused with a batch too; the values
+   gathered before it still go out, then the close. */
+Test(bridge_zmq, batched_oversized_frame_is_not_sent)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "batchbig");
+    struct puller pl;
+    pull_start(&pl, ep, 1, 1);
+    cf_coro *push;
+    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep,
+                                    &(struct cf_zmq_opts){.name = "out",
+                                                          .max_msg_size = 1024,
+                                                          .batch = 4096}),
+                 0);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(cf_send(push, cf_int(i), NULL), CF_YIELDED);
+    static char text[2000];
+    memset(text, 'a', sizeof text);
+    cr_assert_eq(cf_send(push, cf_strn(text, sizeof text), NULL), CF_RAISED);
+    assert_error("BridgeError: zmq stage 'out': a frame of 2005 bytes is "
+                 "over max_msg_size (1024 bytes)");
+    cf_coro_free(push);
+    pthread_join(pl.thr, NULL);
+    cr_assert_eq(pl.st, CF_RETURNED, "%s", pl.err); /* it got a close */
+    cr_assert_eq(pl.c.count, 3);
+}
+
+/* An error thrown in goes after the batch gathered before it. */
+Test(bridge_zmq, batched_error_crosses_after_the_values)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, "batcherr");
+    struct puller pl;
+    pull_start(&pl, ep, 1, 1);
+    cf_coro *push;
+    cr_assert_eq(cf_bridge_zmq_push(
+                     NULL, &push, ep,
+                     &(struct cf_zmq_opts){.name = "out", .batch = 1 << 20}),
+                 0);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(cf_send(push, cf_int(i), NULL), CF_YIELDED);
+    cr_assert_eq(cf_throw_new(push, &cf_runtime_error, "upstream broke", NULL),
+                 CF_RAISED);
+    assert_error("RuntimeError: upstream broke");
+    cf_coro_free(push);
+    pthread_join(pl.thr, NULL);
+    cr_assert_eq(pl.st, CF_RAISED);
+    cr_assert_str_eq(pl.err, "RuntimeError: upstream broke (via 'zmq-pull')");
+    cr_assert_eq(pl.c.count, 10);
 }

@@ -122,6 +122,7 @@ struct blocked {
     int rc;
     int64_t ms;
     cf_value v;
+    int seq, *clock; /* the order in which tasks got somewhere */
 };
 
 static cf_value blocked_recv(void *arg)
@@ -978,5 +979,283 @@ Test(sched_chan, all_parked_is_deadlock)
             cf_sched_free(s);
         }
         cr_assert_eq(a.rc, 77);
+    }
+}
+
+/* ---- hand-off (runnext) and fairness ---- */
+
+struct fair {
+    cf_chan *a, *b;
+    int done, need; /* the pinger stops once `done` reaches `need` */
+    long trips, last, maxgap;
+    int turns;
+    int fd;
+};
+
+static cf_value fair_pinger(void *arg)
+{
+    struct fair *f = arg;
+    while (f->done < f->need) {
+        cr_assert_eq(cf_chan_send(f->a, cf_int(1), -1), 0);
+        cr_assert_eq(cf_chan_recv(f->b, NULL, -1), 0);
+        f->trips++;
+    }
+    cr_assert_eq(cf_chan_close(f->a), 0);
+    return cf_none();
+}
+
+static cf_value fair_ponger(void *arg)
+{
+    struct fair *f = arg;
+    cf_value v;
+    while (cf_chan_recv(f->a, &v, -1) == 0)
+        cr_assert_eq(cf_chan_send(f->b, v, -1), 0);
+    return cf_none();
+}
+
+/* A third task that yields: it records the most round trips the two others
+   made between two of its turns. */
+static cf_value fair_other(void *arg)
+{
+    struct fair *f = arg;
+    for (int i = 0; i < 100; i++) {
+        if (f->trips - f->last > f->maxgap)
+            f->maxgap = f->trips - f->last;
+        f->last = f->trips;
+        f->turns++;
+        cf_task_yield();
+    }
+    f->done++;
+    return cf_none();
+}
+
+static void fair_run(cf_sched *s, struct fair *f)
+{
+    cr_assert_eq(cf_chan_new(&f->a, 0, 0), 0);
+    cr_assert_eq(cf_chan_new(&f->b, 0, 0), 0);
+    add_raw(s, fair_ponger, f, "ponger");
+    add_raw(s, fair_pinger, f, "pinger");
+}
+
+/* Two tasks that hand values to each other run one after the other without
+   a turn of the ready queue (runnext), but not forever: a third, ready task
+   gets its turn at least every CF__RUNNEXT_MAX (64, docs/sched.md) tasks run
+   by hand-off, that is every 32 round trips. */
+Test(sched_chan, handoff_does_not_starve_a_ready_task)
+{
+    cf_sched *s = sched_on(NULL, NULL);
+    struct fair f = {.need = 1};
+    fair_run(s, &f);
+    add_raw(s, fair_other, &f, "other");
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(f.turns, 100);
+    cr_assert_gt(f.trips, 100);
+    cr_assert_leq(f.maxgap, 32);
+    cf_chan_free(f.a);
+    cf_chan_free(f.b);
+    cf_sched_free(s);
+}
+
+static cf_value fair_reader(void *arg)
+{
+    struct fair *f = arg;
+    cr_assert_eq(cf_task_readable(f->fd, -1), 0);
+    f->done++;
+    return cf_none();
+}
+
+static cf_value fair_sleeper(void *arg)
+{
+    struct fair *f = arg;
+    cf_task_sleep(1);
+    f->done++;
+    return cf_none();
+}
+
+/* Nor do they starve the poller and the timers: a task waiting for a
+   readable pipe and a sleeper are woken while the two hand off forever. */
+Test(sched_chan, handoff_lets_poller_and_timers_run)
+{
+    cf_sched *s = sched_on(NULL, NULL);
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    cr_assert_eq(write(p[1], "x", 1), 1);
+    struct fair f = {.need = 2, .fd = p[0]};
+    add_raw(s, fair_reader, &f, "reader");
+    add_raw(s, fair_sleeper, &f, "sleeper");
+    fair_run(s, &f);
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(f.done, 2);
+    cr_assert_gt(f.trips, 0);
+    cf_chan_free(f.a);
+    cf_chan_free(f.b);
+    cf_sched_free(s);
+    close(p[0]);
+    close(p[1]);
+}
+
+static cf_value order_recv(void *arg)
+{
+    struct blocked *b = arg;
+    b->rc = cf_chan_recv(b->c, &b->v, -1);
+    b->seq = ++*b->clock;
+    return cf_none();
+}
+
+static cf_value order_mark(void *arg)
+{
+    struct blocked *b = arg;
+    cf_task_yield(); /* the receiver is parked, the sender ready */
+    b->seq = ++*b->clock;
+    return cf_none();
+}
+
+static cf_value order_send(void *arg)
+{
+    struct blocked *b = arg;
+    cf_task_yield();
+    b->rc = cf_chan_send(b->c, cf_int(5), -1);
+    cf_task_yield();
+    return cf_none();
+}
+
+/* Go's runnext: the receiver a send wakes runs as soon as the sender gives
+   the CPU up, ahead of tasks that were ready before it. */
+Test(sched_chan, woken_receiver_runs_next)
+{
+    cf_sched *s = sched_on(NULL, NULL);
+    int clock = 0;
+    struct blocked r = {.ms = -1, .clock = &clock},
+                   m = {.ms = -1, .clock = &clock},
+                   w = {.ms = -1, .clock = &clock};
+    cr_assert_eq(cf_chan_new(&r.c, 0, 0), 0);
+    w.c = r.c;
+    add_raw(s, order_recv, &r, "receiver");
+    add_raw(s, order_send, &w, "sender");
+    add_raw(s, order_mark, &m, "marker");
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(r.rc, 0);
+    cr_assert_eq(cf_to_int(r.v), 5);
+    cr_assert_eq(r.seq, 1); /* before the marker, queued before it woke */
+    cr_assert_eq(m.seq, 2);
+    cf_chan_free(r.c);
+    cf_sched_free(s);
+}
+
+static cf_value send_one(void *arg)
+{
+    struct blocked *b = arg;
+    b->rc = cf_chan_send(b->c, cf_int(9), -1);
+    return cf_none();
+}
+
+/* A receiver parked with a deadline is woken right by a send (the fast
+   hand-off leaves it to the general path: a timer to cancel). */
+Test(sched_chan, handoff_to_timed_and_stale_waiters)
+{
+    cf_sched *s = sched_on(NULL, NULL);
+    struct blocked r = {.ms = 60000}, w = {.ms = -1};
+    cr_assert_eq(cf_chan_new(&r.c, 0, 0), 0);
+    w.c = r.c;
+    add_raw(s, blocked_recv, &r, "timed receiver");
+    add_raw(s, send_one, &w, "sender");
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(r.rc, 0);
+    cr_assert_eq(w.rc, 0);
+    cr_assert_eq(cf_to_int(r.v), 9);
+    cf_chan_free(r.c);
+    cf_sched_free(s);
+}
+
+struct stale {
+    cf_chan *c1, *c2;
+    int idx, rc2;
+    int64_t got;
+};
+
+static cf_value stale_select(void *arg)
+{
+    struct stale *st = arg;
+    cf_sel_case c[2] = {{.ch = st->c1, .op = CF_SEL_RECV},
+                        {.ch = st->c2, .op = CF_SEL_RECV}};
+    st->idx = cf_select(c, 2, -1);
+    st->got = cf_to_int(c[st->idx].v);
+    return cf_none();
+}
+
+static cf_value stale_sender(void *arg)
+{
+    struct stale *st = arg;
+    cr_assert_eq(cf_chan_send(st->c1, cf_int(1), -1), 0);
+    /* The select's node on c2 is still linked, its wait claimed: not a
+       receiver any more. */
+    st->rc2 = cf_chan_trysend(st->c2, cf_int(2));
+    return cf_none();
+}
+
+/* A select woken through one channel leaves a claimed node on the other
+   until it runs: a send there must not hand its value to it. */
+Test(sched_chan, handoff_skips_a_claimed_select_node)
+{
+    cf_sched *s = sched_on(NULL, NULL);
+    struct stale st = {.idx = -1};
+    cr_assert_eq(cf_chan_new(&st.c1, 0, 0), 0);
+    cr_assert_eq(cf_chan_new(&st.c2, 0, 0), 0);
+    add_raw(s, stale_select, &st, "select");
+    add_raw(s, stale_sender, &st, "sender");
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(st.idx, 0);
+    cr_assert_eq(st.got, 1);
+    cr_assert_eq(st.rc2, -EAGAIN);
+    cf_chan_free(st.c1);
+    cf_chan_free(st.c2);
+    cf_sched_free(s);
+}
+
+struct cancelled_wait {
+    cf_chan *c;
+    bool send;
+    int raised;
+};
+
+/* A task cancelled while it runs parks on a channel with no deadline: the
+   wait is a checkpoint and raises CancelledError before it parks. */
+static cf_value cancelled_waiter(void *arg)
+{
+    struct cancelled_wait *cw = arg;
+    /* The channel becomes this scheduler's (its first use), so that the
+       waits below take their fast paths. */
+    cr_assert_eq(cf_chan_trysend(cw->c, cf_int(0)), -EAGAIN);
+    cr_assert_eq(cf_task_cancel(NULL, cf_task_id(), -1), 0);
+    CF_TRY
+    {
+        cf_value v = cf_int(1);
+        if (cw->send)
+            cf_chan_send(cw->c, v, -1);
+        else
+            cf_chan_recv(cw->c, &v, -1);
+    }
+    CF_EXCEPT(&cf_task_cancelled, e)
+    {
+        (void)e;
+        cw->raised++;
+    }
+    CF_END_TRY;
+    return cf_none();
+}
+
+Test(sched_chan, cancelled_task_raises_at_a_plain_wait)
+{
+    for (int send = 0; send < 2; send++) {
+        cf_sched *s = sched_on(NULL, NULL);
+        struct cancelled_wait cw = {.send = send != 0};
+        cr_assert_eq(cf_chan_new(&cw.c, 0, 0), 0);
+        add_raw(s, cancelled_waiter, &cw, "waiter");
+        cr_assert_eq(cf_sched_run(s), 0);
+        cr_assert_eq(cw.raised, 1, "%s", send ? "send" : "recv");
+        /* it is off the channel: nobody is there to take a value */
+        cr_assert_eq(cf_chan_trysend(cw.c, cf_int(2)), -EAGAIN);
+        cf_chan_free(cw.c);
+        cf_sched_free(s);
     }
 }
