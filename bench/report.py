@@ -65,6 +65,15 @@ COMPARISONS = [
     (('bridge_thread', 'coflow'), ('bridge_thread', 'inline'), ('>=', 0.5)),
     (('bridge_process', 'coflow'), ('bridge_process', 'inline'), None),
     (('bridge_zmq', 'zmq-floor'), ('bridge_zmq', 'coflow'), ('<=', 1.1)),
+    # Issue 17: channels against Go, the echo server on every core.
+    (('chan_pingpong', 'coflow'), ('chan_pingpong', 'go'), ('<=', 0.2)),
+    (('chan_pingpong_xcore', 'coflow'), ('chan_pingpong_xcore', 'go'), ('<=', 1.0)),
+    (('echo_load_cores', 'coflow-uring-cores'), ('echo_load_cores', 'coflow-uring-1core'), ('>=', 1.6)),
+    (('echo_load_cores', 'coflow-epoll-cores'), ('echo_load_cores', 'coflow-epoll-1core'), ('>=', 1.6)),
+    (('echo_load_cores', 'coflow-uring-cores'), ('echo_load_cores', 'c-threads'), ('>=', 1.0)),
+    (('echo_load_cores', 'coflow-uring-cores'), ('echo_load_cores', 'go-gomaxprocs-2'), ('>=', 1.0)),
+    (('echo_load_cores', 'coflow-epoll-cores'), ('echo_load_cores', 'c-threads'), ('>=', 1.0)),
+    (('echo_load_cores', 'coflow-epoll-cores'), ('echo_load_cores', 'go-gomaxprocs-2'), ('>=', 1.0)),
 ]
 
 
