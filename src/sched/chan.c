@@ -148,6 +148,22 @@ void cf__wq_wake_all(struct cf__wq *q, int rc)
 }
 
 /*
+ * cf__wait_park() for the common wait on an own channel: no timer, no
+ * lock, one node; a kill unwinds from cf_yield() (wait_cancel) and a
+ * cancelled task raises here, a checkpoint (task.c).
+ */
+static inline void park_plain(cf__wait *w)
+{
+    cf__task *t = w->task;
+    t->wait = w;
+    t->trap = NULL;
+    if (CF__UNLIKELY(t->cancelled))
+        cf__cancel_wait(w);
+    t->where = CF__PARKED_OBJ;
+    cf_yield(cf_none());
+}
+
+/*
  * Parks the calling task on `w` (its nodes are linked already) for at most
  * `timeout_ms`. Returns the index of the case that completed (its result
  * in w->rc) or -ETIMEDOUT; the nodes are off their queues again.
@@ -617,15 +633,7 @@ chan_op(cf_chan *ch, bool send, cf_value *v, int64_t timeout_ms)
     chan_unlock(ch);
     int fired;
     if (CF__LIKELY(!ch->shared && timeout_ms < 0)) {
-        /* cf__wait_park() inlined for the common wait: no timer, no lock,
-           no other node; a kill unwinds from cf_yield() (wait_cancel). */
-        cf__task *t = w.task;
-        t->wait = &w;
-        t->trap = NULL;
-        if (CF__UNLIKELY(t->cancelled))
-            cf__cancel_wait(&w); /* raises: a checkpoint (task.c) */
-        t->where = CF__PARKED_OBJ;
-        cf_yield(cf_none());
+        park_plain(&w);
         fired = atomic_load_explicit(&w.fired, memory_order_relaxed);
         wq_remove(&op.node); /* off already when a waker popped it */
     } else {
@@ -714,8 +722,7 @@ __attribute__((noinline)) static int recv_park(cf_chan *ch, cf_sched *s,
 {
     cf__wait w;
     struct one_park op;
-    cf__task *t = s->current;
-    w.task = t;
+    w.task = s->current;
     w.sched = s;
     atomic_init(&w.fired, CF__W_WAITING);
     w.rc = 0;
@@ -728,12 +735,7 @@ __attribute__((noinline)) static int recv_park(cf_chan *ch, cf_sched *s,
     op.node.idx = 0;
     op.node.val = cf_none();
     wq_push(&ch->recvq, &op.node);
-    t->wait = &w;
-    t->trap = NULL;
-    if (CF__UNLIKELY(t->cancelled))
-        cf__cancel_wait(&w); /* raises: a checkpoint (task.c) */
-    t->where = CF__PARKED_OBJ;
-    cf_yield(cf_none());
+    park_plain(&w);
     wq_remove(&op.node); /* off already when a waker popped it */
     if (out != NULL)
         *out = w.rc == 0 ? op.node.val : cf_none();
