@@ -274,6 +274,79 @@ CF_API cf_status cf_close(cf_coro *co, cf_value *out);
 CF_API cf_value cf_yield(cf_value v);
 
 /*
+ * cf_yield() is called with a jump, not a `call`, where the compiler allows
+ * (docs/design.md, "The yield and the return-stack buffer"): the body's
+ * return address is pushed by hand, so the processor's return-stack buffer
+ * keeps only the senders' calls, and every `ret` after a round trip - in a
+ * handler that sent into a body, in the function that called cf_send() -
+ * is predicted right. It behaves as the call does: `(cf_yield)(v)`, or
+ * CF_NO_INLINE_YIELD, calls the function. Not under ThreadSanitizer, and
+ * only on x86-64 with gcc or clang.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(CF_BUILDING)          \
+    && !defined(CF_NO_INLINE_YIELD)
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CF__YIELD_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define CF__YIELD_TSAN 1
+#endif
+#ifndef CF__YIELD_TSAN
+/* Internal: cf_yield() entered by the jump below; not to be called. */
+cf_value cf__yield_jump(cf_value v);
+
+#if defined(__AVX512F__)
+#define CF__YIELD_CLOBBER_AVX512                                               \
+    , "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23",  \
+        "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30",         \
+        "xmm31", "k1", "k2", "k3", "k4", "k5", "k6", "k7"
+#else
+#define CF__YIELD_CLOBBER_AVX512
+#endif
+
+static inline __attribute__((always_inline)) cf_value
+cf__yield_inline(cf_value v)
+{
+    union {
+        cf_value v;
+        unsigned long long w[2];
+    } u;
+    u.v = v;
+    /* Past the red zone, aligned as for a call, the old rsp kept twice (the
+     * pad and the copy read back), the return address pushed, and a jump:
+     * what a `call` does but the return-stack buffer's push. The callee
+     * saves what the ABI says a callee saves; the rest is clobbered. The
+     * value goes in rdi:rsi and comes back in rax:rdx, as a call's. */
+    __asm__ __volatile__("movq %%rsp, %%rax\n\t"
+                         "leaq -128(%%rsp), %%rsp\n\t"
+                         "andq $-16, %%rsp\n\t"
+                         "pushq %%rax\n\t"
+                         "pushq %%rax\n\t"
+                         "leaq 1f(%%rip), %%rax\n\t"
+                         "pushq %%rax\n\t"
+                         "jmp cf__yield_jump\n"
+                         "1:\n\t"
+                         "movq (%%rsp), %%rsp\n\t"
+                         "movq %%rax, %%rdi\n\t"
+                         "movq %%rdx, %%rsi"
+                         : "+D"(u.w[0]), "+S"(u.w[1])
+                         :
+                         : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11",
+                           "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
+                           "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
+                           "xmm12", "xmm13", "xmm14", "xmm15", "st", "st(1)",
+                           "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)",
+                           "memory", "cc", "fpsr" CF__YIELD_CLOBBER_AVX512);
+    return u.v;
+}
+
+#define cf_yield(v) cf__yield_inline(v)
+#endif
+#endif
+
+/*
  * The catching form of cf_yield(), Python's `try: x = yield v / except`:
  * returns CF_YIELDED with the value sent in stored in `*in` (may be NULL), or
  * CF_RAISED when an error was thrown in; that error is then the error being

@@ -52,4 +52,11 @@ CF__LAYER_API void cf__error_restore(cf_error *e);
 CF__LAYER_API cf_status cf__handler_send(cf_coro *co, cf_value v,
                                          cf_value *out);
 
+/*
+ * cf_yield() entered by a jump with the return address pushed by the
+ * caller (the inline cf_yield() of coflow/core.h, which calls it): not for
+ * direct calls.
+ */
+CF__LAYER_API cf_value cf__yield_jump(cf_value v);
+
 #endif

@@ -677,6 +677,32 @@ cf_value cf_yield(cf_value v)
 #endif
 }
 
+/*
+ * cf_yield() entered by a jump (coflow/core.h's inline cf_yield()): the
+ * caller pushed its return address itself, so the return-stack buffer
+ * holds no entry for this "call", and the switch back to the sender
+ * returns with a `ret` that pops the sender's own (cf__yield_switch_ret).
+ * The value sent comes back where a call's would. Everything else is
+ * cf_yield()'s: the slow paths return here, and `ret` to the caller, which
+ * is mispredicted once but right.
+ */
+cf_value cf__yield_jump(cf_value v)
+{
+#if CF__FAST
+    cf__context *c = cf__cur;
+    if (CF__UNLIKELY(c->is_coro != CF__CORO_PLAIN))
+        return yield_slow(v);
+    cf_coro *co = (cf_coro *)c;
+    fp_check(co);
+    *co->outp = v;
+    cf__context *to = co->caller;
+    cf__set_cur(to);
+    return cf__yield_switch_ret(v, co, &to->ctx);
+#else
+    return (cf_yield)(v);
+#endif
+}
+
 cf_status cf_yield_catch(cf_value v, cf_value *in)
 {
     cf_coro *co = running("cf_yield_catch");

@@ -157,6 +157,35 @@ cf__yield_switch:
     .size   cf__yield_switch, .-cf__yield_switch
 
 /*
+ * cf__yield_switch_ret(lo, hi, co, to): cf__yield_switch() for a yield
+ * entered by a jump, not a call (cf__yield_jump(), coflow/core.h's inline
+ * cf_yield()): the coroutine pushed no entry on the return-stack buffer,
+ * so the entry on top is the sender's own call of cf_send(), and a `ret`
+ * back to the sender is predicted right and leaves the buffer as the
+ * sender's code expects it. (After a yield entered by a call, a `ret` here
+ * would pop the coroutine's entry instead: cf__yield_switch jumps.)
+ */
+    .globl  cf__yield_switch_ret
+    .hidden cf__yield_switch_ret
+    .type   cf__yield_switch_ret, @function
+    .p2align 4
+cf__yield_switch_ret:
+    leaq    cf__yield_resume(%rip), %rax
+    pushq   %rax
+    SAVE_AND_LOAD %rdx
+    movl    $2, CF__STATE_OFF(%rdx)
+    xorl    %eax, %eax
+    movq    (%rcx), %rsp
+    popq    %r15
+    popq    %r14
+    popq    %r13
+    popq    %r12
+    popq    %rbx
+    popq    %rbp
+    ret
+    .size   cf__yield_switch_ret, .-cf__yield_switch_ret
+
+/*
  * cf__switch_rel(from, to, status, state): as above, resuming at its return
  * through cf__rel_resume, which stores the value sent (rax:rdx) in the
  * coroutine's `in` (r8 is the coroutine): a send passes it in registers
