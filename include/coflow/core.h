@@ -314,31 +314,31 @@ cf__yield_inline(cf_value v)
         unsigned long long w[2];
     } u;
     u.v = v;
-    /* Past the red zone, aligned as for a call, the old rsp kept twice (the
-     * pad and the copy read back), the return address pushed, and a jump:
-     * what a `call` does but the return-stack buffer's push. The callee
-     * saves what the ABI says a callee saves; the rest is clobbered. The
-     * value goes in rdi:rsi and comes back in rax:rdx, as a call's. */
+    unsigned long long lo = u.w[0], hi = u.w[1];
+    /* What a `call` does but the return-stack buffer's push: past the red
+     * zone (136 bytes down, then 8 up where that leaves rsp 16-aligned, so
+     * that the return address lands as a call's would), the old rsp kept
+     * below the return address, which is pushed by hand, and a jump. The
+     * callee saves what the ABI says a callee saves; the rest is clobbered.
+     * The value goes in rdi:rsi and comes back in rax:rdx, as a call's. */
     __asm__ __volatile__("movq %%rsp, %%rax\n\t"
-                         "leaq -128(%%rsp), %%rsp\n\t"
-                         "andq $-16, %%rsp\n\t"
-                         "pushq %%rax\n\t"
+                         "leaq -136(%%rsp), %%rsp\n\t"
+                         "orq $8, %%rsp\n\t"
                          "pushq %%rax\n\t"
                          "leaq 1f(%%rip), %%rax\n\t"
                          "pushq %%rax\n\t"
                          "jmp cf__yield_jump\n"
                          "1:\n\t"
-                         "movq (%%rsp), %%rsp\n\t"
-                         "movq %%rax, %%rdi\n\t"
-                         "movq %%rdx, %%rsi"
-                         : "+D"(u.w[0]), "+S"(u.w[1])
+                         "popq %%rsp"
+                         : "=a"(u.w[0]), "=d"(u.w[1]), "+D"(lo), "+S"(hi)
                          :
-                         : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11",
+                         : "rcx", "r8", "r9", "r10", "r11",
                            "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
                            "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
                            "xmm12", "xmm13", "xmm14", "xmm15", "st", "st(1)",
-                           "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)",
-                           "memory", "cc", "fpsr" CF__YIELD_CLOBBER_AVX512);
+                           "st(2)", "st(3)", "st(4)", "st(5)", "st(6)",
+                           "st(7)", "memory", "cc",
+                           "fpsr" CF__YIELD_CLOBBER_AVX512);
     return u.v;
 }
 
