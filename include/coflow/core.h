@@ -332,12 +332,11 @@ cf__yield_inline(cf_value v)
                          "popq %%rsp"
                          : "=a"(u.w[0]), "=d"(u.w[1]), "+D"(lo), "+S"(hi)
                          :
-                         : "rcx", "r8", "r9", "r10", "r11",
-                           "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
-                           "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
-                           "xmm12", "xmm13", "xmm14", "xmm15", "st", "st(1)",
-                           "st(2)", "st(3)", "st(4)", "st(5)", "st(6)",
-                           "st(7)", "memory", "cc",
+                         : "rcx", "r8", "r9", "r10", "r11", "xmm0", "xmm1",
+                           "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+                           "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
+                           "xmm14", "xmm15", "st", "st(1)", "st(2)", "st(3)",
+                           "st(4)", "st(5)", "st(6)", "st(7)", "memory", "cc",
                            "fpsr" CF__YIELD_CLOBBER_AVX512);
     return u.v;
 }
