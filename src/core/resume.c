@@ -677,6 +677,47 @@ cf_value cf_yield(cf_value v)
 #endif
 }
 
+/*
+ * The direct switch (core/layer.h): the running body suspends as in
+ * cf_yield(), and instead of going back to its caller it resumes `h` in
+ * its place, as a cf_send() from that caller would: `h` answers the
+ * caller's pending send. Only when the body runs for a send to `from` (its
+ * `entry`), on the fast path, both ends plain (no trace,
+ * no FP environment, `h` SUSPENDED and biased to this thread): otherwise
+ * nothing happens and *switched says so. *switched is written before the
+ * switch, as nothing runs here after it.
+ */
+void cf__yield_to(cf_coro *from, cf_coro *h, cf_value v, bool *switched)
+{
+#if CF__FAST
+    cf__context *c = cf__cur;
+    cf_coro *co = cf__raw(h);
+    if (CF__LIKELY(c->is_coro == CF__CORO_PLAIN && co != NULL
+                   && ((cf_coro *)c)->entry == cf__raw(from)
+                   && co->handle == (uintptr_t)h)) {
+        cf_coro *me = (cf_coro *)c;
+        cf_coro *t = co->leaf;
+        /* The guard, as cf_send() takes it: t is RUNNING, cf__cur is t. */
+        if (CF__LIKELY(cf__claim_fast(t, c))) {
+            fp_check(me);
+            t->entry = co;
+            __asm__("" ::: "memory"); /* as in cf_send() */
+            t->caller = me->caller;
+            t->outp = me->outp;
+            cf__fpenv_resumed(t);
+            *switched = true;
+            cf__yield_to_switch(v, me, t);
+            return;
+        }
+    }
+#else
+    (void)from;
+    (void)h;
+    (void)v;
+#endif
+    *switched = false;
+}
+
 cf_status cf_yield_catch(cf_value v, cf_value *in)
 {
     cf_coro *co = running("cf_yield_catch");

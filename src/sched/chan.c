@@ -160,7 +160,7 @@ static inline void park_plain(cf__wait *w)
     if (CF__UNLIKELY(t->cancelled))
         cf__cancel_wait(w);
     t->where = CF__PARKED_OBJ;
-    cf_yield(cf_none());
+    cf__park_yield(w->sched, t);
 }
 
 /*
@@ -188,7 +188,7 @@ int cf__wait_park(cf__wait *w, int64_t timeout_ms)
         }
     } else {
         t->where = CF__PARKED_OBJ;
-        cf_yield(cf_none());
+        cf__park_yield(w->sched, t);
     }
     int fired = atomic_load_explicit(&w->fired, memory_order_acquire);
     w->unlink(w);
