@@ -70,7 +70,7 @@ CF__LAYER_API cf_status cf__handler_send(cf_coro *co, cf_value v,
  * does nothing and sets it to false,
  * and the caller yields the usual way.
  */
-CF__LAYER_API void cf__yield_to(cf_coro *from, cf_coro *h, cf_value v,
+CF__LAYER_API void cf__yield_to(cf_value v, cf_coro *from, cf_coro *h,
                                 bool *switched);
 
 #endif

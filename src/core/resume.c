@@ -687,7 +687,7 @@ cf_value cf_yield(cf_value v)
  * nothing happens and *switched says so. *switched is written before the
  * switch, as nothing runs here after it.
  */
-void cf__yield_to(cf_coro *from, cf_coro *h, cf_value v, bool *switched)
+void cf__yield_to(cf_value v, cf_coro *from, cf_coro *h, bool *switched)
 {
 #if CF__FAST
     cf__context *c = cf__cur;

@@ -662,9 +662,10 @@ handoff_peer(const cf_chan *ch, const struct cf__wq *q)
     cf__wnode *n = q->head;
     if (n == NULL)
         return NULL;
+    /* A task parked on it: its owner is set, so it is not NULL here. */
     cf_sched *s = cf__sched_tls;
     const cf__wait *w = n->w;
-    if (s == NULL || ch->owner != s || s->current == NULL || w->shared
+    if (ch->owner != s || s->current == NULL || w->shared
         || atomic_load_explicit(&w->fired, memory_order_relaxed)
                != CF__W_WAITING
         || CF__UNLIKELY(s->trace_on) || s->runnext != NULL
@@ -673,9 +674,18 @@ handoff_peer(const cf_chan *ch, const struct cf__wq *q)
     return n;
 }
 
-static inline __attribute__((always_inline)) void handoff_wake(cf__wnode *n)
+static inline __attribute__((always_inline)) void handoff_wake(struct cf__wq *q,
+                                                               cf__wnode *n)
 {
-    wq_remove(n);
+    /* Off the head of `q`: its prev is NULL, and once n->q is NULL nothing
+       reads its links again (wq_remove() tests n->q first). */
+    cf__wnode *next = n->next;
+    q->head = next;
+    if (next != NULL)
+        next->prev = NULL;
+    else
+        q->tail = NULL;
+    n->q = NULL;
     cf__wait *w = n->w;
     atomic_store_explicit(&w->fired, n->idx, memory_order_relaxed);
     w->rc = 0;
@@ -709,7 +719,7 @@ int cf_chan_send(cf_chan *ch, cf_value v, int64_t timeout_ms)
     cf__wnode *n;
     if (CF__LIKELY(ch != NULL) && (n = handoff_peer(ch, &ch->recvq)) != NULL) {
         n->val = v; /* a receiver waits: the channel is open and empty */
-        handoff_wake(n);
+        handoff_wake(&ch->recvq, n);
         return 0;
     }
     return send_slow(ch, v, timeout_ms);
@@ -747,17 +757,18 @@ int cf_chan_recv(cf_chan *ch, cf_value *out, int64_t timeout_ms)
     cf__wnode *n;
     if (CF__UNLIKELY(ch == NULL) || ch->shared)
         return recv_slow(ch, out, timeout_ms);
-    if ((n = handoff_peer(ch, &ch->sendq)) != NULL && ch->len == 0) {
+    if (ch->sendq.head == NULL) {
+        /* No sender waits: park, on the plain path, if empty and open. */
+        cf_sched *s = cf__sched_tls;
+        if (timeout_ms < 0 && ch->len == 0 && !ch->closed && s != NULL
+            && ch->owner == s && s->current != NULL && s->current->co != NULL)
+            return recv_park(ch, s, out);
+    } else if ((n = handoff_peer(ch, &ch->sendq)) != NULL && ch->len == 0) {
         if (out != NULL) /* a sender waits and nothing is buffered */
             *out = n->val;
-        handoff_wake(n);
+        handoff_wake(&ch->sendq, n);
         return 0;
     }
-    cf_sched *s = cf__sched_tls;
-    if (timeout_ms < 0 && ch->len == 0 && ch->sendq.head == NULL && !ch->closed
-        && s != NULL && ch->owner == s && s->current != NULL
-        && s->current->co != NULL)
-        return recv_park(ch, s, out);
     return recv_slow(ch, out, timeout_ms);
 }
 

@@ -188,7 +188,7 @@ static inline void cf__park_yield(cf_sched *s, cf__task *t)
         n->queued = false;
         s->streak++;
         s->current = n;
-        cf__yield_to(t->co, n->co, n->sendval, &switched);
+        cf__yield_to(n->sendval, t->co, n->co, &switched);
         if (CF__LIKELY(switched))
             return; /* resumed: by the main loop or by another task */
         s->current = t;
