@@ -743,7 +743,7 @@ __attribute__((noinline)) static int recv_park(cf_chan *ch, cf_sched *s,
     op.ch = ch;
     op.node.w = &w;
     op.node.idx = 0;
-    op.node.val = cf_none();
+    /* op.node.val is the sender's to write, and read only when w.rc is 0 */
     wq_push(&ch->recvq, &op.node);
     park_plain(&w);
     wq_remove(&op.node); /* off already when a waker popped it */
