@@ -148,6 +148,48 @@ void cf__wq_wake_all(struct cf__wq *q, int rc)
 }
 
 /*
+ * The running task has parked itself on `w` and leaves the CPU. When the
+ * main loop would run the runnext task right after it, with nothing in
+ * between (no kill to reap, no error to throw in, no trace, the streak
+ * not at its end: see cf_sched_run()), and the task runs for the main loop
+ * (not for a kill's close, nor in a coroutine of its own), the switch goes
+ * straight from it to that task (cf__yield_to()), which then answers the
+ * main loop's pending send in its place: run_task() reads s->current to
+ * see who it was. Otherwise, or when the core cannot switch so, the task
+ * yields as usual.
+ */
+__attribute__((noinline, cold)) static void park_undo(cf__wait *w)
+{
+    cf_sched *s = w->sched;
+    cf__task *n = s->current; /* the core could not switch: put it back */
+    s->current = w->task;
+    s->streak--;
+    n->queued = true;
+    s->runnext = n;
+    cf_yield(cf_none());
+}
+
+static inline __attribute__((always_inline)) void park_yield(cf__wait *w)
+{
+    cf_sched *s = w->sched;
+    cf__task *t = w->task, *n = s->runnext;
+    if (n != NULL && CF__LIKELY(s->streak + 1 < CF__RUNNEXT_MAX) && !n->killed
+        && n->throw_in == NULL && !s->trace_on && !t->killed) {
+        bool switched;
+        s->runnext = NULL;
+        n->queued = false;
+        s->streak++;
+        s->current = n;
+        /* Nothing is kept across it: w is on this stack, the rest in it. */
+        cf__yield_to(n->sendval, t->co, n->co, &switched);
+        if (CF__UNLIKELY(!switched))
+            park_undo(w);
+        return; /* resumed: by the main loop or by another task */
+    }
+    cf_yield(cf_none());
+}
+
+/*
  * cf__wait_park() for the common wait on an own channel: no timer, no
  * lock, one node; a kill unwinds from cf_yield() (wait_cancel) and a
  * cancelled task raises here, a checkpoint (task.c).
@@ -160,7 +202,7 @@ static inline void park_plain(cf__wait *w)
     if (CF__UNLIKELY(t->cancelled))
         cf__cancel_wait(w);
     t->where = CF__PARKED_OBJ;
-    cf__park_yield(w->sched, t);
+    park_yield(w);
 }
 
 /*
@@ -188,7 +230,7 @@ int cf__wait_park(cf__wait *w, int64_t timeout_ms)
         }
     } else {
         t->where = CF__PARKED_OBJ;
-        cf__park_yield(w->sched, t);
+        park_yield(w);
     }
     int fired = atomic_load_explicit(&w->fired, memory_order_acquire);
     w->unlink(w);

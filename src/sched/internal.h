@@ -167,38 +167,6 @@ static inline void cf__ready_next(cf_sched *s, cf__task *t)
     }
 }
 
-/*
- * The running task `t` has parked itself on an object (chan.c): it leaves
- * the CPU. When the main loop would run the runnext task right after it,
- * with nothing in between (no kill to reap, no error to throw in, no trace,
- * the streak not at its end: see cf_sched_run()), and `t` runs for the
- * main loop (not for a kill's close, nor inside a coroutine of its own),
- * the switch goes straight
- * from `t` to that task (cf__yield_to()), which answers the main loop's
- * pending send in `t`'s place; run_task() reads s->current to see who it
- * was. Otherwise, or when the core cannot switch so, `t` yields as usual.
- */
-static inline void cf__park_yield(cf_sched *s, cf__task *t)
-{
-    cf__task *n = s->runnext;
-    if (n != NULL && CF__LIKELY(s->streak + 1 < CF__RUNNEXT_MAX) && !n->killed
-        && n->throw_in == NULL && !s->trace_on && !t->killed) {
-        bool switched;
-        s->runnext = NULL;
-        n->queued = false;
-        s->streak++;
-        s->current = n;
-        cf__yield_to(n->sendval, t->co, n->co, &switched);
-        if (CF__LIKELY(switched))
-            return; /* resumed: by the main loop or by another task */
-        s->current = t;
-        s->streak--;
-        n->queued = true;
-        s->runnext = n;
-    }
-    cf_yield(cf_none());
-}
-
 /* task.c */
 cf__task *cf__task_find(cf_sched *s, int64_t tid);
 int64_t cf__task_add(cf_sched *s, cf_coro *co);
