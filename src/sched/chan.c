@@ -148,7 +148,7 @@ void cf__wq_wake_all(struct cf__wq *q, int rc)
 }
 
 /*
- * The running task has parked itself on `w` and leaves the CPU. When the
+ * The running task `t` has parked itself on `w` and leaves the CPU. When the
  * main loop would run the runnext task right after it, with nothing in
  * between (no kill to reap, no error to throw in, no trace, the streak
  * not at its end: see cf_sched_run()), and the task runs for the main loop
@@ -169,10 +169,10 @@ __attribute__((noinline, cold)) static void park_undo(cf__wait *w)
     cf_yield(cf_none());
 }
 
-static inline __attribute__((always_inline)) void park_yield(cf__wait *w)
+static inline __attribute__((always_inline)) void
+park_yield(cf__wait *w, cf__task *t, cf_sched *s)
 {
-    cf_sched *s = w->sched;
-    cf__task *t = w->task, *n = s->runnext;
+    cf__task *n = s->runnext;
     if (n != NULL && CF__LIKELY(s->streak + 1 < CF__RUNNEXT_MAX) && !n->killed
         && n->throw_in == NULL && !s->trace_on && !t->killed) {
         bool switched;
@@ -194,15 +194,14 @@ static inline __attribute__((always_inline)) void park_yield(cf__wait *w)
  * lock, one node; a kill unwinds from cf_yield() (wait_cancel) and a
  * cancelled task raises here, a checkpoint (task.c).
  */
-static inline void park_plain(cf__wait *w)
+static inline void park_plain(cf__wait *w, cf__task *t, cf_sched *s)
 {
-    cf__task *t = w->task;
     t->wait = w;
     t->trap = NULL;
     if (CF__UNLIKELY(t->cancelled))
         cf__cancel_wait(w);
     t->where = CF__PARKED_OBJ;
-    park_yield(w);
+    park_yield(w, t, s);
 }
 
 /*
@@ -230,7 +229,7 @@ int cf__wait_park(cf__wait *w, int64_t timeout_ms)
         }
     } else {
         t->where = CF__PARKED_OBJ;
-        park_yield(w);
+        park_yield(w, t, w->sched);
     }
     int fired = atomic_load_explicit(&w->fired, memory_order_acquire);
     w->unlink(w);
@@ -675,7 +674,7 @@ chan_op(cf_chan *ch, bool send, cf_value *v, int64_t timeout_ms)
     chan_unlock(ch);
     int fired;
     if (CF__LIKELY(!ch->shared && timeout_ms < 0)) {
-        park_plain(&w);
+        park_plain(&w, w.task, w.sched);
         fired = atomic_load_explicit(&w.fired, memory_order_relaxed);
         wq_remove(&op.node); /* off already when a waker popped it */
     } else {
@@ -772,26 +771,32 @@ int cf_chan_send(cf_chan *ch, cf_value v, int64_t timeout_ms)
 __attribute__((noinline)) static int recv_park(cf_chan *ch, cf_sched *s,
                                                cf_value *out)
 {
-    cf__wait w;
-    struct one_park op;
-    w.task = s->current;
-    w.sched = s;
-    atomic_init(&w.fired, CF__W_WAITING);
-    w.rc = 0;
-    w.shared = false;
-    w.unlink = one_unlink;
-    w.arg = &op.node;
-    w.gone = NULL;
-    op.ch = ch;
-    op.node.w = &w;
-    op.node.idx = 0;
-    /* op.node.val is the sender's to write, and read only when w.rc is 0 */
-    wq_push(&ch->recvq, &op.node);
-    park_plain(&w);
-    wq_remove(&op.node); /* off already when a waker popped it */
+    /* The task's own wait and node (one park at a time: a kill cancels
+       this one before its cleanups could park again). What never changes
+       is set at the first use; the rest here. */
+    cf__task *t = s->current;
+    cf__wait *w = &t->rwait;
+    cf__wnode *n = &t->rnode;
+    if (CF__UNLIKELY(w->task == NULL)) {
+        w->task = t;
+        w->shared = false;
+        w->unlink = one_unlink;
+        w->arg = n;
+        n->w = w;
+        n->idx = 0;
+    }
+    w->sched = s;
+    atomic_store_explicit(&w->fired, CF__W_WAITING, memory_order_relaxed);
+    w->rc = 0;
+    w->gone = NULL;
+    /* n->val is the sender's to write, and read only when w->rc is 0 */
+    wq_push(&ch->recvq, n);
+    park_plain(w, t, s);
+    wq_remove(n); /* off already when a waker popped it */
+    int rc = w->rc;
     if (out != NULL)
-        *out = w.rc == 0 ? op.node.val : cf_none();
-    return w.rc;
+        *out = rc == 0 ? n->val : cf_none();
+    return rc;
 }
 
 int cf_chan_recv(cf_chan *ch, cf_value *out, int64_t timeout_ms)
