@@ -1208,6 +1208,32 @@ Test(sched_chan, direct_switch_error_is_the_runners)
     sw_free(s, &w);
 }
 
+/* A ponger with CF_CORO_FPENV is not plain: the core declines the switch
+   into it (and out of it), the parking task puts runnext back and yields
+   to the main loop, which runs it; nothing else changes. */
+Test(sched_chan, direct_switch_declined_by_the_core)
+{
+    struct sw w = {.n = 300, .fail_at = -1};
+    struct cf_sched_opts o = {.trace = sw_hook, .arg = &w};
+    cf_sched *s = sched_on(NULL, &o);
+    cr_assert_eq(cf_chan_new(&w.a, 0, 0), 0);
+    cr_assert_eq(cf_chan_new(&w.b, 0, 0), 0);
+    struct cf_coro_opts co = {
+        .name = "ponger", .stack_size = CF_STACK_MIN, .flags = CF_CORO_FPENV};
+    cf_coro *pong;
+    cr_assert_eq(cf_coro_new(&pong, sw_ponger, &w, &co), 0);
+    w.pong_tid = cf_sched_add(s, pong);
+    cr_assert_gt(w.pong_tid, 0);
+    w.ping_tid = add_raw(s, sw_pinger, &w, "pinger");
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(w.got, 10L * 300 * 301 / 2);
+    cr_assert_eq(w.echoed, 300);
+    cr_assert_eq(w.nexits, 2);
+    cr_assert_eq(w.exits[0], w.ping_tid);
+    cr_assert_eq(w.exits[1], w.pong_tid);
+    sw_free(s, &w);
+}
+
 /* The same through a yield from chain in the ponger. */
 Test(sched_chan, direct_switch_into_a_delegate)
 {
