@@ -29,16 +29,21 @@ cf_coro cf__no_leaf = {.bias = CF__BIAS_FREED, .state = CF_CLOSED};
  */
 static _Atomic signed char names_bytewise_ = -1;
 
-static bool names_bytewise(void)
+static __attribute__((noinline)) bool names_bytewise_ask(void)
+{
+    const char *pre = getenv("LD_PRELOAD");
+    bool b = RUNNING_ON_VALGRIND != 0 && pre != NULL
+             && strstr(pre, "memcheck") != NULL;
+    atomic_store_explicit(&names_bytewise_, (signed char)b,
+                          memory_order_relaxed);
+    return b;
+}
+
+static inline bool names_bytewise(void)
 {
     int b = atomic_load_explicit(&names_bytewise_, memory_order_relaxed);
-    if (CF__UNLIKELY(b < 0)) {
-        const char *pre = getenv("LD_PRELOAD");
-        b = RUNNING_ON_VALGRIND != 0 && pre != NULL
-            && strstr(pre, "memcheck") != NULL;
-        atomic_store_explicit(&names_bytewise_, (signed char)b,
-                              memory_order_relaxed);
-    }
+    if (CF__UNLIKELY(b < 0))
+        return names_bytewise_ask();
     return b != 0;
 }
 #else
