@@ -21,7 +21,16 @@ static void body_entry(void *arg);
 
 cf_coro cf__no_leaf = {.bias = CF__BIAS_FREED, .state = CF_CLOSED};
 
-#if CF_VALGRIND
+/* Names are copied a word at a time (see name_copy) unless a sanitizer
+ * checks every byte read, or on a big-endian target. */
+#if !CF_ASAN && !CF_TSAN && defined(__BYTE_ORDER__)                            \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define NAME_WORDS 1
+#else
+#define NAME_WORDS 0
+#endif
+
+#if NAME_WORDS && CF_VALGRIND
 /*
  * Memcheck reports the word-wise copy's reads past a name's end (it is the
  * tool that preloads vgpreload_memcheck; callgrind and the others check no
@@ -46,7 +55,7 @@ static inline bool names_bytewise(void)
         return names_bytewise_ask();
     return b != 0;
 }
-#else
+#elif NAME_WORDS
 static inline bool names_bytewise(void)
 {
     return false;

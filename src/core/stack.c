@@ -150,17 +150,19 @@ static inline uint64_t *sentinel_of(const cf_coro *co)
  * are read from outside on purpose.
  */
 static bool vg_running; /* RUNNING_ON_VALGRIND, asked once (choose_guard) */
-/* Memcheck, the one tool that checks addresses (it preloads
- * vgpreload_memcheck; the others ignore its requests). */
-static bool vg_memcheck;
-/* Whether reading the sentinel needs unpoison() first: create and free
- * then take their slow paths, so that the fast ones make no call. */
-#define ADDR_CHECKED (CF_ASAN || vg_memcheck)
+/*
+ * Whether a tool checks the addresses read - ASan, or Memcheck (the Valgrind
+ * tool that preloads vgpreload_memcheck; the others ignore its requests) -
+ * so that reading the sentinel needs unpoison() first: create and free then
+ * take their slow paths, and the fast ones make no call. Set with the guard
+ * mode (choose_guard), before any slot exists.
+ */
+static bool addr_checked;
 
 static inline void unpoison(void *p, size_t n)
 {
 #if CF_VALGRIND
-    if (vg_memcheck)
+    if (vg_running)
         VALGRIND_MAKE_MEM_DEFINED(p, n);
 #endif
 #if CF_ASAN
@@ -248,8 +250,9 @@ static void choose_guard(void)
 #if CF_VALGRIND
     vg_running = RUNNING_ON_VALGRIND != 0;
     const char *pre = getenv("LD_PRELOAD");
-    vg_memcheck = vg_running && pre != NULL && strstr(pre, "memcheck") != NULL;
+    addr_checked = vg_running && pre != NULL && strstr(pre, "memcheck") != NULL;
 #endif
+    addr_checked = addr_checked || CF_ASAN;
     guard_chosen = true;
     if (guard_mode != 0)
         return; /* set by cf__stack_guard_mode() */
@@ -609,7 +612,7 @@ int cf__stack_coro(cf_coro **out, size_t size)
         hot.e[k] = hot.e[--hot.n];
         struct cf__slab *s = r.slab;
         struct meta *m = &s->meta[r.slot];
-        if (CF__UNLIKELY(ADDR_CHECKED || m->guard == G_CANARY))
+        if (CF__UNLIKELY(addr_checked || m->guard == G_CANARY))
             return slot_ready_slow(out, r, size);
         cf_coro *co = slot_coro(s, r.slot);
         char *lo = slot_base(s, r.slot) + page;
@@ -685,7 +688,7 @@ void cf__stack_free(cf_coro *co)
     size_t page = atomic_load_explicit(&page_sz, memory_order_relaxed);
     uint64_t *sw = (uint64_t *)(void *)((char *)co + CORO_SPACE - page);
 
-    if (CF__UNLIKELY(ADDR_CHECKED || s->meta[i].guard == G_CANARY
+    if (CF__UNLIKELY(addr_checked || s->meta[i].guard == G_CANARY
                      || !sentinel_intact(sw) || !hot.keyed
                      || hot.n == HOT_MAX)) {
         stack_free_slow(co);
