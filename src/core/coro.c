@@ -343,6 +343,8 @@ static __attribute__((noinline)) int free_slow(cf_coro *co)
         cf_error_unref(co->in_err);
     if (co->out_err != NULL)
         cf_error_unref(co->out_err);
+    co->in_err = NULL; /* a slot's next create does not clear them */
+    co->out_err = NULL;
 #if CF_TSAN
     if (co->base.tsan_fiber != NULL)
         __tsan_destroy_fiber(co->base.tsan_fiber);
