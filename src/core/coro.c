@@ -205,24 +205,30 @@ static inline struct made new_body(cf_body_fn fn, void *arg,
     return m;
 }
 
+/* cf_coro_new()'s failures: *out is NULL (stored here only, not first). */
+static int new_failed(cf_coro **out, int rc)
+{
+    *out = NULL;
+    return rc;
+}
+
 int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
                 const struct cf_coro_opts *opts)
 {
     if (out == NULL)
         return -EINVAL;
-    *out = NULL;
     if (fn == NULL)
-        return -EINVAL;
+        return new_failed(out, -EINVAL);
     if (opts == NULL)
         opts = &no_opts;
     if ((opts->flags & ~(CF_CORO_FPENV | CF_CORO_AUTOFREE)) != 0)
-        return -EINVAL;
+        return new_failed(out, -EINVAL);
     size_t size = opts->stack_size != 0 ? opts->stack_size : CF_STACK_DEFAULT;
     if (size < CF_STACK_MIN || size > CF_STACK_MAX)
-        return -EINVAL;
+        return new_failed(out, -EINVAL);
     struct made m = new_body(fn, arg, opts, size);
     if (m.rc < 0)
-        return m.rc;
+        return new_failed(out, m.rc);
     *out = cf__handle_of(m.co);
     if (!opts->prime)
         return 0;
@@ -377,11 +383,11 @@ int cf_coro_free(cf_coro *co)
                      | (uintptr_t)co->base.cleanups | (uintptr_t)co->base.exc
                      | (uintptr_t)co->in_err | (uintptr_t)co->out_err;
     if (CF_TSAN || (s != CF_CLOSED && s != CF_CREATED) || co->slab == NULL
-        || held != 0)
+        || held != 0 || co->leaf != co)
         return free_slow(co);
     co->handle = 0;
     atomic_store_explicit(&co->bias, CF__BIAS_FREED, memory_order_relaxed);
-    co->leaf = co;
+    /* Its own leaf already: a body with no delegate and no delegator. */
     cf__stack_free(co);
     return 0;
 }

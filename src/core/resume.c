@@ -159,11 +159,10 @@ int cf__prime(cf_coro *t)
 {
     cf__context *cur = cf__current_context();
     atomic_store_explicit(&t->state, CF_RUNNING, memory_order_relaxed);
-    t->entry = NULL;
+    /* Created this instant: `entry` is NULL, `in` None and `op` SEND
+     * already (stack.c clears them), which saves their stores. */
     t->caller = cur;
     t->outp = &t->out;
-    t->in = cf_none();
-    t->op = CF__OP_SEND;
     fp_enter(t);
     cf__fpenv_resumed(t);
     cf__set_cur(&t->base);

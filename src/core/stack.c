@@ -254,8 +254,7 @@ static inline void coro_reset(cf_coro *co)
     memcpy(&co->outp, &z, sizeof z);    /* outp, in_err */
     memcpy(&co->out_err, &z, sizeof z); /* out_err, caller */
     memcpy(&co->entry, &z, sizeof z);   /* entry, primed */
-    co->trace_open = false;
-    co->autofree = false;
+    co->trace_open = false; /* autofree, between them, is set by alloc() */
     co->trace_id = 0;
     memcpy(&co->done, &z, sizeof z); /* done, pending_leaf */
     memset(&co->env, 0, sizeof co->env);
