@@ -201,6 +201,14 @@ static inline void cf__registered(void)
 /* error.c */
 void cf__set_exc(cf__context *ctx, cf_error *e); /* takes `e` */
 cf_error *cf__handled(const cf__context *c);     /* sys.exception() at c */
+/*
+ * An error thrown into a coroutine (throw(), close()'s GeneratorExit) meets
+ * there `own`, what the coroutine itself handles (NULL: nothing): `own`
+ * becomes its context, replacing any it came with, unless that would make
+ * a cycle - as CPython 3.11's gen_send_ex2() chains the generator's
+ * exception state onto the exception it throws in.
+ */
+void cf__error_chain_thrown(cf_error *e, cf_error *own);
 cf_error *cf__generator_exit(void);
 void cf__error_rename(cf_error *e, const char *coro);
 cf_status cf__raise_here(cf_coro *co, const cf_error_type *t, const char *msg);

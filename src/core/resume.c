@@ -614,7 +614,7 @@ void cf__raise_thrown(cf_coro *co)
     co->op = CF__OP_SEND; /* at rest it is SEND: see enum cf__op */
     cf_error *e = co->in_err;
     co->in_err = NULL;
-    cf__error_set_context(e, co->base.exc);
+    cf__error_chain_thrown(e, co->base.exc);
     cf__unwind(&co->base, e);
 }
 
@@ -687,7 +687,7 @@ cf_status cf_yield_catch(cf_value v, cf_value *in)
         co->op = CF__OP_SEND; /* at rest it is SEND: see enum cf__op */
         cf_error *e = co->in_err;
         co->in_err = NULL;
-        cf__error_set_context(e, co->base.exc);
+        cf__error_chain_thrown(e, co->base.exc);
         cf__set_exc(&co->base, e);
         return CF_RAISED;
     }
