@@ -6,7 +6,8 @@
  * generator that handles nothing itself, sys.exception() is its resumer's,
  * and what it raises takes that as context; close()'s GeneratorExit is
  * raised at the call, so it too takes the caller's; a thrown error is
- * restored, not raised, and takes only what the generator itself handles.
+ * restored, not raised, and takes only what the generator itself handles,
+ * which replaces any context it came with - GeneratorExit's included.
  * Each test mirrors the Python (3.11) in its comment.
  */
 #include <criterion/criterion.h>
