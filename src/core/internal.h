@@ -351,15 +351,7 @@ void cf__coro_dispose(cf_coro *co);
 void cf__overflow_thread_init(void);
 CF_NORETURN void cf__overflow_report(const cf_coro *co);
 
-/* fault.c: -DCF_FAULT_INJECTION makes the Nth allocation or mapping fail. */
-#ifdef CF_FAULT_INJECTION
-bool cf__fault(void);
-#else
-static inline bool cf__fault(void)
-{
-    return false;
-}
-#endif
+/* fault.c: cf__fault(), declared in ../common.h for every layer. */
 
 /*
  * trace.c: the trace (docs/trace.md). cf__trace_state holds CF__SLOW_TRACE
