@@ -4,8 +4,9 @@
  * channels: `ping` sends 0 .. n-1 on a and adds up what comes back on b,
  * then closes a; `pong` answers each value plus one until a is closed
  * (Go's zero value, none, with -EPIPE). Each notes the scheduler it ran
- * on. Shared by coop.c (one scheduler) and pool.c (two, also under TSan:
- * only the stand-in criterion.h's asserts are used).
+ * on. Used by coop.c; kept to the stand-in criterion.h's asserts so that
+ * pool.c (built under TSan too) can use it, though its own pair also
+ * records where each task ends (a task of a pool may move).
  */
 #ifndef CF_TESTS_SCHED_PINGPONG_H
 #define CF_TESTS_SCHED_PINGPONG_H
