@@ -28,8 +28,8 @@ Test(sched_chan, unbuffered_ping_pong)
     struct pingpong p = {.n = 1000};
     cr_assert_eq(cf_chan_new(&p.a, 0, 0), 0);
     cr_assert_eq(cf_chan_new(&p.b, 0, 0), 0);
-    add_raw(s, pong, &p, "ponger");
-    add_raw(s, ping, &p, "pinger");
+    add_raw(s, pp_pong, &p, "ponger");
+    add_raw(s, pp_ping, &p, "pinger");
     cr_assert_eq(cf_sched_run(s), 0);
     cr_assert_eq(p.sum, 1000 * 1001 / 2);
     cr_assert_eq(p.rc, -EPIPE);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tests/sched/pingpong.h - two tasks that play ping-pong over two
- * channels: `ping` sends 0 .. n-1 on a and adds up what comes back on b,
- * then closes a; `pong` answers each value plus one until a is closed
+ * channels: `pp_ping` sends 0 .. n-1 on a and adds up what comes back on b,
+ * then closes a; `pp_pong` answers each value plus one until a is closed
  * (Go's zero value, none, with -EPIPE). Each notes the scheduler it ran
  * on. Used by coop.c; kept to the stand-in criterion.h's asserts so that
  * pool.c (built under TSan too) can use it, though its own pair also
@@ -21,11 +21,11 @@ struct pingpong {
     cf_chan *a, *b;
     int n;
     int64_t sum; /* 1 + 2 + ... + n when every answer came back */
-    int rc;      /* pong's last receive: -EPIPE after the close */
+    int rc;      /* pp_pong's last receive: -EPIPE after the close */
     cf_sched *where[2];
 };
 
-static inline cf_value ping(void *arg)
+static inline cf_value pp_ping(void *arg)
 {
     struct pingpong *p = arg;
     p->where[0] = cf_sched_self();
@@ -39,7 +39,7 @@ static inline cf_value ping(void *arg)
     return cf_none();
 }
 
-static inline cf_value pong(void *arg)
+static inline cf_value pp_pong(void *arg)
 {
     struct pingpong *p = arg;
     p->where[1] = cf_sched_self();
