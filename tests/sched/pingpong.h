@@ -3,10 +3,10 @@
  * tests/sched/pingpong.h - two tasks that play ping-pong over two
  * channels: `pp_ping` sends 0 .. n-1 on a and adds up what comes back on b,
  * then closes a; `pp_pong` answers each value plus one until a is closed
- * (Go's zero value, none, with -EPIPE). Each notes the scheduler it ran
- * on. Used by coop.c; kept to the stand-in criterion.h's asserts so that
- * pool.c (built under TSan too) can use it, though its own pair also
- * records where each task ends (a task of a pool may move).
+ * (Go's zero value, none, with -EPIPE). Each notes the scheduler it
+ * started and ended on (a task of a pool may move). Shared by coop.c (one
+ * scheduler) and pool.c (two, also under TSan: only the stand-in
+ * criterion.h's asserts are used).
  */
 #ifndef CF_TESTS_SCHED_PINGPONG_H
 #define CF_TESTS_SCHED_PINGPONG_H
@@ -22,7 +22,7 @@ struct pingpong {
     int n;
     int64_t sum; /* 1 + 2 + ... + n when every answer came back */
     int rc;      /* pp_pong's last receive: -EPIPE after the close */
-    cf_sched *where[2];
+    cf_sched *where[2], *end[2]; /* where each started, and ended */
 };
 
 static inline cf_value pp_ping(void *arg)
@@ -36,6 +36,7 @@ static inline cf_value pp_ping(void *arg)
         p->sum += cf_to_int(v);
     }
     cr_assert_eq(cf_chan_close(p->a), 0);
+    p->end[0] = cf_sched_self();
     return cf_none();
 }
 
@@ -49,6 +50,7 @@ static inline cf_value pp_pong(void *arg)
         cr_assert_eq(cf_chan_send(p->b, cf_int(cf_to_int(v) + 1), -1), 0);
     p->rc = rc;
     cr_assert(cf_is_none(v));
+    p->end[1] = cf_sched_self();
     return cf_none();
 }
 
