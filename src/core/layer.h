@@ -52,4 +52,14 @@ CF__LAYER_API void cf__error_restore(cf_error *e);
 CF__LAYER_API cf_status cf__handler_send(cf_coro *co, cf_value v,
                                          cf_value *out);
 
+/*
+ * What coflow/core.h's inline half of cf_send() uses (declared there; see
+ * docs/design.md, "The handler fast path"): exported to every program
+ * that includes the header, not only to the layers, but no API.
+ */
+CF__LAYER_API cf_status cf__handler_ended(cf_coro *raw, cf_status st,
+                                          void *before);
+extern CF__LAYER_API __thread
+    __attribute__((tls_model("initial-exec"))) struct cf__tls cf__tls;
+
 #endif
