@@ -389,8 +389,8 @@ struct cf__tls {
     uintptr_t me;            /* this thread's tag; 0 until it uses coflow */
 };
 
-extern CF__EXPORT __thread
-    __attribute__((tls_model("initial-exec"))) struct cf__tls cf__tls;
+#define CF__TLS_IE __thread __attribute__((tls_model("initial-exec")))
+extern CF__EXPORT CF__TLS_IE struct cf__tls cf__tls;
 
 /*
  * Internal (called by the inline send): the end of a handler's step that
@@ -427,8 +427,10 @@ typedef unsigned long long __attribute__((may_alias)) cf__word;
 typedef int __attribute__((may_alias)) cf__int;
 typedef void *__attribute__((may_alias)) cf__ptr;
 
-static inline __attribute__((always_inline)) cf_status
-cf__send_inline(cf_coro *co, cf_value v, cf_value *out)
+static inline cf_status cf__send_inline(cf_coro *co, cf_value v, cf_value *out)
+    __attribute__((always_inline));
+
+static inline cf_status cf__send_inline(cf_coro *co, cf_value v, cf_value *out)
 {
     /* A handler's handle has the top bit of its generation set (bit 63):
      * bodies, NULL and a library-made bare address go to the library. */

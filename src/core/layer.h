@@ -59,7 +59,6 @@ CF__LAYER_API cf_status cf__handler_send(cf_coro *co, cf_value v,
  */
 CF__LAYER_API cf_status cf__handler_ended(cf_coro *raw, cf_status st,
                                           void *before);
-extern CF__LAYER_API __thread
-    __attribute__((tls_model("initial-exec"))) struct cf__tls cf__tls;
+extern CF__LAYER_API CF__TLS_IE struct cf__tls cf__tls;
 
 #endif
