@@ -456,6 +456,8 @@ static inline cf_status cf__send_inline(cf_coro *co, cf_value v, cf_value *out)
         return (cf_send)(co, v, out);
     }
     *(volatile cf__int *)(void *)(raw + CF__OFF_STATE) = CF_RUNNING;
+    /* RUNNING before the announcement is taken back (a release). */
+    __asm__ __volatile__("" ::: "memory");
     cf__tls.cur = cur;
     /* The error handled when the step is called, for naming one it raises. */
     void *before = *(cf__ptr *)(void *)((char *)cur + CF__OFF_EXC);
