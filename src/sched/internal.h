@@ -21,6 +21,7 @@
 #include "coflow/trace.h"
 #include "poller.h"
 #include "../common.h"
+#include "../core/layer.h"
 
 /* Internal trap kinds: the socket helpers' waits, fd already known valid. */
 #define CF__TRAP_READ_OK   100
@@ -41,6 +42,28 @@ struct cf_group;
 struct cf__pool;
 
 typedef struct cf__task cf__task;
+typedef struct cf__wnode cf__wnode;
+struct cf__wnode {
+    cf__wnode *prev, *next;
+    struct cf__wq *q; /* the queue it is on, NULL when off */
+    cf__wait *w;
+    int idx;      /* the case index cf__wait_claim() records */
+    cf_value val; /* a send's value, or the value received */
+};
+struct cf__wq {
+    cf__wnode *head, *tail;
+};
+struct cf__wait {
+    cf__task *task;
+    cf_sched *sched;
+    _Atomic int fired; /* CF__W_*, or the index of the case that completed */
+    int rc;            /* that case's result */
+    bool shared;       /* claims are CASes */
+    void (*unlink)(cf__wait *w); /* takes its nodes off their queues */
+    void *arg;                   /* for `unlink` */
+    void *gone; /* a channel freed under it: `unlink` must not lock it */
+};
+
 struct cf__task {
     int64_t tid;
     cf_coro *co;      /* NULL for the iotask */
@@ -69,6 +92,10 @@ struct cf__task {
     cf__task *waiters_head, *waiters_tail;
     /* CF__PARKED_OBJ: what it waits on (chan.c) */
     cf__wait *wait;
+    /* chan.c's plain receive (recv_park()): its wait and node, kept here
+       and set up at its first use, so that a park only resets them */
+    cf__wait rwait;
+    cf__wnode rnode;
     /* cf_group membership (group.c) */
     struct cf_group *group;
     cf__task *gprev, *gnext;
@@ -76,6 +103,13 @@ struct cf__task {
     _Atomic(cf__task *) inbox_next;
     bool inbox_pending; /* a remote wake will still arrive */
     bool dead;          /* exited while inbox_pending: freed when drained */
+    /* migration (multi.c): `mobile` while it holds nothing of its
+       scheduler's (started by cf_sched_spawn(), cleared by cf__bind());
+       `waker` the scheduler whose task woke it from another thread, or
+       the one it leaves while `moving` to another scheduler's inbox */
+    bool mobile;
+    bool moving;
+    cf_sched *waker;
     /* cf_task_cancel() (task.c): its checkpoints raise CancelledError; at
        `grace_ns` (INT64_MAX: never) it is closed hard; on s->cancelling */
     bool cancelled;
@@ -125,6 +159,7 @@ struct cf_sched {
        its eventfd; NULL/unused for a scheduler outside a pool */
     struct cf__pool *pool;
     struct cf__inbox *inbox;
+    size_t nlocal;        /* channels that are not shared it owns (chan.c) */
     cf__task *cancelling; /* cancelled tasks still alive (task.c) */
 };
 
@@ -166,6 +201,16 @@ static inline void cf__ready_next(cf_sched *s, cf__task *t)
     }
 }
 
+/* The running task uses something of its scheduler's own (an fd, a task
+   id, a sync object, a group, the scheduler itself): it stays on this
+   scheduler from now on (multi.c's migration). */
+static inline void cf__bind(void)
+{
+    cf_sched *s = cf__sched_tls;
+    if (s != NULL && s->current != NULL)
+        s->current->mobile = false;
+}
+
 /* task.c */
 cf__task *cf__task_find(cf_sched *s, int64_t tid);
 int64_t cf__task_add(cf_sched *s, cf_coro *co);
@@ -174,6 +219,10 @@ void cf__task_kill(cf_sched *s, cf__task *t);
 void cf__task_unpark(cf_sched *s, cf__task *t);
 void cf__task_free_all(cf_sched *s);
 void cf__task_wake(cf_sched *s, cf__task *t, int rc);
+/* Migration (multi.c): `t` leaves `s` (off its map and live count), or
+   joins it (false: no room in its map). */
+void cf__task_release(cf_sched *s, cf__task *t);
+bool cf__task_adopt(cf_sched *s, cf__task *t);
 /* Cancellation: cf__task_cancel() marks `t` and delivers CancelledError at
    its wait point; cf__cancel_check() is the task's side at a checkpoint
    (raises unless a CancelledError is being handled); cf__grace_next() the
@@ -210,28 +259,6 @@ void cf__trap_handle(cf_sched *s, cf__task *t, cf_trap *trap);
 #define CF__W_TIMEOUT (-2)
 #define CF__W_CANCEL  (-3)
 
-typedef struct cf__wnode cf__wnode;
-struct cf__wnode {
-    cf__wnode *prev, *next;
-    struct cf__wq *q; /* the queue it is on, NULL when off */
-    cf__wait *w;
-    int idx;      /* the case index cf__wait_claim() records */
-    cf_value val; /* a send's value, or the value received */
-};
-struct cf__wq {
-    cf__wnode *head, *tail;
-};
-struct cf__wait {
-    cf__task *task;
-    cf_sched *sched;
-    _Atomic int fired; /* CF__W_*, or the index of the case that completed */
-    int rc;            /* that case's result */
-    bool shared;       /* claims are CASes */
-    void (*unlink)(cf__wait *w); /* takes its nodes off their queues */
-    void *arg;                   /* for `unlink` */
-    void *gone; /* a channel freed under it: `unlink` must not lock it */
-};
-
 void cf__wq_push(struct cf__wq *q, cf__wnode *n);
 cf__wnode *cf__wq_pop(struct cf__wq *q);
 void cf__wq_remove(cf__wnode *n);
@@ -259,6 +286,7 @@ void cf__pool_turn(cf_sched *s);
 int cf__pool_idle(cf_sched *s, int timeout);
 void cf__pool_awake(cf_sched *s);
 size_t cf__pool_watch(cf_sched *s);
+int64_t cf__pool_tid(cf_sched *s);
 
 /* timer.c */
 int cf__timer_add(cf_sched *s, cf__task *t, int64_t deadline_ns);
