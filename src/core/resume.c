@@ -16,6 +16,8 @@
 
 #include "internal.h"
 
+#undef cf_send /* coflow/core.h's inline half: the function is defined here */
+
 /*
  * What a coroutine with a CF__SLOW_* bit does at each switch: a
  * CF_CORO_FPENV coroutine swaps its own FP control state in and out, a
