@@ -97,17 +97,20 @@ static inline bool streq(const char *a, const char *b)
 
 /*
  * memcpy(d, p, n). Texts and names here are mostly a few bytes long: up to
- * 16 bytes are copied with two overlapping fixed-size moves (no call).
+ * 32 bytes are copied with two overlapping fixed-size moves (no call).
  */
 static inline void copy_short(char *d, const char *p, size_t n)
 {
     if (n >= 8) {
-        if (n > 16) {
+        if (n > 32) {
             memcpy(d, p, n);
-            return;
+        } else if (n >= 16) {
+            memcpy(d, p, 16);
+            memcpy(d + n - 16, p + n - 16, 16);
+        } else {
+            memcpy(d, p, 8);
+            memcpy(d + n - 8, p + n - 8, 8);
         }
-        memcpy(d, p, 8);
-        memcpy(d + n - 8, p + n - 8, 8);
     } else if (n >= 4) {
         memcpy(d, p, 4);
         memcpy(d + n - 4, p + n - 4, 4);
@@ -315,7 +318,7 @@ static cf_status buses_to_dicts_step(void *self, cf_op op, cf_value in,
         /* fragments.append(text): short text with room for it inline, the
            rest in a call (so that this path needs no stack frame) */
         size_t len = ev->len, at = d->bus.used + d->flen;
-        if (len > 16 || at + len > d->bus.size)
+        if (len > 32 || at + len > d->bus.size)
             return text_slow(d, ev->text, len);
         copy_short(d->bus.arena + at, ev->text, len);
         d->flen += len;
