@@ -117,7 +117,8 @@ static int ur_read(struct cf__poller *p, int fd, struct cf__fdslot *slot,
  * The ring sends `buf` itself (cf_sock_write() on io_uring): no send(2) of
  * its own; the request goes in with the next wait, with the round's other
  * requests, and a send that finds room completes during that submission.
- * MSG_WAITALL has the kernel finish a stream send before it completes.
+ * On a stream socket MSG_WAITALL has the kernel finish the send before it
+ * completes (a datagram goes whole or not at all).
  */
 static int ur_write(struct cf__poller *p, int fd, struct cf__fdslot *slot,
                     const void *buf, unsigned n)
@@ -129,7 +130,9 @@ static int ur_write(struct cf__poller *p, int fd, struct cf__fdslot *slot,
     if (++slot->gen[1] == 0)
         slot->gen[1] = 1;
     if (slot->flags & CF__FD_SOCK)
-        io_uring_prep_send(sqe, fd, buf, n, MSG_NOSIGNAL | MSG_WAITALL);
+        io_uring_prep_send(
+            sqe, fd, buf, n,
+            MSG_NOSIGNAL | (slot->flags & CF__FD_STREAM ? MSG_WAITALL : 0));
     else
         io_uring_prep_write(sqe, fd, buf, n, (uint64_t)-1);
     io_uring_sqe_set_data64(sqe, udata(fd, 1, slot->gen[1]));

@@ -297,6 +297,37 @@ IO_TEST(close_under_a_waiting_writer)
     run_on_pair(poller, big_writer, (void *)0, close_under_writer, "a -9 ");
 }
 
+static cf_value datagrams(void *arg)
+{
+    const int *d = arg;
+    char b[16];
+    tracef("w %zd ", cf_sock_write(d[0], "ping", 4, -1));
+    tracef("w %zd ", cf_sock_write(d[0], "pong!", 5, -1));
+    for (int i = 0; i < 2; i++) {
+        ssize_t n = cf_sock_read(d[1], b, sizeof b, -1);
+        tracef("r %.*s ", n > 0 ? (int)n : 0, b);
+    }
+    return cf_none();
+}
+
+/* Datagrams without deadlines (on io_uring the ring sends and reads them):
+   each goes whole, and comes back as it went. */
+IO_TEST(datagrams_no_deadline)
+{
+    int d[2];
+    cf_sched *s = sched_on(poller, NULL);
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, d), 0);
+    nonblock(d[0]);
+    nonblock(d[1]);
+    trace_reset();
+    add_task(s, datagrams, d, "dgram");
+    cr_assert_eq(cf_sched_run(s), 0);
+    assert_trace("w 4 w 5 r ping r pong! ");
+    cf_sched_free(s);
+    close(d[0]);
+    close(d[1]);
+}
+
 static cf_value timed(void *arg)
 {
     (void)arg;
