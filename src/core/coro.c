@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* core/coro.c - creating and freeing coroutines, and asking their state. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+
+#if CF_VALGRIND
+#include <valgrind/valgrind.h>
+#endif
 
 #if CF_TSAN
 void *__tsan_create_fiber(unsigned flags);
@@ -16,9 +21,97 @@ static void body_entry(void *arg);
 
 cf_coro cf__no_leaf = {.bias = CF__BIAS_FREED, .state = CF_CLOSED};
 
-/* A zeroed coroutine: a body at the top of its stack, or a handler. */
-static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
-                 const char *dflt, size_t stack_size)
+/* Names are copied a word at a time (see name_copy) unless a sanitizer
+ * checks every byte read, or on a big-endian target. */
+#if !CF_ASAN && !CF_TSAN && defined(__BYTE_ORDER__)                            \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define NAME_WORDS 1
+#else
+#define NAME_WORDS 0
+#endif
+
+#if NAME_WORDS && CF_VALGRIND
+/*
+ * Memcheck reports the word-wise copy's reads past a name's end (it is the
+ * tool that preloads vgpreload_memcheck; callgrind and the others check no
+ * addresses): under it, names are copied a byte at a time. Asked once.
+ */
+static _Atomic signed char names_bytewise_ = -1;
+
+static __attribute__((noinline)) bool names_bytewise_ask(void)
+{
+    const char *pre = getenv("LD_PRELOAD");
+    bool b = RUNNING_ON_VALGRIND != 0 && pre != NULL
+             && strstr(pre, "memcheck") != NULL;
+    atomic_store_explicit(&names_bytewise_, (signed char)b,
+                          memory_order_relaxed);
+    return b;
+}
+
+static inline bool names_bytewise(void)
+{
+    int b = atomic_load_explicit(&names_bytewise_, memory_order_relaxed);
+    if (CF__UNLIKELY(b < 0))
+        return names_bytewise_ask();
+    return b != 0;
+}
+#elif NAME_WORDS
+static inline bool names_bytewise(void)
+{
+    return false;
+}
+#endif
+
+/*
+ * Copies a coroutine's name (cut to CF__NAME_MAX - 1 bytes). Eight bytes
+ * at a time where it may read up to CF__NAME_MAX bytes: past the name's
+ * end, but never past the 4 KiB block it starts in, and no page is
+ * smaller. The first zero byte of a word w is the lowest bit set in
+ * (w - 0x01..01) & ~w & 0x80..80 (a borrow only runs upwards from a zero
+ * byte). The sanitizers, which check every byte read, get the byte loop.
+ */
+_Static_assert(CF__NAME_MAX % 8 == 0, "names are copied in whole words");
+static inline void name_copy(char *dst, const char *src)
+{
+#if !CF_ASAN && !CF_TSAN && defined(__BYTE_ORDER__)                            \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (((uintptr_t)src & 4095) <= 4096 - CF__NAME_MAX && !names_bytewise()) {
+        const uint64_t ones = 0x0101010101010101ULL, highs = ones << 7;
+        for (size_t k = 0;; k += 8) {
+            uint64_t w;
+            memcpy(&w, src + k, sizeof w);
+            uint64_t z = (w - ones) & ~w & highs;
+            if (k + 8 == CF__NAME_MAX)
+                z |= 1ULL << 63; /* the last byte ends the name */
+            if (z != 0) {
+                /* The zero byte n has bit 8n + 7: keep the n below it. */
+                unsigned bits = (unsigned)__builtin_ctzll(z) - 7;
+                w &= (1ULL << bits) - 1;
+                memcpy(dst + k, &w, sizeof w);
+                return;
+            }
+            memcpy(dst + k, &w, sizeof w);
+        }
+    }
+#endif
+    size_t len = 0;
+    while (len < CF__NAME_MAX - 1 && src[len] != '\0') {
+        dst[len] = src[len];
+        len++;
+    }
+    dst[len] = '\0';
+}
+
+/* What cf_coro_new() and cf_handler_new() take for NULL options. */
+static const struct cf_coro_opts no_opts;
+
+/*
+ * A zeroed coroutine: a body at the top of its stack, or a handler.
+ * Inlined in both: the body's create makes one call before priming.
+ */
+static inline __attribute__((always_inline)) int
+alloc(cf_coro **out, const struct cf_coro_opts *opts, const char *dflt,
+      size_t stack_size)
 {
     cf_coro *co;
     int rc = stack_size != 0 ? cf__stack_coro(&co, stack_size)
@@ -29,17 +122,11 @@ static int alloc(cf_coro **out, const struct cf_coro_opts *opts,
     atomic_init(&co->state, CF_CREATED);
     co->top = co;
     co->leaf = co;
-    co->autofree = opts != NULL && (opts->flags & CF_CORO_AUTOFREE) != 0;
+    co->autofree = (opts->flags & CF_CORO_AUTOFREE) != 0;
     /* Biased to its creator, which is a registered thread from here on. */
     cf__registered();
     atomic_store_explicit(&co->bias, cf__tag(), memory_order_relaxed);
-    const char *name = opts != NULL && opts->name != NULL ? opts->name : dflt;
-    size_t len = 0; /* names are short: a loop beats strnlen + memcpy */
-    while (len < sizeof co->name - 1 && name[len] != '\0') {
-        co->name[len] = name[len];
-        len++;
-    }
-    co->name[len] = '\0';
+    name_copy(co->name, opts->name != NULL ? opts->name : dflt);
     *out = co;
     return 0;
 }
@@ -89,8 +176,8 @@ struct made {
     int rc;
 };
 
-static struct made new_body(cf_body_fn fn, void *arg,
-                            const struct cf_coro_opts *opts, size_t size)
+static inline struct made new_body(cf_body_fn fn, void *arg,
+                                   const struct cf_coro_opts *opts, size_t size)
 {
     struct made m;
     m.rc = alloc(&m.co, opts, "coroutine", size);
@@ -101,7 +188,7 @@ static struct made new_body(cf_body_fn fn, void *arg,
     co->fn = fn;
     co->arg = arg;
     co->slow = cf__trace_flags();
-    if (opts != NULL && (opts->flags & CF_CORO_FPENV) != 0) {
+    if ((opts->flags & CF_CORO_FPENV) != 0) {
         co->slow |= CF__SLOW_FPENV;
         cf__fpenv_save(&co->env); /* starts with its creator's */
     }
@@ -118,29 +205,32 @@ static struct made new_body(cf_body_fn fn, void *arg,
     return m;
 }
 
+/* cf_coro_new()'s failures: *out is NULL (stored here only, not first). */
+static int new_failed(cf_coro **out, int rc)
+{
+    *out = NULL;
+    return rc;
+}
+
 int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
                 const struct cf_coro_opts *opts)
 {
-    size_t size = CF_STACK_DEFAULT;
-
     if (out == NULL)
         return -EINVAL;
-    *out = NULL;
     if (fn == NULL)
-        return -EINVAL;
-    if (opts != NULL) {
-        if ((opts->flags & ~(CF_CORO_FPENV | CF_CORO_AUTOFREE)) != 0)
-            return -EINVAL;
-        if (opts->stack_size != 0)
-            size = opts->stack_size;
-    }
+        return new_failed(out, -EINVAL);
+    if (opts == NULL)
+        opts = &no_opts;
+    if ((opts->flags & ~(CF_CORO_FPENV | CF_CORO_AUTOFREE)) != 0)
+        return new_failed(out, -EINVAL);
+    size_t size = opts->stack_size != 0 ? opts->stack_size : CF_STACK_DEFAULT;
     if (size < CF_STACK_MIN || size > CF_STACK_MAX)
-        return -EINVAL;
+        return new_failed(out, -EINVAL);
     struct made m = new_body(fn, arg, opts, size);
     if (m.rc < 0)
-        return m.rc;
+        return new_failed(out, m.rc);
     *out = cf__handle_of(m.co);
-    if (opts == NULL || !opts->prime)
+    if (!opts->prime)
         return 0;
 #if CF__FAST
     /* No local's address escapes here, so this is a tail call: the first
@@ -163,6 +253,8 @@ int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
     *out = NULL;
     if (step == NULL)
         return -EINVAL;
+    if (opts == NULL)
+        opts = &no_opts;
     cf_coro *co;
     int rc = alloc(&co, opts, "handler", 0);
     if (rc < 0)
@@ -175,7 +267,7 @@ int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
     co->leaf = &cf__no_leaf; /* sends take the handler path, no switch */
     co->step = step;
     co->self = self;
-    if (opts != NULL && opts->prime && (rc = prime(co)) < 0)
+    if (opts->prime && (rc = prime(co)) < 0)
         return rc;
     *out = cf__handle_of(co);
     return 0;
@@ -226,11 +318,9 @@ void cf__bad_handle(const cf_coro *h, const char *fn)
     abort();
 }
 
-int cf_coro_free(cf_coro *co)
+/* cf_coro_free() of all but a body at rest that holds nothing. */
+static __attribute__((noinline)) int free_slow(cf_coro *co)
 {
-    if (co == NULL)
-        return 0;
-    co = cf__check(co, "cf_coro_free");
     cf_state s = cf__state(co);
     if (s == CF_RUNNING)
         return -EBUSY;
@@ -259,6 +349,8 @@ int cf_coro_free(cf_coro *co)
         cf_error_unref(co->in_err);
     if (co->out_err != NULL)
         cf_error_unref(co->out_err);
+    co->in_err = NULL; /* a slot's next create does not clear them */
+    co->out_err = NULL;
 #if CF_TSAN
     if (co->base.tsan_fiber != NULL)
         __tsan_destroy_fiber(co->base.tsan_fiber);
@@ -273,6 +365,30 @@ int cf_coro_free(cf_coro *co)
         cf__stack_free(co);
     else
         cf__coro_dispose(co);
+    return 0;
+}
+
+/*
+ * A body at rest (never started, or finished) that holds nothing - no
+ * delegate or delegator, no cleanup, no error - needs none of free_slow()'s
+ * steps: only what makes a stale handle abort, and its slot back.
+ */
+int cf_coro_free(cf_coro *co)
+{
+    if (co == NULL)
+        return 0;
+    co = cf__check(co, "cf_coro_free");
+    int s = atomic_load_explicit(&co->state, memory_order_acquire);
+    uintptr_t held = (uintptr_t)co->delegate | (uintptr_t)co->delegator
+                     | (uintptr_t)co->base.cleanups | (uintptr_t)co->base.exc
+                     | (uintptr_t)co->in_err | (uintptr_t)co->out_err;
+    if (CF_TSAN || (s != CF_CLOSED && s != CF_CREATED) || co->slab == NULL
+        || held != 0 || co->leaf != co)
+        return free_slow(co);
+    co->handle = 0;
+    atomic_store_explicit(&co->bias, CF__BIAS_FREED, memory_order_relaxed);
+    /* Its own leaf already: a body with no delegate and no delegator. */
+    cf__stack_free(co);
     return 0;
 }
 

@@ -12,6 +12,8 @@
 #ifndef CF_CORE_LAYER_H
 #define CF_CORE_LAYER_H
 
+#include <stdbool.h>
+
 #include "coflow/core.h"
 #include "coflow/error.h"
 #include "../common.h"
@@ -51,5 +53,24 @@ CF__LAYER_API void cf__error_restore(cf_error *e);
  */
 CF__LAYER_API cf_status cf__handler_send(cf_coro *co, cf_value v,
                                          cf_value *out);
+
+/*
+ * The direct switch, for a scheduler handing the CPU from one task to the
+ * next: called in a running body coroutine that its caller resumed through
+ * `from` (the body itself, or the top of the yield from chain it is the
+ * innermost delegate of), it suspends that body as cf_yield() would (its later resume returns here, and a throw or close
+ * meets it here as at a cf_yield()), and resumes the SUSPENDED coroutine
+ * `h` with `v` in its place: the send that resumed the body returns what
+ * `h` yields, returns or raises next, into the same `out`. The value the
+ * body "yields" is delivered to nobody. Sets *switched to true before the
+ * switch; when the switch cannot be made this way (a sanitizer build,
+ * another CPU's protocol, a traced or CF_CORO_FPENV coroutine at either
+ * end, `h` not SUSPENDED, a handler, a chain's middle, a coroutine another
+ * thread last ran, a stale handle, a body not resumed through `from`) it
+ * does nothing and sets it to false,
+ * and the caller yields the usual way.
+ */
+CF__LAYER_API void cf__yield_to(cf_value v, cf_coro *from, cf_coro *h,
+                                bool *switched);
 
 #endif

@@ -159,11 +159,10 @@ int cf__prime(cf_coro *t)
 {
     cf__context *cur = cf__current_context();
     atomic_store_explicit(&t->state, CF_RUNNING, memory_order_relaxed);
-    t->entry = NULL;
+    /* Created this instant: `entry` is NULL, `in` None and `op` SEND
+     * already (stack.c clears them), which saves their stores. */
     t->caller = cur;
     t->outp = &t->out;
-    t->in = cf_none();
-    t->op = CF__OP_SEND;
     fp_enter(t);
     cf__fpenv_resumed(t);
     cf__set_cur(&t->base);
@@ -520,8 +519,38 @@ static bool close_at_rest(cf_coro *co)
 #endif
 }
 
+/*
+ * close_at_rest()'s common case, before anything else: a body biased to
+ * this thread (claimed as a send claims it, with no locked instruction),
+ * at rest in a plain cf_yield(), holding nothing. Anything else - a bad
+ * handle included - takes the general path, which checks it.
+ */
+static inline bool close_fast(cf_coro *h)
+{
+#if CF__FAST
+    cf_coro *co = cf__raw(h);
+    cf__context *cur = cf__cur;
+    if (co == NULL || co->handle != (uintptr_t)h || co->kind != CF__BODY
+        || !cf__claim_fast(co, cur))
+        return false;
+    cf__set_cur(cur); /* claimed: nothing runs it */
+    if (co->base.cleanups == NULL && co->delegate == NULL
+        && co->delegator == NULL && co->base.exc == NULL
+        && cf__ctx_in_yield(&co->base.ctx)) {
+        closed(co);
+        return true;
+    }
+    atomic_store_explicit(&co->state, CF_SUSPENDED, memory_order_release);
+    return false;
+#else
+    (void)h;
+    return false;
+#endif
+}
+
 /* close() as PEP 342's pseudo-code, with Python 3.13's return value. */
-cf_status cf_close(cf_coro *co, cf_value *out)
+static __attribute__((noinline)) cf_status close_slow(cf_coro *co,
+                                                      cf_value *out)
 {
     cf_value r = cf_none();
     int s;
@@ -573,6 +602,16 @@ cf_status cf_close(cf_coro *co, cf_value *out)
     cf__set_exc(cur, saved);
     return cf__raise_here(co, &cf_runtime_error,
                           "generator ignored GeneratorExit");
+}
+
+cf_status cf_close(cf_coro *co, cf_value *out)
+{
+    if (CF__LIKELY(close_fast(co))) {
+        if (out != NULL)
+            *out = cf_none();
+        return CF_RETURNED;
+    }
+    return close_slow(co, out);
 }
 
 
@@ -675,6 +714,47 @@ cf_value cf_yield(cf_value v)
         cf__raise_thrown(co);
     return co->in;
 #endif
+}
+
+/*
+ * The direct switch (core/layer.h): the running body suspends as in
+ * cf_yield(), and instead of going back to its caller it resumes `h` in
+ * its place, as a cf_send() from that caller would: `h` answers the
+ * caller's pending send. Only when the body runs for a send to `from` (its
+ * `entry`), on the fast path, both ends plain (no trace,
+ * no FP environment, `h` SUSPENDED and biased to this thread): otherwise
+ * nothing happens and *switched says so. *switched is written before the
+ * switch, as nothing runs here after it.
+ */
+void cf__yield_to(cf_value v, cf_coro *from, cf_coro *h, bool *switched)
+{
+#if CF__FAST
+    cf__context *c = cf__cur;
+    cf_coro *co = cf__raw(h);
+    if (CF__LIKELY(c->is_coro == CF__CORO_PLAIN && co != NULL
+                   && ((cf_coro *)c)->entry == cf__raw(from)
+                   && co->handle == (uintptr_t)h)) {
+        cf_coro *me = (cf_coro *)c;
+        cf_coro *t = co->leaf;
+        /* The guard, as cf_send() takes it: t is RUNNING, cf__cur is t. */
+        if (CF__LIKELY(cf__claim_fast(t, c))) {
+            fp_check(me);
+            t->entry = co;
+            __asm__("" ::: "memory"); /* as in cf_send() */
+            t->caller = me->caller;
+            t->outp = me->outp;
+            cf__fpenv_resumed(t);
+            *switched = true;
+            cf__yield_to_switch(v, me, t);
+            return;
+        }
+    }
+#else
+    (void)from;
+    (void)h;
+    (void)v;
+#endif
+    *switched = false;
 }
 
 cf_status cf_yield_catch(cf_value v, cf_value *in)

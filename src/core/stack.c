@@ -126,7 +126,7 @@ static size_t page_size(void)
 
 /* The room the coroutine object takes at the top of its slot. */
 #define CORO_SPACE  ((sizeof(cf_coro) + 63) & ~(size_t)63)
-#define CLEAR_SPACE ((offsetof(cf_coro, name) + 63) & ~(size_t)63)
+#define CLEAR_SPACE ((offsetof(cf_coro, slab) + 15) & ~(size_t)15)
 
 static inline char *slot_base(const struct cf__slab *s, unsigned i)
 {
@@ -150,6 +150,14 @@ static inline uint64_t *sentinel_of(const cf_coro *co)
  * are read from outside on purpose.
  */
 static bool vg_running; /* RUNNING_ON_VALGRIND, asked once (choose_guard) */
+/*
+ * Whether a tool checks the addresses read - ASan, or Memcheck (the Valgrind
+ * tool that preloads vgpreload_memcheck; the others ignore its requests) -
+ * so that reading the sentinel needs unpoison() first: create and free then
+ * take their slow paths, and the fast ones make no call. Set with the guard
+ * mode (choose_guard), before any slot exists.
+ */
+static bool addr_checked;
 
 static inline void unpoison(void *p, size_t n)
 {
@@ -171,34 +179,95 @@ static inline void sentinel_set(uint64_t *sw)
         sw[k] = SENTINEL;
 }
 
+/* Two words a step (every free of a slot asks it). */
+_Static_assert(SENTINEL_N == 8, "sentinel_intact() reads four pairs");
 static inline bool sentinel_intact(const uint64_t *sw)
 {
-    uint64_t d = (sw[0] ^ SENTINEL) | (sw[1] ^ SENTINEL) | (sw[2] ^ SENTINEL)
-                 | (sw[3] ^ SENTINEL) | (sw[4] ^ SENTINEL) | (sw[5] ^ SENTINEL)
-                 | (sw[6] ^ SENTINEL) | (sw[7] ^ SENTINEL);
-    return d == 0;
+    typedef uint64_t v2 __attribute__((vector_size(16)));
+    const v2 want = {SENTINEL, SENTINEL};
+    v2 a, b, c, d;
+    memcpy(&a, sw, sizeof a);
+    memcpy(&b, sw + 2, sizeof b);
+    memcpy(&c, sw + 4, sizeof c);
+    memcpy(&d, sw + 6, sizeof d);
+    v2 x = (a ^ want) | (b ^ want) | (c ^ want) | (d ^ want);
+    return (x[0] | x[1]) == 0;
 }
 
 /*
- * Clears a reused slot's coroutine object up to its name (which creating
- * it overwrites), 64-aligned, in plain 16-byte stores (memset() here
- * compiles to `rep stos`, which costs more than the rest of a create).
+ * Clears a reused slot's coroutine object below `slab`, in plain 16-byte
+ * stores (memset() here compiles to `rep stos`, which costs more than the
+ * rest of a create). From `slab` up, creating it sets every field (slab,
+ * slot, magic, stack_req, name) or a body never writes it (a handler's
+ * registry links, step, self and before: handlers are never in a slot).
  */
 _Static_assert(offsetof(cf_coro, name) + CF__NAME_MAX == sizeof(cf_coro),
                "cf_coro's name is its last member");
+_Static_assert(CLEAR_SPACE % 16 == 0 && CLEAR_SPACE <= CORO_SPACE,
+               "CLEAR_SPACE is whole 16-byte stores");
+_Static_assert(offsetof(cf_coro, stack_req) + sizeof(size_t)
+                   == offsetof(cf_coro, reg_prev),
+               "a field between stack_req and the handler's part: clear it "
+               "(stack.c, coro_clear) or set it at each create");
 static inline void coro_clear(cf_coro *co)
 {
     typedef uint64_t v2 __attribute__((vector_size(16)));
     v2 *b = (v2 *)(void *)co;
     const v2 z = {0, 0};
-    for (size_t k = 0; k < CLEAR_SPACE / 64; k++, b += 4) {
+#pragma GCC unroll 32
+    for (size_t k = 0; k < CLEAR_SPACE / 16; k++) {
         __asm__("" : "+r"(b)); /* keeps the loop from becoming memset() */
-        b[0] = z;
-        b[1] = z;
-        b[2] = z;
-        b[3] = z;
+        b[k] = z;
     }
 }
+
+/*
+ * coro_clear() for the hot path: only what a body leaves behind that no
+ * create sets again, in about half the stores (a create is bound by its
+ * stores). What it leaves NULL - its error being handled, cleanup records,
+ * delegate and delegator, the errors thrown in and raised out - is NULL
+ * after every free (cf_coro_free() checks or clears each; CF_DEBUG builds
+ * check it here); the sanitizers' fields are ASan's and TSan's, whose
+ * builds take slot_ready() or set them at each create; the rest
+ * (the context, state, bias, handle, chain, function, slot fields, name)
+ * every create sets.
+ */
+static inline void coro_reset(cf_coro *co)
+{
+#ifdef CF_DEBUG
+    if (co->base.exc != NULL || co->base.cleanups != NULL
+        || co->delegate != NULL || co->delegator != NULL || co->in_err != NULL
+        || co->out_err != NULL) {
+        fprintf(stderr, "coflow: a freed slot held coroutine '%s''s state\n",
+                co->name);
+        abort();
+    }
+#endif
+    typedef uint64_t v2 __attribute__((vector_size(16)));
+    const v2 z = {0, 0};
+    co->kind = CF__BODY;
+    co->op = CF__OP_SEND;
+    co->outk = CF__OUT_YIELDED;
+    co->slow = 0;
+    memcpy(&co->in, &z, sizeof z);
+    memcpy(&co->out, &z, sizeof z);
+    memcpy(&co->outp, &z, sizeof z);    /* outp, in_err */
+    memcpy(&co->out_err, &z, sizeof z); /* out_err, caller */
+    memcpy(&co->entry, &z, sizeof z);   /* entry, primed */
+    co->trace_open = false; /* autofree, between them, is set by alloc() */
+    co->trace_id = 0;
+    memcpy(&co->done, &z, sizeof z); /* done, pending_leaf */
+    memset(&co->env, 0, sizeof co->env);
+    memset(&co->caller_env, 0, sizeof co->caller_env);
+}
+_Static_assert(
+    offsetof(cf_coro, in_err) == offsetof(cf_coro, outp) + 8
+        && offsetof(cf_coro, caller) == offsetof(cf_coro, out_err) + 8
+        && offsetof(cf_coro, primed) == offsetof(cf_coro, entry) + 8
+        && offsetof(cf_coro, pending_leaf) == offsetof(cf_coro, done) + 8
+        && offsetof(cf_coro, out_err) == offsetof(cf_coro, in_err) + 8
+        && offsetof(cf_coro, entry) == offsetof(cf_coro, caller) + 8,
+    "coro_reset() clears these in pairs");
 
 static inline uint64_t *canary_of(const struct cf__slab *s, unsigned i)
 {
@@ -228,7 +297,10 @@ static void choose_guard(void)
     mprotect_budget = max_maps / 4;
 #if CF_VALGRIND
     vg_running = RUNNING_ON_VALGRIND != 0;
+    const char *pre = getenv("LD_PRELOAD");
+    addr_checked = vg_running && pre != NULL && strstr(pre, "memcheck") != NULL;
 #endif
+    addr_checked = addr_checked || CF_ASAN;
     guard_chosen = true;
     if (guard_mode != 0)
         return; /* set by cf__stack_guard_mode() */
@@ -487,62 +559,133 @@ static void hot_key_make(void)
     pthread_key_create(&hot_key, hot_exit);
 }
 
-int cf__stack_coro(cf_coro **out, size_t size)
+/* Writes the canary below a stack that has no guard page. */
+static __attribute__((noinline)) void canary_set(struct cf__slab *s, unsigned i)
+{
+    uint64_t *w = canary_of(s, i);
+    unpoison(w, CANARY_N * sizeof *w);
+    for (int k = 0; k < CANARY_N; k++)
+        w[k] = CANARY;
+}
+
+/* Gives back a slot whose address cannot carry a handle; -ENOMEM. */
+static __attribute__((noinline)) int slot_unusable(cf_coro *co)
+{
+    cf__stack_free(co); /* an address in a widened address space */
+    return -ENOMEM;
+}
+
+/*
+ * Makes slot `i` of `s` a zeroed coroutine object at the top of a stack
+ * ready to run. A slot used before is cleared up to `slab` only: a body
+ * never writes the handler's fields above it (see CLEAR_SPACE).
+ */
+static inline __attribute__((always_inline)) int
+slot_ready(cf_coro **out, struct cf__slab *s, unsigned i, size_t size,
+           bool fresh)
 {
     size_t page = page_size();
-    size_t slot_size = ((size + page - 1) & ~(page - 1)) + 2 * page;
-    struct ref r = {NULL, 0, 0};
-    bool fresh = false;
-    unsigned kib = (unsigned)(slot_size >> 10);
+    cf_coro *co = slot_coro(s, i);
+    char *lo = slot_base(s, i) + page;
+    struct meta *m = &s->meta[i];
 
-    for (unsigned k = hot.n; k-- > 0;) {
-        if (hot.e[k].kib == kib) {
-            r = hot.e[k];
-            hot.e[k] = hot.e[--hot.n];
-            break;
-        }
-    }
-    if (r.slab == NULL) {
-        int rc = pool_take(slot_size, &r, &fresh);
-        if (rc < 0)
-            return rc;
-    }
-    struct cf__slab *s = r.slab;
-    cf_coro *co = slot_coro(s, r.slot);
-    char *lo = slot_base(s, r.slot) + page;
     if (!fresh)
         coro_clear(co);
     co->slab = s;
-    co->slot = r.slot;
-    if (CF__UNLIKELY(s->meta[r.slot].gen == 0))
-        s->meta[r.slot].gen = 1;
+    co->slot = i;
+    if (CF__UNLIKELY(m->gen == 0))
+        m->gen = 1;
     co->stack_req = size;
     co->base.stack_lo = lo;
     co->base.stack_size = (size_t)((char *)co - lo);
-    uint64_t *sw = sentinel_of(co);
-    unpoison(sw, SENTINEL_N * sizeof *sw);
-    sentinel_set(sw);
-    if (s->meta[r.slot].guard == G_CANARY) {
-        uint64_t *w = canary_of(s, r.slot);
-        unpoison(w, CANARY_N * sizeof *w);
-        for (int k = 0; k < CANARY_N; k++)
-            w[k] = CANARY;
-    }
+    if (CF__UNLIKELY(m->guard == G_CANARY))
+        canary_set(s, i);
 #if CF_ASAN
     /* A reused stack may hold the poison of frames abandoned on it. */
     if (!fresh)
         __asan_unpoison_memory_region(lo, co->base.stack_size);
 #endif
     co->magic = CF__LIVE;
-    if (CF__UNLIKELY(!cf__handle_set(co, s->meta[r.slot].gen))) {
-        cf__stack_free(co); /* an address in a widened address space */
-        return -ENOMEM;
-    }
+    if (CF__UNLIKELY(!cf__handle_set(co, m->gen)))
+        return slot_unusable(co);
     *out = co;
     return 0;
 }
 
-void cf__stack_free(cf_coro *co)
+/*
+ * A slot from the global pool. Its sentinel is written here: a fresh slot
+ * has none yet, and a cold one lost its top page (pool_give). A slot from
+ * the thread's hot list kept it (cf__stack_free checked it, or wrote it
+ * anew after giving the pages below back), so its create writes nothing
+ * there.
+ */
+static __attribute__((noinline)) int stack_coro_pool(cf_coro **out, size_t size)
+{
+    size_t page = page_size();
+    size_t slot_size = ((size + page - 1) & ~(page - 1)) + 2 * page;
+    struct ref r = {NULL, 0, 0};
+    bool fresh = false;
+    int rc = pool_take(slot_size, &r, &fresh);
+    if (rc < 0)
+        return rc;
+    uint64_t *sw = sentinel_of(slot_coro(r.slab, r.slot));
+    unpoison(sw, SENTINEL_N * sizeof *sw);
+    sentinel_set(sw);
+    return slot_ready(out, r.slab, r.slot, size, fresh);
+}
+
+/* slot_ready() of a slot from the hot list that needs more than the
+ * common case: a canary to write, or the sanitizers' bookkeeping. */
+static __attribute__((noinline)) int slot_ready_slow(cf_coro **out,
+                                                     struct ref r, size_t size)
+{
+    return slot_ready(out, r.slab, r.slot, size, false);
+}
+
+/*
+ * The common case makes no call and saves no register: a slot the thread
+ * freed lately, guarded by a guard page (no canary). It is slot_ready()
+ * with the branches it cannot take left out.
+ */
+int cf__stack_coro(cf_coro **out, size_t size)
+{
+    size_t page = atomic_load_explicit(&page_sz, memory_order_relaxed);
+    size_t slot_size = ((size + page - 1) & ~(page - 1)) + 2 * page;
+    unsigned kib = (unsigned)(slot_size >> 10);
+
+    for (unsigned k = hot.n; page != 0 && k-- > 0;) {
+        if (hot.e[k].kib != kib)
+            continue;
+        struct ref r = hot.e[k];
+        hot.e[k] = hot.e[--hot.n];
+        struct cf__slab *s = r.slab;
+        struct meta *m = &s->meta[r.slot];
+        if (CF__UNLIKELY(addr_checked || m->guard == G_CANARY))
+            return slot_ready_slow(out, r, size);
+        cf_coro *co = slot_coro(s, r.slot);
+        char *lo = slot_base(s, r.slot) + page;
+        coro_reset(co);
+        co->slab = s;
+        co->slot = r.slot;
+        co->stack_req = size;
+        co->base.stack_lo = lo;
+        co->base.stack_size = (size_t)((char *)co - lo);
+        co->magic = CF__LIVE;
+        if (CF__UNLIKELY(!cf__handle_set(co, m->gen))) /* gen: 1 and up */
+            return slot_unusable(co);
+        *out = co;
+        return 0;
+    }
+    return stack_coro_pool(out, size);
+}
+
+/*
+ * cf__stack_free() of a slot that needs more than going on the hot list:
+ * a canary to check, pages below the top one to give back (the sentinel
+ * is written anew for the next coroutine), or a hot list to set up or
+ * make room in.
+ */
+static __attribute__((noinline)) void stack_free_slow(cf_coro *co)
 {
     struct cf__slab *s = co->slab;
     unsigned i = co->slot;
@@ -557,18 +700,18 @@ void cf__stack_free(cf_coro *co)
     }
     co->magic = 0;
     s->meta[i].gen = (unsigned short)cf__gen_next(s->meta[i].gen);
-    /* Deeper than its top page: those pages go back now, so that a stack
-     * taken from the pool is clean below its top page. */
     uint64_t *sw = sentinel_of(co);
     unpoison(sw, SENTINEL_N * sizeof *sw);
-    if (!sentinel_intact(sw))
+    if (!sentinel_intact(sw)) {
         madvise(slot_base(s, i) + page, s->slot_size - 2 * page, MADV_DONTNEED);
-    if (CF__UNLIKELY(!hot.keyed)) {
+        sentinel_set(sw);
+    }
+    if (!hot.keyed) {
         pthread_once(&hot_once, hot_key_make);
         pthread_setspecific(hot_key, &hot);
         hot.keyed = true;
     }
-    if (CF__UNLIKELY(hot.n == HOT_MAX)) {
+    if (hot.n == HOT_MAX) {
         pool_give(hot.e, HOT_FLUSH);
         memmove(hot.e, hot.e + HOT_FLUSH,
                 (HOT_MAX - HOT_FLUSH) * sizeof hot.e[0]);
@@ -578,6 +721,33 @@ void cf__stack_free(cf_coro *co)
     hot.e[hot.n].slot = i;
     hot.e[hot.n].kib = (unsigned)(s->slot_size >> 10);
     hot.n++;
+}
+
+/*
+ * The common case makes no call: a guard page (no canary), a coroutine
+ * that stayed in its top page (the sentinel is intact), room on the hot
+ * list.
+ */
+void cf__stack_free(cf_coro *co)
+{
+    struct cf__slab *s = co->slab;
+    unsigned i = co->slot;
+    /* Known since the slot was made: no sysconf() call to plan for. */
+    size_t page = atomic_load_explicit(&page_sz, memory_order_relaxed);
+    uint64_t *sw = (uint64_t *)(void *)((char *)co + CORO_SPACE - page);
+
+    if (CF__UNLIKELY(addr_checked || s->meta[i].guard == G_CANARY
+                     || !sentinel_intact(sw) || !hot.keyed
+                     || hot.n == HOT_MAX)) {
+        stack_free_slow(co);
+        return;
+    }
+    co->magic = 0;
+    s->meta[i].gen = (unsigned short)cf__gen_next(s->meta[i].gen);
+    struct ref *e = &hot.e[hot.n++];
+    e->slab = s;
+    e->slot = i;
+    e->kib = (unsigned)(s->slot_size >> 10);
 }
 
 /*

@@ -148,19 +148,60 @@ void cf__wq_wake_all(struct cf__wq *q, int rc)
 }
 
 /*
+ * The running task `t` has parked itself on `w` and leaves the CPU. When the
+ * main loop would run the runnext task right after it, with nothing in
+ * between (no kill to reap, no error to throw in, no trace, the streak
+ * not at its end: see cf_sched_run()), and the task runs for the main loop
+ * (not for a kill's close, nor in a coroutine of its own), the switch goes
+ * straight from it to that task (cf__yield_to()), which then answers the
+ * main loop's pending send in its place: run_task() reads s->current to
+ * see who it was. Otherwise, or when the core cannot switch so, the task
+ * yields as usual.
+ */
+__attribute__((noinline, cold)) static void park_undo(cf__wait *w)
+{
+    cf_sched *s = w->sched;
+    cf__task *n = s->current; /* the core could not switch: put it back */
+    s->current = w->task;
+    s->streak--;
+    n->queued = true;
+    s->runnext = n;
+    cf_yield(cf_none());
+}
+
+static inline __attribute__((always_inline)) void
+park_yield(cf__wait *w, cf__task *t, cf_sched *s)
+{
+    cf__task *n = s->runnext;
+    if (n != NULL && CF__LIKELY(s->streak + 1 < CF__RUNNEXT_MAX) && !n->killed
+        && n->throw_in == NULL && !s->trace_on && !t->killed) {
+        bool switched;
+        s->runnext = NULL;
+        n->queued = false;
+        s->streak++;
+        s->current = n;
+        /* Nothing is kept across it: w is on this stack, the rest in it. */
+        cf__yield_to(n->sendval, t->co, n->co, &switched);
+        if (CF__UNLIKELY(!switched))
+            park_undo(w);
+        return; /* resumed: by the main loop or by another task */
+    }
+    cf_yield(cf_none());
+}
+
+/*
  * cf__wait_park() for the common wait on an own channel: no timer, no
  * lock, one node; a kill unwinds from cf_yield() (wait_cancel) and a
  * cancelled task raises here, a checkpoint (task.c).
  */
-static inline void park_plain(cf__wait *w)
+static inline void park_plain(cf__wait *w, cf__task *t, cf_sched *s)
 {
-    cf__task *t = w->task;
     t->wait = w;
     t->trap = NULL;
     if (CF__UNLIKELY(t->cancelled))
         cf__cancel_wait(w);
     t->where = CF__PARKED_OBJ;
-    cf_yield(cf_none());
+    park_yield(w, t, s);
 }
 
 /*
@@ -188,7 +229,7 @@ int cf__wait_park(cf__wait *w, int64_t timeout_ms)
         }
     } else {
         t->where = CF__PARKED_OBJ;
-        cf_yield(cf_none());
+        park_yield(w, t, w->sched);
     }
     int fired = atomic_load_explicit(&w->fired, memory_order_acquire);
     w->unlink(w);
@@ -635,7 +676,7 @@ chan_op(cf_chan *ch, bool send, cf_value *v, int64_t timeout_ms)
     chan_unlock(ch);
     int fired;
     if (CF__LIKELY(!ch->shared && timeout_ms < 0)) {
-        park_plain(&w);
+        park_plain(&w, w.task, w.sched);
         fired = atomic_load_explicit(&w.fired, memory_order_relaxed);
         wq_remove(&op.node); /* off already when a waker popped it */
     } else {
@@ -664,9 +705,10 @@ handoff_peer(const cf_chan *ch, const struct cf__wq *q)
     cf__wnode *n = q->head;
     if (n == NULL)
         return NULL;
+    /* A task parked on it: its owner is set, so it is not NULL here. */
     cf_sched *s = cf__sched_tls;
     const cf__wait *w = n->w;
-    if (s == NULL || ch->owner != s || s->current == NULL || w->shared
+    if (ch->owner != s || s->current == NULL || w->shared
         || atomic_load_explicit(&w->fired, memory_order_relaxed)
                != CF__W_WAITING
         || CF__UNLIKELY(s->trace_on) || s->runnext != NULL
@@ -675,9 +717,18 @@ handoff_peer(const cf_chan *ch, const struct cf__wq *q)
     return n;
 }
 
-static inline __attribute__((always_inline)) void handoff_wake(cf__wnode *n)
+static inline __attribute__((always_inline)) void handoff_wake(struct cf__wq *q,
+                                                               cf__wnode *n)
 {
-    wq_remove(n);
+    /* Off the head of `q`: its prev is NULL, and once n->q is NULL nothing
+       reads its links again (wq_remove() tests n->q first). */
+    cf__wnode *next = n->next;
+    q->head = next;
+    if (next != NULL)
+        next->prev = NULL;
+    else
+        q->tail = NULL;
+    n->q = NULL;
     cf__wait *w = n->w;
     atomic_store_explicit(&w->fired, n->idx, memory_order_relaxed);
     w->rc = 0;
@@ -711,7 +762,7 @@ int cf_chan_send(cf_chan *ch, cf_value v, int64_t timeout_ms)
     cf__wnode *n;
     if (CF__LIKELY(ch != NULL) && (n = handoff_peer(ch, &ch->recvq)) != NULL) {
         n->val = v; /* a receiver waits: the channel is open and empty */
-        handoff_wake(n);
+        handoff_wake(&ch->recvq, n);
         return 0;
     }
     return send_slow(ch, v, timeout_ms);
@@ -722,26 +773,32 @@ int cf_chan_send(cf_chan *ch, cf_value v, int64_t timeout_ms)
 __attribute__((noinline)) static int recv_park(cf_chan *ch, cf_sched *s,
                                                cf_value *out)
 {
-    cf__wait w;
-    struct one_park op;
-    w.task = s->current;
-    w.sched = s;
-    atomic_init(&w.fired, CF__W_WAITING);
-    w.rc = 0;
-    w.shared = false;
-    w.unlink = one_unlink;
-    w.arg = &op.node;
-    w.gone = NULL;
-    op.ch = ch;
-    op.node.w = &w;
-    op.node.idx = 0;
-    op.node.val = cf_none();
-    wq_push(&ch->recvq, &op.node);
-    park_plain(&w);
-    wq_remove(&op.node); /* off already when a waker popped it */
+    /* The task's own wait and node (one park at a time: a kill cancels
+       this one before its cleanups could park again). What never changes
+       is set at the first use; the rest here. */
+    cf__task *t = s->current;
+    cf__wait *w = &t->rwait;
+    cf__wnode *n = &t->rnode;
+    if (CF__UNLIKELY(w->task == NULL)) {
+        w->task = t;
+        w->shared = false;
+        w->unlink = one_unlink;
+        w->arg = n;
+        n->w = w;
+        n->idx = 0;
+    }
+    w->sched = s;
+    atomic_store_explicit(&w->fired, CF__W_WAITING, memory_order_relaxed);
+    w->rc = 0;
+    w->gone = NULL;
+    /* n->val is the sender's to write, and read only when w->rc is 0 */
+    wq_push(&ch->recvq, n);
+    park_plain(w, t, s);
+    wq_remove(n); /* off already when a waker popped it */
+    int rc = w->rc;
     if (out != NULL)
-        *out = w.rc == 0 ? op.node.val : cf_none();
-    return w.rc;
+        *out = rc == 0 ? n->val : cf_none();
+    return rc;
 }
 
 int cf_chan_recv(cf_chan *ch, cf_value *out, int64_t timeout_ms)
@@ -749,17 +806,18 @@ int cf_chan_recv(cf_chan *ch, cf_value *out, int64_t timeout_ms)
     cf__wnode *n;
     if (CF__UNLIKELY(ch == NULL) || ch->shared)
         return recv_slow(ch, out, timeout_ms);
-    if ((n = handoff_peer(ch, &ch->sendq)) != NULL && ch->len == 0) {
+    if (ch->sendq.head == NULL) {
+        /* No sender waits: park, on the plain path, if empty and open. */
+        cf_sched *s = cf__sched_tls;
+        if (timeout_ms < 0 && ch->len == 0 && !ch->closed && s != NULL
+            && ch->owner == s && s->current != NULL && s->current->co != NULL)
+            return recv_park(ch, s, out);
+    } else if ((n = handoff_peer(ch, &ch->sendq)) != NULL && ch->len == 0) {
         if (out != NULL) /* a sender waits and nothing is buffered */
             *out = n->val;
-        handoff_wake(n);
+        handoff_wake(&ch->sendq, n);
         return 0;
     }
-    cf_sched *s = cf__sched_tls;
-    if (timeout_ms < 0 && ch->len == 0 && ch->sendq.head == NULL && !ch->closed
-        && s != NULL && ch->owner == s && s->current != NULL
-        && s->current->co != NULL)
-        return recv_park(ch, s, out);
     return recv_slow(ch, out, timeout_ms);
 }
 

@@ -21,6 +21,7 @@
 #include "coflow/trace.h"
 #include "poller.h"
 #include "../common.h"
+#include "../core/layer.h"
 
 /* Internal trap kinds: the socket helpers' waits, fd already known valid. */
 #define CF__TRAP_READ_OK    100
@@ -42,6 +43,28 @@ struct cf_group;
 struct cf__pool;
 
 typedef struct cf__task cf__task;
+typedef struct cf__wnode cf__wnode;
+struct cf__wnode {
+    cf__wnode *prev, *next;
+    struct cf__wq *q; /* the queue it is on, NULL when off */
+    cf__wait *w;
+    int idx;      /* the case index cf__wait_claim() records */
+    cf_value val; /* a send's value, or the value received */
+};
+struct cf__wq {
+    cf__wnode *head, *tail;
+};
+struct cf__wait {
+    cf__task *task;
+    cf_sched *sched;
+    _Atomic int fired; /* CF__W_*, or the index of the case that completed */
+    int rc;            /* that case's result */
+    bool shared;       /* claims are CASes */
+    void (*unlink)(cf__wait *w); /* takes its nodes off their queues */
+    void *arg;                   /* for `unlink` */
+    void *gone; /* a channel freed under it: `unlink` must not lock it */
+};
+
 struct cf__task {
     int64_t tid;
     cf_coro *co;      /* NULL for the iotask */
@@ -70,6 +93,10 @@ struct cf__task {
     cf__task *waiters_head, *waiters_tail;
     /* CF__PARKED_OBJ: what it waits on (chan.c) */
     cf__wait *wait;
+    /* chan.c's plain receive (recv_park()): its wait and node, kept here
+       and set up at its first use, so that a park only resets them */
+    cf__wait rwait;
+    cf__wnode rnode;
     /* cf_group membership (group.c) */
     struct cf_group *group;
     cf__task *gprev, *gnext;
@@ -232,28 +259,6 @@ void cf__trap_handle(cf_sched *s, cf__task *t, cf_trap *trap);
 #define CF__W_WAITING (-1)
 #define CF__W_TIMEOUT (-2)
 #define CF__W_CANCEL  (-3)
-
-typedef struct cf__wnode cf__wnode;
-struct cf__wnode {
-    cf__wnode *prev, *next;
-    struct cf__wq *q; /* the queue it is on, NULL when off */
-    cf__wait *w;
-    int idx;      /* the case index cf__wait_claim() records */
-    cf_value val; /* a send's value, or the value received */
-};
-struct cf__wq {
-    cf__wnode *head, *tail;
-};
-struct cf__wait {
-    cf__task *task;
-    cf_sched *sched;
-    _Atomic int fired; /* CF__W_*, or the index of the case that completed */
-    int rc;            /* that case's result */
-    bool shared;       /* claims are CASes */
-    void (*unlink)(cf__wait *w); /* takes its nodes off their queues */
-    void *arg;                   /* for `unlink` */
-    void *gone; /* a channel freed under it: `unlink` must not lock it */
-};
 
 void cf__wq_push(struct cf__wq *q, cf__wnode *n);
 cf__wnode *cf__wq_pop(struct cf__wq *q);

@@ -207,6 +207,9 @@ static inline __attribute__((always_inline)) void run_task(cf_sched *s,
     } else {
         st = cf_send(t->co, t->sendval, &out);
     }
+    /* A direct switch (chan.c's park_yield()) may have handed the CPU on:
+       the task that stopped is the one running last. */
+    t = s->current;
     s->current = NULL;
     if (CF__LIKELY(st == CF_YIELDED)) {
         if (t->where == CF__PARKED_OBJ)

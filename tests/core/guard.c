@@ -11,10 +11,15 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "support.h"
+
+#define CF_NAME_MAX_TEST 48 /* CF__NAME_MAX: names keep 47 bytes */
 
 static cf_value selfish(void *arg)
 {
@@ -227,6 +232,62 @@ Test(guard, names)
     cr_assert_eq(strlen(cf_coro_name(b)), 47);
     cf_coro_free(a);
     cf_coro_free(b);
+}
+
+/*
+ * Names are copied a word at a time where that cannot leave the name's
+ * page: every length from 0 to 60 at every offset of the words, a slot's
+ * next name shorter than its last, and names that end against a page
+ * nobody may read (an over-read there would crash), of bodies and
+ * handlers alike.
+ */
+static cf_status name_step(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    (void)self;
+    (void)op;
+    (void)in;
+    *out = cf_none();
+    return CF_YIELDED;
+}
+
+static void check_name(const char *name, bool handler)
+{
+    char want[CF_NAME_MAX_TEST];
+    snprintf(want, sizeof want, "%.47s", name);
+    cf_coro *co;
+    int rc = handler ? cf_handler_new(&co, name_step, NULL,
+                                      &(struct cf_coro_opts){.name = name})
+                     : cf_coro_new(&co, noop, NULL,
+                                   &(struct cf_coro_opts){.name = name});
+    cr_assert_eq(rc, 0);
+    cr_assert_str_eq(cf_coro_name(co), want, "name of %zu bytes", strlen(name));
+    cf_coro_free(co);
+}
+
+Test(guard, names_every_length_and_page_end)
+{
+    char buf[80];
+    for (size_t off = 0; off < 8; off++)
+        for (size_t len = 0; len <= 60; len++) {
+            for (size_t k = 0; k < len; k++)
+                buf[off + k] = (char)('a' + (k + off) % 26);
+            buf[off + len] = '\0';
+            check_name(buf + off, false);
+            check_name(buf + off, len % 2 != 0);
+        }
+    long page = sysconf(_SC_PAGESIZE);
+    char *map = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(map, MAP_FAILED);
+    cr_assert_eq(mprotect(map + page, (size_t)page, PROT_NONE), 0);
+    for (size_t len = 0; len < 64; len++) { /* its '\0' ends the page */
+        char *name = map + page - len - 1;
+        memset(name, 'z', len);
+        name[len] = '\0';
+        check_name(name, false);
+        check_name(name, true);
+    }
+    munmap(map, 2 * (size_t)page);
 }
 
 /* Many coroutines with a small stack each, alive at once. */

@@ -1094,6 +1094,158 @@ Test(sched_chan, handoff_lets_poller_and_timers_run)
     close(p[1]);
 }
 
+/* ---- the direct switch (docs/sched.md, "Hand-off (runnext)") ---- */
+
+struct sw {
+    cf_chan *a, *b;
+    int n;       /* round trips the pinger makes */
+    int fail_at; /* the ponger raises once it has echoed this value */
+    long got;    /* the pinger's sum of the echoes */
+    long echoed; /* the ponger's count */
+    int64_t ping_tid, pong_tid;
+    int64_t exits[4];
+    int nexits;
+};
+
+static void sw_hook(void *arg, cf_sched_event ev, int64_t tid, int fd)
+{
+    struct sw *w = arg;
+    (void)fd;
+    if (ev == CF_SCHED_EXIT && w->nexits < 4)
+        w->exits[w->nexits++] = tid;
+}
+
+static cf_value sw_pinger(void *arg)
+{
+    struct sw *w = arg;
+    for (int i = 1; i <= w->n; i++) {
+        cf_value v;
+        cr_assert_eq(cf_chan_send(w->a, cf_int(i), -1), 0);
+        cr_assert_eq(cf_chan_recv(w->b, &v, -1), 0);
+        w->got += cf_to_int(v);
+    }
+    cr_assert_eq(cf_chan_close(w->a), 0);
+    return cf_none();
+}
+
+static cf_value sw_pong_loop(void *arg)
+{
+    struct sw *w = arg;
+    cf_value v;
+    while (cf_chan_recv(w->a, &v, -1) == 0) {
+        cr_assert_eq(cf_chan_send(w->b, cf_int(cf_to_int(v) * 10), -1), 0);
+        w->echoed++;
+        if (cf_to_int(v) == w->fail_at)
+            cf_raise(&cf_value_error, "ponger fails at %d", w->fail_at);
+    }
+    return cf_int(w->echoed);
+}
+
+static cf_value sw_ponger(void *arg)
+{
+    return sw_pong_loop(arg);
+}
+
+/* The ponger's loop runs in a delegate: the switch resumes the innermost
+   coroutine of the task's yield from chain, and the task's result is the
+   delegate's. */
+static cf_value sw_ponger_chain(void *arg)
+{
+    struct sw *w = arg;
+    cf_value r = cf_yield_from_new(sw_pong_loop, w, NULL);
+    cr_assert_eq(cf_to_int(r), w->n);
+    w->echoed += 1000; /* after the delegate returned */
+    return cf_none();
+}
+
+static cf_sched *sw_run(struct sw *w, cf_body_fn pong)
+{
+    struct cf_sched_opts o = {.trace = sw_hook, .arg = w};
+    cf_sched *s = sched_on(NULL, &o);
+    cr_assert_eq(cf_chan_new(&w->a, 0, 0), 0);
+    cr_assert_eq(cf_chan_new(&w->b, 0, 0), 0);
+    w->pong_tid = add_raw(s, pong, w, "ponger");
+    w->ping_tid = add_raw(s, sw_pinger, w, "pinger");
+    return s;
+}
+
+static void sw_free(cf_sched *s, struct sw *w)
+{
+    cf_chan_free(w->a);
+    cf_chan_free(w->b);
+    cf_sched_free(s);
+}
+
+/* Two tasks handing values to each other switch from one to the other
+   directly, the main loop's send answered by whichever ran last: every
+   value arrives, in order, over more round trips than a streak holds. */
+Test(sched_chan, direct_switch_ping_pong)
+{
+    struct sw w = {.n = 1000, .fail_at = -1};
+    cf_sched *s = sw_run(&w, sw_ponger);
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(w.got, 10L * 1000 * 1001 / 2);
+    cr_assert_eq(w.echoed, 1000);
+    cr_assert_eq(w.nexits, 2);
+    cr_assert_eq(w.exits[0], w.ping_tid); /* it closes, then ends */
+    cr_assert_eq(w.exits[1], w.pong_tid);
+    sw_free(s, &w);
+}
+
+/* A task switched to that then raises is the one that failed: the main
+   loop reads who ran last, not whom it had resumed. */
+Test(sched_chan, direct_switch_error_is_the_runners)
+{
+    struct sw w = {.n = 3, .fail_at = 2};
+    cf_sched *s = sw_run(&w, sw_ponger);
+    /* the ponger's error, which nobody waited for; the pinger's last send
+       finds no receiver left and it waits forever */
+    cr_assert_eq(cf_sched_run(s), -EDEADLK);
+    cr_assert_eq(w.echoed, 2);
+    cr_assert_eq(w.got, 30);
+    cr_assert_eq(w.nexits, 1);
+    cr_assert_eq(w.exits[0], w.pong_tid);
+    sw_free(s, &w);
+}
+
+/* A ponger with CF_CORO_FPENV is not plain: the core declines the switch
+   into it (and out of it), the parking task puts runnext back and yields
+   to the main loop, which runs it; nothing else changes. */
+Test(sched_chan, direct_switch_declined_by_the_core)
+{
+    struct sw w = {.n = 300, .fail_at = -1};
+    struct cf_sched_opts o = {.trace = sw_hook, .arg = &w};
+    cf_sched *s = sched_on(NULL, &o);
+    cr_assert_eq(cf_chan_new(&w.a, 0, 0), 0);
+    cr_assert_eq(cf_chan_new(&w.b, 0, 0), 0);
+    struct cf_coro_opts co = {
+        .name = "ponger", .stack_size = CF_STACK_MIN, .flags = CF_CORO_FPENV};
+    cf_coro *pong;
+    cr_assert_eq(cf_coro_new(&pong, sw_ponger, &w, &co), 0);
+    w.pong_tid = cf_sched_add(s, pong);
+    cr_assert_gt(w.pong_tid, 0);
+    w.ping_tid = add_raw(s, sw_pinger, &w, "pinger");
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(w.got, 10L * 300 * 301 / 2);
+    cr_assert_eq(w.echoed, 300);
+    cr_assert_eq(w.nexits, 2);
+    cr_assert_eq(w.exits[0], w.ping_tid);
+    cr_assert_eq(w.exits[1], w.pong_tid);
+    sw_free(s, &w);
+}
+
+/* The same through a yield from chain in the ponger. */
+Test(sched_chan, direct_switch_into_a_delegate)
+{
+    struct sw w = {.n = 200, .fail_at = -1};
+    cf_sched *s = sw_run(&w, sw_ponger_chain);
+    cr_assert_eq(cf_sched_run(s), 0);
+    cr_assert_eq(w.got, 10L * 200 * 201 / 2);
+    cr_assert_eq(w.echoed, 1200);
+    cr_assert_eq(w.nexits, 2);
+    sw_free(s, &w);
+}
+
 static cf_value order_recv(void *arg)
 {
     struct blocked *b = arg;

@@ -59,8 +59,11 @@ static inline void *cf__ctx_redirect(struct cf__ctx *ctx, void (*tramp)(void))
 }
 
 /*
- * The first switch to `ctx` pops six zero registers (r12 holds `entry`) and
- * jumps to cf__start with rsp 16-byte aligned, which calls entry(arg).
+ * The first switch to `ctx` pops six registers (r12 holds `entry`) and
+ * jumps to cf__start with rsp 16-byte aligned, which calls entry(arg). Only
+ * r12 and the resume address are written: the other five are callee-saved
+ * registers of a context that has no caller to give them back to (cf__start
+ * zeroes rbp itself), and each store counts in a create (issue 18).
  */
 static inline void cf__ctx_make(struct cf__ctx *ctx, void *lo, size_t size,
                                 void (*entry)(void *))
@@ -68,15 +71,11 @@ static inline void cf__ctx_make(struct cf__ctx *ctx, void *lo, size_t size,
     uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
     void **sp = (void **)top;
 
-    sp[-1] = NULL; /* padding: cf__start runs with rsp = top - 16 */
-    sp[-2] = NULL;
+    /* sp[-1], sp[-2]: padding, cf__start runs with rsp = top - 16 */
     sp[-3] = (void *)(uintptr_t)cf__start;
-    sp[-4] = NULL;                     /* rbp */
-    sp[-5] = NULL;                     /* rbx */
+    /* sp[-4], sp[-5]: rbp, rbx */
     sp[-6] = (void *)(uintptr_t)entry; /* r12 */
-    sp[-7] = NULL;                     /* r13 */
-    sp[-8] = NULL;                     /* r14 */
-    sp[-9] = NULL;                     /* r15 */
+    /* sp[-7] ... sp[-9]: r13, r14, r15 */
     ctx->sp = &sp[-9];
 }
 

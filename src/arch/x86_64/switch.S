@@ -157,6 +157,29 @@ cf__yield_switch:
     .size   cf__yield_switch, .-cf__yield_switch
 
 /*
+ * cf__yield_to_switch(lo, hi, co, t): the coroutine `co`, in cf__yield_to(),
+ * suspends as cf__yield_switch does (cf__yield_resume under its caller's
+ * return address, SUSPENDED once its registers are saved), and resumes the
+ * coroutine `t`, claimed already, as cf__send_fast does: rax:rdx = lo:hi
+ * is the value sent, r8 = t. Nothing is stored for co's caller, which `t`
+ * now answers.
+ */
+    .globl  cf__yield_to_switch
+    .hidden cf__yield_to_switch
+    .type   cf__yield_to_switch, @function
+    .p2align 4
+cf__yield_to_switch:
+    leaq    cf__yield_resume(%rip), %rax
+    pushq   %rax
+    SAVE_AND_LOAD %rdx
+    movl    $2, CF__STATE_OFF(%rdx)
+    movq    %rdi, %rax
+    movq    %rsi, %rdx
+    movq    %rcx, %r8
+    LOAD_AND_JUMP %rcx
+    .size   cf__yield_to_switch, .-cf__yield_to_switch
+
+/*
  * cf__switch_rel(from, to, status, state): as above, resuming at its return
  * through cf__rel_resume, which stores the value sent (rax:rdx) in the
  * coroutine's `in` (r8 is the coroutine): a send passes it in registers
