@@ -203,7 +203,8 @@ static uint64_t wait_values(tbridge *b, uint64_t head)
     uint32_t depth = LIGHT;
     for (;;) {
         atomic_store(&b->c_sleep, depth);
-        park_barrier(b);
+        if (depth == DEEP)
+            park_barrier(b);
         uint64_t t = atomic_load_explicit(&b->pending, memory_order_acquire);
         bool closing = atomic_load(&b->closing);
         if (t != head || closing) {
@@ -221,6 +222,17 @@ static uint64_t wait_values(tbridge *b, uint64_t head)
 }
 
 /* ---- the worker ---- */
+
+static int SPIN = -1; /* EXPERIMENT */
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 static void end(tbridge *b, int how)
 {
@@ -287,10 +299,15 @@ static void *worker(void *arg)
 {
     tbridge *b = arg;
     uint64_t head = 0;
+    if (SPIN < 0) { const char *e = getenv("CF_SPIN"); SPIN = e ? atoi(e) : 2048; }
     for (;;) {
         /* `tail` lags `pending` by less than PUBLISH values: when it says
            nothing is left, `pending` has the last word */
         uint64_t t = atomic_load_explicit(&b->tail, memory_order_acquire);
+        for (int i = 0; t <= head && i < SPIN; i++) {
+            cpu_relax();
+            t = atomic_load_explicit(&b->tail, memory_order_acquire);
+        }
         if (t <= head
             && (t = atomic_load_explicit(&b->pending, memory_order_acquire))
                    == head
