@@ -9,13 +9,15 @@
  * flush rule): the time from the sender's send to the target's step in the
  * worker thread, for a value sent after the stream went quiet, in four
  * cases (rows "bridge_thread_latency", system = the case, median, min,
- * max, ns):
+ * max, ns; the worker pinned to CPU 0, the sender to CPU 1):
  *   published  the 16th value of a burst (the one that stores `tail`), the
  *              worker awake: the way across itself, the floor
  *   unpublished  one value (in `pending` only), the worker awake (polling)
  *   light      one value 50 us after the last, the worker sleeping lightly
  *   deep       one value 5 ms after the last, the worker sleeping deeply
  */
+#include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -69,6 +71,17 @@ static void lat_wait(uint64_t n_seen)
         ;
 }
 
+/* Pins the calling thread to `cpu` when the machine has two CPUs or more
+   (the worker inherits the creating thread's CPU). */
+static void lat_pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
+        pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
 static void lat_sleep_us(long us)
 {
     struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
@@ -82,12 +95,14 @@ static void lat_case(const char *name, int samples, int before, long gap_us)
     cf_coro *tgt, *t;
     struct cf_coro_opts o = {.name = "lat"};
     double *got = malloc((size_t)samples * sizeof *got);
+    lat_pin(0); /* the worker runs on CPU 0, the sender on CPU 1 */
     if (cf_handler_new(&tgt, lat_step, NULL, &o) != 0
         || cf_next(tgt, NULL) != CF_YIELDED
         || cf_bridge_thread(NULL, &t, tgt, NULL) != 0 || got == NULL) {
         fprintf(stderr, "bridge_thread latency: setup failed\n");
         exit(1);
     }
+    lat_pin(1);
     atomic_store(&lat_seen, 0);
     uint64_t sent = 0;
     for (int k = 0; k < samples; k++) {
