@@ -3,12 +3,16 @@
  * bench/chan_coflow.c - channel ping-pong (bench/README.md's chan_pingpong
  * and chan_pingpong_xcore), coflow's side:
  *
- *   chan_coflow pingpong|xcore ITERS WARMUP
+ *   chan_coflow pingpong|xcore|xbound ITERS WARMUP
  *
  * Two tasks and two unbuffered channels; one round trip is one send each
  * way (the pinger sends i, the ponger answers i + 1), as bench/chan_go.go
  * does. `pingpong`: both tasks on one scheduler. `xcore`: each on its own
- * scheduler of a pool of two (two threads), over CF_CHAN_SHARED channels.
+ * scheduler of a pool of two (two threads), over CF_CHAN_SHARED channels;
+ * the first one woken from the other thread moves to its waker's scheduler
+ * (docs/sched.md). `xbound` (not in make bench): the same, with each task
+ * tied to its scheduler first (cf_sched_self()), so that every hand-off
+ * crosses threads - the cost of a cross-scheduler wake itself.
  * Prints "ns-per-round-trip<TAB>checksum".
  */
 #include <coflow.h>
@@ -17,6 +21,7 @@
 #include <time.h>
 
 struct pp {
+    int bound;
     cf_chan *a, *b;
     long iters, warmup;
     long long sum;
@@ -46,6 +51,8 @@ static long long sends(struct pp *p, long n)
 static cf_value pinger(void *arg)
 {
     struct pp *p = arg;
+    if (p->bound)
+        (void)cf_sched_self();
     sends(p, p->warmup);
     double t0 = now();
     p->sum = sends(p, p->iters);
@@ -58,6 +65,8 @@ static cf_value ponger(void *arg)
 {
     struct pp *p = arg;
     cf_value v;
+    if (p->bound)
+        (void)cf_sched_self();
     while (cf_chan_recv(p->a, &v, -1) == 0)
         cf_chan_send(p->b, cf_int(cf_to_int(v) + 1), -1);
     return cf_none();
@@ -74,11 +83,13 @@ static cf_coro *coro(cf_body_fn fn, void *arg)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: chan_coflow pingpong|xcore ITERS WARMUP\n");
+        fprintf(stderr,
+                "usage: chan_coflow pingpong|xcore|xbound ITERS WARMUP\n");
         return 1;
     }
     struct pp p = {.iters = atol(argv[2]), .warmup = atol(argv[3])};
     int xcore = argv[1][0] == 'x';
+    p.bound = argv[1][1] == 'b';
     unsigned fl = xcore ? CF_CHAN_SHARED : 0;
     if (cf_chan_new(&p.a, 0, fl) != 0 || cf_chan_new(&p.b, 0, fl) != 0)
         return 1;

@@ -417,13 +417,21 @@ CF_API int cf_sched_pool_run(cf_sched_pool *p);
  * task is added by `s`'s own thread at its next turn. Returns 0, -EINVAL
  * for NULL or CLOSED `co`, -ENOMEM; `co` is taken over in every case. On a
  * scheduler outside a pool it is cf_sched_add() and must be called on the
- * scheduler's thread.
+ * scheduler's thread. Such a task's tid is known to nobody, so while it
+ * uses only shared channels, cf_task_yield() and cf_task_sleep() it may move
+ * to another scheduler of the pool: to that of a task that wakes it from
+ * another thread, when it is its own scheduler's only task (Go's hand-off;
+ * docs/sched.md, "One scheduler per core"). An fd wait, a socket call, a
+ * task id, a spawn, a kill or wait, a sync object, a group, or
+ * cf_sched_self() ties it to the scheduler it is on; so does that scheduler
+ * owning a channel that is not shared.
  * Returns -errno: -EINVAL (NULL `s`, NULL or CLOSED `co`), -ENOMEM.
  */
 CF_API int cf_sched_spawn(cf_sched *s, cf_coro *co);
 
 /*
- * The scheduler running the calling task, else NULL.
+ * The scheduler running the calling task, else NULL. The task stays on it
+ * from then on (see cf_sched_spawn()).
  * Fails: never.
  */
 CF_API cf_sched *cf_sched_self(void);

@@ -418,6 +418,8 @@ static inline __attribute__((always_inline)) bool chan_mine(cf_chan *ch)
         return true;
     if (ch->owner == NULL) {
         ch->owner = cf__sched_tls;
+        if (cf__sched_tls != NULL)
+            cf__sched_tls->nlocal++; /* its tasks stay (multi.c) */
         return true;
     }
     return cf__sched_tls == NULL;

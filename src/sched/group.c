@@ -87,6 +87,7 @@ static void member_unlink(cf__wait *w)
 
 int64_t cf_group_spawn(cf_group *g, cf_coro *co)
 {
+    cf__bind();
     if (g == NULL || co == NULL || cf_coro_state(co) == CF_CLOSED) {
         cf_coro_free(co);
         return -EINVAL;
@@ -122,6 +123,7 @@ size_t cf_group_size(cf_group *g)
 
 int cf_group_wait(cf_group *g, int64_t timeout_ms)
 {
+    cf__bind();
     if (g == NULL)
         return -EINVAL;
     if (g->n > 0) {
@@ -148,6 +150,7 @@ int cf_group_wait(cf_group *g, int64_t timeout_ms)
 
 int cf_group_kill(cf_group *g)
 {
+    cf__bind();
     if (g == NULL)
         return -EINVAL;
     if (!cf__in_task())
@@ -182,6 +185,7 @@ int cf_group_kill(cf_group *g)
 
 int cf_group_cancel(cf_group *g, int64_t grace_ms)
 {
+    cf__bind();
     if (g == NULL)
         return -EINVAL;
     if (g->n == 0)

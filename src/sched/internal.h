@@ -76,6 +76,13 @@ struct cf__task {
     _Atomic(cf__task *) inbox_next;
     bool inbox_pending; /* a remote wake will still arrive */
     bool dead;          /* exited while inbox_pending: freed when drained */
+    /* migration (multi.c): `mobile` while it holds nothing of its
+       scheduler's (started by cf_sched_spawn(), cleared by cf__bind());
+       `waker` the scheduler whose task woke it from another thread, or
+       the one it leaves while `moving` to another scheduler's inbox */
+    bool mobile;
+    bool moving;
+    cf_sched *waker;
     /* cf_task_cancel() (task.c): its checkpoints raise CancelledError; at
        `grace_ns` (INT64_MAX: never) it is closed hard; on s->cancelling */
     bool cancelled;
@@ -125,6 +132,7 @@ struct cf_sched {
        its eventfd; NULL/unused for a scheduler outside a pool */
     struct cf__pool *pool;
     struct cf__inbox *inbox;
+    size_t nlocal;        /* channels that are not shared it owns (chan.c) */
     cf__task *cancelling; /* cancelled tasks still alive (task.c) */
 };
 
@@ -166,6 +174,16 @@ static inline void cf__ready_next(cf_sched *s, cf__task *t)
     }
 }
 
+/* The running task uses something of its scheduler's own (an fd, a task
+   id, a sync object, a group, the scheduler itself): it stays on this
+   scheduler from now on (multi.c's migration). */
+static inline void cf__bind(void)
+{
+    cf_sched *s = cf__sched_tls;
+    if (s != NULL && s->current != NULL)
+        s->current->mobile = false;
+}
+
 /* task.c */
 cf__task *cf__task_find(cf_sched *s, int64_t tid);
 int64_t cf__task_add(cf_sched *s, cf_coro *co);
@@ -174,6 +192,10 @@ void cf__task_kill(cf_sched *s, cf__task *t);
 void cf__task_unpark(cf_sched *s, cf__task *t);
 void cf__task_free_all(cf_sched *s);
 void cf__task_wake(cf_sched *s, cf__task *t, int rc);
+/* Migration (multi.c): `t` leaves `s` (off its map and live count), or
+   joins it (false: no room in its map). */
+void cf__task_release(cf_sched *s, cf__task *t);
+bool cf__task_adopt(cf_sched *s, cf__task *t);
 /* Cancellation: cf__task_cancel() marks `t` and delivers CancelledError at
    its wait point; cf__cancel_check() is the task's side at a checkpoint
    (raises unless a CancelledError is being handled); cf__grace_next() the
@@ -259,6 +281,7 @@ void cf__pool_turn(cf_sched *s);
 int cf__pool_idle(cf_sched *s, int timeout);
 void cf__pool_awake(cf_sched *s);
 size_t cf__pool_watch(cf_sched *s);
+int64_t cf__pool_tid(cf_sched *s);
 
 /* timer.c */
 int cf__timer_add(cf_sched *s, cf__task *t, int64_t deadline_ns);

@@ -38,6 +38,7 @@ struct cf__inbox {
 
 struct cf__pool {
     atomic_long live;
+    _Atomic int64_t next_tid; /* tids are unique across the pool */
     int n;
     bool running;
     cf_sched **s;
@@ -89,6 +90,15 @@ static bool inbox_busy(struct cf__inbox *in)
                   != &in->stub;
 }
 
+static void inbox_kick(struct cf__inbox *in);
+
+/* Pushes `t` to `s`'s inbox as it is. */
+static void cf__pool_wake_raw(cf_sched *s, cf__task *t)
+{
+    inbox_push(s->inbox, t);
+    inbox_kick(s->inbox);
+}
+
 static void inbox_kick(struct cf__inbox *in)
 {
     atomic_thread_fence(memory_order_seq_cst);
@@ -99,11 +109,68 @@ static void inbox_kick(struct cf__inbox *in)
     }
 }
 
-/* Another thread woke `t`, a task of `s`. */
+/* Another thread woke `t`, a task of `s`; `t->waker` says whose task did
+   (NULL: no scheduler's). */
 void cf__pool_wake(cf_sched *s, cf__task *t)
 {
+    t->waker = cf__sched_tls;
     inbox_push(s->inbox, t);
     inbox_kick(s->inbox);
+}
+
+int64_t cf__pool_tid(cf_sched *s)
+{
+    return atomic_fetch_add_explicit(&s->pool->next_tid, 1,
+                                     memory_order_relaxed);
+}
+
+/*
+ * Migration (Go's: a goroutine woken goes to its waker's processor). `t`,
+ * woken from another scheduler's thread, moves to that scheduler when
+ * nothing ties it to `s`: it is mobile (started by cf_sched_spawn(), whose
+ * caller never learns its tid, and since then it used no fd, no task id,
+ * no sync object, group or scheduler: cf__bind()), it is `s`'s only task
+ * (so `s` loses no work it could run beside the waker's), `s` owns no
+ * channel that is not shared (whose ops would be -EXDEV elsewhere), and
+ * nobody waits for it, cancels it or traces it. Two tasks that hand off
+ * to each other across schedulers then end on one, as Go's goroutines
+ * do, and each hand-off is a plain switch instead of a wakeup of another
+ * thread.
+ */
+static bool may_move(cf_sched *s, cf__task *t)
+{
+    cf_sched *to = t->waker;
+    return t->mobile && to != NULL && to != s && to->pool == s->pool
+           && s->nlive == 1 && s->nlocal == 0 && t->where == CF__PARKED_OBJ
+           && t->group == NULL && t->waiters_head == NULL && !t->cancelled
+           && !t->killed && !t->traced && !s->trace_on;
+}
+
+/* `t` leaves `s` for the inbox of its waker's scheduler (whose thread
+   makes it its own: inbox_drain()). */
+static void move_out(cf_sched *s, cf__task *t)
+{
+    cf_sched *to = t->waker;
+    if (t->heap_idx != SIZE_MAX)
+        cf__timer_remove(s, t);
+    t->wait = NULL;
+    cf__task_release(s, t);
+    t->moving = true;
+    t->waker = s; /* where it came from, should `to` have no room */
+    cf__pool_wake_raw(to, t);
+}
+
+/* Starts `co` on `s` for cf_sched_spawn(): mobile, as its tid is known
+   to nobody. */
+static int spawn_mobile(cf_sched *s, cf_coro *co)
+{
+    int64_t id = cf__task_add(s, co);
+    if (id < 0)
+        return (int)id;
+    cf__task *t = cf__task_find(s, id);
+    if (t != NULL && s->pool != NULL)
+        t->mobile = true;
+    return 0;
 }
 
 /* Runs what the inbox holds. `discard`: the pool is being freed. */
@@ -117,13 +184,29 @@ static void inbox_drain(cf_sched *s, bool discard)
             if (discard)
                 cf_coro_free(co);
             else
-                cf__task_add(s, co);
+                spawn_mobile(s, co);
             cf__pool_live(s, -1);
+        } else if (t->moving) { /* migrating here (move_out()) */
+            t->moving = false;
+            if (discard) {
+                cf_coro_free(t->co);
+                free(t);
+            } else if (!cf__task_adopt(s, t)) {
+                t->mobile = false; /* back home, for good */
+                t->moving = true;
+                cf_sched *home = t->waker;
+                t->waker = s;
+                cf__pool_wake_raw(home, t);
+            }
         } else if (t->dead) {
             free(t);
         } else if (t->inbox_pending) {
             t->inbox_pending = false; /* killed meanwhile */
         } else if (!discard) {
+            if (CF__UNLIKELY(t->mobile) && may_move(s, t)) {
+                move_out(s, t);
+                continue;
+            }
             if (t->heap_idx != SIZE_MAX)
                 cf__timer_remove(s, t);
             t->wait = NULL;
@@ -279,6 +362,7 @@ int cf_sched_pool_new(cf_sched_pool **out, int n,
     }
     p->p.n = n;
     atomic_init(&p->p.live, 0);
+    atomic_init(&p->p.next_tid, 1);
     struct cf_sched_opts o = {0};
     if (opts != NULL)
         o = *opts;
@@ -395,14 +479,8 @@ int cf_sched_spawn(cf_sched *s, cf_coro *co)
         cf_coro_free(co);
         return -EINVAL;
     }
-    if (s->pool == NULL) {
-        int64_t id = cf__task_add(s, co);
-        return id < 0 ? (int)id : 0;
-    }
-    if (s == cf__sched_tls) {
-        int64_t id = cf__task_add(s, co);
-        return id < 0 ? (int)id : 0;
-    }
+    if (s->pool == NULL || s == cf__sched_tls)
+        return spawn_mobile(s, co);
     cf__task *req = calloc(1, sizeof *req);
     if (req == NULL) {
         cf_coro_free(co);
@@ -417,6 +495,7 @@ int cf_sched_spawn(cf_sched *s, cf_coro *co)
 
 cf_sched *cf_sched_self(void)
 {
+    cf__bind(); /* what it does with its scheduler is its own */
     return cf__sched_tls != NULL && cf__sched_tls->current != NULL
                ? cf__sched_tls
                : NULL;

@@ -51,6 +51,7 @@ static void fresh_fd(int fd)
 int cf_sock_accept(int fd, struct sockaddr *addr, socklen_t *len,
                    int64_t timeout_ms)
 {
+    cf__bind();
     int64_t deadline = deadline_of(timeout_ms);
     for (;;) {
         int c = accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -71,6 +72,7 @@ int cf_sock_accept(int fd, struct sockaddr *addr, socklen_t *len,
 int cf_sock_connect(int fd, const struct sockaddr *addr, socklen_t len,
                     int64_t timeout_ms)
 {
+    cf__bind();
     if (connect(fd, addr, len) == 0)
         return 0;
     if (errno != EINPROGRESS && errno != EINTR)
@@ -151,6 +153,7 @@ static ssize_t got(int fd, ssize_t r, size_t n)
 
 ssize_t cf_sock_read(int fd, void *buf, size_t n, int64_t timeout_ms)
 {
+    cf__bind();
     int64_t deadline = -2;
     bool ring = ring_reads(timeout_ms);
     bool wait_first = timeout_ms != 0 && take_drained(fd);
@@ -244,6 +247,7 @@ static void write_unlock(void *arg)
 
 ssize_t cf_sock_write(int fd, const void *buf, size_t n, int64_t timeout_ms)
 {
+    cf__bind();
     const char *p = buf;
     size_t done = 0;
     int64_t deadline = -2;
@@ -297,6 +301,7 @@ ssize_t cf_sock_write(int fd, const void *buf, size_t n, int64_t timeout_ms)
 
 int cf_sock_close(int fd)
 {
+    cf__bind();
     if (cf__sched_tls != NULL)
         cf__io_forget(cf__sched_tls, fd);
     return close(fd) == 0 ? 0 : -errno;

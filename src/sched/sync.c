@@ -54,6 +54,7 @@ void cf_wg_free(cf_wg *wg)
 
 int cf_wg_add(cf_wg *wg, int64_t delta)
 {
+    cf__bind();
     if (wg == NULL || (delta < 0 && wg->count < -delta)
         || (delta > 0 && wg->count > INT64_MAX - delta))
         return -EINVAL;
@@ -65,11 +66,13 @@ int cf_wg_add(cf_wg *wg, int64_t delta)
 
 int cf_wg_done(cf_wg *wg)
 {
+    cf__bind();
     return cf_wg_add(wg, -1);
 }
 
 int cf_wg_wait(cf_wg *wg, int64_t timeout_ms)
 {
+    cf__bind();
     if (wg == NULL)
         return -EINVAL;
     if (wg->count == 0)
@@ -102,6 +105,7 @@ void cf_event_free(cf_event *ev)
 
 int cf_event_set(cf_event *ev)
 {
+    cf__bind();
     if (ev == NULL)
         return -EINVAL;
     ev->set = true;
@@ -111,6 +115,7 @@ int cf_event_set(cf_event *ev)
 
 int cf_event_clear(cf_event *ev)
 {
+    cf__bind();
     if (ev == NULL)
         return -EINVAL;
     ev->set = false;
@@ -124,6 +129,7 @@ int cf_event_is_set(cf_event *ev)
 
 int cf_event_wait(cf_event *ev, int64_t timeout_ms)
 {
+    cf__bind();
     if (ev == NULL)
         return -EINVAL;
     if (ev->set)
@@ -161,6 +167,7 @@ static int64_t my_tid(void)
 
 int cf_mutex_lock(cf_mutex *m, int64_t timeout_ms)
 {
+    cf__bind();
     if (m == NULL)
         return -EINVAL;
     int64_t me = my_tid();
@@ -178,11 +185,13 @@ int cf_mutex_lock(cf_mutex *m, int64_t timeout_ms)
 
 int cf_mutex_trylock(cf_mutex *m)
 {
+    cf__bind();
     return cf_mutex_lock(m, 0);
 }
 
 int cf_mutex_unlock(cf_mutex *m)
 {
+    cf__bind();
     if (m == NULL)
         return -EINVAL;
     if (m->owner == 0 || m->owner != my_tid())
@@ -233,6 +242,7 @@ static void relock(void *arg)
 
 int cf_cond_wait(cf_cond *c, cf_mutex *m, int64_t timeout_ms)
 {
+    cf__bind();
     if (c == NULL || m == NULL)
         return -EINVAL;
     if (m->owner == 0 || m->owner != my_tid())
@@ -251,6 +261,7 @@ int cf_cond_wait(cf_cond *c, cf_mutex *m, int64_t timeout_ms)
 
 int cf_cond_signal(cf_cond *c)
 {
+    cf__bind();
     if (c == NULL)
         return -EINVAL;
     cf__wnode *n;
@@ -265,6 +276,7 @@ int cf_cond_signal(cf_cond *c)
 
 int cf_cond_broadcast(cf_cond *c)
 {
+    cf__bind();
     if (c == NULL)
         return -EINVAL;
     cf__wq_wake_all(&c->q, 0);

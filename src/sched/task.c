@@ -85,7 +85,9 @@ int64_t cf__task_add(cf_sched *s, cf_coro *co)
         cf_coro_free(co);
         return -ENOMEM;
     }
-    t->tid = s->next_tid;
+    /* A pool's tids are unique across its schedulers: a task that moves
+       keeps its own (multi.c). */
+    t->tid = s->pool != NULL ? cf__pool_tid(s) : s->next_tid;
     t->co = co;
     t->heap_idx = SIZE_MAX;
     t->io_fd = -1;
@@ -108,6 +110,28 @@ int64_t cf__task_add(cf_sched *s, cf_coro *co)
             cf__trace_task_begin(t, "ready", NULL);
     }
     return t->tid;
+}
+
+/* Migration (multi.c): `t`, parked and off every queue of `s`, leaves it. */
+void cf__task_release(cf_sched *s, cf__task *t)
+{
+    map_del(s, t);
+    s->nlive--;
+}
+
+/* `t` joins `s` with its tid (unique in the pool) and is made ready. False
+   when `s`'s map has no room and cannot grow. */
+bool cf__task_adopt(cf_sched *s, cf__task *t)
+{
+    /* Past the load factor is fine for one more when growing fails; a
+       full map is not. */
+    if ((s->map_len + 1) * 4 > s->map_cap * 3 && map_grow(s) < 0
+        && s->map_len + 1 >= s->map_cap)
+        return false;
+    map_put(s, t);
+    s->nlive++;
+    cf__task_wake(s, t, 0);
+    return true;
 }
 
 /* Wakes a parked task with `rc` in its trap: it goes to the back. */

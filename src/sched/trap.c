@@ -83,6 +83,8 @@ void cf__trap_handle(cf_sched *s, cf__task *t, cf_trap *trap)
 {
     t->trap = trap;
     trap->rc = 0;
+    if (trap->kind != CF_TRAP_YIELD && trap->kind != CF_TRAP_SLEEP)
+        t->mobile = false; /* an fd, a task id: it stays (multi.c) */
     switch ((int)trap->kind) {
     case CF__TRAP_READ_OK:
     case CF__TRAP_WRITE_OK:
@@ -194,6 +196,7 @@ cf_value cf_task_wait(int64_t tid)
 
 int cf_task_cancel(cf_sched *s, int64_t tid, int64_t grace_ms)
 {
+    cf__bind();
     if (s == NULL)
         s = cf_sched_self();
     if (s == NULL)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <coflow/coop.h>
@@ -29,7 +30,7 @@ struct xpp {
     cf_chan *a, *b;
     int64_t sum;
     int rc;
-    cf_sched *where[2];
+    cf_sched *where[2], *end[2];
 };
 
 static cf_value x_ping(void *arg)
@@ -43,6 +44,7 @@ static cf_value x_ping(void *arg)
         p->sum += cf_to_int(v);
     }
     cr_assert_eq(cf_chan_close(p->a), 0);
+    p->end[0] = cf_sched_self();
     return cf_none();
 }
 
@@ -55,6 +57,7 @@ static cf_value x_pong(void *arg)
     while ((rc = cf_chan_recv(p->a, &v, -1)) == 0)
         cr_assert_eq(cf_chan_send(p->b, cf_int(cf_to_int(v) + 1), -1), 0);
     p->rc = rc;
+    p->end[1] = cf_sched_self();
     return cf_none();
 }
 
@@ -76,6 +79,9 @@ Test(sched_pool, cross_scheduler_ping_pong)
     cr_assert_eq(x.rc, -EPIPE);
     cr_assert(x.where[0] == cf_sched_pool_get(p, 0));
     cr_assert(x.where[1] == cf_sched_pool_get(p, 1));
+    /* Asking for its scheduler ties a task to it: neither moved. */
+    cr_assert(x.end[0] == cf_sched_pool_get(p, 0));
+    cr_assert(x.end[1] == cf_sched_pool_get(p, 1));
     cf_chan_free(x.a);
     cf_chan_free(x.b);
     cf_sched_pool_free(p);
@@ -259,4 +265,153 @@ Test(sched_pool, free_while_remote_waiters)
     cr_assert_eq(cf_chan_trysend(g.b, cf_int(1)), -EAGAIN); /* no stale node */
     cf_chan_free(g.b);
     cf_sched_pool_free(p);
+}
+
+/* ---- migration: a task woken from another scheduler moves there ---- */
+
+struct mig {
+    cf_chan *a, *b;
+    int64_t sum, tid[2];
+    cf_sched *end[2];
+    int reached, after, cancel_rc;
+};
+
+static cf_value m_ping(void *arg)
+{
+    struct mig *m = arg;
+    for (int i = 0; i < ROUNDS; i++) {
+        cr_assert_eq(cf_chan_send(m->a, cf_int(i), -1), 0);
+        cf_value v;
+        cr_assert_eq(cf_chan_recv(m->b, &v, -1), 0);
+        m->sum += cf_to_int(v);
+    }
+    cr_assert_eq(cf_chan_send(m->a, cf_int(-1), -1), 0); /* your tid? */
+    cf_value v;
+    cr_assert_eq(cf_chan_recv(m->b, &v, -1), 0);
+    m->tid[1] = cf_to_int(v);
+    m->tid[0] = cf_task_id();
+    m->end[0] = cf_sched_self();
+    /* Cancelled by its tid from the scheduler it moved to. */
+    m->cancel_rc = cf_task_cancel(NULL, m->tid[1], -1);
+    return cf_none();
+}
+
+static cf_value m_pong(void *arg)
+{
+    struct mig *m = arg;
+    cf_value v;
+    while (cf_chan_recv(m->a, &v, -1) == 0 && cf_to_int(v) >= 0)
+        cr_assert_eq(cf_chan_send(m->b, cf_int(cf_to_int(v) + 1), -1), 0);
+    m->end[1] = cf_sched_self();
+    cr_assert_eq(cf_chan_send(m->b, cf_int(cf_task_id()), -1), 0);
+    m->reached = 1;
+    cf_chan_recv(m->a, &v, -1); /* nobody sends: cancelled here */
+    m->after = 1;
+    return cf_none();
+}
+
+/* Two tasks started by cf_sched_spawn() on two schedulers, using nothing
+   but shared channels: the first one woken from the other thread moves to
+   its waker's scheduler (Go's hand-off), so both end on one; the values
+   all arrive in order, the moved task keeps the tid it was given (tids
+   are unique across the pool: no third one was made), and it is found
+   and cancelled by that tid on its new scheduler, CancelledError ending
+   it as no failure. */
+Test(sched_pool, woken_task_moves_to_waker)
+{
+    cf_sched_pool *p;
+    cr_assert_eq(cf_sched_pool_new(&p, 2, NULL), 0);
+    struct mig m = {0};
+    cr_assert_eq(cf_chan_new(&m.a, 0, CF_CHAN_SHARED), 0);
+    cr_assert_eq(cf_chan_new(&m.b, 0, CF_CHAN_SHARED), 0);
+    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 0), coro(m_ping, &m)), 0);
+    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 1), coro(m_pong, &m)), 0);
+    cr_assert_eq(cf_sched_pool_run(p), 0);
+    cr_assert_eq(m.sum, (int64_t)ROUNDS * (ROUNDS + 1) / 2);
+    cr_assert(m.end[0] != NULL);
+    cr_assert(m.end[0] == m.end[1]);
+    cr_assert(m.tid[0] != m.tid[1]);
+    cr_assert(m.tid[0] >= 1 && m.tid[0] <= 2);
+    cr_assert(m.tid[1] >= 1 && m.tid[1] <= 2);
+    cr_assert_eq(m.cancel_rc, 0);
+    cr_assert_eq(m.reached, 1);
+    cr_assert_eq(m.after, 0);
+    cf_chan_free(m.a);
+    cf_chan_free(m.b);
+    cf_sched_pool_free(p);
+}
+
+struct stay {
+    cf_chan *a, *b, *local;
+    cf_sched *start[2], *end[2];
+    int mode;
+};
+
+static cf_value s_ping(void *arg)
+{
+    struct stay *st = arg;
+    st->start[0] = cf_sched_self(); /* ties it */
+    for (int i = 0; i < 100; i++) {
+        cr_assert_eq(cf_chan_send(st->a, cf_int(i), -1), 0);
+        cr_assert_eq(cf_chan_recv(st->b, NULL, -1), 0);
+    }
+    cr_assert_eq(cf_chan_close(st->a), 0);
+    st->end[0] = cf_sched_self();
+    return cf_none();
+}
+
+static cf_value s_helper(void *arg)
+{
+    (void)arg;
+    return cf_none();
+}
+
+static cf_value s_pong(void *arg)
+{
+    struct stay *st = arg;
+    cf_value v;
+    if (st->mode == 0) /* a task id: its scheduler's */
+        cr_assert_gt(cf_task_id(), 0);
+    else if (st->mode == 1) /* a child it could wait for by tid */
+        cr_assert_gt(cf_task_spawn(coro(s_helper, NULL)), 0);
+    else if (st->mode == 2) /* its scheduler owns a channel not shared */
+        cr_assert_eq(cf_chan_trysend(st->local, cf_int(1)), 0);
+    else if (st->mode == 3) { /* an fd */
+        int fd[2];
+        cr_assert_eq(pipe(fd), 0);
+        cr_assert_eq(cf_task_writable(fd[1], -1), 0);
+        close(fd[0]);
+        close(fd[1]);
+    }
+    while (cf_chan_recv(st->a, &v, -1) == 0)
+        cr_assert_eq(cf_chan_send(st->b, v, -1), 0);
+    st->end[1] = cf_sched_self();
+    return cf_none();
+}
+
+/* A task that used something of its scheduler's own stays there when a
+   task of another scheduler wakes it: a task id, a child, a channel that
+   is not shared, an fd. */
+Test(sched_pool, tied_task_stays)
+{
+    for (int mode = 0; mode < 4; mode++) {
+        cf_sched_pool *p;
+        cr_assert_eq(cf_sched_pool_new(&p, 2, NULL), 0);
+        struct stay st = {.mode = mode};
+        cr_assert_eq(cf_chan_new(&st.a, 0, CF_CHAN_SHARED), 0);
+        cr_assert_eq(cf_chan_new(&st.b, 0, CF_CHAN_SHARED), 0);
+        cr_assert_eq(cf_chan_new(&st.local, 1, 0), 0);
+        cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 0), coro(s_ping, &st)),
+                     0);
+        cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 1), coro(s_pong, &st)),
+                     0);
+        cr_assert_eq(cf_sched_pool_run(p), 0);
+        cr_assert(st.start[0] == cf_sched_pool_get(p, 0));
+        cr_assert(st.end[0] == cf_sched_pool_get(p, 0));
+        cr_assert(st.end[1] == cf_sched_pool_get(p, 1));
+        cf_chan_free(st.a);
+        cf_chan_free(st.b);
+        cf_chan_free(st.local);
+        cf_sched_pool_free(p);
+    }
 }
