@@ -95,6 +95,32 @@ static inline bool streq(const char *a, const char *b)
     return *a == *b;
 }
 
+/*
+ * memcpy(d, p, n). Texts and names here are mostly a few bytes long: up to
+ * 32 bytes are copied with two overlapping fixed-size moves (no call).
+ */
+static inline void copy_short(char *d, const char *p, size_t n)
+{
+    if (n >= 8) {
+        if (n > 32) {
+            memcpy(d, p, n);
+        } else if (n >= 16) {
+            memcpy(d, p, 16);
+            memcpy(d + n - 16, p + n - 16, 16);
+        } else {
+            memcpy(d, p, 8);
+            memcpy(d + n - 8, p + n - 8, 8);
+        }
+    } else if (n >= 4) {
+        memcpy(d, p, 4);
+        memcpy(d + n - 4, p + n - 4, 4);
+    } else if (n > 0) {
+        d[0] = p[0];
+        d[n / 2] = p[n / 2];
+        d[n - 1] = p[n - 1];
+    }
+}
+
 /* busdict.get(name): the text, or NULL. The last one set wins, as a dict. */
 static const char *bus_get(const struct bus *b, const char *name)
 {
@@ -135,7 +161,7 @@ static inline bool frag_add(struct to_dicts *d, const char *s, size_t len)
     size_t at = b->used + d->flen;
     if (at + len > b->size && !bus_grow(b, d->flen + len))
         return false;
-    memcpy(b->arena + at, s, len);
+    copy_short(b->arena + at, s, len);
     d->flen += len;
     return true;
 }
@@ -155,7 +181,7 @@ static bool bus_set(struct to_dicts *d, const char *name)
         memcpy(v, b->arena + d->pre_at, pre);
     }
     v[len] = '\0';
-    memcpy(v + len + 1, name, nlen + 1);
+    copy_short(v + len + 1, name, nlen + 1);
     b->at[b->n].value = b->used;
     b->at[b->n].name = b->used + len + 1;
     b->n++;
@@ -248,6 +274,19 @@ static cf_status no_memory(void)
     return cf_fail(&cf_memory_error, NULL);
 }
 
+/* A child's end in the handler: busdict[name] = "".join(fragments). */
+static cf_status field_done(struct to_dicts *d, const char *name)
+{
+    return bus_set(d, name) ? CF_YIELDED : no_memory();
+}
+
+/* Text the handler's inline path did not take: long, or the arena full. */
+static cf_status __attribute__((noinline))
+text_slow(struct to_dicts *d, const char *s, size_t len)
+{
+    return frag_add(d, s, len) ? CF_YIELDED : no_memory();
+}
+
 /*
  * The same state machine as a handler (no stack, no switch): the state is
  * a variable instead of a place in the code. `buses -H` uses it. Each case
@@ -275,12 +314,20 @@ static cf_status buses_to_dicts_step(void *self, cf_op op, cf_value in,
     case CF_SAX_START:
         frag_clear(d);
         return CF_YIELDED;
-    case CF_SAX_TEXT:
-        return frag_add(d, ev->text, ev->len) ? CF_YIELDED : no_memory();
+    case CF_SAX_TEXT: {
+        /* fragments.append(text): short text with room for it inline, the
+           rest in a call (so that this path needs no stack frame) */
+        size_t len = ev->len, at = d->bus.used + d->flen;
+        if (len > 32 || at + len > d->bus.size)
+            return text_slow(d, ev->text, len);
+        copy_short(d->bus.arena + at, ev->text, len);
+        d->flen += len;
+        return CF_YIELDED;
+    }
     case CF_SAX_END:
         if (streq(ev->name, "bus"))
             return bus_done(d, out);
-        return bus_set(d, ev->name) ? CF_YIELDED : no_memory();
+        return field_done(d, ev->name);
     }
     return CF_YIELDED;
 }

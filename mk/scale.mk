@@ -2,11 +2,17 @@
 # test through test-extra:
 #
 #   make check-fault   CONFIG=fault (-DCF_FAULT_INJECTION): fail each
-#                      allocation and mapping in turn, under Valgrind
+#                      allocation and mapping in turn, under Valgrind: the
+#                      core's calls (tests/fault), the scheduler's task
+#                      starts (tests/sched_fault)
 #   make check-scale   one million live guarded coroutines (skipped where
 #                      memory is short)
 #   make check-gdb     tools/gdb/coflow.py in gdb's batch mode
 #
+# The scheduler's starts (tests/scale/sched_fault.c): the sched layer too.
+$(B)/tests/sched_fault: $(B)/tests/scale/sched_fault.o $(B)/libcoflow-sched.a $(B)/libcoflow.a
+	$(CC) -o $@ $^ $(LDFLAGS) -luring -lpthread
+
 # bench/coflow_scale.c (create_1m, rss_per_coroutine) is built with the
 # other benchmark programs (mk/bench.mk).
 
@@ -20,8 +26,9 @@ test-extra: check-fault check-scale check-gdb
 check-fault:
 	$(MAKE) CONFIG=fault check-fault-run
 
-check-fault-run: $(B)/tests/fault
+check-fault-run: $(B)/tests/fault $(B)/tests/sched_fault
 	$(VALGRIND) $(B)/tests/fault
+	$(VALGRIND) $(B)/tests/sched_fault
 
 check-scale:
 	$(MAKE) CONFIG=release check-scale-run

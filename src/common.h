@@ -2,12 +2,15 @@
 /*
  * common.h - the few definitions every layer's sources share, defined once.
  * Header-only (no code, nothing exported): branch hints, the length of a
- * coroutine's or stage's name, the sanitizer and Valgrind detection, and
- * the mark of a function a library exports for the layers above it only.
+ * coroutine's or stage's name, the sanitizer and Valgrind detection, the
+ * mark of a function a library exports for the layers above it only, and
+ * the failure-injection hook.
  * Each layer's internal.h includes it; nothing in include/ does.
  */
 #ifndef CF_COMMON_H
 #define CF_COMMON_H
+
+#include <stdbool.h>
 
 #define CF__LIKELY(x)   __builtin_expect(!!(x), 1)
 #define CF__UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -56,6 +59,22 @@
 #endif
 #ifndef CF_VALGRIND
 #define CF_VALGRIND 0
+#endif
+
+/*
+ * Failure injection (core/fault.c), built with -DCF_FAULT_INJECTION (make
+ * CONFIG=fault): every allocation and mapping a layer makes asks
+ * cf__fault() first, and the one armed to fail does, as if out of memory.
+ * One counter for all the layers, so that a walk over N = 1, 2, ... fails
+ * each in turn; a program using it links the static libraries.
+ */
+#ifdef CF_FAULT_INJECTION
+bool cf__fault(void);
+#else
+static inline bool cf__fault(void)
+{
+    return false;
+}
 #endif
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/support.c - trace helpers shared by the tests and the case runner. */
 #include <stdarg.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -169,4 +170,41 @@ char *stderr_captured(void)
     text[n] = '\0';
     fclose(capture);
     return text;
+}
+
+const char *in_child(void (*fn)(void), int *sig)
+{
+    stderr_capture();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        fn();
+        _exit(0);
+    }
+    int status = 0;
+    if (pid == -1 || waitpid(pid, &status, 0) != pid) {
+        (void)stderr_captured();
+        *sig = -1;
+        return "in_child: fork or waitpid failed";
+    }
+    *sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    return stderr_captured();
+}
+
+cf_value echo_body(void *arg)
+{
+    (void)arg;
+    cf_value v = cf_none();
+    for (;;)
+        v = cf_yield(v);
+    return v;
+}
+
+cf_status echo_step(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    (void)self;
+    if (op == CF_OP_THROW)
+        return CF_RAISED;
+    *out = in;
+    return CF_YIELDED;
 }

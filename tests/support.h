@@ -42,6 +42,28 @@ cf_coro *new_handler(cf_step_fn fn, const void *self, const char *name,
 void stderr_capture(void);
 char *stderr_captured(void);
 
+/*
+ * Runs fn() in a forked child whose stderr is captured; returns that text
+ * (a static buffer) and sets *sig to the signal the child died of (0: it
+ * exited). For misuse that must abort the process, not the test.
+ */
+const char *in_child(void (*fn)(void), int *sig);
+
+/* Asserts that fn(), run in a child, aborts with `want` in its stderr
+   (the user includes <signal.h> and <string.h>). */
+#define assert_aborts(fn, want)                                                \
+    do {                                                                       \
+        int sig_;                                                              \
+        const char *err_ = in_child(fn, &sig_);                                \
+        cr_assert_eq(sig_, SIGABRT, "signal %d; stderr: %s", sig_, err_);      \
+        cr_assert(strstr(err_, want) != NULL, "stderr: %s", err_);             \
+    } while (0)
+
+/* A body that yields back what it is sent, and the same as a handler
+   (which lets a thrown error out). */
+cf_value echo_body(void *arg);
+cf_status echo_step(void *self, cf_op op, cf_value in, cf_value *out);
+
 /* A trace the bodies append to, so tests can assert the order of events. */
 void trace_reset(void);
 void tracef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

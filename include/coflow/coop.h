@@ -405,7 +405,9 @@ CF_API cf_sched *cf_sched_pool_get(cf_sched_pool *p, int i);
  * other on a thread of its own, until no task is left in any of them (a
  * scheduler with no task waits for work from the others). Returns 0, the
  * total of errors nobody waited for (see cf_sched_run()), -EBUSY when it
- * runs already, -EAGAIN when a thread cannot start.
+ * runs already, -EAGAIN when a thread cannot start, -ENOMEM when a
+ * scheduler ran out of memory, a cf_sched_spawn() it could not add
+ * included.
  * Returns -errno: -EINVAL (NULL `p`), -EBUSY (it runs already), -EAGAIN (a
  * thread cannot start), -ENOMEM.
  */
@@ -415,12 +417,14 @@ CF_API int cf_sched_pool_run(cf_sched_pool *p);
  * Starts `co` as a new task of `s`, from any thread (the way to start a
  * task on another scheduler of a pool, or to hand it a connection). The
  * task is added by `s`'s own thread at its next turn. Returns 0, -EINVAL
- * for NULL or CLOSED `co`, -ENOMEM; `co` is taken over in every case. On a
- * scheduler outside a pool it is cf_sched_add() and must be called on the
- * scheduler's thread. Such a task's tid is known to nobody, so while it
- * uses only shared channels, cf_task_yield() and cf_task_sleep() it may move
- * to another scheduler of the pool: to that of a task that wakes it from
- * another thread, when it is its own scheduler's only task (Go's hand-off;
+ * for NULL or CLOSED `co`, -ENOMEM; `co` is taken over in every case. A
+ * start that returned 0 and that `s` then cannot add (out of memory) frees
+ * `co`, and cf_sched_pool_run() returns -ENOMEM. On a scheduler outside a
+ * pool it is cf_sched_add() and must be called on the scheduler's thread.
+ * Such a task's tid is known to nobody, so while it uses only shared
+ * channels, cf_task_yield() and cf_task_sleep() it may move to another
+ * scheduler of the pool: to that of a task that wakes it from another
+ * thread, when it is its own scheduler's only task (Go's hand-off;
  * docs/sched.md, "One scheduler per core"). An fd wait, a socket call, a
  * task id, a spawn, a kill or wait, a sync object, a group, or
  * cf_sched_self() ties it to the scheduler it is on; so does that scheduler

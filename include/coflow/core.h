@@ -439,6 +439,115 @@ CF_API int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
                           const struct cf_coro_opts *opts);
 
 /*
+ * The inline half of cf_send() (docs/design.md, "The handler fast path"):
+ * a send into a SUSPENDED handler that this thread owns calls its step
+ * directly, with the checks of the library's own path (the handle and its
+ * generation, the state and kind, the owner, the "already executing"
+ * guard); everything else calls the library. Internal, not API: the
+ * offsets below are checked against the library's layout when it is built
+ * (core/internal.h), and are part of its ABI. CF_NO_INLINE_SEND, or a
+ * target other than x86-64 with gcc or clang, or ThreadSanitizer, leaves
+ * every cf_send() to the library.
+ */
+#if defined(__GNUC__)
+#define CF__EXPORT __attribute__((visibility("default")))
+#else
+#define CF__EXPORT
+#endif
+
+struct cf__context;
+struct cf__tls {
+    struct cf__context *cur; /* the running context of this thread */
+    uintptr_t me;            /* this thread's tag; 0 until it uses coflow */
+};
+
+#define CF__TLS_IE __thread __attribute__((tls_model("initial-exec")))
+extern CF__EXPORT CF__TLS_IE struct cf__tls cf__tls;
+
+/*
+ * Internal (called by the inline send): the end of a handler's step that
+ * did not yield - CLOSED, and a raised error named after the handler;
+ * `before` is the error the sender handled when the step was called.
+ */
+CF__EXPORT cf_status cf__handler_ended(cf_coro *raw, cf_status st,
+                                       void *before);
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CF__TSAN_ON 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define CF__TSAN_ON 1
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(CF_NO_INLINE_SEND)    \
+    && !defined(CF__TSAN_ON)
+#define CF__INLINE_SEND 1
+
+/* A cf_coro's fields, by offset (x86-64). */
+#define CF__OFF_STATE  0x50  /* int state, then kind, op, outk, slow bytes */
+#define CF__OFF_BIAS   0x58  /* the owner thread's tag | flags */
+#define CF__OFF_HANDLE 0xb8  /* the handle, with its generation */
+#define CF__OFF_STEP   0x138 /* a handler's step function */
+#define CF__OFF_SELF   0x140 /* and its state pointer */
+#define CF__OFF_EXC    0x8   /* a context's error being handled */
+/* The word at CF__OFF_STATE of a SUSPENDED handler with no slow bit. */
+#define CF__HANDLER_READY ((unsigned long long)1 << 32 | 2u)
+
+typedef unsigned long long __attribute__((may_alias)) cf__word;
+typedef int __attribute__((may_alias)) cf__int;
+typedef void *__attribute__((may_alias)) cf__ptr;
+
+static inline cf_status cf__send_inline(cf_coro *co, cf_value v, cf_value *out)
+    __attribute__((always_inline));
+
+static inline cf_status cf__send_inline(cf_coro *co, cf_value v, cf_value *out)
+{
+    /* A handler's handle has the top bit of its generation set (bit 63):
+     * bodies, NULL and a library-made bare address go to the library. */
+    if (__builtin_expect((intptr_t)co >= 0 || out == 0, 0))
+        return (cf_send)(co, v, out);
+    char *raw = (char *)((uintptr_t)co & 0xffffffffffffull);
+    /* Freed or stale (it aborts), or not SUSPENDED, or a thread's first
+     * send: the library. */
+    if (__builtin_expect(*(cf__word *)(void *)(raw + CF__OFF_HANDLE)
+                                 != (unsigned long long)(uintptr_t)co
+                             || *(cf__word *)(void *)(raw + CF__OFF_STATE)
+                                    != CF__HANDLER_READY,
+                         0))
+        return (cf_send)(co, v, out);
+    /* The owner's claim: announce it, then check that we own it. */
+    struct cf__context *cur = cf__tls.cur;
+    cf__tls.cur = (struct cf__context *)(void *)raw;
+    __asm__ __volatile__("" ::: "memory");
+    if (__builtin_expect(*(volatile cf__word *)(void *)(raw + CF__OFF_BIAS)
+                             != cf__tls.me,
+                         0)) {
+        cf__tls.cur = cur;
+        return (cf_send)(co, v, out);
+    }
+    *(volatile cf__int *)(void *)(raw + CF__OFF_STATE) = CF_RUNNING;
+    /* RUNNING before the announcement is taken back (a release). */
+    __asm__ __volatile__("" ::: "memory");
+    cf__tls.cur = cur;
+    /* The error handled when the step is called, for naming one it raises. */
+    void *before = *(cf__ptr *)(void *)((char *)cur + CF__OFF_EXC);
+    cf_step_fn step = *(cf_step_fn *)(void *)(raw + CF__OFF_STEP);
+    cf_status st =
+        step(*(cf__ptr *)(void *)(raw + CF__OFF_SELF), CF_OP_SEND, v, out);
+    if (__builtin_expect(st == CF_YIELDED, 1)) {
+        __asm__ __volatile__("" ::: "memory"); /* a release, on x86-64 */
+        *(volatile cf__int *)(void *)(raw + CF__OFF_STATE) = CF_SUSPENDED;
+        return CF_YIELDED;
+    }
+    return cf__handler_ended((cf_coro *)(void *)raw, st, before);
+}
+
+#define cf_send(co, v, out) cf__send_inline((co), (v), (out))
+#endif
+
+/*
  * Iterates over the values `co` yields: `v` is a cf_value, `st` a cf_status.
  * After the loop `st` is CF_RETURNED (finished; `v` holds the return value)
  * or CF_RAISED (`cf_error_last()` says why).

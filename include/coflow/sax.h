@@ -62,6 +62,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "coflow/core.h"
 #include "coflow/error.h"
@@ -109,6 +110,15 @@ typedef struct cf_sax_event {
  */
 static inline const cf_sax_event *cf_sax_event_of(cf_value v)
 {
+    /* The sax layer's own event values (a borrowed pointer with the tag)
+       in one compare of the words after the pointer; anything else, an
+       owned box included, through cf_to_ptr(). */
+    cf_value ev = cf_ptr(NULL, CF_SAX_EVENT);
+    uint64_t a, b;
+    memcpy(&a, (const char *)&v + sizeof v.as, sizeof a);
+    memcpy(&b, (const char *)&ev + sizeof ev.as, sizeof b);
+    if (a == b)
+        return (const cf_sax_event *)v.as.p;
     return (const cf_sax_event *)cf_to_ptr(v, CF_SAX_EVENT);
 }
 

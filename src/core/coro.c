@@ -139,7 +139,7 @@ static unsigned handler_gen(void)
 {
     unsigned n =
         atomic_fetch_add_explicit(&handler_gens, 1, memory_order_relaxed);
-    return n % CF__GEN_MAX + 1;
+    return (n % CF__GEN_BODY_MAX + 1) | CF__GEN_HANDLER;
 }
 
 /* What priming's next() gave: 0 for a yield; else the body is freed. */

@@ -122,8 +122,9 @@ cf_error *cf__error_at(const cf_error_type *t, const char *coro,
 /*
  * close() throws a GeneratorExit with an empty message. One is kept for it:
  * whoever finds it held by nobody else (its own reference only) takes it,
- * clears what its last use left, and saves a malloc and the formatting;
- * nested closes, and closes on other threads meanwhile, get a new one.
+ * unlinked as its last holder left it (gexit_unref()), and saves a malloc
+ * and the formatting; nested closes, and closes on other threads
+ * meanwhile, get a new one.
  */
 static cf_error gexit = {.refs = 1, .type = &cf_generator_exit, .msg = ""};
 
@@ -132,12 +133,6 @@ cf_error *cf__generator_exit(void)
     long one = 1;
     if (atomic_compare_exchange_strong_explicit(
             &gexit.refs, &one, 2, memory_order_acquire, memory_order_relaxed)) {
-        cf_error *context = gexit.context, *cause = gexit.cause;
-        gexit.context = NULL;
-        gexit.cause = NULL;
-        gexit.coro[0] = '\0';
-        cf_error_unref(context);
-        cf_error_unref(cause);
         return &gexit;
     }
     return cf__error_at(&cf_generator_exit, "", NULL);
@@ -150,11 +145,43 @@ cf_error *cf_error_ref(cf_error *e)
     return e;
 }
 
+/*
+ * Drops a reference to the kept GeneratorExit. The last one out (it sees
+ * 2: nobody else holds it, so nobody can take or add one meanwhile) lets
+ * go of what the close linked to it - the error handled at the call, a
+ * cause - before handing it back, so that none of that is kept alive, or
+ * seen, after the close that raised it.
+ */
+static void gexit_unref(void)
+{
+    long r = atomic_load_explicit(&gexit.refs, memory_order_acquire);
+    for (;;) {
+        if (r == 2) {
+            cf_error *context = gexit.context, *cause = gexit.cause;
+            gexit.context = NULL;
+            gexit.cause = NULL;
+            gexit.coro[0] = '\0';
+            atomic_store_explicit(&gexit.refs, 1, memory_order_release);
+            cf_error_unref(context);
+            cf_error_unref(cause);
+            return;
+        }
+        if (atomic_compare_exchange_weak_explicit(&gexit.refs, &r, r - 1,
+                                                  memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return;
+    }
+}
+
 void cf_error_unref(cf_error *e)
 {
     while (e != NULL) {
         if (atomic_load_explicit(&e->refs, memory_order_relaxed) < 0)
             return;
+        if (CF__UNLIKELY(e == &gexit)) {
+            gexit_unref();
+            return;
+        }
         if (atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) != 1)
             return;
         cf_error *context = e->context;
@@ -254,6 +281,19 @@ void cf__error_set_context(cf_error *e, cf_error *ctx)
         if (c == e)
             return; /* would make a cycle */
     e->context = cf_error_ref(ctx);
+}
+
+void cf__error_chain_thrown(cf_error *e, cf_error *own)
+{
+    if (own == NULL || e == NULL || e == own || e->refs < 0
+        || e->context == own)
+        return;
+    for (cf_error *c = own; c != NULL; c = c->context)
+        if (c == e)
+            return; /* would make a cycle */
+    cf_error *old = e->context;
+    e->context = cf_error_ref(own);
+    cf_error_unref(old);
 }
 
 void cf__error_set_cause(cf_error *e, cf_error *cause)

@@ -150,6 +150,12 @@ cf_status cf__handler_send(cf_coro *h, cf_value v, cf_value *out)
     return send_null(co, v);
 }
 
+/* coflow/core.h's inline send: its step did not yield. `out` was not NULL. */
+cf_status cf__handler_ended(cf_coro *co, cf_status st, void *before)
+{
+    return ended(co, st, before);
+}
+
 /* cf_send() into a handler. */
 cf_status cf__handler_send_any(cf_coro *co, cf_value v, cf_value *out)
 {

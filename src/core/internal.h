@@ -158,10 +158,8 @@ extern cf_coro cf__no_leaf;
  * stores on x86-64) and release (so that a new context seen there implies
  * the claim made before it).
  */
-struct cf__tls {
-    cf__context *cur; /* cf__cur */
-    uintptr_t me;     /* cf__tag() */
-};
+/* struct cf__tls (coflow/core.h: the inline send reads it): cur is
+ * cf__cur, me is cf__tag(). */
 extern CF__TLS struct cf__tls cf__tls; /* one block: one TLS offset for both */
 extern cf__context cf__nowhere;        /* never written: is_coro is 0 */
 #define cf__cur (cf__tls.cur)
@@ -201,6 +199,14 @@ static inline void cf__registered(void)
 /* error.c */
 void cf__set_exc(cf__context *ctx, cf_error *e); /* takes `e` */
 cf_error *cf__handled(const cf__context *c);     /* sys.exception() at c */
+/*
+ * An error thrown into a coroutine (throw(), close()'s GeneratorExit) meets
+ * there `own`, what the coroutine itself handles (NULL: nothing): `own`
+ * becomes its context, replacing any it came with, unless that would make
+ * a cycle - as CPython 3.11's gen_send_ex2() chains the generator's
+ * exception state onto the exception it throws in.
+ */
+void cf__error_chain_thrown(cf_error *e, cf_error *own);
 cf_error *cf__generator_exit(void);
 void cf__error_rename(cf_error *e, const char *coro);
 cf_status cf__raise_here(cf_coro *co, const cf_error_type *t, const char *msg);
@@ -295,10 +301,26 @@ static inline cf_coro *cf__handle_of(const cf_coro *co)
     return co != NULL ? (cf_coro *)co->handle : NULL;
 }
 
-/* The generation after `g`: 1 to CF__GEN_MAX, never 0 (a bare address). */
+/*
+ * The top bit of a 16-bit generation (bit 63 of the handle) tells a
+ * handler's handle from a body's, so that coflow/core.h's inline send
+ * sends a body's to the library with one test of the sign: a body's
+ * generation runs from 1 to CF__GEN_BODY_MAX, a handler's has
+ * CF__GEN_HANDLER set. Elsewhere all the bits count the generation.
+ */
+#if CF__GEN_BITS == 16
+#define CF__GEN_HANDLER  0x8000u
+#define CF__GEN_BODY_MAX 0x7fffu
+#else
+#define CF__GEN_HANDLER  0u
+#define CF__GEN_BODY_MAX CF__GEN_MAX
+#endif
+
+/* The generation after `g`: 1 to CF__GEN_BODY_MAX, never 0 (a bare
+ * address). */
 static inline unsigned cf__gen_next(unsigned g)
 {
-    return g >= CF__GEN_MAX ? 1u : g + 1u;
+    return g >= CF__GEN_BODY_MAX ? 1u : g + 1u;
 }
 
 /*
@@ -343,15 +365,7 @@ void cf__coro_dispose(cf_coro *co);
 void cf__overflow_thread_init(void);
 CF_NORETURN void cf__overflow_report(const cf_coro *co);
 
-/* fault.c: -DCF_FAULT_INJECTION makes the Nth allocation or mapping fail. */
-#ifdef CF_FAULT_INJECTION
-bool cf__fault(void);
-#else
-static inline bool cf__fault(void)
-{
-    return false;
-}
-#endif
+/* fault.c: cf__fault(), declared in ../common.h for every layer. */
 
 /*
  * trace.c: the trace (docs/trace.md). cf__trace_state holds CF__SLOW_TRACE
@@ -479,7 +493,10 @@ static inline int cf__owner_claim(cf_coro *t, cf__context *cur, int s)
 static inline bool cf__claim_fast(cf_coro *t, cf__context *cur)
 {
     uintptr_t me = cf__tag();
-    if (CF__PEEK_BIAS(t) != me || CF__PEEK_STATE(t) != CF_SUSPENDED)
+    /* The bias is looked at once, after the announcement: a thread that
+     * does not own `t` may announce it, as no taker reads its cf__cur
+     * while the bias names another thread (docs/design.md, "The guard"). */
+    if (CF__PEEK_STATE(t) != CF_SUSPENDED)
         return false;
     cf__set_cur(&t->base);
     atomic_signal_fence(memory_order_seq_cst);
@@ -513,6 +530,31 @@ static inline bool cf__claim(cf_coro *t, int s, int *seen)
     }
     return cf__claim_from(t, s, seen);
 }
+
+#if CF__INLINE_SEND
+/* The layout cf_send()'s inline half reads (coflow/core.h): a field moved
+ * here must be moved there too (and the ABI changes). */
+_Static_assert(offsetof(cf_coro, state) == CF__OFF_STATE
+                   && offsetof(cf_coro, kind) == CF__OFF_STATE + 4
+                   && offsetof(cf_coro, op) == CF__OFF_STATE + 5
+                   && offsetof(cf_coro, outk) == CF__OFF_STATE + 6
+                   && offsetof(cf_coro, slow) == CF__OFF_STATE + 7,
+               "CF__OFF_STATE in coflow/core.h");
+_Static_assert(offsetof(cf_coro, bias) == CF__OFF_BIAS,
+               "CF__OFF_BIAS in coflow/core.h");
+_Static_assert(offsetof(cf_coro, handle) == CF__OFF_HANDLE,
+               "CF__OFF_HANDLE in coflow/core.h");
+_Static_assert(offsetof(cf_coro, step) == CF__OFF_STEP,
+               "CF__OFF_STEP in coflow/core.h");
+_Static_assert(offsetof(cf_coro, self) == CF__OFF_SELF,
+               "CF__OFF_SELF in coflow/core.h");
+_Static_assert(offsetof(cf__context, exc) == CF__OFF_EXC,
+               "CF__OFF_EXC in coflow/core.h");
+_Static_assert(offsetof(cf_coro, base) == 0, "the inline send's cf__cur");
+_Static_assert(CF__HANDLER_READY
+                   == ((unsigned long long)CF__HANDLER << 32 | CF_SUSPENDED),
+               "CF__HANDLER_READY in coflow/core.h");
+#endif
 
 /* handler.c (and cf__handler_send(), layer.h) */
 cf_status cf__handler_resume(cf_coro *co, cf_op op, cf_value v, cf_error *err,

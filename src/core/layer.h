@@ -80,4 +80,13 @@ CF__LAYER_API cf_value cf__yield_jump(cf_value v);
 CF__LAYER_API void cf__yield_to(cf_value v, cf_coro *from, cf_coro *h,
                                 bool *switched);
 
+/*
+ * What coflow/core.h's inline half of cf_send() uses (declared there; see
+ * docs/design.md, "The handler fast path"): exported to every program
+ * that includes the header, not only to the layers, but no API.
+ */
+CF__LAYER_API cf_status cf__handler_ended(cf_coro *raw, cf_status st,
+                                          void *before);
+extern CF__LAYER_API CF__TLS_IE struct cf__tls cf__tls;
+
 #endif

@@ -16,6 +16,8 @@
 
 #include "internal.h"
 
+#undef cf_send /* coflow/core.h's inline half: the function is defined here */
+
 /*
  * What a coroutine with a CF__SLOW_* bit does at each switch: a
  * CF_CORO_FPENV coroutine swaps its own FP control state in and out, a
@@ -653,7 +655,7 @@ void cf__raise_thrown(cf_coro *co)
     co->op = CF__OP_SEND; /* at rest it is SEND: see enum cf__op */
     cf_error *e = co->in_err;
     co->in_err = NULL;
-    cf__error_set_context(e, co->base.exc);
+    cf__error_chain_thrown(e, co->base.exc);
     cf__unwind(&co->base, e);
 }
 
@@ -793,7 +795,7 @@ cf_status cf_yield_catch(cf_value v, cf_value *in)
         co->op = CF__OP_SEND; /* at rest it is SEND: see enum cf__op */
         cf_error *e = co->in_err;
         co->in_err = NULL;
-        cf__error_set_context(e, co->base.exc);
+        cf__error_chain_thrown(e, co->base.exc);
         cf__set_exc(&co->base, e);
         return CF_RAISED;
     }

@@ -24,9 +24,10 @@
 #include "../core/layer.h"
 
 /* Internal trap kinds: the socket helpers' waits, fd already known valid. */
-#define CF__TRAP_READ_OK   100
-#define CF__TRAP_WRITE_OK  101
-#define CF__TRAP_RING_READ 102 /* the poller reads into the task's io_buf */
+#define CF__TRAP_READ_OK    100
+#define CF__TRAP_WRITE_OK   101
+#define CF__TRAP_RING_READ  102 /* the poller reads into the task's io_buf */
+#define CF__TRAP_RING_WRITE 103 /* the poller writes the task's io_buf */
 
 /* Where a task is. */
 enum cf__where {
@@ -78,9 +79,9 @@ struct cf__task {
     /* CF__PARKED_IO */
     int io_fd;
     int io_dir;        /* 0 read, 1 write */
-    bool io_ring;      /* its read is done by the poller (io_buf) */
+    bool io_ring;      /* its read or write is done by the poller (io_buf) */
     cf__task *io_next; /* the next task waiting on io_fd in io_dir */
-    void *io_buf;      /* CF__TRAP_RING_READ: where the poller reads to */
+    void *io_buf;      /* CF__TRAP_RING_*: what the poller reads or writes */
     unsigned io_len;
     /* the timer heap: deadline in ns, index, or SIZE_MAX when not on it */
     int64_t deadline;
@@ -305,7 +306,7 @@ static inline struct cf__fdslot *cf__fd_slot(cf_sched *s, int fd)
 }
 int cf__io_wait(cf_sched *s, cf__task *t, int fd, int dir, int64_t timeout_ms,
                 bool check);
-int cf__io_read(cf_sched *s, cf__task *t, int fd);
+int cf__io_ring(cf_sched *s, cf__task *t, int fd, int dir);
 void cf__io_cancel(cf_sched *s, cf__task *t);
 int cf__io_poll(cf_sched *s, int timeout_ms);
 void cf__io_forget(cf_sched *s, int fd);

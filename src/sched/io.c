@@ -129,43 +129,48 @@ fail:
 }
 
 /*
- * Parks `t` until the poller has read its io_buf from `fd` (cf_sock_read()
- * on io_uring): the wake's code is the read's result. Only when no other
- * task waits to read `fd`; else -EAGAIN, and the caller polls and reads.
+ * Parks `t` until the poller has read its io_buf from `fd` (dir 0,
+ * cf_sock_read() on io_uring) or written it to `fd` (dir 1,
+ * cf_sock_write()): the wake's code is the read's or the write's result.
+ * Only when no other task waits on `fd` in that direction; else -EAGAIN,
+ * and the caller polls and does the system call itself.
  */
-int cf__io_read(cf_sched *s, cf__task *t, int fd)
+int cf__io_ring(cf_sched *s, cf__task *t, int fd, int dir)
 {
     int rc;
+    unsigned mask = dir ? CF__POLL_OUT : CF__POLL_IN;
     struct cf__fdslot *f = cf__fd_slot(s, fd);
     if (f == NULL) {
         rc = -ENOMEM;
         goto fail;
     }
-    if (f->waiter[0] != NULL) {
+    if (f->waiter[dir] != NULL) {
         rc = -EAGAIN;
         goto fail;
     }
-    if (f->armed & CF__POLL_IN)
-        s->poller.ops->disarm(&s->poller, fd, f, CF__POLL_IN, 0);
-    rc = s->poller.ops->read(&s->poller, fd, f, t->io_buf, t->io_len);
+    if (f->armed & mask)
+        s->poller.ops->disarm(&s->poller, fd, f, mask, 0);
+    rc = dir ? s->poller.ops->write(&s->poller, fd, f, t->io_buf, t->io_len)
+             : s->poller.ops->read(&s->poller, fd, f, t->io_buf, t->io_len);
     if (rc < 0)
         goto fail;
     t->io_ring = true;
-    enqueue(s, f, t, fd, 0);
-    cf__trace(s, CF_SCHED_WAIT_READ, t->tid, fd);
+    enqueue(s, f, t, fd, dir);
+    cf__trace(s, dir ? CF_SCHED_WAIT_WRITE : CF_SCHED_WAIT_READ, t->tid, fd);
     return 0;
 fail:
     cf__task_wake(s, t, rc);
     return rc;
 }
 
-/* Readers queued behind a ring read that ended: ask for readiness. */
-static void rearm_readers(cf_sched *s, struct cf__fdslot *f, int fd)
+/* Tasks queued behind a ring read or write that ended: ask for readiness. */
+static void rearm_waiters(cf_sched *s, struct cf__fdslot *f, int fd, int dir)
 {
-    if (f->waiter[0] != NULL && !(f->armed & CF__POLL_IN)) {
+    unsigned mask = dir ? CF__POLL_OUT : CF__POLL_IN;
+    if (f->waiter[dir] != NULL && !(f->armed & mask)) {
         int rc = s->poller.ops->arm(&s->poller, fd, f, want(f));
-        while (rc < 0 && f->waiter[0] != NULL) {
-            cf__task *w = f->waiter[0];
+        while (rc < 0 && f->waiter[dir] != NULL) {
+            cf__task *w = f->waiter[dir];
             cf__io_cancel(s, w);
             cf__task_wake(s, w, rc);
         }
@@ -180,13 +185,14 @@ void cf__io_cancel(cf_sched *s, cf__task *t)
     if (dequeue(s, f, t)) {
         unsigned mask = t->io_dir ? CF__POLL_OUT : CF__POLL_IN;
         if (t->io_ring) {
-            /* its read is withdrawn; the readers behind it poll */
+            /* its read or write is withdrawn; the tasks behind it poll */
             if (f->armed & mask)
                 s->poller.ops->disarm(&s->poller, fd, f, mask, 0);
             t->io_ring = false;
-            rearm_readers(s, f, fd);
+            rearm_waiters(s, f, fd, t->io_dir);
         } else if (f->waiter[t->io_dir] == NULL && (f->armed & mask)
-                   && !(t->io_dir == 0 && (f->flags & CF__FD_RDRING))) {
+                   && !(f->flags
+                        & (t->io_dir ? CF__FD_WRRING : CF__FD_RDRING))) {
             s->poller.ops->disarm(&s->poller, fd, f, mask, 0);
         }
     }
@@ -244,16 +250,17 @@ static void wake_io(cf_sched *s, struct cf__fdslot *f, int dir, int fd,
     cf__task *t = f->waiter[dir];
     if (t == NULL)
         return;
-    if (dir == 0 && (e->events & CF__POLL_RING)) {
-        /* the read is the first reader's alone; the rest poll after it */
+    if (e->events & CF__POLL_RING) {
+        /* the read or write is the first waiter's alone; the rest poll
+           after it */
         if (!t->io_ring)
             return;
         dequeue(s, f, t);
         t->io_ring = false;
         t->io_fd = -1;
-        cf__trace(s, CF_SCHED_CAN_READ, t->tid, fd);
+        cf__trace(s, dir ? CF_SCHED_CAN_WRITE : CF_SCHED_CAN_READ, t->tid, fd);
         cf__task_wake(s, t, e->err);
-        rearm_readers(s, f, fd);
+        rearm_waiters(s, f, fd, dir);
         return;
     }
     wake_all(s, f, dir, fd, e->err, true);

@@ -34,6 +34,7 @@ struct cf__inbox {
     cf__task marker; /* parked on efd */
     int efd;
     atomic_int sleeping;
+    int lost; /* starts dropped for want of memory this run (own thread) */
 };
 
 struct cf__pool {
@@ -183,8 +184,8 @@ static void inbox_drain(cf_sched *s, bool discard)
             free(t);
             if (discard)
                 cf_coro_free(co);
-            else
-                spawn_mobile(s, co);
+            else if (spawn_mobile(s, co) < 0) /* it freed `co` */
+                s->inbox->lost++;
             cf__pool_live(s, -1);
         } else if (t->moving) { /* migrating here (move_out()) */
             t->moving = false;
@@ -404,7 +405,11 @@ static int run_one(cf_sched *s)
             return -ENOMEM;
         /* cf__io_wait() woke nobody: the marker is not queued */
     }
-    return cf_sched_run(s);
+    in->lost = 0;
+    int rc = cf_sched_run(s);
+    /* A cf_sched_spawn() that said 0 and could not be added at the turn:
+       its coroutine is freed, and the run says so. */
+    return rc >= 0 && in->lost > 0 ? -ENOMEM : rc;
 }
 
 struct runner {
@@ -481,7 +486,7 @@ int cf_sched_spawn(cf_sched *s, cf_coro *co)
     }
     if (s->pool == NULL || s == cf__sched_tls)
         return spawn_mobile(s, co);
-    cf__task *req = calloc(1, sizeof *req);
+    cf__task *req = cf__fault() ? NULL : calloc(1, sizeof *req);
     if (req == NULL) {
         cf_coro_free(co);
         return -ENOMEM;

@@ -114,16 +114,44 @@ static int ur_read(struct cf__poller *p, int fd, struct cf__fdslot *slot,
 }
 
 /*
- * Cancels a read request and waits until the kernel is done with it, so
- * that its buffer may go (the task may be being killed). Its completion, if
- * any, carries an old generation and is ignored.
+ * The ring sends `buf` itself (cf_sock_write() on io_uring): no send(2) of
+ * its own; the request goes in with the next wait, with the round's other
+ * requests, and a send that finds room completes during that submission.
+ * On a stream socket MSG_WAITALL has the kernel finish the send before it
+ * completes (a datagram goes whole or not at all).
  */
-static void cancel_read(struct uring_state *st, int fd, uint32_t gen)
+static int ur_write(struct cf__poller *p, int fd, struct cf__fdslot *slot,
+                    const void *buf, unsigned n)
+{
+    struct uring_state *st = p->state;
+    struct io_uring_sqe *sqe = sqe_get(st);
+    if (sqe == NULL)
+        return -EAGAIN;
+    if (++slot->gen[1] == 0)
+        slot->gen[1] = 1;
+    if (slot->flags & CF__FD_SOCK)
+        io_uring_prep_send(
+            sqe, fd, buf, n,
+            MSG_NOSIGNAL | (slot->flags & CF__FD_STREAM ? MSG_WAITALL : 0));
+    else
+        io_uring_prep_write(sqe, fd, buf, n, (uint64_t)-1);
+    io_uring_sqe_set_data64(sqe, udata(fd, 1, slot->gen[1]));
+    slot->armed |= CF__POLL_OUT;
+    slot->flags |= CF__FD_WRRING;
+    return 0;
+}
+
+/*
+ * Cancels a read or write request and waits until the kernel is done with
+ * it, so that its buffer may go (the task may be being killed). Its
+ * completion, if any, carries an old generation and is ignored.
+ */
+static void cancel_io(struct uring_state *st, int fd, int dir, uint32_t gen)
 {
     io_uring_submit(&st->ring); /* it may still sit in the queue */
     struct io_uring_sync_cancel_reg reg;
     memset(&reg, 0, sizeof reg);
-    reg.addr = udata(fd, 0, gen);
+    reg.addr = udata(fd, dir, gen);
     reg.timeout.tv_sec = -1;
     reg.timeout.tv_nsec = -1;
     io_uring_register_sync_cancel(&st->ring, &reg);
@@ -133,11 +161,15 @@ static void ur_disarm(struct cf__poller *p, int fd, struct cf__fdslot *slot,
                       unsigned mask, int gone)
 {
     struct uring_state *st = p->state;
-    if ((mask & CF__POLL_IN) && (slot->flags & CF__FD_RDRING)) {
-        cancel_read(st, fd, slot->gen[0]);
-        slot->flags &= ~CF__FD_RDRING;
-        slot->armed &= ~CF__POLL_IN;
-        slot->gen[0]++;
+    for (int dir = 0; dir < 2; dir++) {
+        unsigned bit = dir ? CF__POLL_OUT : CF__POLL_IN;
+        unsigned ring = dir ? CF__FD_WRRING : CF__FD_RDRING;
+        if ((mask & bit) && (slot->flags & ring)) {
+            cancel_io(st, fd, dir, slot->gen[dir]);
+            slot->flags &= ~ring;
+            slot->armed &= ~bit;
+            slot->gen[dir]++;
+        }
     }
     for (int dir = 0; dir < 2; dir++) {
         unsigned bit = dir ? CF__POLL_OUT : CF__POLL_IN;
@@ -193,13 +225,13 @@ static int ur_wait(struct cf__poller *p, int timeout_ms, struct cf__pevent *ev,
             || !(f->armed & bit))
             continue;
         f->armed &= ~bit;
-        bool read = dir == 0 && (f->flags & CF__FD_RDRING);
-        f->flags &= ~(read ? CF__FD_RDRING : 0u);
+        unsigned ring = f->flags & (dir ? CF__FD_WRRING : CF__FD_RDRING);
+        f->flags &= ~ring;
         if (cqe->res == -ECANCELED)
             continue;
         ev[k].fd = fd;
-        ev[k].events = bit | (read ? CF__POLL_RING : 0u);
-        ev[k].err = read || cqe->res < 0 ? cqe->res : 0;
+        ev[k].events = bit | (ring ? CF__POLL_RING : 0u);
+        ev[k].err = ring || cqe->res < 0 ? cqe->res : 0;
         k++;
     }
     io_uring_cq_advance(&st->ring, seen);
@@ -214,4 +246,5 @@ const struct cf__poller_ops cf__poll_uring = {
     .disarm = ur_disarm,
     .wait = ur_wait,
     .read = ur_read,
+    .write = ur_write,
 };

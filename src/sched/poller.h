@@ -18,6 +18,9 @@
  *     by wait() like readiness, with CF__POLL_RING and the read's result
  *     (a count or -errno) in `err`. disarm() cancels it synchronously: once it returns the
  *     kernel no longer writes to `buf`.
+ *   - write(fd, buf, n), likewise (NULL where read() is): the kernel sends
+ *     `buf` itself, armed as CF__POLL_OUT and reported with CF__POLL_RING
+ *     and the count sent (or -errno); disarm() cancels it synchronously.
  */
 #ifndef CF_SCHED_POLLER_H
 #define CF_SCHED_POLLER_H
@@ -44,6 +47,7 @@ struct cf__fdslot {
 #define CF__FD_DRAINED 0x8u  /* its last read was short: wait before reading */
 #define CF__FD_SOCK    0x10u /* a socket (known with CF__FD_KNOWN) */
 #define CF__FD_RDRING  0x20u /* the CF__POLL_IN request is a read() */
+#define CF__FD_WRRING  0x40u /* the CF__POLL_OUT request is a write() */
 
 struct cf__pevent {
     int fd;
@@ -66,6 +70,8 @@ struct cf__poller_ops {
                 void *ctx);
     int (*read)(struct cf__poller *p, int fd, struct cf__fdslot *slot,
                 void *buf, unsigned n);
+    int (*write)(struct cf__poller *p, int fd, struct cf__fdslot *slot,
+                 const void *buf, unsigned n);
 };
 
 /* A poller: its table and the backend's private state. */

@@ -92,7 +92,7 @@ static void trace_parked(cf__task *t)
 __attribute__((noinline)) static int ring_grow(cf_sched *s)
 {
     size_t cap = s->ring_cap ? s->ring_cap * 2 : 64;
-    cf__task **r = malloc(cap * sizeof *r);
+    cf__task **r = cf__fault() ? NULL : malloc(cap * sizeof *r);
     if (r == NULL)
         return -ENOMEM;
     for (size_t i = 0; i < s->ring_len; i++)

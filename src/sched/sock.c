@@ -143,6 +143,22 @@ static bool ring_reads(int64_t timeout_ms)
 }
 
 ssize_t cf__fd_ring_read(int fd, void *buf, unsigned n);
+ssize_t cf__fd_ring_write(int fd, const void *buf, unsigned n);
+
+/* Whether the poller can send this task's writes to `fd` itself: as for
+   reads, and only on a socket (pipes and files keep write(2)). */
+static bool ring_writes(cf_sched *s, int fd, int64_t timeout_ms)
+{
+    if (timeout_ms >= 0 || s == NULL || s->current == NULL || fd < 0
+        || s->poller.ops->write == NULL || cf_current() == NULL)
+        return false;
+    struct cf__fdslot *f = cf__fd_slot(s, fd);
+    if (f == NULL)
+        return false;
+    if (CF__UNLIKELY(!(f->flags & CF__FD_KNOWN)))
+        learn_kind(f, fd);
+    return (f->flags & CF__FD_SOCK) != 0;
+}
 
 static ssize_t got(int fd, ssize_t r, size_t n)
 {
@@ -263,7 +279,35 @@ ssize_t cf_sock_write(int fd, const void *buf, size_t n, int64_t timeout_ms)
         if (w < 0)
             return w;
     }
+    bool ring = n > 0 && ring_writes(s, fd, timeout_ms);
     while (done < n) {
+        if (ring) {
+            /* The ring sends it (io_uring): no send(2) of this task's own.
+               The lock is held across the wait, as for any write that
+               waits, so that another task's write cannot come between
+               two parts of this one. */
+            if (!locked) {
+                write_lock(s, fd, true);
+                locked = true;
+                wl.fd = fd;
+                cf_cleanup_push(&cl, write_unlock, &wl);
+                pushed = true;
+            }
+            size_t k = n - done > INT_MAX ? INT_MAX : n - done;
+            ssize_t r = cf__fd_ring_write(fd, p + done, (unsigned)k);
+            if (r > 0) {
+                done += (size_t)r;
+                continue;
+            }
+            if (r == -EINTR)
+                continue;
+            if (r < 0 && r != -EAGAIN) {
+                rc = r;
+                break;
+            }
+            ring = false; /* the ring would not take it: send(2) */
+            continue;
+        }
         ssize_t r = write_some(fd, p + done, n - done);
         if (r >= 0) {
             done += (size_t)r;

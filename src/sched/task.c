@@ -43,7 +43,7 @@ static int map_grow(cf_sched *s)
     size_t cap = s->map_cap ? s->map_cap * 2 : 64;
     cf__task **old = s->map;
     size_t oldcap = s->map_cap;
-    s->map = calloc(cap, sizeof *s->map);
+    s->map = cf__fault() ? NULL : calloc(cap, sizeof *s->map);
     if (s->map == NULL) {
         s->map = old;
         return -ENOMEM;
@@ -79,7 +79,7 @@ static void map_del(cf_sched *s, cf__task *t)
 
 int64_t cf__task_add(cf_sched *s, cf_coro *co)
 {
-    cf__task *t = calloc(1, sizeof *t);
+    cf__task *t = cf__fault() ? NULL : calloc(1, sizeof *t);
     if (t == NULL || ((s->map_len + 1) * 4 > s->map_cap * 3 && map_grow(s))) {
         free(t);
         cf_coro_free(co);

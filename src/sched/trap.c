@@ -92,7 +92,8 @@ void cf__trap_handle(cf_sched *s, cf__task *t, cf_trap *trap)
                     false);
         break;
     case CF__TRAP_RING_READ:
-        cf__io_read(s, t, trap->fd);
+    case CF__TRAP_RING_WRITE:
+        cf__io_ring(s, t, trap->fd, trap->kind == CF__TRAP_RING_WRITE);
         break;
     case CF_TRAP_READ:
     case CF_TRAP_WRITE:
@@ -274,6 +275,24 @@ ssize_t cf__fd_ring_read(int fd, void *buf, unsigned n)
     if (trap.rc > 0)
         VALGRIND_MAKE_MEM_DEFINED(buf, (size_t)trap.rc);
 #endif
+    return trap.rc;
+}
+
+/*
+ * Has the poller write the `n` bytes at `buf` to `fd` and waits for it
+ * without a limit: the count sent or -errno (-EAGAIN: do it the other way).
+ * Only in a task, and only when the poller can.
+ */
+ssize_t cf__fd_ring_write(int fd, const void *buf, unsigned n);
+ssize_t cf__fd_ring_write(int fd, const void *buf, unsigned n)
+{
+    cf__checkpoint();
+    cf__task *t = cf__sched_tls->current;
+    cf_trap trap = {
+        .kind = (cf_trap_kind)CF__TRAP_RING_WRITE, .fd = fd, .ms = -1};
+    t->io_buf = (void *)(uintptr_t)buf; /* only read from */
+    t->io_len = n;
+    cf_yield(cf_ptr(&trap, CF_TRAP_TAG));
     return trap.rc;
 }
 

@@ -342,7 +342,7 @@ static void quiet_case(int slow, int pause_us, const int *counts, int ncounts)
     int sent = 0, sum = 0;
     for (int k = 0; k < ncounts; k++) {
         if (pause_us > 0)
-            usleep((useconds_t)pause_us); /* the worker parks, deeply */
+            usleep((useconds_t)pause_us); /* the worker polls or parks */
         for (int i = 0; i < counts[k]; i++, sent++) {
             sum += sent;
             cr_assert_eq(cf_send(t, cf_int(sent), NULL), CF_YIELDED);
@@ -365,6 +365,16 @@ Test(bridge_thread, quiet_sender_to_a_deeply_parked_worker_delivers)
 {
     static const int counts[] = {5, 1, 33};
     quiet_case(0, 5000, counts, 3);
+}
+
+Test(bridge_thread, quiet_sender_to_a_polling_or_lightly_parked_worker_delivers)
+{
+    /* pauses between the worker's polling (about 11 us) and its deep sleep
+       (after the light one's 50 us): whichever state the pause leaves it
+       in, values that are only in `pending` arrive */
+    static const int counts[] = {1, 2, 16, 1, 5};
+    for (int pause = 5; pause <= 80; pause += 25)
+        quiet_case(0, pause, counts, 5);
 }
 
 Test(bridge_thread, quiet_sender_behind_a_busy_worker_delivers)

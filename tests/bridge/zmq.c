@@ -78,26 +78,97 @@ static void pull_start(struct puller *pl, const char *ep, unsigned producers,
     pull_go(pl);
 }
 
-Test(bridge_zmq, million_in_order)
+/* A puller on its own endpoint ("...-what"), and a push to it with `o`. */
+static cf_coro *push_to_puller(struct puller *pl, const char *what,
+                               struct cf_zmq_opts o)
 {
     char ep[128];
-    endpoint(ep, sizeof ep, "million");
-    struct puller pl;
-    pull_start(&pl, ep, 1, 1);
+    endpoint(ep, sizeof ep, what);
+    pull_start(pl, ep, 1, 1);
     cf_coro *push;
+    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep, &o), 0);
+    return push;
+}
+
+/* A puller for `producers` peers, and a plain ZeroMQ push socket (in a
+   context of its own, `*ctx`) connected to it. */
+static void *raw_push_to_puller(struct puller *pl, void **ctx, const char *what,
+                                unsigned producers)
+{
+    char ep[128];
+    endpoint(ep, sizeof ep, what);
+    pull_start(pl, ep, producers, 1);
+    *ctx = zmq_ctx_new();
+    void *raw = zmq_socket(*ctx, ZMQ_PUSH);
+    cr_assert_eq(zmq_connect(raw, ep), 0);
+    return raw;
+}
+
+/* bridge_n() values, in order and none lost, batched or not. */
+static void sends_in_order(const char *what, size_t batch, size_t max)
+{
+    struct puller pl;
     struct cf_zmq_stats ps;
-    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep,
-                                    &(struct cf_zmq_opts){.stats = &ps}),
-                 0);
+    cf_coro *push =
+        push_to_puller(&pl, what,
+                       (struct cf_zmq_opts){
+                           .stats = &ps, .batch = batch, .max_msg_size = max});
     int64_t n = bridge_n();
     cr_assert_eq(send_range(push, n, NULL), CF_RETURNED, "%s", err_text());
     cr_assert_eq(ps.values, (uint64_t)n);
+    cr_assert_eq(ps.closes, 1);
     cf_coro_free(push);
     pthread_join(pl.thr, NULL);
     cr_assert_eq(pl.st, CF_RETURNED, "%s", pl.err);
     cr_assert_eq(cf_to_int(pl.result), n * (n - 1) / 2);
     cr_assert_eq(pl.c.count, n);
+    cr_assert_eq(pl.stats.values, (uint64_t)n);
     cr_assert_eq(pl.stats.malformed, 0);
+}
+
+/* Ten values, then an error thrown in: it crosses after them. */
+static void error_crosses_after_ten(const char *what, size_t batch)
+{
+    struct puller pl;
+    cf_coro *push = push_to_puller(
+        &pl, what, (struct cf_zmq_opts){.name = "out", .batch = batch});
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(cf_send(push, cf_int(i), NULL), CF_YIELDED);
+    cr_assert_eq(cf_throw_new(push, &cf_runtime_error, "upstream broke", NULL),
+                 CF_RAISED);
+    assert_error("RuntimeError: upstream broke");
+    cf_coro_free(push);
+    pthread_join(pl.thr, NULL);
+    cr_assert_eq(pl.st, CF_RAISED);
+    cr_assert_str_eq(pl.err, "RuntimeError: upstream broke (via 'zmq-pull')");
+    cr_assert_eq(pl.c.count, 10);
+}
+
+/* `before` values, then a frame over max_msg_size (1024): refused with a
+   clear error; the values before it still go out, then the close. */
+static void oversized_frame_after(const char *what, size_t batch, int before)
+{
+    struct puller pl;
+    cf_coro *push = push_to_puller(&pl, what,
+                                   (struct cf_zmq_opts){.name = "out",
+                                                        .max_msg_size = 1024,
+                                                        .batch = batch});
+    for (int i = 0; i < before; i++)
+        cr_assert_eq(cf_send(push, cf_int(i), NULL), CF_YIELDED);
+    static char text[2000];
+    memset(text, 'a', sizeof text);
+    cr_assert_eq(cf_send(push, cf_strn(text, sizeof text), NULL), CF_RAISED);
+    assert_error("BridgeError: zmq stage 'out': a frame of 2005 bytes is "
+                 "over max_msg_size (1024 bytes)");
+    cf_coro_free(push);
+    pthread_join(pl.thr, NULL);
+    cr_assert_eq(pl.st, CF_RETURNED, "%s", pl.err); /* it got a close */
+    cr_assert_eq(pl.c.count, before);
+}
+
+Test(bridge_zmq, million_in_order)
+{
+    sends_in_order("million", 0, 0);
 }
 
 /* A worker: pull from the ventilator, tag each value with its number,
@@ -166,13 +237,10 @@ Test(bridge_zmq, ventilator_workers_sink)
 
 Test(bridge_zmq, garbage_from_a_foreign_peer)
 {
-    char ep[128];
-    endpoint(ep, sizeof ep, "garbage");
     struct puller pl;
-    pull_start(&pl, ep, 2, 1);
+    void *ctx;
     /* A plain ZeroMQ peer: junk, then a well-formed close. */
-    void *ctx = zmq_ctx_new(), *raw = zmq_socket(ctx, ZMQ_PUSH);
-    cr_assert_eq(zmq_connect(raw, ep), 0);
+    void *raw = raw_push_to_puller(&pl, &ctx, "garbage", 2);
     static const char *junk[] = {
         "hello",
         "\x91",
@@ -191,7 +259,7 @@ Test(bridge_zmq, garbage_from_a_foreign_peer)
     cr_assert_eq(zmq_send(raw, "\x92\x00\x00\x00", 4, 0), 4); /* 2 frames */
     cr_assert_eq(zmq_send(raw, "\x91\x01", 2, 0), 2);
     cf_coro *push;
-    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep, NULL), 0);
+    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, pl.ep, NULL), 0);
     cr_assert_eq(send_range(push, 1000, NULL), CF_RETURNED, "%s", err_text());
     cf_coro_free(push);
     zmq_close(raw);
@@ -233,24 +301,7 @@ Test(bridge_zmq, malformed_are_reported)
 
 Test(bridge_zmq, error_crosses)
 {
-    char ep[128];
-    endpoint(ep, sizeof ep, "error");
-    struct puller pl;
-    pull_start(&pl, ep, 1, 1);
-    cf_coro *push;
-    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep,
-                                    &(struct cf_zmq_opts){.name = "out"}),
-                 0);
-    for (int i = 0; i < 10; i++)
-        cr_assert_eq(cf_send(push, cf_int(i), NULL), CF_YIELDED);
-    cr_assert_eq(cf_throw_new(push, &cf_runtime_error, "upstream broke", NULL),
-                 CF_RAISED);
-    assert_error("RuntimeError: upstream broke");
-    cf_coro_free(push);
-    pthread_join(pl.thr, NULL);
-    cr_assert_eq(pl.st, CF_RAISED);
-    cr_assert_str_eq(pl.err, "RuntimeError: upstream broke (via 'zmq-pull')");
-    cr_assert_eq(pl.c.count, 10);
+    error_crosses_after_ten("error", 0);
 }
 
 /*
@@ -261,12 +312,9 @@ Test(bridge_zmq, error_crosses)
  */
 Test(bridge_zmq, hostile_error_message_from_a_peer)
 {
-    char ep[128];
-    endpoint(ep, sizeof ep, "hostile");
     struct puller pl;
-    pull_start(&pl, ep, 1, 1);
-    void *ctx = zmq_ctx_new(), *raw = zmq_socket(ctx, ZMQ_PUSH);
-    cr_assert_eq(zmq_connect(raw, ep), 0);
+    void *ctx;
+    void *raw = raw_push_to_puller(&pl, &ctx, "hostile", 1);
     static const char frame[] = "\x94\x02\xaaValueError\xa8 (via ')\xa1g";
     cr_assert_eq(zmq_send(raw, frame, sizeof frame - 1, 0),
                  (int)sizeof frame - 1);
@@ -313,25 +361,7 @@ Test(bridge_zmq, oversized_message_is_refused)
 /* A push will not send a frame over max_msg_size: a clear error instead. */
 Test(bridge_zmq, oversized_frame_is_not_sent)
 {
-    char ep[128];
-    endpoint(ep, sizeof ep, "toobig");
-    struct puller pl;
-    pull_start(&pl, ep, 1, 1);
-    cf_coro *push;
-    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep,
-                                    &(struct cf_zmq_opts){
-                                        .name = "out", .max_msg_size = 1024}),
-                 0);
-    cr_assert_eq(cf_send(push, cf_int(0), NULL), CF_YIELDED);
-    static char text[2000];
-    memset(text, 'a', sizeof text);
-    cr_assert_eq(cf_send(push, cf_strn(text, sizeof text), NULL), CF_RAISED);
-    assert_error("BridgeError: zmq stage 'out': a frame of 2005 bytes is "
-                 "over max_msg_size (1024 bytes)");
-    cf_coro_free(push);
-    pthread_join(pl.thr, NULL);
-    cr_assert_eq(pl.st, CF_RETURNED, "%s", pl.err); /* it got a close */
-    cr_assert_eq(pl.c.count, 1);
+    oversized_frame_after("toobig", 0, 1);
 }
 
 Test(bridge_zmq, source_times_out)
@@ -513,77 +543,18 @@ Test(bridge_zmq, full_queue_suspends_only_the_task)
  */
 Test(bridge_zmq, batched_in_order)
 {
-    char ep[128];
-    endpoint(ep, sizeof ep, "batched");
-    struct puller pl;
-    pull_start(&pl, ep, 1, 1);
-    cf_coro *push;
-    struct cf_zmq_stats ps;
-    cr_assert_eq(cf_bridge_zmq_push(
-                     NULL, &push, ep,
-                     &(struct cf_zmq_opts){
-                         .stats = &ps, .batch = 4096, .max_msg_size = 1000}),
-                 0);
-    int64_t n = bridge_n();
-    cr_assert_eq(send_range(push, n, NULL), CF_RETURNED, "%s", err_text());
-    cr_assert_eq(ps.values, (uint64_t)n);
-    cr_assert_eq(ps.closes, 1);
-    cf_coro_free(push);
-    pthread_join(pl.thr, NULL);
-    cr_assert_eq(pl.st, CF_RETURNED, "%s", pl.err);
-    cr_assert_eq(cf_to_int(pl.result), n * (n - 1) / 2);
-    cr_assert_eq(pl.c.count, n);
-    cr_assert_eq(pl.stats.values, (uint64_t)n);
-    cr_assert_eq(pl.stats.malformed, 0);
+    sends_in_order("batched", 4096, 1000);
 }
 
 /* A frame over max_msg_size is refused with a batch too; the values
    gathered before it still go out, then the close. */
 Test(bridge_zmq, batched_oversized_frame_is_not_sent)
 {
-    char ep[128];
-    endpoint(ep, sizeof ep, "batchbig");
-    struct puller pl;
-    pull_start(&pl, ep, 1, 1);
-    cf_coro *push;
-    cr_assert_eq(cf_bridge_zmq_push(NULL, &push, ep,
-                                    &(struct cf_zmq_opts){.name = "out",
-                                                          .max_msg_size = 1024,
-                                                          .batch = 4096}),
-                 0);
-    for (int i = 0; i < 3; i++)
-        cr_assert_eq(cf_send(push, cf_int(i), NULL), CF_YIELDED);
-    static char text[2000];
-    memset(text, 'a', sizeof text);
-    cr_assert_eq(cf_send(push, cf_strn(text, sizeof text), NULL), CF_RAISED);
-    assert_error("BridgeError: zmq stage 'out': a frame of 2005 bytes is "
-                 "over max_msg_size (1024 bytes)");
-    cf_coro_free(push);
-    pthread_join(pl.thr, NULL);
-    cr_assert_eq(pl.st, CF_RETURNED, "%s", pl.err); /* it got a close */
-    cr_assert_eq(pl.c.count, 3);
+    oversized_frame_after("batchbig", 4096, 3);
 }
 
 /* An error thrown in goes after the batch gathered before it. */
 Test(bridge_zmq, batched_error_crosses_after_the_values)
 {
-    char ep[128];
-    endpoint(ep, sizeof ep, "batcherr");
-    struct puller pl;
-    pull_start(&pl, ep, 1, 1);
-    cf_coro *push;
-    cr_assert_eq(cf_bridge_zmq_push(
-                     NULL, &push, ep,
-                     &(struct cf_zmq_opts){.name = "out", .batch = 1 << 20}),
-                 0);
-    for (int i = 0; i < 10; i++)
-        cr_assert_eq(cf_send(push, cf_int(i), NULL), CF_YIELDED);
-    cr_assert_eq(cf_throw_new(push, &cf_runtime_error, "upstream broke", NULL),
-                 CF_RAISED);
-    assert_error("RuntimeError: upstream broke");
-    cf_coro_free(push);
-    pthread_join(pl.thr, NULL);
-    cr_assert_eq(pl.st, CF_RAISED);
-    cr_assert_str_eq(pl.err, "RuntimeError: upstream broke (via 'zmq-pull')");
-    cr_assert_eq(pl.c.count, 10);
+    error_crosses_after_ten("batcherr", 1 << 20);
 }

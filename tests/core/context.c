@@ -6,7 +6,8 @@
  * generator that handles nothing itself, sys.exception() is its resumer's,
  * and what it raises takes that as context; close()'s GeneratorExit is
  * raised at the call, so it too takes the caller's; a thrown error is
- * restored, not raised, and takes only what the generator itself handles.
+ * restored, not raised, and takes only what the generator itself handles,
+ * which replaces any context it came with - GeneratorExit's included.
  * Each test mirrors the Python (3.11) in its comment.
  */
 #include <criterion/criterion.h>
@@ -246,4 +247,122 @@ Test(context, delegate_sees_its_delegators_error, .init = trace_reset)
     cr_assert_eq(cf_send(d, cf_none(), NULL), CF_RETURNED);
     cf_coro_free(d);
     cf_coro_free(sub);
+}
+
+/*
+ * def g():
+ *     try: raise RuntimeError('own')
+ *     except RuntimeError:
+ *         try: yield 1
+ *         except GeneratorExit as e:
+ *             print(e.__context__)    # RuntimeError('own'), not KeyError
+ *             raise
+ * next(g), then inside `except KeyError`: g.close(). CPython 3.11 chains
+ * the generator's own exception state last: it wins over the caller's.
+ */
+static cf_value handles_own_at_yield(void *arg)
+{
+    (void)arg;
+    cf_fail(&cf_runtime_error, "own");
+    cf_value in;
+    if (cf_yield_catch(cf_int(1), &in) == CF_RAISED) {
+        tracef("inside %s;", chain(cf_error_last()));
+        cf_reraise();
+    }
+    return cf_none();
+}
+
+Test(context, close_chains_the_coroutines_own_error_first, .init = trace_reset)
+{
+    cf_coro *g = new_coro(handles_own_at_yield, NULL, "g", true);
+    cf_error_clear();
+    outer();
+    cr_assert_eq(cf_close(g, NULL), CF_RETURNED);
+    assert_trace("inside GeneratorExit<RuntimeError;");
+    assert_error("TypeError: outer");
+    cf_error_clear();
+    cf_coro_free(g);
+}
+
+/*
+ * v = ValueError(); v.__context__ = TypeError()   (raised in `except`)
+ * thrown into a generator handling RuntimeError at its yield, v's context
+ * becomes that RuntimeError; into one handling nothing, it keeps TypeError.
+ */
+static cf_value catches_once(void *arg)
+{
+    (void)arg;
+    if (arg != NULL)
+        cf_fail(&cf_runtime_error, "own");
+    cf_value in;
+    if (cf_yield_catch(cf_int(1), &in) == CF_RAISED)
+        tracef("thrown %s;", chain(cf_error_last()));
+    cf_error_clear();
+    return cf_none();
+}
+
+Test(context, thrown_error_context_is_replaced_by_the_coroutines_own,
+     .init = trace_reset)
+{
+    for (int own = 1; own >= 0; own--) {
+        cf_coro *g = new_coro(catches_once, own ? "own" : NULL, "g", true);
+        cf_error_clear();
+        outer();
+        cr_assert_eq(cf_fail(&cf_value_error, "v"), CF_RAISED);
+        cf_error *v = cf_error_take();
+        cr_assert_str_eq(chain(v), "ValueError<TypeError");
+        cr_assert_eq(cf_throw(g, v, NULL), CF_RETURNED);
+        cf_coro_free(g);
+    }
+    assert_trace("thrown ValueError<RuntimeError;thrown ValueError<TypeError;");
+}
+
+/*
+ * The GeneratorExit close() raises links the error handled at the call as
+ * its context; once the close is over nothing may keep that error alive
+ * (CPython's GeneratorExit dies with the close). Its value's destructor
+ * tells when the handled error is freed.
+ */
+static int handled_freed;
+
+static void note_freed(void *p)
+{
+    (void)p;
+    handled_freed++;
+}
+
+static cf_value swallows_exit(void *arg)
+{
+    (void)arg;
+    cf_value in;
+    if (cf_yield_catch(cf_int(1), &in) == CF_RAISED)
+        tracef("inside %s;", chain(cf_error_last()));
+    cf_error_clear();
+    return cf_none();
+}
+
+static cf_value raise_it(void *arg)
+{
+    cf_raise_error((cf_error *)arg);
+}
+
+Test(context, close_keeps_nothing_of_the_handled_error, .init = trace_reset)
+{
+    for (int round = 0; round < 2; round++) {
+        handled_freed = 0;
+        cf_coro *g = new_coro(swallows_exit, NULL, "g", true);
+        cf_value token = cf_ptr_own(&handled_freed, 7, note_freed);
+        cr_assert(!cf_is_none(token));
+        cf_error *handled = cf_error_new_value(&cf_value_error, token, "k");
+        cf_value_drop(token);
+        cr_assert_eq(cf_try(raise_it, handled, NULL), CF_RAISED);
+        cr_assert_eq(cf_close(g, NULL), CF_RETURNED);
+        assert_error("ValueError: k");
+        cf_error_clear();
+        cr_assert_eq(handled_freed, 1, "round %d: the handled error is kept",
+                     round);
+        cf_coro_free(g);
+    }
+    assert_trace("inside GeneratorExit<ValueError;"
+                 "inside GeneratorExit<ValueError;");
 }

@@ -310,22 +310,6 @@ Test(guard, many_small_coroutines)
     }
 }
 
-static cf_value echo_body(void *arg)
-{
-    cf_value v = cf_none();
-    for (;;)
-        v = cf_yield(v);
-    return v;
-}
-
-static cf_status echo_step(void *self, cf_op op, cf_value in, cf_value *out)
-{
-    if (op == CF_OP_THROW)
-        return CF_RAISED;
-    *out = in;
-    return CF_YIELDED;
-}
-
 static cf_value local_reenters(void *arg)
 {
     cf_coro *me = cf_current();

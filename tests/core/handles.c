@@ -15,50 +15,11 @@
 
 #include "support.h"
 
-static cf_value echo(void *arg)
-{
-    cf_value v = cf_none();
-    for (;;)
-        v = cf_yield(v);
-    return v;
-}
-
-static cf_status echo_step(void *self, cf_op op, cf_value in, cf_value *out)
-{
-    if (op == CF_OP_THROW)
-        return CF_RAISED;
-    *out = in;
-    return CF_YIELDED;
-}
-
-/* Runs `fn` in a child; returns its stderr, and its signal in *sig. */
-static const char *in_child(void (*fn)(void), int *sig)
-{
-    stderr_capture();
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        fn();
-        _exit(0);
-    }
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    *sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    return stderr_captured();
-}
-
-#define EXPECT_ABORT(fn, want)                                                 \
-    do {                                                                       \
-        int sig_;                                                              \
-        const char *err_ = in_child(fn, &sig_);                                \
-        cr_assert_eq(sig_, SIGABRT, "signal %d; stderr: %s", sig_, err_);      \
-        cr_assert(strstr(err_, want) != NULL, "stderr: %s", err_);             \
-    } while (0)
+/* echo_body(), echo_step(), in_child(), assert_aborts(): support.h */
 
 static cf_coro *freed_body(void)
 {
-    cf_coro *co = new_coro(echo, NULL, "gone", true);
+    cf_coro *co = new_coro(echo_body, NULL, "gone", true);
     cr_assert_eq(cf_coro_free(co), 0);
     return co;
 }
@@ -138,11 +99,11 @@ static void state_null(void)
 
 Test(handles, freed_coroutines_are_caught_on_every_entry)
 {
-    EXPECT_ABORT(send_freed, "coflow: cf_send() " FREED);
-    EXPECT_ABORT(next_freed, "coflow: cf_send() " FREED);
-    EXPECT_ABORT(throw_freed, "coflow: cf_throw_new() " FREED);
-    EXPECT_ABORT(close_freed, "coflow: cf_close() " FREED);
-    EXPECT_ABORT(state_freed, "coflow: cf_coro_state() " FREED);
+    assert_aborts(send_freed, "coflow: cf_send() " FREED);
+    assert_aborts(next_freed, "coflow: cf_send() " FREED);
+    assert_aborts(throw_freed, "coflow: cf_throw_new() " FREED);
+    assert_aborts(close_freed, "coflow: cf_close() " FREED);
+    assert_aborts(state_freed, "coflow: cf_coro_state() " FREED);
 }
 
 #ifndef __has_feature
@@ -161,23 +122,23 @@ Test(handles, freed_handler_is_caught)
     cr_assert(strstr(err, "AddressSanitizer: heap-use-after-free") != NULL,
               "stderr: %s", err);
 #else
-    EXPECT_ABORT(send_freed_handler,
-                 "coflow: cf_send() of a freed coroutine (it was 'gone-h')");
+    assert_aborts(send_freed_handler,
+                  "coflow: cf_send() of a freed coroutine (it was 'gone-h')");
 #endif
 }
 
 Test(handles, double_free_is_caught)
 {
-    EXPECT_ABORT(free_twice, "coflow: cf_coro_free() " FREED);
+    assert_aborts(free_twice, "coflow: cf_coro_free() " FREED);
 }
 
 Test(handles, null_coroutines_are_caught)
 {
-    EXPECT_ABORT(send_null, "coflow: cf_send() of a NULL coroutine");
-    EXPECT_ABORT(next_null, "coflow: cf_send() of a NULL coroutine");
-    EXPECT_ABORT(throw_null, "coflow: cf_throw_new() of a NULL coroutine");
-    EXPECT_ABORT(close_null, "coflow: cf_close() of a NULL coroutine");
-    EXPECT_ABORT(state_null, "coflow: cf_coro_state() of a NULL coroutine");
+    assert_aborts(send_null, "coflow: cf_send() of a NULL coroutine");
+    assert_aborts(next_null, "coflow: cf_send() of a NULL coroutine");
+    assert_aborts(throw_null, "coflow: cf_throw_new() of a NULL coroutine");
+    assert_aborts(close_null, "coflow: cf_close() of a NULL coroutine");
+    assert_aborts(state_null, "coflow: cf_coro_state() of a NULL coroutine");
 }
 
 /* Freeing NULL is allowed, as free(NULL) is; so are NULL accessors. */
@@ -200,7 +161,7 @@ static cf_value delegator(void *arg)
  */
 static void send_freed_top(void)
 {
-    cf_coro *sub = new_coro(echo, NULL, "sub", false);
+    cf_coro *sub = new_coro(echo_body, NULL, "sub", false);
     cf_coro *top = new_coro(delegator, sub, "gone", true);
     cf_coro_free(top);
     cf_send(top, cf_int(1), NULL);
@@ -208,7 +169,7 @@ static void send_freed_top(void)
 
 Test(handles, freed_top_of_a_chain)
 {
-    EXPECT_ABORT(send_freed_top, "coflow: cf_send() " FREED);
+    assert_aborts(send_freed_top, "coflow: cf_send() " FREED);
 }
 
 /*
@@ -219,9 +180,9 @@ Test(handles, freed_top_of_a_chain)
  */
 static cf_coro *stale_body(void)
 {
-    cf_coro *old = new_coro(echo, NULL, "old", true);
+    cf_coro *old = new_coro(echo_body, NULL, "old", true);
     cr_assert_eq(cf_coro_free(old), 0);
-    cf_coro *now = new_coro(echo, NULL, "new", true);
+    cf_coro *now = new_coro(echo_body, NULL, "new", true);
     /* The same memory (the address bits), another handle. */
     cr_assert_eq((uintptr_t)now & 0xffffffffffffu,
                  (uintptr_t)old & 0xffffffffffffu);
@@ -380,31 +341,31 @@ static void name_stale_handler(void)
 
 Test(handles, stale_handles_are_caught_on_every_entry)
 {
-    EXPECT_ABORT(send_stale, "coflow: cf_send() " STALE "coroutine 'new')");
-    EXPECT_ABORT(next_stale, "coflow: cf_send() " STALE "coroutine 'new')");
-    EXPECT_ABORT(send_in_stale, "coflow: cf_send() " STALE "coroutine 'new')");
-    EXPECT_ABORT(throw_stale, "coflow: cf_throw() " STALE "coroutine 'new')");
-    EXPECT_ABORT(throw_new_stale,
-                 "coflow: cf_throw_new() " STALE "coroutine 'new')");
-    EXPECT_ABORT(close_stale, "coflow: cf_close() " STALE "coroutine 'new')");
-    EXPECT_ABORT(state_stale,
-                 "coflow: cf_coro_state() " STALE "coroutine 'new')");
-    EXPECT_ABORT(name_stale,
-                 "coflow: cf_coro_name() " STALE "coroutine 'new')");
-    EXPECT_ABORT(is_handler_stale,
-                 "coflow: cf_coro_is_handler() " STALE "coroutine 'new')");
-    EXPECT_ABORT(delegate_stale,
-                 "coflow: cf_coro_delegate() " STALE "coroutine 'new')");
-    EXPECT_ABORT(stack_used_stale,
-                 "coflow: cf_coro_stack_used() " STALE "coroutine 'new')");
-    EXPECT_ABORT(yield_from_stale,
-                 "coflow: cf_yield_from() " STALE "coroutine 'new')");
+    assert_aborts(send_stale, "coflow: cf_send() " STALE "coroutine 'new')");
+    assert_aborts(next_stale, "coflow: cf_send() " STALE "coroutine 'new')");
+    assert_aborts(send_in_stale, "coflow: cf_send() " STALE "coroutine 'new')");
+    assert_aborts(throw_stale, "coflow: cf_throw() " STALE "coroutine 'new')");
+    assert_aborts(throw_new_stale,
+                  "coflow: cf_throw_new() " STALE "coroutine 'new')");
+    assert_aborts(close_stale, "coflow: cf_close() " STALE "coroutine 'new')");
+    assert_aborts(state_stale,
+                  "coflow: cf_coro_state() " STALE "coroutine 'new')");
+    assert_aborts(name_stale,
+                  "coflow: cf_coro_name() " STALE "coroutine 'new')");
+    assert_aborts(is_handler_stale,
+                  "coflow: cf_coro_is_handler() " STALE "coroutine 'new')");
+    assert_aborts(delegate_stale,
+                  "coflow: cf_coro_delegate() " STALE "coroutine 'new')");
+    assert_aborts(stack_used_stale,
+                  "coflow: cf_coro_stack_used() " STALE "coroutine 'new')");
+    assert_aborts(yield_from_stale,
+                  "coflow: cf_yield_from() " STALE "coroutine 'new')");
 }
 
 Test(handles, double_free_after_reuse_is_caught)
 {
-    EXPECT_ABORT(free_stale,
-                 "coflow: cf_coro_free() " STALE "coroutine 'new')");
+    assert_aborts(free_stale,
+                  "coflow: cf_coro_free() " STALE "coroutine 'new')");
 }
 
 #if !HANDLES_ASAN
@@ -412,16 +373,16 @@ Test(handles, stale_handler_handles_are_caught)
 {
     if (!handler_memory_is_reused())
         cr_skip_test("malloc() does not reuse a freed handler's memory here");
-    EXPECT_ABORT(send_stale_handler,
-                 "coflow: cf_send() " STALE "coroutine 'new-h')");
-    EXPECT_ABORT(throw_stale_handler,
-                 "coflow: cf_throw_new() " STALE "coroutine 'new-h')");
-    EXPECT_ABORT(close_stale_handler,
-                 "coflow: cf_close() " STALE "coroutine 'new-h')");
-    EXPECT_ABORT(free_stale_handler,
-                 "coflow: cf_coro_free() " STALE "coroutine 'new-h')");
-    EXPECT_ABORT(name_stale_handler,
-                 "coflow: cf_coro_name() " STALE "coroutine 'new-h')");
+    assert_aborts(send_stale_handler,
+                  "coflow: cf_send() " STALE "coroutine 'new-h')");
+    assert_aborts(throw_stale_handler,
+                  "coflow: cf_throw_new() " STALE "coroutine 'new-h')");
+    assert_aborts(close_stale_handler,
+                  "coflow: cf_close() " STALE "coroutine 'new-h')");
+    assert_aborts(free_stale_handler,
+                  "coflow: cf_coro_free() " STALE "coroutine 'new-h')");
+    assert_aborts(name_stale_handler,
+                  "coflow: cf_coro_name() " STALE "coroutine 'new-h')");
 }
 #endif
 
@@ -466,7 +427,7 @@ Test(handles, one_handle_for_a_coroutine)
     cr_assert_eq(cf_coro_free(top), 0);
     cr_assert_eq(cf_coro_free(sub), 0);
     for (int k = 0; k < 300; k++) {
-        cf_coro *co = new_coro(echo, NULL, "churn", true);
+        cf_coro *co = new_coro(echo_body, NULL, "churn", true);
         cr_assert_eq(cf_send(co, cf_int(k), NULL), CF_YIELDED);
         cr_assert_eq(cf_coro_free(co), 0);
     }

@@ -135,19 +135,12 @@ Test(lifecycle, item06_free_reports_close_errors, .init = trace_reset)
     assert_trace("ignored GeneratorExit;");
 }
 
-static cf_value echo(void *arg)
-{
-    cf_value v = cf_none();
-    for (;;)
-        v = cf_yield(v);
-    return v;
-}
 
 /* Item 7: next(g) is exactly g.send(None). */
 Test(lifecycle, item07_next_is_send_none)
 {
     cf_value v;
-    cf_coro *g = new_coro(echo, NULL, "echo", true);
+    cf_coro *g = new_coro(echo_body, NULL, "echo", true);
     cr_assert_eq(cf_next(g, &v), CF_YIELDED);
     cr_assert(cf_is_none(v));
     cr_assert_eq(cf_send(g, cf_none(), &v), CF_YIELDED);
@@ -159,7 +152,7 @@ Test(lifecycle, item07_next_is_send_none)
 Test(lifecycle, item08_send_value_in_and_out)
 {
     cf_value v;
-    cf_coro *g = new_coro(echo, NULL, "echo", true);
+    cf_coro *g = new_coro(echo_body, NULL, "echo", true);
     cr_assert_eq(cf_send(g, cf_int(5), &v), CF_YIELDED);
     cr_assert_eq(cf_to_int(v), 5);
     cr_assert_eq(cf_send(g, cf_str("x"), &v), CF_YIELDED);

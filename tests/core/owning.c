@@ -261,7 +261,8 @@ Test(owning, abandoned_delegator_frees_its_delegate, .init = trace_reset)
 }
 
 /* The same with a handler as the owned delegate (no chain link). */
-static cf_status echo_step(void *self, cf_op op, cf_value in, cf_value *out)
+static cf_status echo_ignoring_throws(void *self, cf_op op, cf_value in,
+                                      cf_value *out)
 {
     if (op == CF_OP_THROW) {
         cf_error_clear(); /* ignores what is thrown, GeneratorExit too */
@@ -283,7 +284,7 @@ static cf_value ignore_in_handler_delegation(void *arg)
         cf_coro *h;
         cr_assert_eq(
             cf_handler_new(
-                &h, echo_step, NULL,
+                &h, echo_ignoring_throws, NULL,
                 &(struct cf_coro_opts){.name = "h", .flags = CF_CORO_AUTOFREE}),
             0);
         cf_yield_from(h);

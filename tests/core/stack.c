@@ -77,22 +77,6 @@ Test(stack, overflow_hits_the_guard_and_aborts, .signal = SIGABRT)
     cf_next(small(deep, "deep"), NULL);
 }
 
-/* Runs `fn` in a child whose stderr is captured; returns its stderr. */
-static const char *in_child(void (*fn)(void), int *sig)
-{
-    stderr_capture();
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        fn();
-        _exit(0);
-    }
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    *sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    return stderr_captured();
-}
-
 static void overflow_default(void)
 {
     cf_next(small(deep, "deep"), NULL);
@@ -107,25 +91,17 @@ static void overflow_mprotect(void)
 Test(stack, overflow_message_names_the_coroutine)
 {
     SKIP_UNDER_VALGRIND();
-    int sig;
-    const char *err = in_child(overflow_default, &sig);
-    cr_assert_eq(sig, SIGABRT, "signal %d; stderr: %s", sig, err);
-    cr_assert(strstr(err, "coflow: coroutine 'deep' overflowed its 16 KiB "
-                          "stack\n")
-                  != NULL,
-              "stderr: %s", err);
+    assert_aborts(overflow_default,
+                  "coflow: coroutine 'deep' overflowed its 16 KiB "
+                  "stack\n");
 }
 
 Test(stack, overflow_with_mprotect_guards)
 {
     SKIP_UNDER_VALGRIND();
-    int sig;
-    const char *err = in_child(overflow_mprotect, &sig);
-    cr_assert_eq(sig, SIGABRT, "signal %d; stderr: %s", sig, err);
-    cr_assert(strstr(err, "coflow: coroutine 'deep/mprotect' overflowed its "
-                          "16 KiB stack\n")
-                  != NULL,
-              "stderr: %s", err);
+    assert_aborts(overflow_mprotect,
+                  "coflow: coroutine 'deep/mprotect' overflowed its "
+                  "16 KiB stack\n");
 }
 
 /*
@@ -155,13 +131,9 @@ static void stack_clash(void)
 Test(stack, a_frame_larger_than_the_guard_is_reported)
 {
     SKIP_UNDER_VALGRIND();
-    int sig;
-    const char *err = in_child(stack_clash, &sig);
-    cr_assert_eq(sig, SIGABRT, "signal %d; stderr: %s", sig, err);
-    cr_assert(strstr(err, "coflow: coroutine 'clash' overflowed its 16 KiB "
-                          "stack\n")
-                  != NULL,
-              "stderr: %s", err);
+    assert_aborts(stack_clash,
+                  "coflow: coroutine 'clash' overflowed its 16 KiB "
+                  "stack\n");
 }
 
 static void *overflow_thread(void *arg)

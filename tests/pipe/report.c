@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -341,6 +342,30 @@ Test(pipe, regex_invert, .init = rsetup, .fini = rteardown)
     cr_assert_eq(cf_pipe_regex(rp, &re, NULL, "x", 0x100, count), -EINVAL);
 }
 
+/*
+ * A finder for the needle text[at, at + len) against memmem in the
+ * haystacks text[from, from + hl): from = 0, `step`, 2 * `step`, ... below
+ * `n`; hl every length from 0 up to `hl_max` (and the end of the text), or
+ * only the rest of the text when `hl_max` is SIZE_MAX. `tag` is printed
+ * with a difference (a round, or -1).
+ */
+static void finder_vs_memmem(const char *text, size_t n, size_t at, size_t len,
+                             size_t step, size_t hl_max, int tag)
+{
+    cf_finder *f;
+    cr_assert_eq(cf_finder_new(&f, text + at, len), 0);
+    cr_assert_eq(cf_finder_len(f), len);
+    for (size_t from = 0; from < n; from += step)
+        for (size_t hl = hl_max == SIZE_MAX ? n - from : 0;
+             hl <= hl_max && from + hl <= n; hl++) {
+            const char *want = memmem(text + from, hl, text + at, len);
+            const char *got = cf_finder_find(f, text + from, hl);
+            cr_assert_eq(got, want, "tag %d len %zu at %zu from %zu n %zu", tag,
+                         len, at, from, hl);
+        }
+    cf_finder_free(f);
+}
+
 /* The searcher against memmem on every needle position and length. */
 Test(pipe, finder_agrees_with_memmem, .init = rsetup, .fini = rteardown)
 {
@@ -350,19 +375,8 @@ Test(pipe, finder_agrees_with_memmem, .init = rsetup, .fini = rteardown)
         "\"GET /favicon.ico HTTP/1.1\" 404 62666 aaaaaaaaaaaaaaaaaaaaaaab";
     size_t n = sizeof text - 1;
     for (size_t len = 0; len <= 24; len++)
-        for (size_t at = 0; at + len <= n; at += 3) {
-            cf_finder *f;
-            cr_assert_eq(cf_finder_new(&f, text + at, len), 0);
-            cr_assert_eq(cf_finder_len(f), len);
-            for (size_t from = 0; from < n; from += 17) {
-                const char *want =
-                    memmem(text + from, n - from, text + at, len);
-                const char *got = cf_finder_find(f, text + from, n - from);
-                cr_assert_eq(got, want, "len %zu at %zu from %zu", len, at,
-                             from);
-            }
-            cf_finder_free(f);
-        }
+        for (size_t at = 0; at + len <= n; at += 3)
+            finder_vs_memmem(text, n, at, len, 17, SIZE_MAX, -1);
     cf_finder *f;
     cr_assert_eq(cf_finder_new(&f, "zz", 2), 0);
     cr_assert_null(cf_finder_find(f, text, n));
@@ -385,18 +399,8 @@ Test(pipe, finder_short_lines, .init = rsetup, .fini = rteardown)
         "GET /ply/ply-2.3.tar.gz HTTP/1.1 aaaaaaaaaaaaaaaaab aab ab";
     size_t n = sizeof text - 1;
     for (size_t len = 2; len <= 17; len++)
-        for (size_t at = 0; at + len <= n; at += 7) {
-            cf_finder *f;
-            cr_assert_eq(cf_finder_new(&f, text + at, len), 0);
-            for (size_t from = 0; from < n; from += 11)
-                for (size_t hl = 0; hl <= 31 && from + hl <= n; hl++) {
-                    const char *want = memmem(text + from, hl, text + at, len);
-                    const char *got = cf_finder_find(f, text + from, hl);
-                    cr_assert_eq(got, want, "len %zu at %zu from %zu n %zu",
-                                 len, at, from, hl);
-                }
-            cf_finder_free(f);
-        }
+        for (size_t at = 0; at + len <= n; at += 7)
+            finder_vs_memmem(text, n, at, len, 11, 31, -1);
 }
 
 /*
@@ -414,17 +418,8 @@ Test(pipe, finder_two_letters, .init = rsetup, .fini = rteardown)
             x = x * 1103515245u + 12345u;
             text[i] = (x >> 16) % 7 == 0 ? 'b' : 'a';
         }
-        for (size_t len = 2; len <= 20; len++) {
-            cf_finder *f;
-            size_t at = (x >> 8) % (sizeof text - len);
-            cr_assert_eq(cf_finder_new(&f, text + at, len), 0);
-            for (size_t hl = 0; hl <= sizeof text; hl++) {
-                const char *want = memmem(text, hl, text + at, len);
-                cr_assert_eq(cf_finder_find(f, text, hl), want,
-                             "round %d len %zu at %zu n %zu", round, len, at,
-                             hl);
-            }
-            cf_finder_free(f);
-        }
+        for (size_t len = 2; len <= 20; len++)
+            finder_vs_memmem(text, sizeof text, (x >> 8) % (sizeof text - len),
+                             len, sizeof text, sizeof text, round);
     }
 }

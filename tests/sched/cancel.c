@@ -175,19 +175,50 @@ static cf_value waits_for_victim(void *arg)
     return cf_none();
 }
 
-Test(sched_cancel, grace_over_closes_hard)
+/*
+ * One scene on a default scheduler: the task `victim` runs `body` (named
+ * `name`); then, if `waiter`, a task waits for it; then, if `by` is set, a
+ * task named `by_name` runs `by` (cancels it with `grace`, or kills it).
+ * The run must return 0 (a cancelled task is no failure; with `quiet` what
+ * it prints is captured and dropped) and leave `want` in the trace.
+ */
+struct scene {
+    cf_body_fn body;
+    const char *name;
+    int64_t grace;
+    bool waiter;
+    cf_body_fn by;
+    const char *by_name;
+    bool quiet;
+};
+
+static void play(struct scene sc, const char *want)
 {
     cf_sched *s = sched_on(NULL, NULL);
     cr_assert_eq(cf_chan_new(&never, 0, 0), 0);
     trace_reset();
-    grace = 20;
-    victim = add_task(s, slow_cleanup, NULL, "slow");
-    add_task(s, waits_for_victim, NULL, "waiter");
-    add_task(s, canceller, NULL, "canceller");
-    cr_assert_eq(cf_sched_run(s), 0);
-    assert_trace("cleanup; waiter got CancelledError: task 1 was killed; ");
+    grace = sc.grace;
+    victim = add_task(s, sc.body, NULL, sc.name);
+    if (sc.waiter)
+        add_task(s, waits_for_victim, NULL, "waiter");
+    if (sc.by != NULL)
+        add_task(s, sc.by, NULL, sc.by_name);
+    if (sc.quiet)
+        stderr_capture();
+    int rc = cf_sched_run(s);
+    if (sc.quiet)
+        (void)stderr_captured();
+    cr_assert_eq(rc, 0, "%s", sc.name);
+    assert_trace(want);
     cf_sched_free(s);
     cf_chan_free(never);
+}
+
+Test(sched_cancel, grace_over_closes_hard)
+{
+    play((struct scene){slow_cleanup, "slow", 20, true, canceller, "canceller",
+                        false},
+         "cleanup; waiter got CancelledError: task 1 was killed; ");
 }
 
 /* A cleanup that waits again after its grace (the hard close) gets
@@ -220,46 +251,37 @@ static cf_value waits_in_close(void *arg)
 
 Test(sched_cancel, checkpoint_after_grace_raises)
 {
-    cf_sched *s = sched_on(NULL, NULL);
-    cr_assert_eq(cf_chan_new(&never, 0, 0), 0);
-    trace_reset();
-    grace = 0;
-    victim = add_task(s, waits_in_close, NULL, "closing");
-    add_task(s, waits_for_victim, NULL, "waiter");
-    add_task(s, canceller, NULL, "canceller");
-    cr_assert_eq(cf_sched_run(s), 0);
-    assert_trace("inner GeneratorExit; waiter got CancelledError: task 1 was "
-                 "cancelled; its grace is over; ");
-    cf_sched_free(s);
-    cf_chan_free(never);
+    play((struct scene){waits_in_close, "closing", 0, true, canceller,
+                        "canceller", false},
+         "inner GeneratorExit; waiter got CancelledError: task 1 was "
+         "cancelled; its grace is over; ");
 }
 
 /* ---- every kind of wait ---- */
 
-enum kind {
-    K_RECV,
-    K_SEND,
-    K_SELECT,
-    K_SLEEP,
-    K_SOCK_READ,
-    K_READABLE,
-    K_WRITABLE,
-    K_SOCK_WRITE,
-    K_WG,
-    K_EVENT,
-    K_MUTEX,
-    K_COND,
-    K_GROUP,
-    K_TASK,
-    K_ACCEPT,
-    K_DIAL,
-    K_NKINDS
-};
+/* The table of waits: X(name, kind); each is a test of its own below. */
+#define WAIT_KINDS(X)                                                          \
+    X(recv, K_RECV)                                                            \
+    X(send, K_SEND)                                                            \
+    X(select, K_SELECT)                                                        \
+    X(sleep, K_SLEEP)                                                          \
+    X(sock_read, K_SOCK_READ)                                                  \
+    X(readable, K_READABLE)                                                    \
+    X(writable, K_WRITABLE)                                                    \
+    X(sock_write, K_SOCK_WRITE)                                                \
+    X(wg, K_WG)                                                                \
+    X(event, K_EVENT)                                                          \
+    X(mutex, K_MUTEX)                                                          \
+    X(cond, K_COND)                                                            \
+    X(group, K_GROUP)                                                          \
+    X(task, K_TASK)                                                            \
+    X(accept, K_ACCEPT)                                                        \
+    X(dial, K_DIAL)
 
-static const char *const kind_names[] = {
-    "recv",     "send",       "select", "sleep", "sock_read", "readable",
-    "writable", "sock_write", "wg",     "event", "mutex",     "cond",
-    "group",    "task",       "accept", "dial"};
+#define KIND_ENUM(name, k) k,
+#define KIND_NAME(name, k) #name,
+enum kind { WAIT_KINDS(KIND_ENUM) K_NKINDS };
+static const char *const kind_names[] = {WAIT_KINDS(KIND_NAME)};
 
 static cf_chan *chans[6];
 static cf_wg *wg;
@@ -469,11 +491,18 @@ static void one_kind(const char *poller, enum kind k)
     cr_assert_eq(open_fds(), before, "%s: fd leak", kind_names[k]);
 }
 
-BOTH(every_wait_kind)
-{
-    for (int k = 0; k < K_NKINDS; k++)
-        one_kind(poller, (enum kind)k);
-}
+/* Each kind of wait, cancelled, on each poller: sched_cancel/wait_<kind>_
+   epoll and _uring. */
+#define WAIT_TEST(name, k)                                                     \
+    Test(sched_cancel, wait_##name##_epoll)                                    \
+    {                                                                          \
+        one_kind("epoll", k);                                                  \
+    }                                                                          \
+    Test(sched_cancel, wait_##name##_uring)                                    \
+    {                                                                          \
+        one_kind("uring", k);                                                  \
+    }
+WAIT_KINDS(WAIT_TEST)
 
 /* ---- groups ---- */
 
@@ -581,14 +610,8 @@ static cf_value parent2(void *arg)
 /* A member whose cleanup fails with another error is a failure. */
 Test(sched_cancel, group_member_cleanup_fails)
 {
-    cf_sched *s = sched_on(NULL, NULL);
-    cr_assert_eq(cf_chan_new(&never, 0, 0), 0);
-    trace_reset();
-    add_task(s, parent2, NULL, "parent");
-    cr_assert_eq(cf_sched_run(s), 0);
-    assert_trace("group raised ValueError: cleanup failed; ");
-    cf_sched_free(s);
-    cf_chan_free(never);
+    play((struct scene){parent2, "parent", 5000, false, NULL, NULL, false},
+         "group raised ValueError: cleanup failed; ");
 }
 
 /* ---- swallowing, self, waiters, misuse ---- */
@@ -641,18 +664,9 @@ static cf_value swallower(void *arg)
    again; the task may still return a value, which its waiter gets. */
 Test(sched_cancel, swallowed_raises_again)
 {
-    cf_sched *s = sched_on(NULL, NULL);
-    cr_assert_eq(cf_chan_new(&never, 0, 0), 0);
-    trace_reset();
-    grace = -1;
-    victim = add_task(s, swallower, NULL, "swallower");
-    add_task(s, waits_for_victim, NULL, "waiter");
-    add_task(s, canceller, NULL, "canceller");
-    cr_assert_eq(cf_sched_run(s), 0);
-    assert_trace("swallowed; goes on; sleep raised; yield raised; waiter got "
-                 "7; ");
-    cf_sched_free(s);
-    cf_chan_free(never);
+    play((struct scene){swallower, "swallower", -1, true, canceller,
+                        "canceller", false},
+         "swallowed; goes on; sleep raised; yield raised; waiter got 7; ");
 }
 
 static cf_value self_cancel(void *arg)
@@ -669,13 +683,8 @@ static cf_value self_cancel(void *arg)
    ends with it and nothing is reported. */
 Test(sched_cancel, self)
 {
-    cf_sched *s = sched_on(NULL, NULL);
-    trace_reset();
-    victim = add_task(s, self_cancel, NULL, "self");
-    add_task(s, waits_for_victim, NULL, "waiter");
-    cr_assert_eq(cf_sched_run(s), 0);
-    assert_trace("marked; waiter got CancelledError: task 1 was cancelled; ");
-    cf_sched_free(s);
+    play((struct scene){self_cancel, "self", 5000, true, NULL, NULL, false},
+         "marked; waiter got CancelledError: task 1 was cancelled; ");
 }
 
 static cf_value quick(void *arg)
@@ -749,18 +758,8 @@ static cf_value kill_victim(void *arg)
 
 Test(sched_cancel, kill_is_still_pyos)
 {
-    cf_sched *s = sched_on(NULL, NULL);
-    cr_assert_eq(cf_chan_new(&never, 0, 0), 0);
-    trace_reset();
-    victim = add_task(s, slow_cleanup, NULL, "slow");
-    add_task(s, waits_for_victim, NULL, "waiter");
-    add_task(s, kill_victim, NULL, "killer");
-    stderr_capture();
-    int rc = cf_sched_run(s);
-    (void)stderr_captured();
-    cr_assert_eq(rc, 0);
-    assert_trace("cleanup; waiter got RuntimeError: generator ignored "
-                 "GeneratorExit; ");
-    cf_sched_free(s);
-    cf_chan_free(never);
+    play((struct scene){slow_cleanup, "slow", 5000, true, kill_victim, "killer",
+                        true},
+         "cleanup; waiter got RuntimeError: generator ignored "
+         "GeneratorExit; ");
 }

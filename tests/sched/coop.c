@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "sched/pingpong.h"
 #include "sched/sched_test.h"
 
 static int64_t add_raw(cf_sched *s, cf_body_fn fn, void *arg, const char *n)
@@ -19,48 +20,16 @@ static int64_t add_raw(cf_sched *s, cf_body_fn fn, void *arg, const char *n)
 
 /* ---- channels ---- */
 
-struct pp {
-    cf_chan *a, *b;
-    int n;
-    int64_t sum;
-    int rc;
-};
-
-static cf_value pinger(void *arg)
-{
-    struct pp *p = arg;
-    for (int i = 0; i < p->n; i++) {
-        cr_assert_eq(cf_chan_send(p->a, cf_int(i), -1), 0);
-        cf_value v;
-        cr_assert_eq(cf_chan_recv(p->b, &v, -1), 0);
-        p->sum += cf_to_int(v);
-    }
-    cr_assert_eq(cf_chan_close(p->a), 0);
-    return cf_none();
-}
-
-static cf_value ponger(void *arg)
-{
-    struct pp *p = arg;
-    cf_value v;
-    int rc;
-    while ((rc = cf_chan_recv(p->a, &v, -1)) == 0)
-        cr_assert_eq(cf_chan_send(p->b, cf_int(cf_to_int(v) + 1), -1), 0);
-    p->rc = rc;
-    cr_assert(cf_is_none(v));
-    return cf_none();
-}
-
 /* Unbuffered: each send meets a receive; order and values are kept, and
    the receiver sees the close after the last value (Go's `v, ok := <-c`). */
 Test(sched_chan, unbuffered_ping_pong)
 {
     cf_sched *s = sched_on(NULL, NULL);
-    struct pp p = {.n = 1000};
+    struct pingpong p = {.n = 1000};
     cr_assert_eq(cf_chan_new(&p.a, 0, 0), 0);
     cr_assert_eq(cf_chan_new(&p.b, 0, 0), 0);
-    add_raw(s, ponger, &p, "ponger");
-    add_raw(s, pinger, &p, "pinger");
+    add_raw(s, pp_pong, &p, "ponger");
+    add_raw(s, pp_ping, &p, "pinger");
     cr_assert_eq(cf_sched_run(s), 0);
     cr_assert_eq(p.sum, 1000 * 1001 / 2);
     cr_assert_eq(p.rc, -EPIPE);
@@ -320,25 +289,51 @@ static cf_value select_two(void *arg)
     return cf_none();
 }
 
+/*
+ * Two new unbuffered channels in `w`; select_two() on them (limit `ms`) as
+ * a task, and `other` (if set) as a second task given channel a (`on_b`
+ * false) or b, both run to the end on a scheduler of their own. The
+ * channels stay for the test to look at (selw_free()).
+ */
+static void run_select_two(struct selw *w, int64_t ms, cf_body_fn other,
+                           bool on_b, void (*before)(struct selw *w))
+{
+    cf_sched *s = sched_on(NULL, NULL);
+    *w = (struct selw){.ms = ms};
+    cr_assert_eq(cf_chan_new(&w->a, 0, 0), 0);
+    cr_assert_eq(cf_chan_new(&w->b, 0, 0), 0);
+    if (before != NULL)
+        before(w);
+    add_raw(s, select_two, w, "sel");
+    if (other != NULL)
+        add_raw(s, other, on_b ? w->b : w->a, "other");
+    cr_assert_eq(cf_sched_run(s), 0);
+    cf_sched_free(s);
+}
+
+static void selw_free(struct selw *w)
+{
+    cf_chan_free(w->a);
+    cf_chan_free(w->b);
+}
+
+static void nothing_ready_yet(struct selw *w)
+{
+    cf_sel_case cs[2] = {{.ch = w->a, .op = CF_SEL_RECV},
+                         {.ch = w->b, .op = CF_SEL_SEND, .v = cf_int(1)}};
+    cr_assert_eq(cf_select(cs, 2, 0), -EAGAIN);
+}
+
 /* No case ready: 0 is Go's default (-EAGAIN); a deadline expires with
    -ETIMEDOUT and leaves no waiter behind on either channel. */
 Test(sched_select, none_ready)
 {
-    cf_sched *s = sched_on(NULL, NULL);
-    struct selw w = {.ms = 20};
-    cr_assert_eq(cf_chan_new(&w.a, 0, 0), 0);
-    cr_assert_eq(cf_chan_new(&w.b, 0, 0), 0);
-    cf_sel_case cs[2] = {{.ch = w.a, .op = CF_SEL_RECV},
-                         {.ch = w.b, .op = CF_SEL_SEND, .v = cf_int(1)}};
-    cr_assert_eq(cf_select(cs, 2, 0), -EAGAIN);
-    add_raw(s, select_two, &w, "sel");
-    cr_assert_eq(cf_sched_run(s), 0);
+    struct selw w;
+    run_select_two(&w, 20, NULL, false, nothing_ready_yet);
     cr_assert_eq(w.k, -ETIMEDOUT);
     cr_assert_eq(cf_chan_trysend(w.a, cf_int(1)), -EAGAIN);
     cr_assert_eq(cf_chan_trysend(w.b, cf_int(1)), -EAGAIN);
-    cf_chan_free(w.a);
-    cf_chan_free(w.b);
-    cf_sched_free(s);
+    selw_free(&w);
 }
 
 static cf_value send_later(void *arg)
@@ -352,40 +347,26 @@ static cf_value send_later(void *arg)
    then off the first. */
 Test(sched_select, blocked_then_woken)
 {
-    cf_sched *s = sched_on(NULL, NULL);
-    struct selw w = {.ms = -1};
-    cr_assert_eq(cf_chan_new(&w.a, 0, 0), 0);
-    cr_assert_eq(cf_chan_new(&w.b, 0, 0), 0);
-    add_raw(s, select_two, &w, "sel");
-    add_raw(s, send_later, w.b, "send");
-    cr_assert_eq(cf_sched_run(s), 0);
+    struct selw w;
+    run_select_two(&w, -1, send_later, true, NULL);
     cr_assert_eq(w.k, 1);
     cr_assert_eq(w.rc, 0);
     cr_assert_eq(cf_to_int(w.v), 42);
     cr_assert_eq(cf_chan_trysend(w.a, cf_int(1)), -EAGAIN);
-    cf_chan_free(w.a);
-    cf_chan_free(w.b);
-    cf_sched_free(s);
+    selw_free(&w);
 }
 
 /* A closed channel makes its case ready, with rc -EPIPE. */
 Test(sched_select, closed_case_is_ready)
 {
-    cf_sched *s = sched_on(NULL, NULL);
-    struct selw w = {.ms = -1};
-    cr_assert_eq(cf_chan_new(&w.a, 0, 0), 0);
-    cr_assert_eq(cf_chan_new(&w.b, 0, 0), 0);
-    add_raw(s, select_two, &w, "sel");
-    add_raw(s, closer, w.a, "close");
-    cr_assert_eq(cf_sched_run(s), 0);
+    struct selw w;
+    run_select_two(&w, -1, closer, false, NULL);
     cr_assert_eq(w.k, 0);
     cr_assert_eq(w.rc, -EPIPE);
     cf_sel_case cs[1] = {{.ch = w.a, .op = CF_SEL_SEND, .v = cf_int(1)}};
     cr_assert_eq(cf_select(cs, 1, 0), 0);
     cr_assert_eq(cs[0].rc, -EPIPE);
-    cf_chan_free(w.a);
-    cf_chan_free(w.b);
-    cf_sched_free(s);
+    selw_free(&w);
 }
 
 static cf_value select_send_many(void *arg)

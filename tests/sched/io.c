@@ -165,12 +165,15 @@ IO_TEST(reader_behind_a_killed_reader)
 
 #define BIG (512 * 1024)
 
+/* The big writers' deadline: -1 (none) has io_uring's ring send them. */
+static int64_t big_ms = 5000;
+
 static cf_value big_writer(void *arg)
 {
     static char msg[2][BIG];
     int c = (int)(intptr_t)arg;
     memset(msg[c], 'a' + c, BIG);
-    ssize_t n = cf_sock_write(sp[1], msg[c], BIG, 5000);
+    ssize_t n = cf_sock_write(sp[1], msg[c], BIG, big_ms);
     tracef("%c %zd ", 'a' + c, n);
     return cf_none();
 }
@@ -243,6 +246,86 @@ IO_TEST(two_writers_one_fd)
     cr_assert_eq(cf_sched_run(s), 0);
     assert_trace("a 524288 b 524288 whole ");
     pair_done(s);
+}
+
+/* The same two without deadlines: on io_uring the ring sends each message
+   (the send waits in the kernel for room), and the fd stays held across
+   that wait. */
+IO_TEST(writer_killed_while_its_ring_send_waits)
+{
+    big_ms = -1;
+    cf_sched *s = pair_on(poller);
+    add_task(s, big_writer, (void *)0, "a");
+    add_task(s, big_writer, (void *)1, "b");
+    add_task(s, kill_writer_a, NULL, "killer");
+    add_task(s, drain_b, NULL, "reader");
+    cr_assert_eq(cf_sched_run(s), 0);
+    assert_trace("b 524288 b whole ");
+    pair_done(s);
+}
+
+IO_TEST(two_writers_one_fd_no_deadline)
+{
+    big_ms = -1;
+    cf_sched *s = pair_on(poller);
+    add_task(s, big_writer, (void *)0, "a");
+    add_task(s, big_writer, (void *)1, "b");
+    add_task(s, big_reader, NULL, "reader");
+    cr_assert_eq(cf_sched_run(s), 0);
+    /* the reader may take b's last bytes before b runs again */
+    const char *t = trace_text();
+    cr_assert(strncmp(t, "a 524288 ", 9) == 0 && strstr(t, "b 524288 ")
+                  && strstr(t, "whole "),
+              "trace: %s", t);
+    pair_done(s);
+}
+
+static cf_value close_under_writer(void *arg)
+{
+    (void)arg;
+    cf_task_sleep(5); /* "a" waits: the socket is full */
+    cf_sock_close(sp[1]);
+    sp[1] = -1;
+    return cf_none();
+}
+
+/* Bad input: the fd is closed while a write without a deadline waits on it
+   (on io_uring: its ring send is cancelled first): -EBADF. */
+IO_TEST(close_under_a_waiting_writer)
+{
+    big_ms = -1;
+    run_on_pair(poller, big_writer, (void *)0, close_under_writer, "a -9 ");
+}
+
+static cf_value datagrams(void *arg)
+{
+    const int *d = arg;
+    char b[16];
+    tracef("w %zd ", cf_sock_write(d[0], "ping", 4, -1));
+    tracef("w %zd ", cf_sock_write(d[0], "pong!", 5, -1));
+    for (int i = 0; i < 2; i++) {
+        ssize_t n = cf_sock_read(d[1], b, sizeof b, -1);
+        tracef("r %.*s ", n > 0 ? (int)n : 0, b);
+    }
+    return cf_none();
+}
+
+/* Datagrams without deadlines (on io_uring the ring sends and reads them):
+   each goes whole, and comes back as it went. */
+IO_TEST(datagrams_no_deadline)
+{
+    int d[2];
+    cf_sched *s = sched_on(poller, NULL);
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, d), 0);
+    nonblock(d[0]);
+    nonblock(d[1]);
+    trace_reset();
+    add_task(s, datagrams, d, "dgram");
+    cr_assert_eq(cf_sched_run(s), 0);
+    assert_trace("w 4 w 5 r ping r pong! ");
+    cf_sched_free(s);
+    close(d[0]);
+    close(d[1]);
 }
 
 static cf_value timed(void *arg)
@@ -340,6 +423,24 @@ static cf_value write_to_gone(void *arg)
 IO_TEST(write_to_vanished_peer)
 {
     run_on_pair(poller, write_to_gone, NULL, NULL, "write -32 ");
+}
+
+static cf_value write_to_gone_no_deadline(void *arg)
+{
+    (void)arg;
+    static char big[1 << 20];
+    close(sp[0]);
+    sp[0] = -1;
+    tracef("write %zd ", cf_sock_write(sp[1], big, sizeof big, -1));
+    tracef("small %zd ", cf_sock_write(sp[1], "x", 1, -1));
+    return cf_none();
+}
+
+/* The same without a deadline (io_uring: the ring's send says it). */
+IO_TEST(write_to_vanished_peer_no_deadline)
+{
+    run_on_pair(poller, write_to_gone_no_deadline, NULL, NULL,
+                "write -32 small -32 ");
 }
 
 static int listener(uint16_t *port)

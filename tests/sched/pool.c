@@ -16,6 +16,8 @@
 #include <coflow/coop.h>
 #include <coflow/sched.h>
 
+#include "sched/pingpong.h"
+
 #define ROUNDS 20000
 
 static cf_coro *coro(cf_body_fn fn, void *arg)
@@ -26,41 +28,6 @@ static cf_coro *coro(cf_body_fn fn, void *arg)
     return co;
 }
 
-struct xpp {
-    cf_chan *a, *b;
-    int64_t sum;
-    int rc;
-    cf_sched *where[2], *end[2];
-};
-
-static cf_value x_ping(void *arg)
-{
-    struct xpp *p = arg;
-    p->where[0] = cf_sched_self();
-    for (int i = 0; i < ROUNDS; i++) {
-        cr_assert_eq(cf_chan_send(p->a, cf_int(i), -1), 0);
-        cf_value v;
-        cr_assert_eq(cf_chan_recv(p->b, &v, -1), 0);
-        p->sum += cf_to_int(v);
-    }
-    cr_assert_eq(cf_chan_close(p->a), 0);
-    p->end[0] = cf_sched_self();
-    return cf_none();
-}
-
-static cf_value x_pong(void *arg)
-{
-    struct xpp *p = arg;
-    p->where[1] = cf_sched_self();
-    cf_value v;
-    int rc;
-    while ((rc = cf_chan_recv(p->a, &v, -1)) == 0)
-        cr_assert_eq(cf_chan_send(p->b, cf_int(cf_to_int(v) + 1), -1), 0);
-    p->rc = rc;
-    p->end[1] = cf_sched_self();
-    return cf_none();
-}
-
 /* Two tasks on two schedulers (two threads) ping-pong over shared
    unbuffered channels: every value arrives once, in order, and the close
    crosses too. */
@@ -69,11 +36,11 @@ Test(sched_pool, cross_scheduler_ping_pong)
     cf_sched_pool *p;
     cr_assert_eq(cf_sched_pool_new(&p, 2, NULL), 0);
     cr_assert_eq(cf_sched_pool_size(p), 2);
-    struct xpp x = {0};
+    struct pingpong x = {.n = ROUNDS};
     cr_assert_eq(cf_chan_new(&x.a, 0, CF_CHAN_SHARED), 0);
     cr_assert_eq(cf_chan_new(&x.b, 0, CF_CHAN_SHARED), 0);
-    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 0), coro(x_ping, &x)), 0);
-    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 1), coro(x_pong, &x)), 0);
+    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 0), coro(pp_ping, &x)), 0);
+    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 1), coro(pp_pong, &x)), 0);
     cr_assert_eq(cf_sched_pool_run(p), 0);
     cr_assert_eq(x.sum, (int64_t)ROUNDS * (ROUNDS + 1) / 2);
     cr_assert_eq(x.rc, -EPIPE);
