@@ -41,6 +41,12 @@ ifeq ($(CONFIG),generic)
 ARCH := generic
 endif
 ARCHDIR := $(if $(wildcard src/arch/$(ARCH)/ctx.h),src/arch/$(ARCH),src/arch/generic)
+# The portable switch (ucontext) makes a cf_coro larger, and the inline half
+# of cf_send() (coflow/core.h) reads the native layout's offsets: a library
+# built with it, and its users, go without the inline half.
+ifeq ($(ARCHDIR),src/arch/generic)
+OPT += -DCF_NO_INLINE_SEND
+endif
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wold-style-definition -Wundef -Wwrite-strings \

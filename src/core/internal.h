@@ -531,7 +531,7 @@ static inline bool cf__claim(cf_coro *t, int s, int *seen)
     return cf__claim_from(t, s, seen);
 }
 
-#if CF__INLINE_SEND
+#ifdef CF__INLINE_SEND
 /* The layout cf_send()'s inline half reads (coflow/core.h): a field moved
  * here must be moved there too (and the ABI changes). */
 _Static_assert(offsetof(cf_coro, state) == CF__OFF_STATE
