@@ -279,12 +279,13 @@ CF_API cf_value cf_yield(cf_value v);
  * return address is pushed by hand, so the processor's return-stack buffer
  * keeps only the senders' calls, and every `ret` after a round trip - in a
  * handler that sent into a body, in the function that called cf_send() -
- * is predicted right. It behaves as the call does: `(cf_yield)(v)`, or
- * CF_NO_INLINE_YIELD, calls the function. Not under ThreadSanitizer, and
+ * is predicted right. It behaves as the call does. Opt-in: define
+ * CF_INLINE_YIELD before including the header (a debugger cannot unwind a
+ * suspended body past the inline jump yet). Not under ThreadSanitizer, and
  * only on x86-64 with gcc or clang.
  */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(CF_BUILDING)          \
-    && !defined(CF_NO_INLINE_YIELD)
+    && defined(CF_INLINE_YIELD)
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
 #define CF__YIELD_TSAN 1
