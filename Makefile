@@ -43,9 +43,10 @@ endif
 ARCHDIR := $(if $(wildcard src/arch/$(ARCH)/ctx.h),src/arch/$(ARCH),src/arch/generic)
 # The portable switch (ucontext) makes a cf_coro larger, and the inline half
 # of cf_send() (coflow/core.h) reads the native layout's offsets: a library
-# built with it, and its users, go without the inline half.
+# built with it, and its users, go without the inline half; and without the
+# inline cf_yield(), whose entry (cf__yield_jump) is the native switch's.
 ifeq ($(ARCHDIR),src/arch/generic)
-OPT += -DCF_NO_INLINE_SEND
+OPT += -DCF_NO_INLINE_SEND -DCF_NO_INLINE_YIELD
 endif
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \

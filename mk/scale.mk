@@ -42,15 +42,16 @@ check-gdb:
 
 GDB_OUT := $(B)/tests/gdb.out
 check-gdb-run: $(B)/tests/gdb_target
-	gdb -nx -batch -ex 'source tools/gdb/coflow.py' -ex 'break coflow_gdb_stop' \
-	    -ex run -ex 'coflow list' -ex 'coflow bt alpha' $(B)/tests/gdb_target \
-	    > $(GDB_OUT) 2>&1 || { cat $(GDB_OUT); exit 1; }
-	@cat $(GDB_OUT) | grep -v '^\[' 
+	gdb -nx -batch -ex 'source tools/gdb/coflow.py' -ex 'source tests/scale/gdb_check.py' \
+	    $(B)/tests/gdb_target > $(GDB_OUT) 2>&1 || { cat $(GDB_OUT); exit 1; }
+	@cat $(GDB_OUT) | grep -v '^\['
+	@! grep -q 'gdb-check: FAILED' $(GDB_OUT) || { echo "check-gdb: failed"; exit 1; }
 	@for want in 'GEN_SUSPENDED +alpha' 'GEN_CREATED +beta' 'GEN_CLOSED +gamma' \
-	             'handler +GEN_CREATED +delta' '4 live coroutines' \
-	             'in alpha_helper' 'in alpha_body'; do \
+	             'handler +GEN_CREATED +delta' 'GEN_SUSPENDED +eps' \
+	             'GEN_SUSPENDED +zeta' '6 live coroutines' \
+	             'alpha_helper \(x=1\)' 'in alpha_body' 'gdb-check: all passed'; do \
 	    grep -Eq -- "$$want" $(GDB_OUT) || { echo "check-gdb: missing: $$want"; exit 1; }; \
-	done; echo "check-gdb: the coroutines and the suspended one's backtrace are there"
+	done; echo "check-gdb: the coroutines, their backtraces through the inline yield, finish and stepi there"
 
 # Core-only programs: libcoflow.a alone.
 $(B)/tests/fault $(B)/tests/million $(B)/tests/gdb_target: $(B)/tests/%: $(B)/tests/scale/%.o $(B)/libcoflow.a

@@ -274,18 +274,21 @@ CF_API cf_status cf_close(cf_coro *co, cf_value *out);
 CF_API cf_value cf_yield(cf_value v);
 
 /*
- * cf_yield() is called with a jump, not a `call`, where the compiler allows
- * (docs/design.md, "The yield and the return-stack buffer"): the body's
- * return address is pushed by hand, so the processor's return-stack buffer
- * keeps only the senders' calls, and every `ret` after a round trip - in a
- * handler that sent into a body, in the function that called cf_send() -
- * is predicted right. It behaves as the call does. Opt-in: define
- * CF_INLINE_YIELD before including the header (a debugger cannot unwind a
- * suspended body past the inline jump yet). Not under ThreadSanitizer, and
- * only on x86-64 with gcc or clang.
+ * cf_yield() is entered with a jump, not a `call`, where the compiler
+ * allows (docs/design.md, "The yield and the return-stack buffer"): the
+ * return address goes in a register, so the processor's return-stack
+ * buffer keeps only the senders' calls, and every `ret` after a round trip
+ * - in a handler that sent into a body, in the function that called
+ * cf_send() - is predicted right. It behaves as the call does, except that
+ * rbx and r12-r15 are clobbered too (the compiler keeps what it needs
+ * across it elsewhere). Debuggers and unwinders (gdb, backtrace(), libgcc)
+ * go through it as through a call: the library's entry describes its
+ * frame. On by default on x86-64 with gcc or clang; off under
+ * ThreadSanitizer, or with CF_NO_INLINE_YIELD defined before including
+ * the header (also needed with a library built with ARCH=generic).
  */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(CF_BUILDING)          \
-    && defined(CF_INLINE_YIELD)
+    && !defined(CF_NO_INLINE_YIELD)
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
 #define CF__YIELD_TSAN 1
@@ -295,6 +298,8 @@ CF_API cf_value cf_yield(cf_value v);
 #define CF__YIELD_TSAN 1
 #endif
 #ifndef CF__YIELD_TSAN
+#define CF__INLINE_YIELD 1
+
 /* Internal: cf_yield() entered by the jump below; not to be called. */
 cf_value cf__yield_jump(cf_value v);
 
@@ -316,29 +321,21 @@ cf__yield_inline(cf_value v)
     } u;
     u.v = v;
     unsigned long long lo = u.w[0], hi = u.w[1];
-    /* What a `call` does but the return-stack buffer's push: past the red
-     * zone (136 bytes down, then 8 up where that leaves rsp 16-aligned, so
-     * that the return address lands as a call's would), the old rsp kept
-     * below the return address, which is pushed by hand, and a jump. The
-     * callee saves what the ABI says a callee saves; the rest is clobbered.
-     * The value goes in rdi:rsi and comes back in rax:rdx, as a call's. */
-    __asm__ __volatile__("movq %%rsp, %%rax\n\t"
-                         "leaq -136(%%rsp), %%rsp\n\t"
-                         "orq $8, %%rsp\n\t"
-                         "pushq %%rax\n\t"
-                         "leaq 1f(%%rip), %%rax\n\t"
-                         "pushq %%rax\n\t"
-                         "jmp cf__yield_jump\n"
-                         "1:\n\t"
-                         "popq %%rsp"
-                         : "=a"(u.w[0]), "=d"(u.w[1]), "+D"(lo), "+S"(hi)
-                         :
-                         : "rcx", "r8", "r9", "r10", "r11", "xmm0", "xmm1",
-                           "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
-                           "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
-                           "xmm14", "xmm15", "st", "st(1)", "st(2)", "st(3)",
-                           "st(4)", "st(5)", "st(6)", "st(7)", "memory", "cc",
-                           "fpsr" CF__YIELD_CLOBBER_AVX512);
+    /* The return address in rax and a jump through the GOT (bound at load
+     * time, never lazily: rsp is the body's own here, with its red zone;
+     * a static link makes it a direct jump). The value goes in rdi:rsi and
+     * comes back in rax:rdx, as a call's; the library saves rbp only. */
+    __asm__ __volatile__(
+        "leaq 1f(%%rip), %%rax\n\t"
+        "notrack jmp *cf__yield_jump@GOTPCREL(%%rip)\n"
+        "1:"
+        : "=a"(u.w[0]), "=d"(u.w[1]), "+D"(lo), "+S"(hi)
+        :
+        : "rbx", "rcx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+          "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+          "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
+          "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)",
+          "memory", "cc", "fpsr" CF__YIELD_CLOBBER_AVX512);
     return u.v;
 }
 

@@ -405,7 +405,6 @@ cf_status cf__send_switch(struct cf__ctx *from, cf_value v, struct cf__ctx *to,
 cf_status cf__send_fast(cf_coro *co, cf_value v, cf_value *out, cf_coro *t,
                         struct cf__ctx *from);
 cf_value cf__yield_switch(cf_value v, cf_coro *co, struct cf__ctx *to);
-cf_value cf__yield_switch_ret(cf_value v, cf_coro *co, struct cf__ctx *to);
 void cf__yield_to_switch(cf_value v, cf_coro *co, cf_coro *t);
 void cf__switch_rel(struct cf__ctx *from, struct cf__ctx *to, long status,
                     _Atomic int *state);

@@ -55,9 +55,10 @@ CF__LAYER_API cf_status cf__handler_send(cf_coro *co, cf_value v,
                                          cf_value *out);
 
 /*
- * cf_yield() entered by a jump with the return address pushed by the
- * caller (the inline cf_yield() of coflow/core.h, which calls it): not for
- * direct calls.
+ * cf_yield() entered by a jump, the return address in rax (the inline
+ * cf_yield() of coflow/core.h, arch/x86_64/switch.S): not to be called
+ * from C on x86-64 (elsewhere it is a plain function, which nothing
+ * inlines a jump to).
  */
 CF__LAYER_API cf_value cf__yield_jump(cf_value v);
 

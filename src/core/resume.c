@@ -112,6 +112,14 @@ static inline cf__context *prepare(cf_coro *entry, cf_coro *t, cf_value v,
 /* arch/x86_64/switch.S stores the state at this offset. */
 _Static_assert(offsetof(cf_coro, state) == 0x50, "CF__STATE_OFF in switch.S");
 _Static_assert(offsetof(cf_coro, in) == 0x60, "CF__IN_OFF in switch.S");
+_Static_assert(offsetof(cf_coro, base.is_coro) == 0x18
+                   && offsetof(cf_coro, outp) == 0x80
+                   && offsetof(cf_coro, caller) == 0x98
+                   && offsetof(cf_coro, env) == 0x100
+                   && offsetof(struct cf__fpenv, x87cw) == 4
+                   && offsetof(cf__context, ctx) == 0 && CF__CORO_PLAIN == 1
+                   && CF__MXCSR_CONTROL == 0xffc0u,
+               "cf__yield_jump's offsets in switch.S");
 
 /*
  * The fast protocol. The sender tail-calls the switch, so the switch saves
@@ -135,7 +143,7 @@ static inline cf_status resume(cf_coro *entry, cf_coro *t, cf_value v, int op,
     cf__context *cur = prepare(entry, t, v, op, out);
     /* cf__yield_resume only returns the value: a throw lands elsewhere. */
     if (op == CF__OP_THROW && cf__ctx_in_yield(&t->base.ctx))
-        cf__ctx_redirect(&t->base.ctx, cf__yield_throw);
+        cf__ctx_throw_at_yield(&t->base.ctx);
     return cf__send_switch(&cur->ctx, v, &t->base.ctx, t, op);
 }
 
@@ -718,31 +726,24 @@ cf_value cf_yield(cf_value v)
 #endif
 }
 
+#ifdef CF__ARCH_YIELD_JUMP
 /*
- * cf_yield() entered by a jump (coflow/core.h's inline cf_yield()): the
- * caller pushed its return address itself, so the return-stack buffer
- * holds no entry for this "call", and the switch back to the sender
- * returns with a `ret` that pops the sender's own (cf__yield_switch_ret).
- * The value sent comes back where a call's would. Everything else is
- * cf_yield()'s: the slow paths return here, and `ret` to the caller, which
- * is mispredicted once but right.
+ * The inline cf_yield()'s path into the library (arch/x86_64/switch.S's
+ * cf__yield_jump, which calls it on its own frame): everything but the
+ * fast path, which cf__yield_jump runs itself.
  */
+cf_value cf__yield_jump_slow(cf_value v);
+cf_value cf__yield_jump_slow(cf_value v)
+{
+    return (cf_yield)(v);
+}
+#else
+/* Where no arch provides it (nothing inlines a jump to it there): a call. */
 cf_value cf__yield_jump(cf_value v)
 {
-#if CF__FAST
-    cf__context *c = cf__cur;
-    if (CF__UNLIKELY(c->is_coro != CF__CORO_PLAIN))
-        return yield_slow(v);
-    cf_coro *co = (cf_coro *)c;
-    fp_check(co);
-    *co->outp = v;
-    cf__context *to = co->caller;
-    cf__set_cur(to);
-    return cf__yield_switch_ret(v, co, &to->ctx);
-#else
     return (cf_yield)(v);
-#endif
 }
+#endif
 
 /*
  * The direct switch (core/layer.h): the running body suspends as in

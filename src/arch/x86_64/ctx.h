@@ -32,6 +32,8 @@ void cf__start(void);
  * sender resume at a trampoline instead. See switch.S.
  */
 #define CF__ARCH_FAST 1
+/* switch.S defines cf__yield_jump, the inline cf_yield()'s entry. */
+#define CF__ARCH_YIELD_JUMP 1
 struct cf_value;
 void cf__deliver_tramp(void);
 
@@ -39,15 +41,32 @@ void cf__deliver_tramp(void);
  * Makes the context saved in `ctx` resume at `tramp` instead of where it
  * would; returns where it would have resumed.
  */
-/* Where a coroutine suspended in cf_yield() resumes (switch.S). */
+/* Where a coroutine suspended in cf_yield() resumes (switch.S), and the
+ * same for one suspended in the inline cf_yield() (cf__yield_jump). */
 void cf__yield_resume(void);
 void cf__yield_throw(void); /* the same place, for a throw */
+void cf__yield_resume_inline(void);
+void cf__yield_throw_inline(void);
 
 /* Whether the context saved in `ctx` is a coroutine at rest in cf_yield(). */
 static inline bool cf__ctx_in_yield(const struct cf__ctx *ctx)
 {
     void *const *frame = (void *const *)ctx->sp;
-    return frame[6] == (void *)(uintptr_t)cf__yield_resume;
+    return frame[6] == (void *)(uintptr_t)cf__yield_resume
+           || frame[6] == (void *)(uintptr_t)cf__yield_resume_inline;
+}
+
+/*
+ * Makes a coroutine at rest in cf_yield() (cf__ctx_in_yield()) raise at
+ * its yield when resumed: cf__raise_thrown(), entered from the frame its
+ * yield left.
+ */
+static inline void cf__ctx_throw_at_yield(struct cf__ctx *ctx)
+{
+    void **frame = (void **)ctx->sp;
+    frame[6] = frame[6] == (void *)(uintptr_t)cf__yield_resume
+                   ? (void *)(uintptr_t)cf__yield_throw
+                   : (void *)(uintptr_t)cf__yield_throw_inline;
 }
 
 static inline void *cf__ctx_redirect(struct cf__ctx *ctx, void (*tramp)(void))

@@ -20,8 +20,9 @@
  * CET: cf__switch starts with endbr64, and every jump to a resume address is
  * `notrack`, as that is a call's return address and has no endbr64. The
  * entry points of the fast protocol below are reached only by direct calls
- * and jumps, and cf__yield_resume only by a `notrack` jump, so they need no
- * endbr64 (each would be one more instruction on every switch). The
+ * and jumps, or by `notrack` jumps (cf__yield_jump from the inline
+ * cf_yield() through the GOT, the resume points), so they need no endbr64
+ * (each would be one more instruction on every switch). The
  * object is marked IBT-compatible only: shadow stacks (SHSTK) would need a
  * shadow stack per coroutine, which coflow does not switch, so a binary
  * linked with coflow runs without them.
@@ -99,9 +100,42 @@ cf__switch:
     notrack jmp *%r11
 .endm
 
-/* Offsets in a cf_coro: its state word and `in` (checked in core/resume.c). */
-#define CF__STATE_OFF 0x50
-#define CF__IN_OFF    0x60
+/* Offsets in a cf_coro (checked in core/resume.c): its context's is_coro,
+ * its state word, `in`, `outp`, `caller` and (CF_DEBUG) its FP state. */
+#define CF__IS_CORO_OFF 0x18
+#define CF__STATE_OFF   0x50
+#define CF__IN_OFF      0x60
+#define CF__OUTP_OFF    0x80
+#define CF__CALLER_OFF  0x98
+#define CF__ENV_OFF     0x100
+
+/* The fast yield below is the library's fast protocol: not under a
+ * sanitizer (core/internal.h's CF__FAST), where every yield takes the
+ * library's path. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CF__YIELD_FAST 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define CF__YIELD_FAST 0
+#endif
+#endif
+#ifndef CF__YIELD_FAST
+#define CF__YIELD_FAST 1
+#endif
+
+/*
+ * The suspending half of a yield: below the caller's return address (on
+ * top of the stack) it leaves `resume` as the resume address, saves this
+ * side's registers in `co` (its context is its first member) and marks it
+ * SUSPENDED (2) with a plain store, which is a release on x86-64: from
+ * then on another thread may resume it.
+ */
+.macro SUSPEND co, resume
+    leaq    \resume(%rip), %rax
+    pushq   %rax
+    SAVE_AND_LOAD \co
+    movl    $2, CF__STATE_OFF(\co)
+.endm
 
 /*
  * cf_status-or-value cf__send_switch(from, lo, hi, to, t, op):
@@ -136,11 +170,8 @@ cf__send_fast:
 
 /*
  * cf__yield_switch(lo, hi, co, to): a coroutine in cf_yield goes back to its
- * sender (`co` is also its saved context: the context is the object's first
- * member; lo:hi, the value yielded, is already stored and is unused). Below its caller's return address it leaves cf__yield_resume as
- * the resume address, so that the next resume lands there; once its
- * registers are saved it marks itself SUSPENDED (2) with a plain store,
- * which is a release on x86-64: from then on another thread may resume it.
+ * sender (`co` is also its saved context; lo:hi, the value yielded, is
+ * already stored and is unused); the next resume lands at cf__yield_resume.
  * The sender returns CF_YIELDED (0).
  */
     .globl  cf__yield_switch
@@ -148,65 +179,151 @@ cf__send_fast:
     .type   cf__yield_switch, @function
     .p2align 4
 cf__yield_switch:
-    leaq    cf__yield_resume(%rip), %rax
-    pushq   %rax
-    SAVE_AND_LOAD %rdx
-    movl    $2, CF__STATE_OFF(%rdx)
+    SUSPEND %rdx, cf__yield_resume
     xorl    %eax, %eax
     LOAD_AND_JUMP %rcx
     .size   cf__yield_switch, .-cf__yield_switch
 
 /*
- * cf__yield_switch_ret(lo, hi, co, to): cf__yield_switch() for a yield
- * entered by a jump, not a call (cf__yield_jump(), coflow/core.h's inline
- * cf_yield()): the coroutine pushed no entry on the return-stack buffer,
- * so the entry on top is the sender's own call of cf_send(), and a `ret`
- * back to the sender is predicted right and leaves the buffer as the
- * sender's code expects it. (After a yield entered by a call, a `ret` here
- * would pop the coroutine's entry instead: cf__yield_switch jumps.)
- */
-    .globl  cf__yield_switch_ret
-    .hidden cf__yield_switch_ret
-    .type   cf__yield_switch_ret, @function
-    .p2align 4
-cf__yield_switch_ret:
-    leaq    cf__yield_resume(%rip), %rax
-    pushq   %rax
-    SAVE_AND_LOAD %rdx
-    movl    $2, CF__STATE_OFF(%rdx)
-    xorl    %eax, %eax
-    movq    (%rcx), %rsp
-    popq    %r15
-    popq    %r14
-    popq    %r13
-    popq    %r12
-    popq    %rbx
-    popq    %rbp
-    ret
-    .size   cf__yield_switch_ret, .-cf__yield_switch_ret
-
-/*
  * cf__yield_to_switch(lo, hi, co, t): the coroutine `co`, in cf__yield_to(),
- * suspends as cf__yield_switch does (cf__yield_resume under its caller's
- * return address, SUSPENDED once its registers are saved), and resumes the
- * coroutine `t`, claimed already, as cf__send_fast does: rax:rdx = lo:hi
- * is the value sent, r8 = t. Nothing is stored for co's caller, which `t`
- * now answers.
+ * suspends as cf__yield_switch does, and resumes the coroutine `t`, claimed
+ * already, as cf__send_fast does: rax:rdx = lo:hi is the value sent, r8 = t.
+ * Nothing is stored for co's caller, which `t` now answers.
  */
     .globl  cf__yield_to_switch
     .hidden cf__yield_to_switch
     .type   cf__yield_to_switch, @function
     .p2align 4
 cf__yield_to_switch:
-    leaq    cf__yield_resume(%rip), %rax
-    pushq   %rax
-    SAVE_AND_LOAD %rdx
-    movl    $2, CF__STATE_OFF(%rdx)
+    SUSPEND %rdx, cf__yield_resume
     movq    %rdi, %rax
     movq    %rsi, %rdx
     movq    %rcx, %r8
     LOAD_AND_JUMP %rcx
     .size   cf__yield_to_switch, .-cf__yield_to_switch
+
+/*
+ * cf__yield_jump: coflow/core.h's inline cf_yield(), entered by a jump, not
+ * a call, with the value in rdi:rsi, the body's return address in rax and
+ * rsp untouched (the body's own, its red zone below it). No `call` pushed
+ * an entry on the return-stack buffer, so the `ret` that ends the switch
+ * back to the sender pops the sender's own entry (its call of cf_send()):
+ * predicted right, and the buffer is left as the sender's code expects.
+ *
+ * It steps over the red zone (128 bytes) and pushes the return address,
+ * which gives the frame the unwinders see: CFA = the body's rsp, the
+ * return address at CFA - 136 (the CFI below says so at every
+ * instruction, so gdb, libgcc's unwinder and backtrace() go through it).
+ * The fast path is cf_yield()'s (core/resume.c): `*co->outp = v`, cf__cur
+ * = co->caller, suspend, and back to the sender with CF_YIELDED (0). The
+ * inline cf_yield() declares rbx and r12-r15 clobbered, so only rbp is
+ * saved: the other five slots of the frame a resume pops are left as they
+ * are. The next resume lands in cf__yield_resume_inline, which steps back
+ * over the red zone and jumps to the return address.
+ *
+ * Anything else - a coroutine with a slow bit, no coroutine (the library's
+ * path aborts with a message), a sanitizer build, a CF_DEBUG build's FP
+ * state that changed - calls cf__yield_jump_slow() (cf_yield() itself) on
+ * a 16-aligned stack, and returns its result the same way.
+ */
+    .globl  cf__yield_jump
+    .type   cf__yield_jump, @function
+    .p2align 4
+cf__yield_jump:
+    .cfi_startproc
+    .cfi_def_cfa_offset 0           /* the body's rsp */
+    .cfi_register %rip, %rax
+    leaq    -128(%rsp), %rsp        /* over the body's red zone */
+    .cfi_adjust_cfa_offset 128
+    pushq   %rax
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %rip, -136
+#if CF__YIELD_FAST
+    movq    cf__tls@gottpoff(%rip), %rcx
+    movq    %fs:(%rcx), %rdx        /* co = cf__cur */
+    cmpb    $1, CF__IS_CORO_OFF(%rdx)  /* CF__CORO_PLAIN */
+    jne     .Lyield_jump_slow
+#ifdef CF_DEBUG
+    /* The FP control state is the one it was resumed with (fp_check()):
+     * read below rsp, which is this leaf's own red zone. */
+    stmxcsr -8(%rsp)
+    fnstcw  -4(%rsp)
+    movl    -8(%rsp), %eax
+    xorl    CF__ENV_OFF(%rdx), %eax
+    testl   $0xffc0, %eax           /* CF__MXCSR_CONTROL */
+    jnz     .Lyield_jump_slow
+    movzwl  -4(%rsp), %eax
+    cmpw    %ax, CF__ENV_OFF+4(%rdx)
+    jne     .Lyield_jump_slow
+#endif
+    movq    CF__OUTP_OFF(%rdx), %rax
+    movq    %rdi, (%rax)            /* *co->outp = v */
+    movq    %rsi, 8(%rax)
+    movq    CF__CALLER_OFF(%rdx), %r8
+    movq    %r8, %fs:(%rcx)         /* cf__cur = co->caller */
+    .cfi_remember_state
+    leaq    cf__yield_resume_inline(%rip), %rax
+    pushq   %rax
+    .cfi_adjust_cfa_offset 8
+    pushq   %rbp
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %rbp, -152
+    leaq    -40(%rsp), %rsp         /* rbx, r12-r15: clobbered */
+    .cfi_adjust_cfa_offset 40
+    movq    %rsp, (%rdx)
+    movl    $2, CF__STATE_OFF(%rdx)
+    xorl    %eax, %eax              /* the sender gets CF_YIELDED */
+    movq    (%r8), %rsp             /* the sender's registers, its return */
+    .cfi_def_cfa_offset 56
+    .cfi_offset %rip, -8
+    .cfi_offset %rbp, -16
+    .cfi_offset %rbx, -24
+    .cfi_offset %r12, -32
+    .cfi_offset %r13, -40
+    .cfi_offset %r14, -48
+    .cfi_offset %r15, -56
+    popq    %r15
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r15
+    popq    %r14
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r14
+    popq    %r13
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r13
+    popq    %r12
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r12
+    popq    %rbx
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %rbx
+    popq    %rbp
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %rbp
+    ret
+    .cfi_restore_state
+#endif
+.Lyield_jump_slow:
+    pushq   %rbp
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %rbp, -144
+    movq    %rsp, %rbp
+    .cfi_def_cfa_register %rbp
+    andq    $-16, %rsp
+    call    cf__yield_jump_slow
+    movq    %rbp, %rsp
+    .cfi_def_cfa_register %rsp
+    popq    %rbp
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %rbp
+    popq    %rcx
+    .cfi_adjust_cfa_offset -8
+    .cfi_register %rip, %rcx
+    leaq    128(%rsp), %rsp
+    .cfi_adjust_cfa_offset -128
+    notrack jmp *%rcx
+    .cfi_endproc
+    .size   cf__yield_jump, .-cf__yield_jump
 
 /*
  * cf__switch_rel(from, to, status, state): as above, resuming at its return
@@ -248,8 +365,12 @@ cf__rel_resume:
     .type   cf__yield_resume, @function
     .p2align 4
 cf__yield_resume:
+    .cfi_startproc
     popq    %rcx
+    .cfi_adjust_cfa_offset -8
+    .cfi_register %rip, %rcx
     notrack jmp *%rcx
+    .cfi_endproc
     .size   cf__yield_resume, .-cf__yield_resume
 
     .globl  cf__yield_throw
@@ -257,9 +378,55 @@ cf__yield_resume:
     .type   cf__yield_throw, @function
     .p2align 4
 cf__yield_throw:
+    .cfi_startproc
     movq    %r8, %rdi
     jmp     cf__raise_thrown
+    .cfi_endproc
     .size   cf__yield_throw, .-cf__yield_throw
+
+/*
+ * The same two for a coroutine suspended in cf__yield_jump (the inline
+ * cf_yield()): its return address is 128 bytes below the body's rsp (the
+ * red zone between), which the CFI says, so that a debugger unwinds a
+ * suspended body from here. The throw calls cf__raise_thrown on a
+ * 16-aligned stack, with rbp keeping the frame.
+ */
+    .globl  cf__yield_resume_inline
+    .hidden cf__yield_resume_inline
+    .type   cf__yield_resume_inline, @function
+    .p2align 4
+cf__yield_resume_inline:
+    .cfi_startproc
+    .cfi_def_cfa_offset 136
+    .cfi_offset %rip, -136
+    popq    %rcx
+    .cfi_adjust_cfa_offset -8
+    .cfi_register %rip, %rcx
+    leaq    128(%rsp), %rsp
+    .cfi_adjust_cfa_offset -128
+    notrack jmp *%rcx
+    .cfi_endproc
+    .size   cf__yield_resume_inline, .-cf__yield_resume_inline
+
+    .globl  cf__yield_throw_inline
+    .hidden cf__yield_throw_inline
+    .type   cf__yield_throw_inline, @function
+    .p2align 4
+cf__yield_throw_inline:
+    .cfi_startproc
+    .cfi_def_cfa_offset 136
+    .cfi_offset %rip, -136
+    pushq   %rbp
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %rbp, -144
+    movq    %rsp, %rbp
+    .cfi_def_cfa_register %rbp
+    andq    $-16, %rsp
+    movq    %r8, %rdi
+    call    cf__raise_thrown
+    ud2                             /* it does not return */
+    .cfi_endproc
+    .size   cf__yield_throw_inline, .-cf__yield_throw_inline
 
 /*
  * Where a sender resumes when the coroutine did not simply yield: rax is the
