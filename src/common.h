@@ -68,6 +68,7 @@
  * One counter for all the layers, so that a walk over N = 1, 2, ... fails
  * each in turn; a program using it links the static libraries.
  */
+#ifndef __ASSEMBLER__ /* arch/x86_64/switch.S includes the macros above */
 #ifdef CF_FAULT_INJECTION
 bool cf__fault(void);
 #else
@@ -75,6 +76,7 @@ static inline bool cf__fault(void)
 {
     return false;
 }
+#endif
 #endif
 
 #endif

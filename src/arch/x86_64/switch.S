@@ -112,16 +112,8 @@ cf__switch:
 /* The fast yield below is the library's fast protocol: not under a
  * sanitizer (core/internal.h's CF__FAST), where every yield takes the
  * library's path. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define CF__YIELD_FAST 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define CF__YIELD_FAST 0
-#endif
-#endif
-#ifndef CF__YIELD_FAST
-#define CF__YIELD_FAST 1
-#endif
+#include "../../common.h"
+#define CF__YIELD_FAST (!CF_ASAN && !CF_TSAN)
 
 /*
  * The suspending half of a yield: below the caller's return address (on
