@@ -55,10 +55,16 @@ static CF__SAX_INLINE void deliver(cf_sax *s, cf_sax_event *ev)
         cf__pipe_emit(s->node, CF_PIPE_SEND, v);
     cf_value r;
     cf_coro *t = s->target;
+#ifdef CF__INLINE_SEND
+    /* cf_send()'s inline half (coflow/core.h) runs a handler target's step
+       (the usual first stage) right here, with no call into the core. */
+    cf_status st = cf_send(t, v, &r);
+#else
     /* A handler target (the usual first stage) is sent to without the
        call cf_send() makes to find out that it is one. */
     cf_status st = CF__LIKELY(s->target_handler) ? cf__handler_send(t, v, &r)
                                                  : cf_send(t, v, &r);
+#endif
     if (CF__UNLIKELY(st != CF_YIELDED))
         stopped(s, st, r);
 }
