@@ -467,12 +467,12 @@ extern CF__EXPORT CF__TLS_IE struct cf__tls cf__tls;
 
 /*
  * Internal (called by the inline send): the end of a handler's step that
- * did not yield - CLOSED, and a raised error named after the handler;
- * `before` is the error the sender handled when the step was called, and
- * `drop`, when not NULL, the slot the inline send gave a step for a NULL
- * `out`: a value returned into it is dropped, as nobody receives it.
+ * did not yield - CLOSED, and a raised error named after the handler (the
+ * object keeps the error the sender handled when the step was called);
+ * `drop`, when not NULL, is the slot the inline send gave the step for a
+ * NULL `out`: a value returned into it is dropped, as nobody receives it.
  */
-CF__EXPORT cf_status cf__handler_ended(cf_coro *raw, cf_status st, void *before,
+CF__EXPORT cf_status cf__handler_ended(cf_coro *raw, cf_status st,
                                        cf_value *drop);
 
 #if defined(__has_feature)
@@ -494,6 +494,7 @@ CF__EXPORT cf_status cf__handler_ended(cf_coro *raw, cf_status st, void *before,
 #define CF__OFF_HANDLE 0xb8  /* the handle, with its generation */
 #define CF__OFF_STEP   0x138 /* a handler's step function */
 #define CF__OFF_SELF   0x140 /* and its state pointer */
+#define CF__OFF_BEFORE 0x148 /* the error handled when the step was called */
 #define CF__OFF_EXC    0x8   /* a context's error being handled */
 
 typedef unsigned long long __attribute__((may_alias)) cf__word;
@@ -534,8 +535,10 @@ static inline cf_status cf__send_inline(cf_coro *co, cf_value v, cf_value *out)
     /* RUNNING before the announcement is taken back (a release). */
     __asm__ __volatile__("" ::: "memory");
     cf__tls.cur = cur;
-    /* The error handled when the step is called, for naming one it raises. */
-    void *before = *(cf__ptr *)(void *)((char *)cur + CF__OFF_EXC);
+    /* The error handled when the step is called, for naming one it raises:
+     * kept in the object, not in a register across the call. */
+    *(cf__ptr *)(void *)(raw + CF__OFF_BEFORE) =
+        *(cf__ptr *)(void *)((char *)cur + CF__OFF_EXC);
     cf_step_fn step = *(cf_step_fn *)(void *)(raw + CF__OFF_STEP);
     /* A NULL `out`: the step gets a slot here (it never sees NULL). */
     cf_value slot;
@@ -546,7 +549,7 @@ static inline cf_status cf__send_inline(cf_coro *co, cf_value v, cf_value *out)
         *(volatile cf__int *)(void *)(raw + CF__OFF_STATE) = CF_SUSPENDED;
         return CF_YIELDED;
     }
-    return cf__handler_ended((cf_coro *)(void *)raw, st, before,
+    return cf__handler_ended((cf_coro *)(void *)raw, st,
                              out != 0 ? (cf_value *)0 : &slot);
 }
 

@@ -150,12 +150,12 @@ cf_status cf__handler_send(cf_coro *h, cf_value v, cf_value *out)
     return send_null(co, v);
 }
 
-/* coflow/core.h's inline send: its step did not yield. `drop` is the slot
- * it gave the step for a NULL `out`. */
-cf_status cf__handler_ended(cf_coro *co, cf_status st, void *before,
-                            cf_value *drop)
+/* coflow/core.h's inline send: its step did not yield. It kept `before` in
+ * the object, as send_step() does; `drop` is the slot it gave the step for
+ * a NULL `out`. */
+cf_status cf__handler_ended(cf_coro *co, cf_status st, cf_value *drop)
 {
-    st = ended(co, st, before);
+    st = ended(co, st, co->before);
     if (drop != NULL && st == CF_RETURNED) /* nobody receives it */
         cf_value_drop(*drop);
     return st;

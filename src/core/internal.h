@@ -544,6 +544,8 @@ _Static_assert(offsetof(cf_coro, step) == CF__OFF_STEP,
                "CF__OFF_STEP in coflow/core.h");
 _Static_assert(offsetof(cf_coro, self) == CF__OFF_SELF,
                "CF__OFF_SELF in coflow/core.h");
+_Static_assert(offsetof(cf_coro, before) == CF__OFF_BEFORE,
+               "CF__OFF_BEFORE in coflow/core.h");
 _Static_assert(offsetof(cf__context, exc) == CF__OFF_EXC,
                "CF__OFF_EXC in coflow/core.h");
 _Static_assert(offsetof(cf_coro, base) == 0, "the inline send's cf__cur");

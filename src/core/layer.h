@@ -86,7 +86,7 @@ CF__LAYER_API void cf__yield_to(cf_value v, cf_coro *from, cf_coro *h,
  * that includes the header, not only to the layers, but no API.
  */
 CF__LAYER_API cf_status cf__handler_ended(cf_coro *raw, cf_status st,
-                                          void *before, cf_value *drop);
+                                          cf_value *drop);
 extern CF__LAYER_API CF__TLS_IE struct cf__tls cf__tls;
 
 #endif
