@@ -513,7 +513,11 @@ static inline cf_status cf__send_inline(cf_coro *co, cf_value v, cf_value *out)
     char *raw = (char *)((uintptr_t)co & 0xffffffffffffull);
     /* Freed or stale (it aborts), or not SUSPENDED: the library. The
      * handle's bit 63 and its match say "a handler" (no body's handle has
-     * it); a slow bit shows in the bias, which the claim compares whole. */
+     * it); a slow bit shows in the bias, which the claim compares whole.
+     * The state is read with the 4 bytes it is written with: an 8-byte
+     * load of a word whose state the last send stored with 4 bytes cannot
+     * take the value from the store buffer, and waits for the store to
+     * retire (about 4 ns a send). */
     if (__builtin_expect(*(cf__word *)(void *)(raw + CF__OFF_HANDLE)
                                  != (unsigned long long)(uintptr_t)co
                              || *(cf__int *)(void *)(raw + CF__OFF_STATE)
