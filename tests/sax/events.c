@@ -378,6 +378,25 @@ Test(sax, handler_target_held_per_buffer)
     cf_coro_free(held);
 }
 
+/* A handler target closed between pushes is not held (it is not
+ * SUSPENDED): the next event is sent to it one by one, and a closed
+ * generator answers a send as finished, with none (StopIteration). */
+Test(sax, handler_target_closed_between_pushes)
+{
+    held = new_handler(held_step, NULL, "held", true);
+    held_events = 0;
+    cf_sax *s;
+    cr_assert_eq(cf_sax_new(&s, NULL, held, NULL), 0);
+    cr_assert_eq(cf_sax_push(s, "<a>", 3, NULL), CF_YIELDED);
+    cr_assert_eq(cf_close(held, NULL), CF_RETURNED);
+    cf_value r = cf_int(7);
+    cr_assert_eq(cf_sax_push(s, "<b/>", 4, &r), CF_RETURNED);
+    cr_assert(cf_is_none(r));
+    cr_assert_eq(held_events, 1, "only start a reached the step");
+    cf_sax_free(s);
+    cf_coro_free(held);
+}
+
 Test(sax, bad_arguments)
 {
     cf_sax *s;
