@@ -26,19 +26,7 @@
 #include <coflow/coop.h>
 #include <coflow/sched.h>
 
-void cf__fault_arm(long n);
-bool cf__fault_fired(long *n);
-
-static int failures;
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "sched_fault: %s N=%ld: %s:%d: %s\n", walk, n,     \
-                    __FILE__, __LINE__, #cond);                                \
-            failures++;                                                        \
-        }                                                                      \
-    } while (0)
+#include "fault.h"
 
 #define TASKS 100
 
