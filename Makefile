@@ -43,10 +43,11 @@ endif
 ARCHDIR := $(if $(wildcard src/arch/$(ARCH)/ctx.h),src/arch/$(ARCH),src/arch/generic)
 # The portable switch (ucontext) makes a cf_coro larger, and the inline half
 # of cf_send() (coflow/core.h) reads the native layout's offsets: a library
-# built with it, and its users, go without the inline half.
-ifeq ($(ARCHDIR),src/arch/generic)
-OPT += -DCF_NO_INLINE_SEND
-endif
+# built with it, and its users, go without the inline half. ABI_CFLAGS: what
+# a program that uses this build must be compiled with (the installed .pc
+# files and CMake package carry it: mk/install.mk).
+ABI_CFLAGS := $(if $(filter src/arch/generic,$(ARCHDIR)),-DCF_NO_INLINE_SEND)
+OPT += $(ABI_CFLAGS)
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wold-style-definition -Wundef -Wwrite-strings \
