@@ -100,6 +100,24 @@ INSTALL_EX_pipe   := pipe_grep
 INSTALL_EX_sax    := buses
 INSTALL_EX_sched  := pyos_roundrobin
 INSTALL_EX_bridge := cothread
+# The CMake project tests/install built against the install under $1 (more
+# cmake options: $2), and each layer's example it builds run with that
+# install's libraries, printing what the native pkg-config build printed.
+define cmake_check
+@set -e; rm -rf $1/cmake-build; \
+	cmake -S tests/install -B $1/cmake-build $2 \
+	    -DCMAKE_PREFIX_PATH=$1 -DCOFLOW_EXAMPLES=$(CURDIR)/examples \
+	    > $1/cmake.log 2>&1 || { cat $1/cmake.log; exit 1; }; \
+	cmake --build $1/cmake-build >> $1/cmake.log 2>&1 \
+	    || { cat $1/cmake.log; exit 1; }; \
+	for ex in $(foreach l,$(LAYERS),$(INSTALL_EX_$l)); do \
+	    (cd examples/data && LD_LIBRARY_PATH=$1/lib $1/cmake-build/$$ex $$( [ $$ex = buses ] && echo buses.xml ) \
+	        > $1/cmake-$$ex.out); \
+	    cmp -s $1/cmake-$$ex.out $(INSTALL_TEST)/pc-$$ex.out || \
+	        { echo "check-install: $$ex built by CMake against $1 printed other output"; exit 1; }; \
+	done; \
+	echo "check-install: CMake find_package(coflow CONFIG) against $1 built and ran $(foreach l,$(LAYERS),$(INSTALL_EX_$l))"
+endef
 # What each library may need besides the layers it uses: its own libraries.
 INSTALL_NEEDED_OK := libc.so ld-linux
 check-install:
@@ -141,20 +159,7 @@ check-install:
 	cmp -s $(INSTALL_TEST)/static-buses.out $(INSTALL_TEST)/pc-buses.out; \
 	! ldd $(INSTALL_TEST)/static-buses | grep -e libcoflow -e libexpat -e libpcre2; \
 	echo "check-install: buses linked statically with pkg-config --static --libs coflow-sax ($$(pkg-config --static --libs coflow-sax))"
-	@set -e; rm -rf $(INSTALL_TEST)/cmake-build; \
-	cmake -S tests/install -B $(INSTALL_TEST)/cmake-build \
-	    -DCMAKE_PREFIX_PATH=$(INSTALL_TEST) -DCOFLOW_EXAMPLES=$(CURDIR)/examples \
-	    > $(INSTALL_TEST)/cmake.log 2>&1 \
-	    || { cat $(INSTALL_TEST)/cmake.log; exit 1; }; \
-	cmake --build $(INSTALL_TEST)/cmake-build >> $(INSTALL_TEST)/cmake.log 2>&1 \
-	    || { cat $(INSTALL_TEST)/cmake.log; exit 1; }; \
-	for ex in $(foreach l,$(LAYERS),$(INSTALL_EX_$l)); do \
-	    (cd examples/data && $(INSTALL_RUN) $(INSTALL_TEST)/cmake-build/$$ex $$( [ $$ex = buses ] && echo buses.xml ) \
-	        > $(INSTALL_TEST)/cmake-$$ex.out); \
-	    cmp -s $(INSTALL_TEST)/cmake-$$ex.out $(INSTALL_TEST)/pc-$$ex.out || \
-	        { echo "check-install: $$ex built by CMake printed other output"; exit 1; }; \
-	done; \
-	echo "check-install: CMake find_package(coflow CONFIG) built and ran $(foreach l,$(LAYERS),$(INSTALL_EX_$l))"
+	$(call cmake_check,$(INSTALL_TEST))
 	MANPATH=$(INSTALL_TEST)/share/man man -w cf_send | grep -qx '$(INSTALL_TEST)/share/man/man3/cf_send.3'
 	MANPATH=$(INSTALL_TEST)/share/man MANWIDTH=80 man cf_send 2>/dev/null | grep -q 'resume a coroutine'
 	@$(INSTALL_PKG) pkg-config --cflags coflow | grep -q -- -DCF_NO_INLINE_SEND; \
@@ -198,18 +203,6 @@ check-install-generic:
 	        { echo "check-install: $$ex against the generic build printed other output"; exit 1; }; \
 	done; \
 	echo "check-install: generic build: every .pc gives -DCF_NO_INLINE_SEND ($$(pkg-config --cflags coflow)); no_inline_send and $(foreach l,$(LAYERS),$(INSTALL_EX_$l)) built with pkg-config and ran"
-	@set -e; rm -rf $(INSTALL_GENERIC)/cmake-build; \
-	cmake -S tests/install -B $(INSTALL_GENERIC)/cmake-build -DCOFLOW_GENERIC=ON \
-	    -DCMAKE_PREFIX_PATH=$(INSTALL_GENERIC) -DCOFLOW_EXAMPLES=$(CURDIR)/examples \
-	    > $(INSTALL_GENERIC)/cmake.log 2>&1 \
-	    || { cat $(INSTALL_GENERIC)/cmake.log; exit 1; }; \
-	cmake --build $(INSTALL_GENERIC)/cmake-build >> $(INSTALL_GENERIC)/cmake.log 2>&1 \
-	    || { cat $(INSTALL_GENERIC)/cmake.log; exit 1; }; \
-	$(INSTALL_GENERIC_RUN) $(INSTALL_GENERIC)/cmake-build/no_inline_send; \
-	for ex in $(foreach l,$(LAYERS),$(INSTALL_EX_$l)); do \
-	    (cd examples/data && $(INSTALL_GENERIC_RUN) $(INSTALL_GENERIC)/cmake-build/$$ex $$( [ $$ex = buses ] && echo buses.xml ) \
-	        > $(INSTALL_GENERIC)/cmake-$$ex.out); \
-	    cmp -s $(INSTALL_GENERIC)/cmake-$$ex.out $(INSTALL_TEST)/pc-$$ex.out || \
-	        { echo "check-install: $$ex built by CMake against the generic build printed other output"; exit 1; }; \
-	done; \
-	echo "check-install: generic build: CMake's coflow::core gives CF_NO_INLINE_SEND; no_inline_send and $(foreach l,$(LAYERS),$(INSTALL_EX_$l)) built and ran"
+	$(call cmake_check,$(INSTALL_GENERIC),-DCOFLOW_GENERIC=ON)
+	$(INSTALL_GENERIC_RUN) $(INSTALL_GENERIC)/cmake-build/no_inline_send
+	@echo "check-install: generic build: CMake's coflow::core gives CF_NO_INLINE_SEND (no_inline_send built and ran)"
