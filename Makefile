@@ -45,9 +45,10 @@ ARCHDIR := $(if $(wildcard src/arch/$(ARCH)/ctx.h),src/arch/$(ARCH),src/arch/gen
 # of cf_send() (coflow/core.h) reads the native layout's offsets: a library
 # built with it, and its users, go without the inline half; and without the
 # inline cf_yield(), whose entry (cf__yield_jump) is the native switch's.
-ifeq ($(ARCHDIR),src/arch/generic)
-OPT += -DCF_NO_INLINE_SEND -DCF_NO_INLINE_YIELD
-endif
+# ABI_CFLAGS: what a program that uses this build must be compiled with (the
+# installed .pc files and CMake package carry it: mk/install.mk).
+ABI_CFLAGS := $(if $(filter src/arch/generic,$(ARCHDIR)),-DCF_NO_INLINE_SEND -DCF_NO_INLINE_YIELD)
+OPT += $(ABI_CFLAGS)
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wold-style-definition -Wundef -Wwrite-strings \

@@ -81,16 +81,31 @@ bool cf__in_task(void)
     return s != NULL && s->current != NULL && s->current->co != NULL;
 }
 
-void cf__wait_init(cf__wait *w, void (*unlink)(cf__wait *), void *arg)
+/* A wait's fields that stay for its life: whose it is, and how its nodes
+   leave their queues. */
+static inline void wait_bind(cf__wait *w, cf__task *t,
+                             void (*unlink)(cf__wait *), void *arg)
 {
-    w->task = cf__sched_tls->current;
-    w->sched = cf__sched_tls;
-    atomic_init(&w->fired, CF__W_WAITING);
-    w->rc = 0;
+    w->task = t;
     w->shared = false;
     w->unlink = unlink;
     w->arg = arg;
+}
+
+/* The fields each park sets again: waiting, on `s`, nothing freed. */
+static inline void wait_arm(cf__wait *w, cf_sched *s)
+{
+    w->sched = s;
+    atomic_store_explicit(&w->fired, CF__W_WAITING, memory_order_relaxed);
+    w->rc = 0;
     w->gone = NULL;
+}
+
+void cf__wait_init(cf__wait *w, void (*unlink)(cf__wait *), void *arg)
+{
+    cf_sched *s = cf__sched_tls;
+    wait_bind(w, s->current, unlink, arg);
+    wait_arm(w, s);
 }
 
 static inline __attribute__((always_inline)) bool wait_claim(cf__wait *w,
@@ -774,23 +789,17 @@ __attribute__((noinline)) static int recv_park(cf_chan *ch, cf_sched *s,
                                                cf_value *out)
 {
     /* The task's own wait and node (one park at a time: a kill cancels
-       this one before its cleanups could park again). What never changes
-       is set at the first use; the rest here. */
+       this one before its cleanups could park again): cf__wait_init()'s
+       two halves, what never changes at the first use only. */
     cf__task *t = s->current;
     cf__wait *w = &t->rwait;
     cf__wnode *n = &t->rnode;
     if (CF__UNLIKELY(w->task == NULL)) {
-        w->task = t;
-        w->shared = false;
-        w->unlink = one_unlink;
-        w->arg = n;
+        wait_bind(w, t, one_unlink, n);
         n->w = w;
         n->idx = 0;
     }
-    w->sched = s;
-    atomic_store_explicit(&w->fired, CF__W_WAITING, memory_order_relaxed);
-    w->rc = 0;
-    w->gone = NULL;
+    wait_arm(w, s);
     /* n->val is the sender's to write, and read only when w->rc is 0 */
     wq_push(&ch->recvq, n);
     park_plain(w, t, s);

@@ -69,45 +69,60 @@ static cf_coro *counter_new(struct counter *c, const char *name)
     return c->self;
 }
 
-Test(inline_send, yields_and_return_agree)
+/* Runs `check` on a new counter handler named `name` once with each send,
+ * sends[k] (k 0: the inline half, 1: the library's), and frees it. */
+typedef void check_fn(int k, struct counter *c, cf_coro *h);
+
+static void with_each_send(const char *name, check_fn *check)
 {
     for (int k = 0; k < 2; k++) {
         struct counter c;
-        cf_coro *h = counter_new(&c, "counter");
-        cf_value v;
-        for (int64_t i = 1; i <= 100; i++) {
-            cr_assert_eq(sends[k](h, cf_int(i), &v), CF_YIELDED);
-            cr_assert_eq(cf_to_int(v), i + 1, "send %d", k);
-        }
-        cr_assert_eq(cf_coro_state(h), CF_SUSPENDED);
-        cr_assert_eq(sends[k](h, cf_int(0), &v), CF_RETURNED);
-        cr_assert_eq(v.len, 4);
-        cr_assert_eq(memcmp(cf_to_str(v), "done", 4), 0);
-        cf_value_drop(v);
-        cr_assert_eq(cf_coro_state(h), CF_CLOSED);
-        /* Closed: none, and the step is not called again. */
-        cr_assert_eq(sends[k](h, cf_int(3), &v), CF_RETURNED);
-        cr_assert(cf_is_none(v));
-        cr_assert_eq(c.calls, 1 + 100 + 1);
+        cf_coro *h = counter_new(&c, name);
+        check(k, &c, h);
         cf_coro_free(h);
     }
 }
 
+static void yields_and_return(int k, struct counter *c, cf_coro *h)
+{
+    cf_value v;
+    for (int64_t i = 1; i <= 100; i++) {
+        cr_assert_eq(sends[k](h, cf_int(i), &v), CF_YIELDED);
+        cr_assert_eq(cf_to_int(v), i + 1, "send %d", k);
+    }
+    cr_assert_eq(cf_coro_state(h), CF_SUSPENDED);
+    cr_assert_eq(sends[k](h, cf_int(0), &v), CF_RETURNED);
+    cr_assert_eq(v.len, 4);
+    cr_assert_eq(memcmp(cf_to_str(v), "done", 4), 0);
+    cf_value_drop(v);
+    cr_assert_eq(cf_coro_state(h), CF_CLOSED);
+    /* Closed: none, and the step is not called again. */
+    cr_assert_eq(sends[k](h, cf_int(3), &v), CF_RETURNED);
+    cr_assert(cf_is_none(v));
+    cr_assert_eq(c->calls, 1 + 100 + 1);
+}
+
+Test(inline_send, yields_and_return_agree)
+{
+    with_each_send("counter", yields_and_return);
+}
+
 /* An error the step raises is the handler's, and ends it (ValueError out
  * of g.send() closes a generator). */
+static void raise_named(int k, struct counter *c, cf_coro *h)
+{
+    (void)c;
+    cf_value v;
+    cr_assert_eq(sends[k](h, cf_int(-1), &v), CF_RAISED);
+    assert_error("ValueError: minus one");
+    cr_assert_str_eq(cf_error_coro(cf_error_last()), "checker", "send %d", k);
+    cr_assert_eq(cf_coro_state(h), CF_CLOSED);
+    cf_error_clear();
+}
+
 Test(inline_send, raise_names_the_handler)
 {
-    for (int k = 0; k < 2; k++) {
-        struct counter c;
-        cf_coro *h = counter_new(&c, "checker");
-        cf_value v;
-        cr_assert_eq(sends[k](h, cf_int(-1), &v), CF_RAISED);
-        assert_error("ValueError: minus one");
-        cr_assert_str_eq(cf_error_coro(cf_error_last()), "checker");
-        cr_assert_eq(cf_coro_state(h), CF_CLOSED);
-        cf_error_clear();
-        cf_coro_free(h);
-    }
+    with_each_send("checker", raise_named);
 }
 
 /* Inside a body, too: the error is the handler's, not the body's. */
@@ -141,47 +156,49 @@ Test(inline_send, raise_in_a_body_names_the_handler)
  * an error: that error comes out as it is, still named after the handler
  * that raised it first, not renamed after this one.
  */
+static void raised_while_handling(int k, struct counter *a, cf_coro *ha)
+{
+    (void)a;
+    struct counter b;
+    cf_coro *hb = counter_new(&b, "second");
+    cf_value v;
+    cr_assert_eq(sends[k](ha, cf_int(-1), &v), CF_RAISED);
+    const cf_error *handled = cf_error_last();
+    cr_assert_eq(sends[k](hb, cf_int(-2), &v), CF_RAISED);
+    cr_assert_eq(cf_error_last(), handled, "send %d", k);
+    cr_assert_str_eq(cf_error_coro(handled), "first");
+    cr_assert_eq(cf_coro_state(hb), CF_CLOSED);
+    /* And a new error while one is handled is the new handler's. */
+    struct counter c;
+    cf_coro *hc = counter_new(&c, "third");
+    cr_assert_eq(sends[k](hc, cf_int(-1), &v), CF_RAISED);
+    cr_assert_neq(cf_error_last(), handled);
+    cr_assert_str_eq(cf_error_coro(cf_error_last()), "third");
+    cf_error_clear();
+    cf_coro_free(hb);
+    cf_coro_free(hc);
+}
+
 Test(inline_send, raised_without_error_while_handling)
 {
-    for (int k = 0; k < 2; k++) {
-        struct counter a, b;
-        cf_coro *ha = counter_new(&a, "first");
-        cf_coro *hb = counter_new(&b, "second");
-        cf_value v;
-        cr_assert_eq(sends[k](ha, cf_int(-1), &v), CF_RAISED);
-        const cf_error *handled = cf_error_last();
-        cr_assert_eq(sends[k](hb, cf_int(-2), &v), CF_RAISED);
-        cr_assert_eq(cf_error_last(), handled, "send %d", k);
-        cr_assert_str_eq(cf_error_coro(handled), "first");
-        cr_assert_eq(cf_coro_state(hb), CF_CLOSED);
-        /* And a new error while one is handled is the new handler's. */
-        struct counter c;
-        cf_coro *hc = counter_new(&c, "third");
-        cr_assert_eq(sends[k](hc, cf_int(-1), &v), CF_RAISED);
-        cr_assert_neq(cf_error_last(), handled);
-        cr_assert_str_eq(cf_error_coro(cf_error_last()), "third");
-        cf_error_clear();
-        cf_coro_free(ha);
-        cf_coro_free(hb);
-        cf_coro_free(hc);
-    }
+    with_each_send("first", raised_while_handling);
 }
 
 /* Python: a generator that sends into itself gets ValueError. */
+static void into_itself(int k, struct counter *c, cf_coro *h)
+{
+    cf_value v;
+    cr_assert_eq(sends[k](h, cf_int(-3), &v), CF_YIELDED);
+    cr_assert_str_eq(cf_to_str(v), "ValueError: generator already executing",
+                     "send %d", k);
+    cr_assert_eq(c->calls, 2, "the inner send did not run the step");
+    cr_assert_eq(sends[k](h, cf_int(7), &v), CF_YIELDED);
+    cr_assert_eq(cf_to_int(v), 8);
+}
+
 Test(inline_send, send_into_itself)
 {
-    for (int k = 0; k < 2; k++) {
-        struct counter c;
-        cf_coro *h = counter_new(&c, "selfish");
-        cf_value v;
-        cr_assert_eq(sends[k](h, cf_int(-3), &v), CF_YIELDED);
-        cr_assert_str_eq(cf_to_str(v),
-                         "ValueError: generator already executing");
-        cr_assert_eq(c.calls, 2, "the inner send did not run the step");
-        cr_assert_eq(sends[k](h, cf_int(7), &v), CF_YIELDED);
-        cr_assert_eq(cf_to_int(v), 8);
-        cf_coro_free(h);
-    }
+    with_each_send("selfish", into_itself);
 }
 
 /*

@@ -28,19 +28,34 @@ static cf_coro *coro(cf_body_fn fn, void *arg)
     return co;
 }
 
+/* A shared channel of `cap`. */
+static cf_chan *shared(size_t cap)
+{
+    cf_chan *c;
+    cr_assert_eq(cf_chan_new(&c, cap, CF_CHAN_SHARED), 0);
+    return c;
+}
+
+/* A pool of two schedulers: `fn0` started on the first, `fn1` on the
+   second, by cf_sched_spawn(). */
+static cf_sched_pool *pool_of_two(cf_body_fn fn0, void *arg0, cf_body_fn fn1,
+                                  void *arg1)
+{
+    cf_sched_pool *p;
+    cr_assert_eq(cf_sched_pool_new(&p, 2, NULL), 0);
+    cr_assert_eq(cf_sched_pool_size(p), 2);
+    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 0), coro(fn0, arg0)), 0);
+    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 1), coro(fn1, arg1)), 0);
+    return p;
+}
+
 /* Two tasks on two schedulers (two threads) ping-pong over shared
    unbuffered channels: every value arrives once, in order, and the close
    crosses too. */
 Test(sched_pool, cross_scheduler_ping_pong)
 {
-    cf_sched_pool *p;
-    cr_assert_eq(cf_sched_pool_new(&p, 2, NULL), 0);
-    cr_assert_eq(cf_sched_pool_size(p), 2);
-    struct pingpong x = {.n = ROUNDS};
-    cr_assert_eq(cf_chan_new(&x.a, 0, CF_CHAN_SHARED), 0);
-    cr_assert_eq(cf_chan_new(&x.b, 0, CF_CHAN_SHARED), 0);
-    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 0), coro(pp_ping, &x)), 0);
-    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 1), coro(pp_pong, &x)), 0);
+    struct pingpong x = {.n = ROUNDS, .a = shared(0), .b = shared(0)};
+    cf_sched_pool *p = pool_of_two(pp_ping, &x, pp_pong, &x);
     cr_assert_eq(cf_sched_pool_run(p), 0);
     cr_assert_eq(x.sum, (int64_t)ROUNDS * (ROUNDS + 1) / 2);
     cr_assert_eq(x.rc, -EPIPE);
@@ -145,13 +160,8 @@ static cf_value trickle(void *arg)
    by exactly one receive. */
 Test(sched_pool, timeouts_race_remote_wakes)
 {
-    cf_sched_pool *p;
-    cr_assert_eq(cf_sched_pool_new(&p, 2, NULL), 0);
-    struct race r = {0};
-    cr_assert_eq(cf_chan_new(&r.c, 0, CF_CHAN_SHARED), 0);
-    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 0), coro(timed_recv, &r)),
-                 0);
-    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 1), coro(trickle, &r)), 0);
+    struct race r = {.c = shared(0)};
+    cf_sched_pool *p = pool_of_two(timed_recv, &r, trickle, &r);
     cr_assert_eq(cf_sched_pool_run(p), 0);
     cr_assert_eq(r.ok + r.timeouts, 2000);
     cr_assert_gt(r.ok, 0);
@@ -286,13 +296,8 @@ static cf_value m_pong(void *arg)
    it as no failure. */
 Test(sched_pool, woken_task_moves_to_waker)
 {
-    cf_sched_pool *p;
-    cr_assert_eq(cf_sched_pool_new(&p, 2, NULL), 0);
-    struct mig m = {0};
-    cr_assert_eq(cf_chan_new(&m.a, 0, CF_CHAN_SHARED), 0);
-    cr_assert_eq(cf_chan_new(&m.b, 0, CF_CHAN_SHARED), 0);
-    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 0), coro(m_ping, &m)), 0);
-    cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 1), coro(m_pong, &m)), 0);
+    struct mig m = {.a = shared(0), .b = shared(0)};
+    cf_sched_pool *p = pool_of_two(m_ping, &m, m_pong, &m);
     cr_assert_eq(cf_sched_pool_run(p), 0);
     cr_assert_eq(m.sum, (int64_t)ROUNDS * (ROUNDS + 1) / 2);
     cr_assert(m.end[0] != NULL);
@@ -362,16 +367,9 @@ static cf_value s_pong(void *arg)
 Test(sched_pool, tied_task_stays)
 {
     for (int mode = 0; mode < 4; mode++) {
-        cf_sched_pool *p;
-        cr_assert_eq(cf_sched_pool_new(&p, 2, NULL), 0);
-        struct stay st = {.mode = mode};
-        cr_assert_eq(cf_chan_new(&st.a, 0, CF_CHAN_SHARED), 0);
-        cr_assert_eq(cf_chan_new(&st.b, 0, CF_CHAN_SHARED), 0);
+        struct stay st = {.mode = mode, .a = shared(0), .b = shared(0)};
         cr_assert_eq(cf_chan_new(&st.local, 1, 0), 0);
-        cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 0), coro(s_ping, &st)),
-                     0);
-        cr_assert_eq(cf_sched_spawn(cf_sched_pool_get(p, 1), coro(s_pong, &st)),
-                     0);
+        cf_sched_pool *p = pool_of_two(s_ping, &st, s_pong, &st);
         cr_assert_eq(cf_sched_pool_run(p), 0);
         cr_assert(st.start[0] == cf_sched_pool_get(p, 0));
         cr_assert(st.end[0] == cf_sched_pool_get(p, 0));
