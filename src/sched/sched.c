@@ -207,6 +207,8 @@ static inline __attribute__((always_inline)) void prefetch_next(cf_sched *s)
         __builtin_prefetch(after, 1);
         __builtin_prefetch(after + 64, 1);
     }
+    if (n->co == NULL)
+        return; /* the iotask, a pool's marker */
     char *raw = (char *)((uintptr_t)n->co & 0xffffffffffffull);
     __builtin_prefetch(raw + 64, 1);
     __builtin_prefetch(raw + 128, 1);
