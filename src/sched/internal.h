@@ -80,6 +80,8 @@ struct cf__task {
     int io_fd;
     int io_dir;        /* 0 read, 1 write */
     bool io_ring;      /* its read or write is done by the poller (io_buf) */
+    bool mobile;       /* migration, below: in the first 128 bytes, */
+    bool cancelled;    /* cf_task_cancel(), below: read at every wait */
     cf__task *io_next; /* the next task waiting on io_fd in io_dir */
     void *io_buf;      /* CF__TRAP_RING_*: what the poller reads or writes */
     unsigned io_len;
@@ -108,16 +110,19 @@ struct cf__task {
        scheduler's (started by cf_sched_spawn(), cleared by cf__bind());
        `waker` the scheduler whose task woke it from another thread, or
        the one it leaves while `moving` to another scheduler's inbox */
-    bool mobile;
     bool moving;
     cf_sched *waker;
     /* cf_task_cancel() (task.c): its checkpoints raise CancelledError; at
        `grace_ns` (INT64_MAX: never) it is closed hard; on s->cancelling */
-    bool cancelled;
     bool grace_over; /* being closed hard: every checkpoint raises */
     int64_t grace_ns;
     cf__task *cprev, *cnext;
 };
+/* What a wake and a run of a task touch stays in its first two cache
+   lines (cf__task_add() allocates it on a line). */
+_Static_assert(offsetof(cf__task, heap_idx) + sizeof(size_t) <= 128
+                   && offsetof(cf__task, cancelled) < 128,
+               "cf__task: the hot fields left its first 128 bytes");
 
 struct cf_sched {
     /* the ready queue: a ring of task pointers */

@@ -184,6 +184,37 @@ int64_t cf_sched_add(cf_sched *s, cf_coro *co)
     return cf__task_add(s, co); /* frees `co` on -ENOMEM */
 }
 
+/*
+ * Before a task runs, the memory of the ones after it in the ready queue
+ * is asked for: the task structure of the one after next, and the
+ * coroutine of the next (its pointer is read from the structure asked for
+ * the turn before, so this waits for nothing). A server's tasks each
+ * touch their own structure, coroutine and stack once per wake, and with
+ * hundreds of them none is in the cache when its turn comes: these loads
+ * then overlap with the running task's system calls instead of stalling
+ * the switch into the next one. A prefetch never faults; the addresses
+ * are only hints. The handle's low 48 bits are its address
+ * (coflow/core.h, the inline send).
+ */
+static inline __attribute__((always_inline)) void prefetch_next(cf_sched *s)
+{
+    if (s->ring_len == 0)
+        return;
+    size_t mask = s->ring_cap - 1;
+    cf__task *n = s->ring[s->ring_head];
+    if (s->ring_len > 1) {
+        char *after = (char *)s->ring[(s->ring_head + 1) & mask];
+        __builtin_prefetch(after, 1);
+        __builtin_prefetch(after + 64, 1);
+    }
+    if (n->co == NULL)
+        return; /* the iotask, a pool's marker */
+    char *raw = (char *)((uintptr_t)n->co & 0xffffffffffffull);
+    __builtin_prefetch(raw + 64, 1);
+    __builtin_prefetch(raw + 128, 1);
+    __builtin_prefetch(raw + 192, 1);
+}
+
 /* Runs one task until its next yield, return or raise. */
 static inline __attribute__((always_inline)) void run_task(cf_sched *s,
                                                            cf__task *t)
@@ -339,6 +370,7 @@ int cf_sched_run(cf_sched *s)
         }
         if (CF__UNLIKELY(t->co == NULL) && cf__pool_marker(s, t))
             continue;
+        prefetch_next(s);
         run_task(s, t);
     }
     if (rc == -EDEADLK)

@@ -746,3 +746,45 @@ IO_TEST(pipe_read_no_deadline)
     cf_sched_free(s);
     cf_sock_close(pp[0]);
 }
+
+static int reused;
+
+static cf_value reused_reader(void *arg)
+{
+    (void)arg;
+    char buf[16];
+    int p[2];
+    /* a short read: the fd is learnt to be a socket, read with recv(2) */
+    ssize_t n = cf_sock_read(reused, buf, sizeof buf, 0);
+    tracef("sock %zd %.*s ", n, (int)(n > 0 ? n : 0), buf);
+    /* closed behind the scheduler's back, its number now a pipe's */
+    cr_assert_eq(pipe2(p, O_NONBLOCK), 0);
+    cr_assert_eq(dup2(p[0], reused), reused);
+    close(p[0]);
+    cr_assert_eq(write(p[1], "xyz", 3), 3);
+    close(p[1]);
+    n = cf_sock_read(reused, buf, sizeof buf, 0);
+    tracef("pipe %zd %.*s ", n, (int)(n > 0 ? n : 0), buf);
+    n = cf_sock_read(reused, buf, sizeof buf, 0);
+    tracef("then %zd ", n);
+    return cf_none();
+}
+
+/* A socket's fd number reused for a pipe without cf_sock_close(): the
+   recv(2) it was read with says ENOTSOCK, and the read falls back on
+   read(2) (not -ENOTSOCK). */
+IO_TEST(read_fd_reused_as_pipe)
+{
+    cf_sched *s = sched_on(poller, NULL);
+    int d[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, d), 0);
+    cr_assert_eq(write(d[1], "ab", 2), 2);
+    close(d[1]);
+    reused = d[0];
+    trace_reset();
+    add_task(s, reused_reader, NULL, "reader");
+    cr_assert_eq(cf_sched_run(s), 0);
+    assert_trace("sock 2 ab pipe 3 xyz then 0 ");
+    cf_sched_free(s);
+    cf_sock_close(reused);
+}
