@@ -17,8 +17,6 @@ void *__tsan_create_fiber(unsigned flags);
 void __tsan_destroy_fiber(void *fiber);
 #endif
 
-static void body_entry(void *arg);
-
 cf_coro cf__no_leaf = {.bias = CF__BIAS_FREED, .state = CF_CLOSED};
 
 /* Names are copied a word at a time (see name_copy) unless a sanitizer
@@ -177,7 +175,8 @@ struct made {
 };
 
 static inline struct made new_body(cf_body_fn fn, void *arg,
-                                   const struct cf_coro_opts *opts, size_t size)
+                                   const struct cf_coro_opts *opts, size_t size,
+                                   bool primed)
 {
     struct made m;
     m.rc = alloc(&m.co, opts, "coroutine", size);
@@ -197,8 +196,11 @@ static inline struct made new_body(cf_body_fn fn, void *arg,
                               memory_order_relaxed);
         co->base.is_coro = CF__CORO_SLOW;
     }
-    cf__ctx_make(&co->base.ctx, (void *)co->base.stack_lo, co->base.stack_size,
-                 body_entry);
+    /* A body primed by the fast protocol is entered by cf__prime_switch(),
+     * which needs no context made for it. */
+    if (!(CF__FAST && primed))
+        cf__ctx_make(&co->base.ctx, (void *)co->base.stack_lo,
+                     co->base.stack_size, cf__body_entry);
 #if CF_TSAN
     co->base.tsan_fiber = __tsan_create_fiber(0);
 #endif
@@ -226,7 +228,7 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
     size_t size = opts->stack_size != 0 ? opts->stack_size : CF_STACK_DEFAULT;
     if (size < CF_STACK_MIN || size > CF_STACK_MAX)
         return new_failed(out, -EINVAL);
-    struct made m = new_body(fn, arg, opts, size);
+    struct made m = new_body(fn, arg, opts, size, opts->prime);
     if (m.rc < 0)
         return new_failed(out, m.rc);
     *out = cf__handle_of(m.co);
@@ -278,7 +280,7 @@ int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
  * frame that pushed it, so a body that returns with one still registered has
  * left it dangling: that is a broken invariant, reported by name.
  */
-static void body_entry(void *arg)
+void cf__body_entry(void *arg)
 {
     cf_coro *co = arg;
 

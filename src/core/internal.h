@@ -411,12 +411,16 @@ void cf__switch_rel(struct cf__ctx *from, struct cf__ctx *to, long status,
                     _Atomic int *state);
 /* The fast protocol's first resume of a body, for opts->prime. */
 int cf__prime(cf_coro *co);
+/* Its switch: saves `from` and calls cf__body_entry(t) on the stack `top`. */
+int cf__prime_switch(struct cf__ctx *from, cf_coro *t, void *top);
 #endif
 CF_NORETURN void cf__raise_thrown(cf_coro *co);
 int cf__deliver_end(cf_coro *y);
 
 /* coro.c: a body that ended while being primed is freed; -ECANCELED. */
 int cf__prime_failed(cf_coro *co, cf_status st);
+/* coro.c: the base of every body's stack, entered with the coroutine. */
+CF_NORETURN void cf__body_entry(void *arg);
 
 /*
  * The guard without a locked instruction (docs/design.md, "The guard").
