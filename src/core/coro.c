@@ -61,10 +61,12 @@ static inline bool names_bytewise(void)
     return b != 0;
 }
 #else
+#if CF__FAST
 static inline int names_known(void)
 {
     return 0;
 }
+#endif
 
 static inline bool names_bytewise(void)
 {
@@ -254,7 +256,7 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
         return new_failed(out, -EINVAL);
 #if CF__FAST
     /*
-     * The common case makes no call before the prime, a tail call: a
+     * The common case makes no call before its switch into the body: a
      * primed body of a registered thread, no trace being written, no
      * CF_CORO_FPENV, a slot from the hot list (slot.h). It is alloc() and
      * new_body() with what cannot happen left out (the reset made kind
@@ -270,7 +272,6 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
         cf_coro *co = cf__stack_hot_take(size);
         if (CF__LIKELY(co != NULL)) {
             co->base.is_coro = CF__CORO_PLAIN;
-            atomic_init(&co->state, CF_CREATED);
             co->top = co;
             co->leaf = co;
             co->autofree = (opts->flags & CF_CORO_AUTOFREE) != 0;
@@ -282,7 +283,8 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
             co->arg = arg;
             *out = cf__handle_of(co);
             co->primed = out;
-            return cf__prime(co);
+            /* Not CREATED first: it is RUNNING from here on. */
+            return cf__prime_plain(co, cf__tls.cur);
         }
     }
 #endif

@@ -575,4 +575,23 @@ static inline void cf__fpenv_resumed(cf_coro *co)
 }
 #endif
 
+#if CF__FAST
+/*
+ * cf__prime() of a body with no slow-path bit (t->slow is 0) on a thread
+ * whose running context `cur` exists: what cf_coro_new()'s common case
+ * inlines, so that it makes no call before the switch.
+ */
+static inline int cf__prime_plain(cf_coro *t, cf__context *cur)
+{
+    atomic_store_explicit(&t->state, CF_RUNNING, memory_order_relaxed);
+    t->caller = cur;
+    t->outp = &t->out;
+    cf__fpenv_resumed(t);
+    cf__set_cur(&t->base);
+    uintptr_t top =
+        ((uintptr_t)t->base.stack_lo + t->base.stack_size) & ~(uintptr_t)15;
+    return cf__prime_switch(&cur->ctx, t, (void *)(top - 16));
+}
+#endif
+
 #endif

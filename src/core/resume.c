@@ -171,8 +171,8 @@ int cf__prime(cf_coro *t)
     cf__set_cur(&t->base);
     /* Its stack is empty: cf__prime_switch starts the body there with a
      * direct call, with no frame made for a first switch to pop. */
-    uintptr_t top = ((uintptr_t)t->base.stack_lo + t->base.stack_size)
-                    & ~(uintptr_t)15;
+    uintptr_t top =
+        ((uintptr_t)t->base.stack_lo + t->base.stack_size) & ~(uintptr_t)15;
     return cf__prime_switch(&cur->ctx, t, (void *)(top - 16));
 }
 

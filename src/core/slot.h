@@ -172,7 +172,8 @@ cf__stack_hot_take(size_t size)
  * that stayed in its top page (the sentinel is intact), room on the hot
  * list. False, with nothing done, for cf__stack_free() to do it all.
  */
-static inline __attribute__((always_inline)) bool cf__stack_hot_give(cf_coro *co)
+static inline __attribute__((always_inline)) bool
+cf__stack_hot_give(cf_coro *co)
 {
     struct cf__slab *s = co->slab;
     unsigned i = co->slot;

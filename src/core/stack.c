@@ -63,7 +63,7 @@ struct sizeclass {
     struct sizeclass *next;
     size_t slot_size;
     struct cf__slab *cur; /* being carved */
-    struct cf__ref *free;     /* capacity: every slot of its slabs */
+    struct cf__ref *free; /* capacity: every slot of its slabs */
     size_t nfree, cap, slots;
     unsigned batch; /* the next batch of fresh slots (see prepare) */
 };
@@ -190,7 +190,8 @@ static void choose_guard(void)
 #if CF_VALGRIND
     vg_running = RUNNING_ON_VALGRIND != 0;
     const char *pre = getenv("LD_PRELOAD");
-    cf__addr_checked = vg_running && pre != NULL && strstr(pre, "memcheck") != NULL;
+    cf__addr_checked =
+        vg_running && pre != NULL && strstr(pre, "memcheck") != NULL;
 #endif
     cf__addr_checked = cf__addr_checked || CF_ASAN;
     guard_chosen = true;
@@ -528,8 +529,8 @@ static __attribute__((noinline)) int stack_coro_pool(cf_coro **out, size_t size)
 
 /* slot_ready() of a slot from the hot list that needs more than the
  * common case: a canary to write, or the sanitizers' bookkeeping. */
-static __attribute__((noinline)) int slot_ready_slow(cf_coro **out,
-                                                     struct cf__ref r, size_t size)
+static __attribute__((noinline)) int
+slot_ready_slow(cf_coro **out, struct cf__ref r, size_t size)
 {
     return slot_ready(out, r.slab, r.slot, size, false);
 }
