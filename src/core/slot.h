@@ -9,6 +9,8 @@
 #define CF_CORE_SLOT_H
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -157,11 +159,17 @@ cf__stack_hot_take(size_t size)
         return NULL;
     cf__hot.n = n - 1;
     coro_reset(co);
-    co->slab = s;
-    co->slot = r.slot;
+    /* Its slab, slot and stack bounds are still those of its last life
+     * (only a create writes them, and the hot list holds slots freed by
+     * this thread since): each store counts in a create (issue 18). */
+#ifdef CF_DEBUG
+    if (co->slab != s || co->slot != r.slot || co->base.stack_lo != base + page
+        || co->base.stack_size != slot_size - CORO_SPACE - page) {
+        fprintf(stderr, "coflow: a slot on the hot list lost its bounds\n");
+        abort();
+    }
+#endif
     co->stack_req = size;
-    co->base.stack_lo = base + page;
-    co->base.stack_size = slot_size - CORO_SPACE - page;
     co->magic = CF__LIVE;
     (void)cf__handle_set(co, m->gen); /* gen: 1 and up; checked above */
     return co;
