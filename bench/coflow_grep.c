@@ -56,12 +56,13 @@ static cf_value grep_body(void *arg)
     return cf_none();
 }
 
-/* GrepHandler.send */
+/* GrepHandler.send (the priming none matches nothing: cf_to_str() of it
+ * is NULL, in which a finder finds nothing) */
 static cf_status grep_step(void *self, cf_op op, cf_value in, cf_value *out)
 {
     if (op != CF_OP_SEND)
         return CF_RAISED;
-    if (!cf_is_none(in) && matches(in))
+    if (matches(in))
         cf_send(self, in, NULL);
     *out = cf_none();
     return CF_YIELDED;

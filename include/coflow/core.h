@@ -467,11 +467,13 @@ extern CF__EXPORT CF__TLS_IE struct cf__tls cf__tls;
 
 /*
  * Internal (called by the inline send): the end of a handler's step that
- * did not yield - CLOSED, and a raised error named after the handler;
- * `before` is the error the sender handled when the step was called.
+ * did not yield - CLOSED, and a raised error named after the handler (the
+ * object keeps the error the sender handled when the step was called);
+ * `drop`, when not NULL, is the slot the inline send gave the step for a
+ * NULL `out`: a value returned into it is dropped, as nobody receives it.
  */
 CF__EXPORT cf_status cf__handler_ended(cf_coro *raw, cf_status st,
-                                       void *before);
+                                       cf_value *drop);
 
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
@@ -487,14 +489,13 @@ CF__EXPORT cf_status cf__handler_ended(cf_coro *raw, cf_status st,
 #define CF__INLINE_SEND 1
 
 /* A cf_coro's fields, by offset (x86-64). */
-#define CF__OFF_STATE  0x50  /* int state, then kind, op, outk, slow bytes */
+#define CF__OFF_STATE  0x50  /* int state */
 #define CF__OFF_BIAS   0x58  /* the owner thread's tag | flags */
 #define CF__OFF_HANDLE 0xb8  /* the handle, with its generation */
 #define CF__OFF_STEP   0x138 /* a handler's step function */
 #define CF__OFF_SELF   0x140 /* and its state pointer */
+#define CF__OFF_BEFORE 0x148 /* the error handled when the step was called */
 #define CF__OFF_EXC    0x8   /* a context's error being handled */
-/* The word at CF__OFF_STATE of a SUSPENDED handler with no slow bit. */
-#define CF__HANDLER_READY ((unsigned long long)1 << 32 | 2u)
 
 typedef unsigned long long __attribute__((may_alias)) cf__word;
 typedef int __attribute__((may_alias)) cf__int;
@@ -507,23 +508,24 @@ static inline cf_status cf__send_inline(cf_coro *co, cf_value v, cf_value *out)
 {
     /* A handler's handle has the top bit of its generation set (bit 63):
      * bodies, NULL and a library-made bare address go to the library. */
-    if (__builtin_expect((intptr_t)co >= 0 || out == 0, 0))
+    if (__builtin_expect((intptr_t)co >= 0, 0))
         return (cf_send)(co, v, out);
     char *raw = (char *)((uintptr_t)co & 0xffffffffffffull);
-    /* Freed or stale (it aborts), or not SUSPENDED, or a thread's first
-     * send: the library. The state word is read as the two 4-byte halves
-     * it is written as: one 8-byte load of a word whose state the last
-     * send stored with 4 bytes cannot take the value from the store
-     * buffer, and waits for the store to retire (about 4 ns a send). */
+    /* Freed or stale (it aborts), or not SUSPENDED: the library. The
+     * handle's bit 63 and its match say "a handler" (no body's handle has
+     * it); a slow bit shows in the bias, which the claim compares whole.
+     * The state is read with the 4 bytes it is written with: an 8-byte
+     * load of a word whose state the last send stored with 4 bytes cannot
+     * take the value from the store buffer, and waits for the store to
+     * retire (about 4 ns a send). */
     if (__builtin_expect(*(cf__word *)(void *)(raw + CF__OFF_HANDLE)
                                  != (unsigned long long)(uintptr_t)co
                              || *(cf__int *)(void *)(raw + CF__OFF_STATE)
-                                    != (int)(CF__HANDLER_READY & 0xffffffffu)
-                             || *(cf__int *)(void *)(raw + CF__OFF_STATE + 4)
-                                    != (int)(CF__HANDLER_READY >> 32),
+                                    != CF_SUSPENDED,
                          0))
         return (cf_send)(co, v, out);
-    /* The owner's claim: announce it, then check that we own it. */
+    /* The owner's claim: announce it, then check that we own it (a
+     * thread's first send, another thread's handler: the library). */
     struct cf__context *cur = cf__tls.cur;
     cf__tls.cur = (struct cf__context *)(void *)raw;
     __asm__ __volatile__("" ::: "memory");
@@ -537,17 +539,22 @@ static inline cf_status cf__send_inline(cf_coro *co, cf_value v, cf_value *out)
     /* RUNNING before the announcement is taken back (a release). */
     __asm__ __volatile__("" ::: "memory");
     cf__tls.cur = cur;
-    /* The error handled when the step is called, for naming one it raises. */
-    void *before = *(cf__ptr *)(void *)((char *)cur + CF__OFF_EXC);
+    /* The error handled when the step is called, for naming one it raises:
+     * kept in the object, not in a register across the call. */
+    *(cf__ptr *)(void *)(raw + CF__OFF_BEFORE) =
+        *(cf__ptr *)(void *)((char *)cur + CF__OFF_EXC);
     cf_step_fn step = *(cf_step_fn *)(void *)(raw + CF__OFF_STEP);
-    cf_status st =
-        step(*(cf__ptr *)(void *)(raw + CF__OFF_SELF), CF_OP_SEND, v, out);
+    /* A NULL `out`: the step gets a slot here (it never sees NULL). */
+    cf_value slot;
+    cf_status st = step(*(cf__ptr *)(void *)(raw + CF__OFF_SELF), CF_OP_SEND, v,
+                        out != 0 ? out : &slot);
     if (__builtin_expect(st == CF_YIELDED, 1)) {
         __asm__ __volatile__("" ::: "memory"); /* a release, on x86-64 */
         *(volatile cf__int *)(void *)(raw + CF__OFF_STATE) = CF_SUSPENDED;
         return CF_YIELDED;
     }
-    return cf__handler_ended((cf_coro *)(void *)raw, st, before);
+    return cf__handler_ended((cf_coro *)(void *)raw, st,
+                             out != 0 ? (cf_value *)0 : &slot);
 }
 
 #define cf_send(co, v, out) cf__send_inline((co), (v), (out))

@@ -150,10 +150,38 @@ cf_status cf__handler_send(cf_coro *h, cf_value v, cf_value *out)
     return send_null(co, v);
 }
 
-/* coflow/core.h's inline send: its step did not yield. `out` was not NULL. */
-cf_status cf__handler_ended(cf_coro *co, cf_status st, void *before)
+/* coflow/core.h's inline send: its step did not yield. It kept `before` in
+ * the object, as send_step() does; `drop` is the slot it gave the step for
+ * a NULL `out`. */
+cf_status cf__handler_ended(cf_coro *co, cf_status st, cf_value *drop)
 {
-    return ended(co, st, before);
+    st = ended(co, st, co->before);
+    if (drop != NULL && st == CF_RETURNED) /* nobody receives it */
+        cf_value_drop(*drop);
+    return st;
+}
+
+bool cf__handler_hold(cf_coro *h, struct cf__handler_run *run)
+{
+    run->step = NULL;
+    cf_coro *co = cf__raw(h);
+    int s;
+    if (co == NULL || co->handle != (uintptr_t)h || co->kind != CF__HANDLER
+        || !cf__claim(co, CF_SUSPENDED, &s))
+        return false;
+    co->before = cf__current_context()->exc;
+    run->step = co->step;
+    run->self = co->self;
+    run->raw = co;
+    return true;
+}
+
+void cf__handler_let_go(struct cf__handler_run *run)
+{
+    if (run->step != NULL)
+        atomic_store_explicit(&run->raw->state, CF_SUSPENDED,
+                              memory_order_release);
+    run->step = NULL;
 }
 
 /* cf_send() into a handler. */

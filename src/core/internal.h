@@ -538,11 +538,7 @@ static inline bool cf__claim(cf_coro *t, int s, int *seen)
 #ifdef CF__INLINE_SEND
 /* The layout cf_send()'s inline half reads (coflow/core.h): a field moved
  * here must be moved there too (and the ABI changes). */
-_Static_assert(offsetof(cf_coro, state) == CF__OFF_STATE
-                   && offsetof(cf_coro, kind) == CF__OFF_STATE + 4
-                   && offsetof(cf_coro, op) == CF__OFF_STATE + 5
-                   && offsetof(cf_coro, outk) == CF__OFF_STATE + 6
-                   && offsetof(cf_coro, slow) == CF__OFF_STATE + 7,
+_Static_assert(offsetof(cf_coro, state) == CF__OFF_STATE,
                "CF__OFF_STATE in coflow/core.h");
 _Static_assert(offsetof(cf_coro, bias) == CF__OFF_BIAS,
                "CF__OFF_BIAS in coflow/core.h");
@@ -552,12 +548,11 @@ _Static_assert(offsetof(cf_coro, step) == CF__OFF_STEP,
                "CF__OFF_STEP in coflow/core.h");
 _Static_assert(offsetof(cf_coro, self) == CF__OFF_SELF,
                "CF__OFF_SELF in coflow/core.h");
+_Static_assert(offsetof(cf_coro, before) == CF__OFF_BEFORE,
+               "CF__OFF_BEFORE in coflow/core.h");
 _Static_assert(offsetof(cf__context, exc) == CF__OFF_EXC,
                "CF__OFF_EXC in coflow/core.h");
 _Static_assert(offsetof(cf_coro, base) == 0, "the inline send's cf__cur");
-_Static_assert(CF__HANDLER_READY
-                   == ((unsigned long long)CF__HANDLER << 32 | CF_SUSPENDED),
-               "CF__HANDLER_READY in coflow/core.h");
 #endif
 
 /* handler.c (and cf__handler_send(), layer.h) */

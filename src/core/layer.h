@@ -55,6 +55,26 @@ CF__LAYER_API cf_status cf__handler_send(cf_coro *co, cf_value v,
                                          cf_value *out);
 
 /*
+ * A run of sends into a handler by a layer that makes many in a row (the
+ * sax parser: one buffer expat parses): cf__handler_hold() claims `co` as
+ * a send does (SUSPENDED; this thread's, or taken over) and keeps it
+ * RUNNING, so that each send of the run is run->step(run->self,
+ * CF_OP_SEND, v, out) alone; a step that does not yield is ended with
+ * cf__handler_ended(run->raw, st, NULL) (which names a raised error and
+ * marks it CLOSED), after which the run is over (run->step = NULL).
+ * cf__handler_let_go() makes a held handler SUSPENDED again. The error the
+ * sender handles is taken once, at the hold. False (nothing held): `co`
+ * is not a SUSPENDED handler this thread may claim; send one by one.
+ */
+struct cf__handler_run {
+    cf_step_fn step; /* NULL: nothing held */
+    void *self;
+    cf_coro *raw;
+};
+CF__LAYER_API bool cf__handler_hold(cf_coro *co, struct cf__handler_run *run);
+CF__LAYER_API void cf__handler_let_go(struct cf__handler_run *run);
+
+/*
  * cf_yield() entered by a jump with the return address pushed by the
  * caller (the inline cf_yield() of coflow/core.h, which calls it): not for
  * direct calls.
@@ -86,7 +106,7 @@ CF__LAYER_API void cf__yield_to(cf_value v, cf_coro *from, cf_coro *h,
  * that includes the header, not only to the layers, but no API.
  */
 CF__LAYER_API cf_status cf__handler_ended(cf_coro *raw, cf_status st,
-                                          void *before);
+                                          cf_value *drop);
 extern CF__LAYER_API CF__TLS_IE struct cf__tls cf__tls;
 
 #endif

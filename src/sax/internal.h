@@ -26,7 +26,10 @@ struct cf_sax {
     XML_Parser xp;
     cf_coro *target;
     bool target_handler; /* cf_coro_is_handler(target): sent to in place */
-    cf__stage *node;     /* the source's node in a graph, or NULL */
+    /* A handler target held for the buffer expat is parsing (run.step
+       NULL when not): each event is a call of its step. */
+    struct cf__handler_run run;
+    cf__stage *node; /* the source's node in a graph, or NULL */
     /* That graph's trace function (cf__pipe_trace_hook(); NULL with no
        node): checked at each event, since it may be set at any time. */
     const cf_pipe_trace_fn *trace;

@@ -55,10 +55,26 @@ static CF__SAX_INLINE void deliver(cf_sax *s, cf_sax_event *ev)
         cf__pipe_emit(s->node, CF_PIPE_SEND, v);
     cf_value r;
     cf_coro *t = s->target;
+    if (CF__LIKELY(s->run.step != NULL)) {
+        /* The target held for this buffer (cf__sax_parse): its step. */
+        cf_status st = s->run.step(s->run.self, CF_OP_SEND, v, &r);
+        if (CF__UNLIKELY(st != CF_YIELDED)) {
+            st = cf__handler_ended(s->run.raw, st, NULL);
+            s->run.step = NULL;
+            stopped(s, st, r);
+        }
+        return;
+    }
+#ifdef CF__INLINE_SEND
+    /* cf_send()'s inline half (coflow/core.h) runs a handler target's step
+       (the usual first stage) right here, with no call into the core. */
+    cf_status st = cf_send(t, v, &r);
+#else
     /* A handler target (the usual first stage) is sent to without the
        call cf_send() makes to find out that it is one. */
     cf_status st = CF__LIKELY(s->target_handler) ? cf__handler_send(t, v, &r)
                                                  : cf_send(t, v, &r);
+#endif
     if (CF__UNLIKELY(st != CF_YIELDED))
         stopped(s, st, r);
 }
@@ -523,6 +539,8 @@ cf_status cf__sax_parse(cf_sax *s, const char *data, size_t len, bool final,
 {
     enum XML_Status rs = XML_STATUS_OK;
     s->busy = true;
+    if (s->target_handler)
+        cf__handler_hold(s->target, &s->run);
     do {
         int n = len > (size_t)INT_MAX / 2 ? INT_MAX / 2 : (int)len;
         bool last = final && (size_t)n == len;
@@ -535,6 +553,7 @@ cf_status cf__sax_parse(cf_sax *s, const char *data, size_t len, bool final,
         data += n;
         len -= (size_t)n;
     } while (rs == XML_STATUS_OK && s->st == CF_YIELDED && len > 0);
+    cf__handler_let_go(&s->run);
     s->busy = false;
     return outcome(s, rs, final, out);
 }
@@ -582,10 +601,13 @@ void *cf__sax_buffer(cf_sax *s, size_t n)
 cf_status cf__sax_parse_buffer(cf_sax *s, size_t len, bool final, cf_value *out)
 {
     s->busy = true;
+    if (s->target_handler)
+        cf__handler_hold(s->target, &s->run);
     unsigned long reported = s->reported;
     size_t tlen = s->tlen;
     s->parses++;
     enum XML_Status rs = XML_ParseBuffer(s->xp, (int)len, final);
+    cf__handler_let_go(&s->run);
     if (rs == XML_STATUS_OK && !final)
         note_stall(s, reported, tlen, len);
     s->busy = false;

@@ -54,6 +54,7 @@ static cf_status counted_step(void *self, cf_op op, cf_value in, cf_value *out)
 
 struct tally {
     cf_coro *co;
+    bool null_out; /* send with a NULL `out` (cf_send()'s slot) */
     long ran, busy, other;
 };
 
@@ -62,7 +63,8 @@ static void *sender(void *arg)
     struct tally *t = arg;
     for (int i = 0; i < SENDS; i++) {
         cf_value v;
-        cf_status st = cf_send(t->co, cf_none(), &v);
+        cf_status st = t->null_out ? cf_send(t->co, cf_none(), NULL)
+                                   : cf_send(t->co, cf_none(), &v);
         if (st == CF_YIELDED) {
             t->ran++;
         } else if (st == CF_RAISED /* (err_text() is not thread-safe) */
@@ -82,7 +84,7 @@ static void *sender(void *arg)
     return NULL;
 }
 
-static void hammer(cf_coro *co)
+static void hammer_out(cf_coro *co, bool null_out)
 {
     pthread_t th[THREADS];
     struct tally t[THREADS];
@@ -92,7 +94,7 @@ static void hammer(cf_coro *co)
     atomic_store(&overlap, 0);
     runs = 1; /* the priming run */
     for (int i = 0; i < THREADS; i++) {
-        t[i] = (struct tally){.co = co};
+        t[i] = (struct tally){.co = co, .null_out = null_out};
         cr_assert_eq(pthread_create(&th[i], NULL, sender, &t[i]), 0);
     }
     for (int i = 0; i < THREADS; i++) {
@@ -111,6 +113,11 @@ static void hammer(cf_coro *co)
     cr_assert_eq(cf_to_int(v), ran + 2);
     cr_assert_eq(cf_close(co, NULL), CF_RETURNED);
     cr_assert_eq(cf_coro_free(co), 0);
+}
+
+static void hammer(cf_coro *co)
+{
+    hammer_out(co, false);
 }
 
 Test(hammer, threads_hammer_one_body)
@@ -136,4 +143,16 @@ Test(hammer, threads_hammer_one_handler)
                      &(struct cf_coro_opts){.name = "hammered", .prime = true}),
                  0);
     hammer(h);
+}
+
+/* The same with a NULL `out`, which the inline send handles too. */
+Test(hammer, threads_hammer_one_handler_null_out)
+{
+    cf_coro *h;
+    runs = 0;
+    cr_assert_eq(cf_handler_new(
+                     &h, counted_step, NULL,
+                     &(struct cf_coro_opts){.name = "hammered", .prime = true}),
+                 0);
+    hammer_out(h, true);
 }

@@ -184,6 +184,78 @@ Test(inline_send, send_into_itself)
     }
 }
 
+/*
+ * A NULL `out` (Python's g.send(x) with the result unused): the inline
+ * half gives the step a slot of its own. Each send below is spelled with
+ * a literal NULL, so that the inline half is compiled for exactly that
+ * case, and checked against the library's. A value returned into the slot
+ * is dropped (an owned string here: ASan's and Valgrind's leak checks see
+ * it if it is not).
+ */
+static cf_status null_send(int k, cf_coro *co, int64_t i)
+{
+    return k == 0 ? cf_send(co, cf_int(i), NULL)
+                  : (cf_send)(co, cf_int(i), NULL);
+}
+
+Test(inline_send, null_out_agrees)
+{
+    for (int k = 0; k < 2; k++) {
+        struct counter c;
+        cf_coro *h = counter_new(&c, "nullout");
+        for (int64_t i = 1; i <= 10; i++)
+            cr_assert_eq(null_send(k, h, i), CF_YIELDED, "send %d", k);
+        cr_assert_eq(c.calls, 1 + 10, "the step ran each time");
+        cr_assert_eq(cf_coro_state(h), CF_SUSPENDED);
+        /* Returned into the slot: dropped; CLOSED. */
+        cr_assert_eq(null_send(k, h, 0), CF_RETURNED);
+        cr_assert_eq(cf_coro_state(h), CF_CLOSED);
+        cr_assert_eq(null_send(k, h, 3), CF_RETURNED);
+        cr_assert_eq(c.calls, 1 + 10 + 1);
+        cf_coro_free(h);
+
+        /* A raise named after the handler; and one without an error. */
+        h = counter_new(&c, "nullraise");
+        cr_assert_eq(null_send(k, h, -1), CF_RAISED);
+        assert_error("ValueError: minus one");
+        cr_assert_str_eq(cf_error_coro(cf_error_last()), "nullraise");
+        cr_assert_eq(cf_coro_state(h), CF_CLOSED);
+        cf_error_clear();
+        cf_coro_free(h);
+        h = counter_new(&c, "nullbare");
+        cr_assert_eq(null_send(k, h, -2), CF_RAISED);
+        assert_error("RuntimeError: handler 'nullbare' returned CF_RAISED "
+                     "without an error");
+        cf_error_clear();
+        cf_coro_free(h);
+
+        /* Sends into itself from a step sent with NULL: already executing. */
+        h = counter_new(&c, "nullself");
+        cr_assert_eq(null_send(k, h, -3), CF_YIELDED);
+        cr_assert_eq(c.calls, 2, "the inner send did not run the step");
+        cf_coro_free(h);
+    }
+}
+
+/* A NULL `out` from a variable (not a literal): the same outcomes. */
+Test(inline_send, null_out_at_run_time)
+{
+    cf_value v;
+    cf_value *volatile outs[2] = {NULL, &v};
+    for (int j = 0; j < 2; j++) {
+        struct counter c;
+        cf_coro *h = counter_new(&c, "runtime");
+        cr_assert_eq(cf_send(h, cf_int(4), outs[j]), CF_YIELDED);
+        if (outs[j] != NULL)
+            cr_assert_eq(cf_to_int(v), 5);
+        cr_assert_eq(cf_send(h, cf_int(0), outs[j]), CF_RETURNED);
+        if (outs[j] != NULL)
+            cf_value_drop(v);
+        cr_assert_eq(c.calls, 3);
+        cf_coro_free(h);
+    }
+}
+
 static void *send_from_thread(void *arg)
 {
     cf_coro *h = arg;

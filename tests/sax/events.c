@@ -328,6 +328,75 @@ Test(sax, push_from_the_target)
     cf_coro_free(co);
 }
 
+/*
+ * A handler target is held (RUNNING) for each buffer expat parses and sent
+ * each event by a call of its step; it is SUSPENDED again between pushes.
+ * Held or not, it answers as a generator does: a send into itself from its
+ * step is "already executing", and the events after it still arrive.
+ */
+static cf_coro *held;
+static int held_events;
+
+static cf_status held_step(void *self, cf_op op, cf_value in, cf_value *out)
+{
+    (void)self;
+    *out = cf_none();
+    if (op == CF_OP_THROW)
+        return CF_RAISED;
+    const cf_sax_event *ev = cf_sax_event_of(in);
+    if (ev == NULL)
+        return CF_YIELDED;
+    held_events++;
+    cr_assert_eq(cf_coro_state(held), CF_RUNNING);
+    if (ev->kind == CF_SAX_START && strcmp(ev->name, "self") == 0) {
+        cf_value v;
+        cr_assert_eq(cf_send(held, cf_none(), &v), CF_RAISED);
+        assert_error("ValueError: generator already executing");
+        cf_error_clear();
+    }
+    return CF_YIELDED;
+}
+
+Test(sax, handler_target_held_per_buffer)
+{
+    held = new_handler(held_step, NULL, "held", true);
+    held_events = 0;
+    cf_sax *s;
+    cr_assert_eq(cf_sax_new(&s, NULL, held, NULL), 0);
+    cr_assert_eq(cf_sax_push(s, "<a><self/>", 10, NULL), CF_YIELDED);
+    cr_assert_eq(cf_coro_state(held), CF_SUSPENDED, "let go after the push");
+    cr_assert_eq(held_events, 3, "start a, start self, end self");
+    /* Sent to between pushes, as any handler. */
+    cf_value v;
+    cr_assert_eq(cf_send(held, cf_none(), &v), CF_YIELDED);
+    cr_assert_eq(cf_sax_push(s, "<b/></a>", 8, NULL), CF_YIELDED);
+    cr_assert_eq(held_events, 3 + 3, "start b, end b, end a");
+    cf_value r;
+    cr_assert_eq(cf_sax_end(s, &r), CF_RETURNED);
+    cr_assert_eq(cf_coro_state(held), CF_CLOSED);
+    cf_sax_free(s);
+    cf_coro_free(held);
+}
+
+/* A handler target closed between pushes is not held (it is not
+ * SUSPENDED): the next event is sent to it one by one, and a closed
+ * generator answers a send as finished, with none (StopIteration). */
+Test(sax, handler_target_closed_between_pushes)
+{
+    held = new_handler(held_step, NULL, "held", true);
+    held_events = 0;
+    cf_sax *s;
+    cr_assert_eq(cf_sax_new(&s, NULL, held, NULL), 0);
+    cr_assert_eq(cf_sax_push(s, "<a>", 3, NULL), CF_YIELDED);
+    cr_assert_eq(cf_close(held, NULL), CF_RETURNED);
+    cf_value r = cf_int(7);
+    cr_assert_eq(cf_sax_push(s, "<b/>", 4, &r), CF_RETURNED);
+    cr_assert(cf_is_none(r));
+    cr_assert_eq(held_events, 1, "only start a reached the step");
+    cf_sax_free(s);
+    cf_coro_free(held);
+}
+
 Test(sax, bad_arguments)
 {
     cf_sax *s;
