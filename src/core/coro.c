@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "slot.h"
 
 #if CF_VALGRIND
 #include <valgrind/valgrind.h>
@@ -16,8 +17,6 @@
 void *__tsan_create_fiber(unsigned flags);
 void __tsan_destroy_fiber(void *fiber);
 #endif
-
-static void body_entry(void *arg);
 
 cf_coro cf__no_leaf = {.bias = CF__BIAS_FREED, .state = CF_CLOSED};
 
@@ -48,14 +47,27 @@ static __attribute__((noinline)) bool names_bytewise_ask(void)
     return b;
 }
 
+/* names_bytewise() if it is known already, else -1 (not asked yet). */
+static inline int names_known(void)
+{
+    return atomic_load_explicit(&names_bytewise_, memory_order_relaxed);
+}
+
 static inline bool names_bytewise(void)
 {
-    int b = atomic_load_explicit(&names_bytewise_, memory_order_relaxed);
+    int b = names_known();
     if (CF__UNLIKELY(b < 0))
         return names_bytewise_ask();
     return b != 0;
 }
-#elif NAME_WORDS
+#else
+#if CF__FAST
+static inline int names_known(void)
+{
+    return 0;
+}
+#endif
+
 static inline bool names_bytewise(void)
 {
     return false;
@@ -71,11 +83,10 @@ static inline bool names_bytewise(void)
  * byte). The sanitizers, which check every byte read, get the byte loop.
  */
 _Static_assert(CF__NAME_MAX % 8 == 0, "names are copied in whole words");
-static inline void name_copy(char *dst, const char *src)
+static inline void name_copy_as(char *dst, const char *src, bool bytewise)
 {
-#if !CF_ASAN && !CF_TSAN && defined(__BYTE_ORDER__)                            \
-    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (((uintptr_t)src & 4095) <= 4096 - CF__NAME_MAX && !names_bytewise()) {
+#if NAME_WORDS
+    if (((uintptr_t)src & 4095) <= 4096 - CF__NAME_MAX && !bytewise) {
         const uint64_t ones = 0x0101010101010101ULL, highs = ones << 7;
         for (size_t k = 0;; k += 8) {
             uint64_t w;
@@ -100,6 +111,12 @@ static inline void name_copy(char *dst, const char *src)
         len++;
     }
     dst[len] = '\0';
+    (void)bytewise;
+}
+
+static inline void name_copy(char *dst, const char *src)
+{
+    name_copy_as(dst, src, names_bytewise());
 }
 
 /* What cf_coro_new() and cf_handler_new() take for NULL options. */
@@ -113,11 +130,15 @@ static inline __attribute__((always_inline)) int
 alloc(cf_coro **out, const struct cf_coro_opts *opts, const char *dflt,
       size_t stack_size)
 {
-    cf_coro *co;
-    int rc = stack_size != 0 ? cf__stack_coro(&co, stack_size)
-                             : cf__coro_alloc(&co, 0);
-    if (rc < 0)
-        return rc;
+    cf_coro *co = NULL;
+    if (stack_size != 0) /* a slot from the hot list needs no call */
+        co = cf__stack_hot_take(stack_size);
+    if (co == NULL) {
+        int rc = stack_size != 0 ? cf__stack_coro(&co, stack_size)
+                                 : cf__coro_alloc(&co, 0);
+        if (rc < 0)
+            return rc;
+    }
     co->base.is_coro = CF__CORO_PLAIN;
     atomic_init(&co->state, CF_CREATED);
     co->top = co;
@@ -177,7 +198,8 @@ struct made {
 };
 
 static inline struct made new_body(cf_body_fn fn, void *arg,
-                                   const struct cf_coro_opts *opts, size_t size)
+                                   const struct cf_coro_opts *opts, size_t size,
+                                   bool primed)
 {
     struct made m;
     m.rc = alloc(&m.co, opts, "coroutine", size);
@@ -197,8 +219,11 @@ static inline struct made new_body(cf_body_fn fn, void *arg,
                               memory_order_relaxed);
         co->base.is_coro = CF__CORO_SLOW;
     }
-    cf__ctx_make(&co->base.ctx, (void *)co->base.stack_lo, co->base.stack_size,
-                 body_entry);
+    /* A body primed by the fast protocol is entered by cf__prime_switch(),
+     * which needs no context made for it. */
+    if (!(CF__FAST && primed))
+        cf__ctx_make(&co->base.ctx, (void *)co->base.stack_lo,
+                     co->base.stack_size, cf__body_entry);
 #if CF_TSAN
     co->base.tsan_fiber = __tsan_create_fiber(0);
 #endif
@@ -211,6 +236,9 @@ static int new_failed(cf_coro **out, int rc)
     *out = NULL;
     return rc;
 }
+
+static int new_general(cf_coro **out, cf_body_fn fn, void *arg,
+                       const struct cf_coro_opts *opts, size_t size);
 
 int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
                 const struct cf_coro_opts *opts)
@@ -226,7 +254,49 @@ int cf_coro_new(cf_coro **out, cf_body_fn fn, void *arg,
     size_t size = opts->stack_size != 0 ? opts->stack_size : CF_STACK_DEFAULT;
     if (size < CF_STACK_MIN || size > CF_STACK_MAX)
         return new_failed(out, -EINVAL);
-    struct made m = new_body(fn, arg, opts, size);
+#if CF__FAST
+    /*
+     * The common case makes no call before its switch into the body: a
+     * primed body of a registered thread, no trace being written, no
+     * CF_CORO_FPENV, a slot from the hot list (slot.h). It is alloc() and
+     * new_body() with what cannot happen left out (the reset made kind
+     * BODY and slow 0); anything else, and any failure, is new_general()'s.
+     */
+    unsigned ts = atomic_load_explicit(&cf__trace_state, memory_order_relaxed);
+    int bytewise = names_known();
+    if (CF__LIKELY(opts->prime && (opts->flags & CF_CORO_FPENV) == 0
+                   && (ts & (CF__TRACE_READY | CF__SLOW_TRACE))
+                          == CF__TRACE_READY
+                   && cf__tls.me != 0 && cf__tls.cur != &cf__nowhere
+                   && bytewise >= 0)) {
+        cf_coro *co = cf__stack_hot_take(size);
+        if (CF__LIKELY(co != NULL)) {
+            co->base.is_coro = CF__CORO_PLAIN;
+            co->top = co;
+            co->leaf = co;
+            co->autofree = (opts->flags & CF_CORO_AUTOFREE) != 0;
+            atomic_store_explicit(&co->bias, cf__tag(), memory_order_relaxed);
+            name_copy_as(co->name,
+                         opts->name != NULL ? opts->name : "coroutine",
+                         bytewise != 0);
+            co->fn = fn;
+            co->arg = arg;
+            *out = cf__handle_of(co);
+            co->primed = out;
+            /* Not CREATED first: it is RUNNING from here on. */
+            return cf__prime_plain(co, cf__tls.cur);
+        }
+    }
+#endif
+    return new_general(out, fn, arg, opts, size);
+}
+
+/* cf_coro_new() after its checks: a body made the general way. */
+static __attribute__((noinline)) int
+new_general(cf_coro **out, cf_body_fn fn, void *arg,
+            const struct cf_coro_opts *opts, size_t size)
+{
+    struct made m = new_body(fn, arg, opts, size, opts->prime);
     if (m.rc < 0)
         return new_failed(out, m.rc);
     *out = cf__handle_of(m.co);
@@ -278,7 +348,7 @@ int cf_handler_new(cf_coro **out, cf_step_fn step, void *self,
  * frame that pushed it, so a body that returns with one still registered has
  * left it dangling: that is a broken invariant, reported by name.
  */
-static void body_entry(void *arg)
+void cf__body_entry(void *arg)
 {
     cf_coro *co = arg;
 
@@ -387,8 +457,10 @@ int cf_coro_free(cf_coro *co)
         return free_slow(co);
     co->handle = 0;
     atomic_store_explicit(&co->bias, CF__BIAS_FREED, memory_order_relaxed);
-    /* Its own leaf already: a body with no delegate and no delegator. */
-    cf__stack_free(co);
+    /* Its own leaf already: a body with no delegate and no delegator. On
+     * the hot list (slot.h), or stack.c's general path. */
+    if (CF__UNLIKELY(!cf__stack_hot_give(co)))
+        cf__stack_free(co);
     return 0;
 }
 

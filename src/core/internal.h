@@ -410,12 +410,16 @@ void cf__switch_rel(struct cf__ctx *from, struct cf__ctx *to, long status,
                     _Atomic int *state);
 /* The fast protocol's first resume of a body, for opts->prime. */
 int cf__prime(cf_coro *co);
+/* Its switch: saves `from` and calls cf__body_entry(t) on the stack `top`. */
+int cf__prime_switch(struct cf__ctx *from, cf_coro *t, void *top);
 #endif
 CF_NORETURN void cf__raise_thrown(cf_coro *co);
 int cf__deliver_end(cf_coro *y);
 
 /* coro.c: a body that ended while being primed is freed; -ECANCELED. */
 int cf__prime_failed(cf_coro *co, cf_status st);
+/* coro.c: the base of every body's stack, entered with the coroutine. */
+CF_NORETURN void cf__body_entry(void *arg);
 
 /*
  * The guard without a locked instruction (docs/design.md, "The guard").
@@ -562,6 +566,25 @@ void cf__fpenv_resumed(cf_coro *co);
 static inline void cf__fpenv_resumed(cf_coro *co)
 {
     (void)co;
+}
+#endif
+
+#if CF__FAST
+/*
+ * cf__prime() of a body with no slow-path bit (t->slow is 0) on a thread
+ * whose running context `cur` exists: what cf_coro_new()'s common case
+ * inlines, so that it makes no call before the switch.
+ */
+static inline int cf__prime_plain(cf_coro *t, cf__context *cur)
+{
+    atomic_store_explicit(&t->state, CF_RUNNING, memory_order_relaxed);
+    t->caller = cur;
+    t->outp = &t->out;
+    cf__fpenv_resumed(t);
+    cf__set_cur(&t->base);
+    uintptr_t top =
+        ((uintptr_t)t->base.stack_lo + t->base.stack_size) & ~(uintptr_t)15;
+    return cf__prime_switch(&cur->ctx, t, (void *)(top - 16));
 }
 #endif
 

@@ -163,7 +163,8 @@ static cf_value pack(cf_coro *y, void *ret)
  * return-stack buffer). Nothing else can hold a coroutine being created, so
  * a plain store claims it. `entry` stays NULL this round: if the body ends
  * (or enters a yield from) instead, cf__deliver_end() sees that and gives
- * the creator cf_coro_new()'s result.
+ * the creator cf_coro_new()'s result. cf_coro_new() made no context for
+ * it (cf__ctx_make): cf__prime_switch() enters cf__body_entry() directly.
  */
 int cf__prime(cf_coro *t)
 {
@@ -176,8 +177,11 @@ int cf__prime(cf_coro *t)
     fp_enter(t);
     cf__fpenv_resumed(t);
     cf__set_cur(&t->base);
-    return (int)cf__send_switch(&cur->ctx, cf_none(), &t->base.ctx, t,
-                                CF__OP_SEND);
+    /* Its stack is empty: cf__prime_switch starts the body there with a
+     * direct call, with no frame made for a first switch to pop. */
+    uintptr_t top =
+        ((uintptr_t)t->base.stack_lo + t->base.stack_size) & ~(uintptr_t)15;
+    return cf__prime_switch(&cur->ctx, t, (void *)(top - 16));
 }
 
 /* Sends the sender to cf__deliver_end() for an outcome other than a yield. */

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "slot.h"
 
 #if CF_ASAN
 #include <sanitizer/asan_interface.h>
@@ -49,56 +50,22 @@
 #endif
 #define PIDFD_SELF_PROCESS (-10001) /* PIDFD_SELF_THREAD_GROUP, Linux 6.15 */
 
-#define HOT_MAX    32          /* recently freed slots kept per thread */
 #define HOT_FLUSH  16          /* moved to the pool at once when full */
 #define POOL_WARM  1024        /* pooled slots that keep their top page */
 #define SLAB_BYTES (32u << 20) /* a slab's size, when slots are small */
 #define SLAB_MAX   1024u       /* slots per slab at most */
 #define BATCH_MAX  256u        /* fresh slots made ready at once, at most */
-#define SENTINEL   0x5e57c0f1a5e57c0fULL
-#define SENTINEL_N 8 /* words: 64 bytes at the bottom of the top page */
 #define CANARY     0xca9a27c0f1ca9a27ULL
 #define CANARY_N   8 /* words of canary just below the stack */
-
-enum guard { G_MADVISE = 1, G_MPROTECT, G_CANARY };
-
-struct meta {
-    unsigned vg_id;      /* Valgrind's id for the stack */
-    unsigned char guard; /* enum guard */
-    unsigned short gen;  /* its coroutine's generation (internal.h) */
-};
-
-struct cf__slab {
-    struct cf__slab *next; /* every slab, newest first */
-    char *base;
-    size_t slot_size;
-    unsigned nslots;
-    _Atomic unsigned carved; /* slots handed out at least once */
-    unsigned ready;          /* slots below it are guarded (pool lock) */
-    struct meta meta[];
-};
-
-struct ref {
-    struct cf__slab *slab;
-    unsigned slot;
-    unsigned kib; /* the hot list's copy of slab->slot_size >> 10 */
-};
 
 /* The pooled slots of one slot size. */
 struct sizeclass {
     struct sizeclass *next;
     size_t slot_size;
     struct cf__slab *cur; /* being carved */
-    struct ref *free;     /* capacity: every slot of its slabs */
+    struct cf__ref *free; /* capacity: every slot of its slabs */
     size_t nfree, cap, slots;
     unsigned batch; /* the next batch of fresh slots (see prepare) */
-};
-
-/* A thread's recently freed slots; given back when the thread ends. */
-struct hot {
-    unsigned n;
-    bool keyed;
-    struct ref e[HOT_MAX];
 };
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -108,35 +75,23 @@ static _Atomic size_t pooled;
 static int guard_mode; /* enum guard; 0 until decided */
 static bool guard_chosen;
 static long mprotect_budget, mprotect_used;
-static _Atomic size_t page_sz;
+_Atomic size_t cf__page_sz;
 
-static CF__TLS struct hot hot;
+CF__TLS struct cf__hot cf__hot;
 static pthread_key_t hot_key;
 static pthread_once_t hot_once = PTHREAD_ONCE_INIT;
 
 static size_t page_size(void)
 {
-    size_t p = atomic_load_explicit(&page_sz, memory_order_relaxed);
+    size_t p = atomic_load_explicit(&cf__page_sz, memory_order_relaxed);
     if (CF__UNLIKELY(p == 0)) {
         p = (size_t)sysconf(_SC_PAGESIZE);
-        atomic_store_explicit(&page_sz, p, memory_order_relaxed);
+        atomic_store_explicit(&cf__page_sz, p, memory_order_relaxed);
     }
     return p;
 }
 
-/* The room the coroutine object takes at the top of its slot. */
-#define CORO_SPACE  ((sizeof(cf_coro) + 63) & ~(size_t)63)
 #define CLEAR_SPACE ((offsetof(cf_coro, slab) + 15) & ~(size_t)15)
-
-static inline char *slot_base(const struct cf__slab *s, unsigned i)
-{
-    return s->base + (size_t)i * s->slot_size;
-}
-
-static inline cf_coro *slot_coro(const struct cf__slab *s, unsigned i)
-{
-    return (cf_coro *)(void *)(slot_base(s, i) + s->slot_size - CORO_SPACE);
-}
 
 /* The bottom of the top page: untouched means the pages below are clean. */
 static inline uint64_t *sentinel_of(const cf_coro *co)
@@ -157,7 +112,7 @@ static bool vg_running; /* RUNNING_ON_VALGRIND, asked once (choose_guard) */
  * take their slow paths, and the fast ones make no call. Set with the guard
  * mode (choose_guard), before any slot exists.
  */
-static bool addr_checked;
+bool cf__addr_checked;
 
 static inline void unpoison(void *p, size_t n)
 {
@@ -177,21 +132,6 @@ static inline void sentinel_set(uint64_t *sw)
 {
     for (int k = 0; k < SENTINEL_N; k++)
         sw[k] = SENTINEL;
-}
-
-/* Two words a step (every free of a slot asks it). */
-_Static_assert(SENTINEL_N == 8, "sentinel_intact() reads four pairs");
-static inline bool sentinel_intact(const uint64_t *sw)
-{
-    typedef uint64_t v2 __attribute__((vector_size(16)));
-    const v2 want = {SENTINEL, SENTINEL};
-    v2 a, b, c, d;
-    memcpy(&a, sw, sizeof a);
-    memcpy(&b, sw + 2, sizeof b);
-    memcpy(&c, sw + 4, sizeof c);
-    memcpy(&d, sw + 6, sizeof d);
-    v2 x = (a ^ want) | (b ^ want) | (c ^ want) | (d ^ want);
-    return (x[0] | x[1]) == 0;
 }
 
 /*
@@ -220,54 +160,6 @@ static inline void coro_clear(cf_coro *co)
         b[k] = z;
     }
 }
-
-/*
- * coro_clear() for the hot path: only what a body leaves behind that no
- * create sets again, in about half the stores (a create is bound by its
- * stores). What it leaves NULL - its error being handled, cleanup records,
- * delegate and delegator, the errors thrown in and raised out - is NULL
- * after every free (cf_coro_free() checks or clears each; CF_DEBUG builds
- * check it here); the sanitizers' fields are ASan's and TSan's, whose
- * builds take slot_ready() or set them at each create; the rest
- * (the context, state, bias, handle, chain, function, slot fields, name)
- * every create sets.
- */
-static inline void coro_reset(cf_coro *co)
-{
-#ifdef CF_DEBUG
-    if (co->base.exc != NULL || co->base.cleanups != NULL
-        || co->delegate != NULL || co->delegator != NULL || co->in_err != NULL
-        || co->out_err != NULL) {
-        fprintf(stderr, "coflow: a freed slot held coroutine '%s''s state\n",
-                co->name);
-        abort();
-    }
-#endif
-    typedef uint64_t v2 __attribute__((vector_size(16)));
-    const v2 z = {0, 0};
-    co->kind = CF__BODY;
-    co->op = CF__OP_SEND;
-    co->outk = CF__OUT_YIELDED;
-    co->slow = 0;
-    memcpy(&co->in, &z, sizeof z);
-    memcpy(&co->out, &z, sizeof z);
-    memcpy(&co->outp, &z, sizeof z);    /* outp, in_err */
-    memcpy(&co->out_err, &z, sizeof z); /* out_err, caller */
-    memcpy(&co->entry, &z, sizeof z);   /* entry, primed */
-    co->trace_open = false; /* autofree, between them, is set by alloc() */
-    co->trace_id = 0;
-    memcpy(&co->done, &z, sizeof z); /* done, pending_leaf */
-    memset(&co->env, 0, sizeof co->env);
-    memset(&co->caller_env, 0, sizeof co->caller_env);
-}
-_Static_assert(
-    offsetof(cf_coro, in_err) == offsetof(cf_coro, outp) + 8
-        && offsetof(cf_coro, caller) == offsetof(cf_coro, out_err) + 8
-        && offsetof(cf_coro, primed) == offsetof(cf_coro, entry) + 8
-        && offsetof(cf_coro, pending_leaf) == offsetof(cf_coro, done) + 8
-        && offsetof(cf_coro, out_err) == offsetof(cf_coro, in_err) + 8
-        && offsetof(cf_coro, entry) == offsetof(cf_coro, caller) + 8,
-    "coro_reset() clears these in pairs");
 
 static inline uint64_t *canary_of(const struct cf__slab *s, unsigned i)
 {
@@ -298,9 +190,10 @@ static void choose_guard(void)
 #if CF_VALGRIND
     vg_running = RUNNING_ON_VALGRIND != 0;
     const char *pre = getenv("LD_PRELOAD");
-    addr_checked = vg_running && pre != NULL && strstr(pre, "memcheck") != NULL;
+    cf__addr_checked =
+        vg_running && pre != NULL && strstr(pre, "memcheck") != NULL;
 #endif
-    addr_checked = addr_checked || CF_ASAN;
+    cf__addr_checked = cf__addr_checked || CF_ASAN;
     guard_chosen = true;
     if (guard_mode != 0)
         return; /* set by cf__stack_guard_mode() */
@@ -449,7 +342,7 @@ static int new_slab(struct sizeclass *c)
     if (n > SLAB_MAX)
         n = SLAB_MAX;
     if (c->cap < c->slots + n) { /* room to pool every slot there is */
-        struct ref *f =
+        struct cf__ref *f =
             cf__fault() ? NULL : realloc(c->free, (c->cap + n) * sizeof *f);
         if (f == NULL)
             return -ENOMEM;
@@ -480,7 +373,7 @@ static int new_slab(struct sizeclass *c)
 }
 
 /* A slot from the global pool, or a new one (pool lock taken here). */
-static int pool_take(size_t slot_size, struct ref *r, bool *fresh)
+static int pool_take(size_t slot_size, struct cf__ref *r, bool *fresh)
 {
     int rc = 0;
 
@@ -514,7 +407,7 @@ static int pool_take(size_t slot_size, struct ref *r, bool *fresh)
 }
 
 /* Gives `n` slots back to the pool; the pages of cold ones to the kernel. */
-static void pool_give(struct ref *e, unsigned n)
+static void pool_give(struct cf__ref *e, unsigned n)
 {
     size_t page = page_size();
 
@@ -548,7 +441,7 @@ static void pool_give(struct ref *e, unsigned n)
 
 static void hot_exit(void *arg)
 {
-    struct hot *h = arg;
+    struct cf__hot *h = arg;
     pool_give(h->e, h->n);
     h->n = 0;
     h->keyed = false;
@@ -587,7 +480,7 @@ slot_ready(cf_coro **out, struct cf__slab *s, unsigned i, size_t size,
     size_t page = page_size();
     cf_coro *co = slot_coro(s, i);
     char *lo = slot_base(s, i) + page;
-    struct meta *m = &s->meta[i];
+    struct cf__meta *m = &s->meta[i];
 
     if (!fresh)
         coro_clear(co);
@@ -623,7 +516,7 @@ static __attribute__((noinline)) int stack_coro_pool(cf_coro **out, size_t size)
 {
     size_t page = page_size();
     size_t slot_size = ((size + page - 1) & ~(page - 1)) + 2 * page;
-    struct ref r = {NULL, 0, 0};
+    struct cf__ref r = {NULL, 0, 0};
     bool fresh = false;
     int rc = pool_take(slot_size, &r, &fresh);
     if (rc < 0)
@@ -636,8 +529,8 @@ static __attribute__((noinline)) int stack_coro_pool(cf_coro **out, size_t size)
 
 /* slot_ready() of a slot from the hot list that needs more than the
  * common case: a canary to write, or the sanitizers' bookkeeping. */
-static __attribute__((noinline)) int slot_ready_slow(cf_coro **out,
-                                                     struct ref r, size_t size)
+static __attribute__((noinline)) int
+slot_ready_slow(cf_coro **out, struct cf__ref r, size_t size)
 {
     return slot_ready(out, r.slab, r.slot, size, false);
 }
@@ -649,18 +542,18 @@ static __attribute__((noinline)) int slot_ready_slow(cf_coro **out,
  */
 int cf__stack_coro(cf_coro **out, size_t size)
 {
-    size_t page = atomic_load_explicit(&page_sz, memory_order_relaxed);
+    size_t page = atomic_load_explicit(&cf__page_sz, memory_order_relaxed);
     size_t slot_size = ((size + page - 1) & ~(page - 1)) + 2 * page;
     unsigned kib = (unsigned)(slot_size >> 10);
 
-    for (unsigned k = hot.n; page != 0 && k-- > 0;) {
-        if (hot.e[k].kib != kib)
+    for (unsigned k = cf__hot.n; page != 0 && k-- > 0;) {
+        if (cf__hot.e[k].kib != kib)
             continue;
-        struct ref r = hot.e[k];
-        hot.e[k] = hot.e[--hot.n];
+        struct cf__ref r = cf__hot.e[k];
+        cf__hot.e[k] = cf__hot.e[--cf__hot.n];
         struct cf__slab *s = r.slab;
-        struct meta *m = &s->meta[r.slot];
-        if (CF__UNLIKELY(addr_checked || m->guard == G_CANARY))
+        struct cf__meta *m = &s->meta[r.slot];
+        if (CF__UNLIKELY(cf__addr_checked || m->guard == G_CANARY))
             return slot_ready_slow(out, r, size);
         cf_coro *co = slot_coro(s, r.slot);
         char *lo = slot_base(s, r.slot) + page;
@@ -706,21 +599,21 @@ static __attribute__((noinline)) void stack_free_slow(cf_coro *co)
         madvise(slot_base(s, i) + page, s->slot_size - 2 * page, MADV_DONTNEED);
         sentinel_set(sw);
     }
-    if (!hot.keyed) {
+    if (!cf__hot.keyed) {
         pthread_once(&hot_once, hot_key_make);
-        pthread_setspecific(hot_key, &hot);
-        hot.keyed = true;
+        pthread_setspecific(hot_key, &cf__hot);
+        cf__hot.keyed = true;
     }
-    if (hot.n == HOT_MAX) {
-        pool_give(hot.e, HOT_FLUSH);
-        memmove(hot.e, hot.e + HOT_FLUSH,
-                (HOT_MAX - HOT_FLUSH) * sizeof hot.e[0]);
-        hot.n -= HOT_FLUSH;
+    if (cf__hot.n == HOT_MAX) {
+        pool_give(cf__hot.e, HOT_FLUSH);
+        memmove(cf__hot.e, cf__hot.e + HOT_FLUSH,
+                (HOT_MAX - HOT_FLUSH) * sizeof cf__hot.e[0]);
+        cf__hot.n -= HOT_FLUSH;
     }
-    hot.e[hot.n].slab = s;
-    hot.e[hot.n].slot = i;
-    hot.e[hot.n].kib = (unsigned)(s->slot_size >> 10);
-    hot.n++;
+    cf__hot.e[cf__hot.n].slab = s;
+    cf__hot.e[cf__hot.n].slot = i;
+    cf__hot.e[cf__hot.n].kib = (unsigned)(s->slot_size >> 10);
+    cf__hot.n++;
 }
 
 /*
@@ -730,24 +623,8 @@ static __attribute__((noinline)) void stack_free_slow(cf_coro *co)
  */
 void cf__stack_free(cf_coro *co)
 {
-    struct cf__slab *s = co->slab;
-    unsigned i = co->slot;
-    /* Known since the slot was made: no sysconf() call to plan for. */
-    size_t page = atomic_load_explicit(&page_sz, memory_order_relaxed);
-    uint64_t *sw = (uint64_t *)(void *)((char *)co + CORO_SPACE - page);
-
-    if (CF__UNLIKELY(addr_checked || s->meta[i].guard == G_CANARY
-                     || !sentinel_intact(sw) || !hot.keyed
-                     || hot.n == HOT_MAX)) {
+    if (CF__UNLIKELY(!cf__stack_hot_give(co)))
         stack_free_slow(co);
-        return;
-    }
-    co->magic = 0;
-    s->meta[i].gen = (unsigned short)cf__gen_next(s->meta[i].gen);
-    struct ref *e = &hot.e[hot.n++];
-    e->slab = s;
-    e->slot = i;
-    e->kib = (unsigned)(s->slot_size >> 10);
 }
 
 /*

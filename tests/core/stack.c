@@ -360,3 +360,56 @@ Test(stack, pooled_stacks_are_reused)
             cf_coro_free(cs[k]);
     }
 }
+
+/*
+ * A primed body made from the slot this thread freed last (cf_coro_new()'s
+ * inline common case) and bodies made the general way - another stack
+ * size, an FP environment of their own, no priming - start alike: the name
+ * cut the same way, SUSPENDED at the first yield, answering a send, closed
+ * by cf_close(). The reused slot's coroutine gets a new handle.
+ */
+Test(stack, primed_from_the_hot_list_and_the_general_path)
+{
+    static const char long_name[] =
+        "a-name-longer-than-the-room-a-coroutine-has-for-it-0123456789";
+    cf_coro *first;
+    cr_assert_eq(
+        cf_coro_new(&first, echo, NULL,
+                    &(struct cf_coro_opts){.name = "hot", .prime = true}),
+        0);
+    uintptr_t stale = (uintptr_t)first;
+    cf_coro_free(first);
+    const struct cf_coro_opts opts[] = {
+        {.name = long_name, .prime = true}, /* the slot freed last */
+        {.name = long_name, .prime = true, .stack_size = CF_STACK_MIN},
+        {.name = long_name, .prime = true, .flags = CF_CORO_FPENV},
+        {.name = long_name},
+        {.prime = true}, /* the default name, from the hot list again */
+    };
+    for (int k = 0; k < (int)(sizeof opts / sizeof opts[0]); k++) {
+        cf_coro *co;
+        cf_value v;
+        cr_assert_eq(cf_coro_new(&co, echo, NULL, &opts[k]), 0, "case %d", k);
+        if (k == 0)
+            cr_assert_neq((uintptr_t)co, stale,
+                          "a reused slot's coroutine has a new handle");
+        if (!opts[k].prime) {
+            cr_assert_eq(cf_coro_state(co), CF_CREATED);
+            cr_assert_eq(cf_next(co, &v), CF_YIELDED);
+        }
+        cr_assert_eq(cf_coro_state(co), CF_SUSPENDED, "case %d", k);
+        const char *name = cf_coro_name(co);
+        if (opts[k].name == NULL) {
+            cr_assert_str_eq(name, "coroutine");
+        } else {
+            size_t n = strlen(name);
+            cr_assert(n > 0 && n < strlen(long_name), "case %d: cut", k);
+            cr_assert_eq(strncmp(name, long_name, n), 0, "case %d", k);
+        }
+        cr_assert_eq(cf_send(co, cf_int(k), &v), CF_YIELDED);
+        cr_assert_eq(cf_to_int(v), k);
+        cr_assert_eq(cf_close(co, NULL), CF_RETURNED, "case %d", k);
+        cr_assert_eq(cf_coro_state(co), CF_CLOSED);
+        cf_coro_free(co);
+    }
+}

@@ -456,6 +456,37 @@ cf__start:
     .cfi_endproc
     .size   cf__start, .-cf__start
 
+/*
+ * int cf__prime_switch(from, t, top): the first entry into a new body
+ * being primed (core/resume.c's cf__prime, tail-called by cf_coro_new).
+ * It saves the creator as cf__send_switch does, then starts the body on
+ * its fresh stack (rsp = top, 16-byte aligned) with a direct call of
+ * cf__body_entry(t): the new context needs no frame made for it
+ * (cf__ctx_make) and no pops, and no indirect jump or call is made. It
+ * falls through into cf__start_body, whose CFI marks rip undefined, so
+ * that debuggers stop unwinding at the body's base, as at cf__start.
+ */
+    .globl  cf__prime_switch
+    .hidden cf__prime_switch
+    .type   cf__prime_switch, @function
+    .p2align 4
+cf__prime_switch:
+    SAVE_AND_LOAD
+    movq    %rdx, %rsp              /* the body's stack, empty */
+    movq    %rsi, %rdi
+    /* falls through: nothing may be placed between the two */
+    .size   cf__prime_switch, .-cf__prime_switch
+
+    .type   cf__start_body, @function
+cf__start_body:
+    .cfi_startproc
+    .cfi_undefined rip
+    xorl    %ebp, %ebp
+    call    cf__body_entry
+    ud2                             /* cf__body_entry never returns */
+    .cfi_endproc
+    .size   cf__start_body, .-cf__start_body
+
     .section .note.GNU-stack, "", @progbits
 
 /* GNU property note: IBT-compatible (GNU_PROPERTY_X86_FEATURE_1_IBT). */
