@@ -47,11 +47,12 @@ def here():
 
 
 def whole(bt):
-    """A backtrace that ends in main or at a coroutine's base (cf__start)."""
+    """A backtrace that ends in main or at a coroutine's base (cf__start, or
+    cf__start_body for a body primed at its creation)."""
     frames = [line for line in bt.splitlines() if line.startswith('#')]
     if not frames or 'Backtrace stopped' in bt or 'corrupt stack' in bt:
         return False
-    return re.search(r'\b(main|cf__start) \(', frames[-1]) is not None
+    return re.search(r'\b(main|cf__start|cf__start_body) \(', frames[-1]) is not None
 
 
 def bt_reaches(bt, *names):
