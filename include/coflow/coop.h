@@ -428,7 +428,11 @@ CF_API int cf_sched_pool_run(cf_sched_pool *p);
  * docs/sched.md, "One scheduler per core"). An fd wait, a socket call, a
  * task id, a spawn, a kill or wait, a sync object, a group, or
  * cf_sched_self() ties it to the scheduler it is on; so does that scheduler
- * owning a channel that is not shared.
+ * owning a channel that is not shared. A moved task runs on another thread
+ * after the channel call returns: a body that keeps something of its thread
+ * across such a call (compilers may keep errno's address, pthread_self()'s
+ * value or a thread-local's address, which they take to be constant within
+ * a function) must tie itself first, with cf_sched_self().
  * Returns -errno: -EINVAL (NULL `s`, NULL or CLOSED `co`), -ENOMEM.
  */
 CF_API int cf_sched_spawn(cf_sched *s, cf_coro *co);
