@@ -134,7 +134,8 @@ Test(hammer, threads_hammer_with_the_mprotect_fence)
     hammer(new_coro(counted_body, NULL, "hammered", true));
 }
 
-Test(hammer, threads_hammer_one_handler)
+/* The handler the two tests below hammer, primed, with `runs` reset. */
+static cf_coro *hammered_handler(void)
 {
     cf_coro *h;
     runs = 0;
@@ -142,17 +143,16 @@ Test(hammer, threads_hammer_one_handler)
                      &h, counted_step, NULL,
                      &(struct cf_coro_opts){.name = "hammered", .prime = true}),
                  0);
-    hammer(h);
+    return h;
+}
+
+Test(hammer, threads_hammer_one_handler)
+{
+    hammer(hammered_handler());
 }
 
 /* The same with a NULL `out`, which the inline send handles too. */
 Test(hammer, threads_hammer_one_handler_null_out)
 {
-    cf_coro *h;
-    runs = 0;
-    cr_assert_eq(cf_handler_new(
-                     &h, counted_step, NULL,
-                     &(struct cf_coro_opts){.name = "hammered", .prime = true}),
-                 0);
-    hammer_out(h, true);
+    hammer_out(hammered_handler(), true);
 }
