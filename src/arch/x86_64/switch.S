@@ -130,6 +130,21 @@ cf__switch:
 .endm
 
 /*
+ * The last step of a return into a body that yielded by the inline jump:
+ * pop the return address it pushed (rsp is then the body's own, less the
+ * red zone cf__yield_jump stepped over), give the red zone back and jump
+ * there, with the CFI of each step.
+ */
+.macro BACK_TO_BODY
+    popq    %rcx
+    .cfi_adjust_cfa_offset -8
+    .cfi_register %rip, %rcx
+    leaq    128(%rsp), %rsp
+    .cfi_adjust_cfa_offset -128
+    notrack jmp *%rcx
+.endm
+
+/*
  * cf_status-or-value cf__send_switch(from, lo, hi, to, t, op):
  * a sender resumes `to` with rax:rdx = lo:hi (a cf_value), r8 = t (the
  * coroutine) and r9 = op; cf__yield_resume reads all four. The value comes
@@ -308,12 +323,7 @@ cf__yield_jump:
     popq    %rbp
     .cfi_adjust_cfa_offset -8
     .cfi_restore %rbp
-    popq    %rcx
-    .cfi_adjust_cfa_offset -8
-    .cfi_register %rip, %rcx
-    leaq    128(%rsp), %rsp
-    .cfi_adjust_cfa_offset -128
-    notrack jmp *%rcx
+    BACK_TO_BODY
     .cfi_endproc
     .size   cf__yield_jump, .-cf__yield_jump
 
@@ -391,12 +401,7 @@ cf__yield_resume_inline:
     .cfi_startproc
     .cfi_def_cfa_offset 136
     .cfi_offset %rip, -136
-    popq    %rcx
-    .cfi_adjust_cfa_offset -8
-    .cfi_register %rip, %rcx
-    leaq    128(%rsp), %rsp
-    .cfi_adjust_cfa_offset -128
-    notrack jmp *%rcx
+    BACK_TO_BODY
     .cfi_endproc
     .size   cf__yield_resume_inline, .-cf__yield_resume_inline
 
