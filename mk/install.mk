@@ -204,7 +204,7 @@ check-install-generic:
 	    cmp -s $(INSTALL_GENERIC)/pc-$$ex.out $(INSTALL_TEST)/pc-$$ex.out || \
 	        { echo "check-install: $$ex against the generic build printed other output"; exit 1; }; \
 	done; \
-	echo "check-install: generic build: every .pc gives -DCF_NO_INLINE_SEND ($$(pkg-config --cflags coflow)); no_inline_send and $(foreach l,$(LAYERS),$(INSTALL_EX_$l)) built with pkg-config and ran"
+	echo "check-install: generic build: every .pc gives -DCF_NO_INLINE_SEND -DCF_NO_INLINE_YIELD ($$(pkg-config --cflags coflow)); no_inline_send and $(foreach l,$(LAYERS),$(INSTALL_EX_$l)) built with pkg-config and ran"
 	$(call cmake_check,$(INSTALL_GENERIC),-DCOFLOW_GENERIC=ON)
 	$(INSTALL_GENERIC_RUN) $(INSTALL_GENERIC)/cmake-build/no_inline_send
-	@echo "check-install: generic build: CMake's coflow::core gives CF_NO_INLINE_SEND (no_inline_send built and ran)"
+	@echo "check-install: generic build: CMake's coflow::core gives CF_NO_INLINE_SEND and CF_NO_INLINE_YIELD (no_inline_send built and ran)"
