@@ -130,6 +130,20 @@ cf__switch:
 .endm
 
 /*
+ * A frame kept by rbp, with rsp 16-aligned below it, for a call into C
+ * from cf__yield_jump's entry (whose rsp is the body's, less the red zone
+ * and the return address: not aligned), with the CFI of each step.
+ */
+.macro ALIGNED_FRAME
+    pushq   %rbp
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %rbp, -144
+    movq    %rsp, %rbp
+    .cfi_def_cfa_register %rbp
+    andq    $-16, %rsp
+.endm
+
+/*
  * The last step of a return into a body that yielded by the inline jump:
  * pop the return address it pushed (rsp is then the body's own, less the
  * red zone cf__yield_jump stepped over), give the red zone back and jump
@@ -311,12 +325,7 @@ cf__yield_jump:
     .cfi_restore_state
 #endif
 .Lyield_jump_slow:
-    pushq   %rbp
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %rbp, -144
-    movq    %rsp, %rbp
-    .cfi_def_cfa_register %rbp
-    andq    $-16, %rsp
+    ALIGNED_FRAME
     call    cf__yield_jump_slow
     movq    %rbp, %rsp
     .cfi_def_cfa_register %rsp
@@ -413,12 +422,7 @@ cf__yield_throw_inline:
     .cfi_startproc
     .cfi_def_cfa_offset 136
     .cfi_offset %rip, -136
-    pushq   %rbp
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %rbp, -144
-    movq    %rsp, %rbp
-    .cfi_def_cfa_register %rbp
-    andq    $-16, %rsp
+    ALIGNED_FRAME
     movq    %r8, %rdi
     call    cf__raise_thrown
     ud2                             /* it does not return */
